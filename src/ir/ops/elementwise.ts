@@ -1,0 +1,142 @@
+import type { Node } from '../node.js';
+import { erf } from '../math.js';
+import { broadcastShapes, ShapeError, type DType } from '../types.js';
+import { outShape, refMap, toInt32 } from './ref-util.js';
+import type { Builder, OpRule, RefTensor, RuleTable } from './rule.js';
+
+type Unary = 'negative' | 'exp' | 'log' | 'sqrt' | 'tanh' | 'abs' | 'sign' | 'erf';
+type Binary = 'add' | 'subtract' | 'multiply' | 'divide' | 'power' | 'maximum' | 'minimum';
+type Comparison = 'less' | 'lessEqual' | 'greater' | 'greaterEqual' | 'equal' | 'notEqual';
+
+/** Rounds a float64 result to what the output dtype stores, so the reference matches stored values' semantics. */
+function store(dtype: DType, x: number): number {
+  if (dtype === 'int32') return toInt32(x);
+  if (dtype === 'bool') return x ? 1 : 0;
+  return x;
+}
+
+function requireFloat(op: string, x: Node): void {
+  if (x.dtype !== 'float32') throw new ShapeError(`${op}: expected a float32 tensor, got ${x.dtype}`);
+}
+
+function unary<K extends Unary>(
+  f: (x: number) => number,
+  vjp: (g: Node, x: Node, y: Node, b: Builder) => Node,
+  floatOnly: boolean,
+): OpRule<K> {
+  return {
+    arity: 1, kind: 'elementwise',
+    shape: ([x]) => x.shape,
+    dtype: ([x], _a) => {
+      if (floatOnly) requireFloat('elementwise op', x);
+      if (x.dtype === 'bool') throw new ShapeError('elementwise op: expected a numeric tensor, got bool');
+      return x.dtype;
+    },
+    vjp: (g, node, b) => [vjp(g, node.inputs[0], node, b)],
+    ref: ([x], node) => refMap([x], outShape(node.shape), (v) => store(node.dtype, f(v))),
+  };
+}
+
+function binaryShape(op: string) {
+  return (inputs: readonly Node[]) => broadcastShapes(op, inputs.map((i) => i.shape));
+}
+function sameDtype(op: string, a: Node, b: Node): DType {
+  if (a.dtype !== b.dtype) throw new ShapeError(`${op}: operands have different dtypes ${a.dtype} and ${b.dtype}; cast one of them first`);
+  return a.dtype;
+}
+
+function binary<K extends Binary>(
+  op: K,
+  f: (a: number, b: number) => number,
+  vjp: (g: Node, a: Node, b: Node, y: Node, bld: Builder) => [Node, Node],
+  floatOnly = false,
+): OpRule<K> {
+  return {
+    arity: 2, kind: 'elementwise',
+    shape: binaryShape(op),
+    dtype: ([a, b]) => {
+      const t = sameDtype(op, a, b);
+      if (t === 'bool') throw new ShapeError(`${op}: expected numeric tensors, got bool`);
+      if (floatOnly) requireFloat(op, a);
+      return t;
+    },
+    vjp: (g, node, bld) => {
+      const [a, b] = node.inputs;
+      const [ga, gb] = vjp(g, a, b, node, bld);
+      return [bld.unbroadcast(ga, a.shape), bld.unbroadcast(gb, b.shape)];
+    },
+    ref: ([a, b], node) => refMap([a, b], outShape(node.shape), (x, y) => store(node.dtype, f(x, y))),
+  };
+}
+
+function comparison<K extends Comparison>(op: K, f: (a: number, b: number) => boolean): OpRule<K> {
+  return {
+    arity: 2, kind: 'elementwise',
+    shape: binaryShape(op),
+    dtype: ([a, b]) => (sameDtype(op, a, b), 'bool'),
+    vjp: () => [null, null],
+    ref: ([a, b], node) => refMap([a, b], outShape(node.shape), (x, y) => (f(x, y) ? 1 : 0)),
+  };
+}
+
+/** int32 division is not a primitive: Keras's divide returns floats, so callers cast first. */
+export const elementwiseRules: RuleTable<Unary | Binary | Comparison | 'where' | 'cast'> = {
+  negative: unary((x) => -x, (g, _x, _y, b) => b.negative(g), false),
+  exp: unary(Math.exp, (g, _x, y, b) => b.multiply(g, y), true),
+  log: unary(Math.log, (g, x, _y, b) => b.divide(g, x), true),
+  sqrt: unary(Math.sqrt, (g, _x, y, b) => b.divide(b.multiply(g, 0.5), y), true),
+  tanh: unary(Math.tanh, (g, _x, y, b) => b.multiply(g, b.subtract(1, b.multiply(y, y))), true),
+  abs: unary(Math.abs, (g, x, _y, b) => b.multiply(g, b.sign(x)), false),
+  sign: unary(Math.sign, (g, _x, _y, b) => b.zerosLike(g), false),
+  erf: unary(erf, (g, x, _y, b) => b.multiply(g, b.multiply(2 / Math.sqrt(Math.PI), b.exp(b.negative(b.multiply(x, x))))), true),
+
+  add: binary('add', (a, b) => a + b, (g, _a, _b, _y, bld) => [g, g]),
+  subtract: binary('subtract', (a, b) => a - b, (g, _a, _b, _y, bld) => [g, bld.negative(g)]),
+  multiply: binary('multiply', (a, b) => a * b, (g, a, b, _y, bld) => [bld.multiply(g, b), bld.multiply(g, a)]),
+  divide: binary('divide', (a, b) => a / b, (g, _a, b, y, bld) => [bld.divide(g, b), bld.negative(bld.divide(bld.multiply(g, y), b))], true),
+  power: binary('power', (a, b) => Math.pow(a, b), (g, a, b, y, bld) => [
+    bld.multiply(g, bld.multiply(b, bld.power(a, bld.subtract(b, 1)))),
+    bld.multiply(g, bld.multiply(y, bld.log(a))),
+  ], true),
+  maximum: binary('maximum', Math.max, (g, a, b, _y, bld) => {
+    const first = bld.greaterEqual(a, b);
+    return [bld.where(first, g, 0), bld.where(first, 0, g)];
+  }),
+  minimum: binary('minimum', Math.min, (g, a, b, _y, bld) => {
+    const first = bld.lessEqual(a, b);
+    return [bld.where(first, g, 0), bld.where(first, 0, g)];
+  }),
+
+  less: comparison('less', (a, b) => a < b),
+  lessEqual: comparison('lessEqual', (a, b) => a <= b),
+  greater: comparison('greater', (a, b) => a > b),
+  greaterEqual: comparison('greaterEqual', (a, b) => a >= b),
+  equal: comparison('equal', (a, b) => a === b),
+  notEqual: comparison('notEqual', (a, b) => a !== b),
+
+  where: {
+    arity: 3, kind: 'elementwise',
+    shape: binaryShape('where'),
+    dtype: ([c, a, b]) => {
+      if (c.dtype !== 'bool') throw new ShapeError(`where: the condition must be bool, got ${c.dtype}`);
+      return sameDtype('where', a, b);
+    },
+    vjp: (g, node, bld) => {
+      const [c, a, b] = node.inputs;
+      return [null, bld.unbroadcast(bld.where(c, g, 0), a.shape), bld.unbroadcast(bld.where(c, 0, g), b.shape)];
+    },
+    ref: ([c, a, b], node) => refMap([c, a, b], outShape(node.shape), (cv, x, y) => (cv ? x : y)),
+  },
+  cast: {
+    arity: 1, kind: 'elementwise',
+    shape: ([x]) => x.shape,
+    dtype: (_, a) => a.dtype,
+    vjp: (g, node, b) => {
+      const x = node.inputs[0];
+      return [x.dtype === 'float32' && node.dtype === 'float32' ? g : x.dtype === 'float32' ? b.zerosLike(x) : null];
+    },
+    ref: ([x], node) => refMap([x], outShape(node.shape), (v) => (node.dtype === 'float32' ? v : store(node.dtype, v))),
+  },
+};
+
+export type { RefTensor };

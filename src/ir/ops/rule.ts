@@ -1,0 +1,45 @@
+import type { OpAttrs, OpName } from '../attrs.js';
+import type * as Build from '../build.js';
+import type { Node } from '../node.js';
+import type { ConcreteShape, DType, Shape } from '../types.js';
+
+/**
+ * How a primitive may be fused (DESIGN.md, "Fusion by kind"):
+ * - source: a buffer from outside the program (inputs, variables)
+ * - generator: computed from its index alone (constants, iota, random numbers); inlined wherever used
+ * - elementwise: one output element from the same-index elements of its inputs; fuses into loops
+ * - movement: re-indexes its input (reshape, transpose, broadcast, slice, pad, concatenate); fuses as index arithmetic
+ * - reduce: folds axes; absorbs elementwise producers and consumers
+ * - contraction: matmul and convolutions; absorb an elementwise epilogue
+ * - opaque: its own kernel (pooling, gather, scatter-add)
+ */
+export type FusionKind = 'source' | 'generator' | 'elementwise' | 'movement' | 'reduce' | 'contraction' | 'opaque';
+
+/** A float64 tensor of the reference interpreter; int32 and bool values are held as numbers too. */
+export interface RefTensor {
+  readonly shape: ConcreteShape;
+  readonly data: Float64Array;
+}
+
+/** What the reference interpreter supplies to the ops that read state outside the graph. */
+export interface RefContext {
+  source(node: Node<'input'> | Node<'variable'>): RefTensor;
+}
+
+export type Builder = typeof Build;
+
+export interface OpRule<K extends OpName> {
+  readonly arity: number | 'variadic';
+  readonly kind: FusionKind;
+  shape(inputs: readonly Node[], attrs: OpAttrs[K]): Shape;
+  dtype(inputs: readonly Node[], attrs: OpAttrs[K]): DType;
+  /**
+   * The vector-Jacobian product: given the cotangent `g` of this node's output, the cotangent of
+   * each input (null where the input is not differentiable, e.g. integer indices).
+   */
+  vjp(g: Node, node: Node<K>, b: Builder): readonly (Node | null)[];
+  /** The definition of the op, in float64. Inputs have concrete shapes. */
+  ref(inputs: readonly RefTensor[], node: Node<K>, ctx: RefContext): RefTensor;
+}
+
+export type RuleTable<Names extends OpName> = { readonly [K in Names]: OpRule<K> };
