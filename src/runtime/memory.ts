@@ -1,0 +1,81 @@
+/**
+ * The one memory every buffer lives in: variables, program arenas, inputs and outputs. Kernels
+ * receive views of it and element offsets, so a later WebAssembly tier can address the same
+ * bytes. It grows by copying into a larger buffer; holders re-read the views via `generation`.
+ */
+export const ALIGN = 64;
+
+interface Block { offset: number; size: number }
+
+export class Memory {
+  buffer: ArrayBuffer;
+  f32: Float32Array;
+  i32: Int32Array;
+  u8: Uint8Array;
+  /** Bumped whenever the views change, so cached subarrays know to refresh. */
+  generation = 0;
+  private free: Block[];
+
+  constructor(initialBytes = 1 << 20) {
+    const size = roundUp(initialBytes, ALIGN);
+    this.buffer = new ArrayBuffer(size);
+    this.f32 = new Float32Array(this.buffer);
+    this.i32 = new Int32Array(this.buffer);
+    this.u8 = new Uint8Array(this.buffer);
+    this.free = [{ offset: 0, size }];
+  }
+
+  get bytes(): number {
+    return this.buffer.byteLength;
+  }
+
+  /** First fit, 64-byte aligned; returns a byte offset. */
+  alloc(bytes: number): number {
+    const size = roundUp(Math.max(bytes, 1), ALIGN);
+    for (let i = 0; i < this.free.length; i++) {
+      const block = this.free[i];
+      if (block.size >= size) {
+        const offset = block.offset;
+        block.offset += size;
+        block.size -= size;
+        if (block.size === 0) this.free.splice(i, 1);
+        return offset;
+      }
+    }
+    this.grow(size);
+    return this.alloc(bytes);
+  }
+
+  release(offset: number, bytes: number): void {
+    const size = roundUp(Math.max(bytes, 1), ALIGN);
+    this.u8.fill(0, offset, offset + size);
+    this.free.push({ offset, size });
+    this.free.sort((a, b) => a.offset - b.offset);
+    const merged: Block[] = [];
+    for (const b of this.free) {
+      const last = merged[merged.length - 1];
+      if (last !== undefined && last.offset + last.size === b.offset) last.size += b.size;
+      else merged.push({ ...b });
+    }
+    this.free = merged;
+  }
+
+  private grow(atLeast: number): void {
+    const old = this.buffer.byteLength;
+    const size = roundUp(Math.max(old * 2, old + atLeast), ALIGN);
+    const next = new ArrayBuffer(size);
+    new Uint8Array(next).set(this.u8);
+    this.buffer = next;
+    this.f32 = new Float32Array(next);
+    this.i32 = new Int32Array(next);
+    this.u8 = new Uint8Array(next);
+    const tail = this.free[this.free.length - 1];
+    if (tail !== undefined && tail.offset + tail.size === old) tail.size += size - old;
+    else this.free.push({ offset: old, size: size - old });
+    this.generation++;
+  }
+}
+
+function roundUp(n: number, to: number): number {
+  return Math.ceil(n / to) * to;
+}
