@@ -61,7 +61,9 @@ export function broadcastShapes(op: string, shapes: readonly Shape[]): Shape {
   for (let i = 0; i < rank; i++) {
     let dim: Dim = 1;
     for (const s of shapes) {
-      const d = s[s.length - rank + i] ?? 1;
+      // Only a missing leading axis counts as 1; `?? 1` would also turn the symbolic batch (null) into 1.
+      const j = s.length - rank + i;
+      const d: Dim = j < 0 ? 1 : s[j];
       if (d === 1) continue;
       if (dim === 1) dim = d;
       else if (d === null) continue; // the symbolic batch matches whatever concrete size the other side has

@@ -20,6 +20,7 @@ function requireFloat(op: string, x: Node): void {
 }
 
 function unary<K extends Unary>(
+  op: K,
   f: (x: number) => number,
   vjp: (g: Node, x: Node, y: Node, b: Builder) => Node,
   floatOnly: boolean,
@@ -28,8 +29,8 @@ function unary<K extends Unary>(
     arity: 1, kind: 'elementwise',
     shape: ([x]) => x.shape,
     dtype: ([x], _a) => {
-      if (floatOnly) requireFloat('elementwise op', x);
-      if (x.dtype === 'bool') throw new ShapeError('elementwise op: expected a numeric tensor, got bool');
+      if (floatOnly) requireFloat(op, x);
+      if (x.dtype === 'bool') throw new ShapeError(`${op}: expected a numeric tensor, got bool`);
       return x.dtype;
     },
     vjp: (g, node, b) => [vjp(g, node.inputs[0], node, b)],
@@ -81,14 +82,14 @@ function comparison<K extends Comparison>(op: K, f: (a: number, b: number) => bo
 
 /** int32 division is not a primitive: Keras's divide returns floats, so callers cast first. */
 export const elementwiseRules: RuleTable<Unary | Binary | Comparison | 'where' | 'cast'> = {
-  negative: unary((x) => -x, (g, _x, _y, b) => b.negative(g), false),
-  exp: unary(Math.exp, (g, _x, y, b) => b.multiply(g, y), true),
-  log: unary(Math.log, (g, x, _y, b) => b.divide(g, x), true),
-  sqrt: unary(Math.sqrt, (g, _x, y, b) => b.divide(b.multiply(g, 0.5), y), true),
-  tanh: unary(Math.tanh, (g, _x, y, b) => b.multiply(g, b.subtract(1, b.multiply(y, y))), true),
-  abs: unary(Math.abs, (g, x, _y, b) => b.multiply(g, b.sign(x)), false),
-  sign: unary(Math.sign, (g, _x, _y, b) => b.zerosLike(g), false),
-  erf: unary(erf, (g, x, _y, b) => b.multiply(g, b.multiply(2 / Math.sqrt(Math.PI), b.exp(b.negative(b.multiply(x, x))))), true),
+  negative: unary('negative', (x) => -x, (g, _x, _y, b) => b.negative(g), false),
+  exp: unary('exp', Math.exp, (g, _x, y, b) => b.multiply(g, y), true),
+  log: unary('log', Math.log, (g, x, _y, b) => b.divide(g, x), true),
+  sqrt: unary('sqrt', Math.sqrt, (g, _x, y, b) => b.divide(b.multiply(g, 0.5), y), true),
+  tanh: unary('tanh', Math.tanh, (g, _x, y, b) => b.multiply(g, b.subtract(1, b.multiply(y, y))), true),
+  abs: unary('abs', Math.abs, (g, x, _y, b) => b.multiply(g, b.sign(x)), false),
+  sign: unary('sign', Math.sign, (g, _x, _y, b) => b.zerosLike(g), false),
+  erf: unary('erf', erf, (g, x, _y, b) => b.multiply(g, b.multiply(2 / Math.sqrt(Math.PI), b.exp(b.negative(b.multiply(x, x))))), true),
 
   add: binary('add', (a, b) => a + b, (g, _a, _b, _y, bld) => [g, g]),
   subtract: binary('subtract', (a, b) => a - b, (g, _a, _b, _y, bld) => [g, bld.negative(g)]),

@@ -1,0 +1,205 @@
+import type * as ES from 'estree';
+import type { FusedKernel } from '../ir/fusion.js';
+import type { Node } from '../ir/node.js';
+import { OPS } from '../ir/optable.js';
+import { sameShape, sizeOf, stridesOf, type ConcreteShape } from '../ir/types.js';
+import { emitContraction } from './contraction.js';
+import type { ContractionOp } from './contraction-api.js';
+import { ExprEmitter, shapeOf, viewName } from './expr-emitter.js';
+import { At, linearOf } from './index-expr.js';
+import { instantiate, type Kernel, type KernelAst } from './kernel.js';
+import { OPAQUE, isOpaqueOp } from './opaque.js';
+import { expr, ident, lit, stmts } from './template.js';
+
+/**
+ * Generates (or fetches from the cache) the kernel of one fused group. Its buffers are passed in
+ * the order outputs, then inputs: o0.. are their element offsets.
+ */
+export function fusedKernel(k: FusedKernel): { kernel: Kernel; buffers: readonly Node[] } {
+  const buffers = kernelBuffers(k);
+  const key = structuralKey(k, buffers);
+  let kernel = cache.get(key);
+  if (kernel === undefined) {
+    kernel = instantiate(buildAst(k, buffers));
+    cache.set(key, kernel);
+  }
+  return { kernel, buffers };
+}
+
+const cache = new Map<string, Kernel>();
+export function kernelCacheSize(): number {
+  return cache.size;
+}
+
+export function kernelBuffers(k: FusedKernel): Node[] {
+  if (k.kind === 'contraction' || k.kind === 'opaque') {
+    const anchorInputs = k.anchor.inputs;
+    return [...k.outputs, ...anchorInputs, ...k.inputs.filter((i) => !anchorInputs.includes(i))];
+  }
+  return [...k.outputs, ...k.inputs];
+}
+
+/** The group's structure with buffers replaced by their positions: equal keys, equal kernels. */
+function structuralKey(k: FusedKernel, buffers: readonly Node[]): string {
+  const ids = new Map<Node, string>();
+  const inputs = new Set(k.inputs);
+  const parts: string[] = [k.kind];
+  const visit = (n: Node): string => {
+    const known = ids.get(n);
+    if (known !== undefined) return known;
+    let id: string;
+    if (inputs.has(n)) id = `$${buffers.indexOf(n)}:${n.dtype}[${n.shape.join(',')}]`;
+    else {
+      const args = n.inputs.map(visit);
+      // A gather's label only names the layer in errors; it does not change the code.
+      const attrs = n.op === 'gather' ? '' : JSON.stringify(n.attrs);
+      id = `#${parts.length}`;
+      parts.push(`${id}=${n.op}${attrs}(${args.join(',')}):${n.dtype}[${n.shape.join(',')}]`);
+    }
+    ids.set(n, id);
+    return id;
+  };
+  for (const o of k.outputs) parts.push(`out${buffers.indexOf(o)}=${visit(o)}`);
+  return parts.join(';');
+}
+
+function nameOf(k: FusedKernel, base: string): string {
+  const ops = [...new Set([...k.epilogue, ...k.inline].map((n) => n.op).filter((op) => OPS[op].kind === 'elementwise'))].slice(0, 4);
+  return [base, ...ops].join('_');
+}
+
+function buildAst(k: FusedKernel, buffers: readonly Node[]): KernelAst {
+  const param = new Map<Node, ES.Expression>(buffers.map((b, i) => [b, ident(`o${i}`)]));
+  const bufferParam = (n: Node) => {
+    const p = param.get(n);
+    if (p === undefined) throw new Error(`codegen: ${n.op} is neither computed in the kernel nor one of its buffers`);
+    return p;
+  };
+  const computed = new Set<Node>([...k.inline, ...k.outputs]);
+  computed.delete(k.anchor);
+  for (const stage of k.stages ?? []) computed.delete(stage.anchor);
+  if (k.kind === 'elementwise') computed.add(k.anchor);
+  const body: ES.Statement[] = [];
+  const emitter = new ExprEmitter(computed, bufferParam, body);
+  const store = (n: Node, at: At, value: ES.Expression) =>
+    stmts('$V[$o + $i] = $v;', { $V: ident(viewName(n.dtype)), $o: bufferParam(n), $i: at.linear(), $v: value });
+  const storeOutputs = (nodes: readonly Node[], a: At): ES.Statement[] => {
+    const out: ES.Statement[] = [];
+    const saved = emitter.sink;
+    emitter.sink = out;
+    for (const o of nodes) {
+      const v = emitter.value(o, a);
+      out.push(...store(o, a, v));
+      // Later reduction stages read this row's value from the local, not from memory.
+      if (k.kind === 'reduce') emitter.pin(o, a, v);
+    }
+    emitter.sink = saved;
+    return out;
+  };
+
+  switch (k.kind) {
+    case 'elementwise': {
+      const shape = shapeOf(k.outputs[0]);
+      const flat = isFlat(k, shape);
+      const loops = loopNest(shape, flat, (at) => { emitter.resetLocals(); return storeOutputs(k.outputs, at); });
+      return { name: nameOf(k, `fused_${shape.join('x') || 'scalar'}`), buffers: buffers.length, prelude: [], body: [...emitter.setup, ...loops] };
+    }
+    case 'reduce': {
+      const r = k.anchor as Node<'sum' | 'max'>;
+      const loops = reduceLoops(k, emitter, storeOutputs);
+      return { name: nameOf(k, `${r.op}_${shapeOf(r.inputs[0]).join('x')}_axis${r.attrs.axes.join('')}`), buffers: buffers.length, prelude: [], body: [...emitter.setup, ...loops] };
+    }
+    case 'contraction': {
+      const node = k.anchor as Node<ContractionOp>;
+      const shape = shapeOf(node);
+      const code = emitContraction({
+        node, a: bufferParam(node.inputs[0]), b: bufferParam(node.inputs[1]),
+        epilogue: (acc, index) => {
+          emitter.resetLocals();
+          const at = At.of(shape, index.flat, (axis) => index.coord(axis));
+          emitter.provide(node, at, acc);
+          return storeOutputs(k.outputs, at);
+        },
+      });
+      return { name: nameOf(k, code.name), buffers: buffers.length, prelude: code.prelude, body: [...emitter.setup, ...code.body] };
+    }
+    case 'opaque': {
+      const node = k.anchor;
+      if (!isOpaqueOp(node.op)) throw new Error(`codegen: no kernel for ${node.op}`);
+      const emit = OPAQUE[node.op] as (n: Node) => ES.Statement[];
+      return { name: `${node.op}_${shapeOf(node).join('x')}`, buffers: buffers.length, prelude: [], body: emit(node) };
+    }
+  }
+}
+
+/** A flat loop serves when every value in the group shares the output's layout (or is a scalar). */
+function isFlat(k: FusedKernel, shape: ConcreteShape): boolean {
+  const same = (n: Node) => sameShape(n.shape, shape) || sizeOf(shapeOf(n)) === 1;
+  for (const n of [...k.inline, ...k.outputs]) {
+    const kind = OPS[n.op].kind;
+    if (kind === 'movement' || n.op === 'iota') return false;
+    if (!same(n) && n.op !== 'fill') return false;
+  }
+  return k.inputs.every(same);
+}
+
+function loopNest(shape: ConcreteShape, flat: boolean, body: (at: At) => ES.Statement[]): ES.Statement[] {
+  const n = sizeOf(shape);
+  if (flat || shape.length <= 1) {
+    const i = ident('i');
+    const at = At.ofLinear(shape, i, shape.length === 1 ? () => i : undefined);
+    return stmts('for (let i = 0; i < $N; i++) { $BODY; }', { $N: n, $BODY: body(at) });
+  }
+  const coords = shape.map((_, d) => ident(`i${d}`));
+  let inner: ES.Statement[] = body(At.ofCoords(shape, coords));
+  for (let d = shape.length - 1; d >= 0; d--) {
+    inner = stmts('for (let $i = 0; $i < $N; $i++) { $BODY; }', { $i: coords[d], $N: shape[d], $BODY: inner });
+  }
+  return inner;
+}
+
+/**
+ * A reduction: outer loops over the kept axes; per output row, one inner loop over the reduced
+ * axes per stage (the stage's elementwise producers computed in its body), then the stage's
+ * epilogue and stores. A later stage reads an earlier one's per-row result from a register.
+ */
+function reduceLoops(k: FusedKernel, emitter: ExprEmitter, storeOutputs: (nodes: readonly Node[], at: At) => ES.Statement[]): ES.Statement[] {
+  const stages = k.stages ?? [{ anchor: k.anchor, epilogue: k.epilogue }];
+  const first = stages[0].anchor as Node<'sum' | 'max'>;
+  const xShape = shapeOf(first.inputs[0]);
+  const axes = first.attrs.axes;
+  const coords = xShape.map((_, d) => ident(`i${d}`));
+  const rowBody: ES.Statement[] = [];
+  stages.forEach((stage, s) => {
+    const r = stage.anchor as Node<'sum' | 'max'>;
+    const acc = ident(`acc${s}`);
+    const inner: ES.Statement[] = [];
+    emitter.sink = inner;
+    emitter.resetLocals();
+    const v = emitter.value(r.inputs[0], At.ofCoords(xShape, coords));
+    inner.push(...(r.op === 'sum'
+      ? stmts('$acc += $v;', { $acc: acc, $v: v })
+      : stmts('{ const v = $v; if (v > $acc || v !== v) $acc = v; }', { $acc: acc, $v: v })));
+    let loops: ES.Statement[] = inner;
+    for (let d = xShape.length - 1; d >= 0; d--) {
+      if (!axes.includes(d)) continue;
+      loops = stmts('for (let $i = 0; $i < $N; $i++) { $BODY; }', { $i: coords[d], $N: xShape[d], $BODY: loops });
+    }
+    emitter.resetLocals();
+    const outShape = shapeOf(r);
+    const outCoords = r.attrs.keepDims ? xShape.map((_, d) => (axes.includes(d) ? lit(0) : coords[d])) : coords.filter((_, d) => !axes.includes(d));
+    const at = At.ofCoords(outShape, outCoords);
+    emitter.pin(r, at, acc);
+    const mine = k.outputs.filter((o) => o === r || stage.epilogue.includes(o));
+    const tail = storeOutputs(mine, at);
+    rowBody.push(...stmts('let $acc = $init;', { $acc: acc, $init: r.op === 'sum' ? lit(0) : lit(-Infinity) }), ...loops, ...tail);
+  });
+  let outer = rowBody;
+  for (let d = xShape.length - 1; d >= 0; d--) {
+    if (axes.includes(d)) continue;
+    outer = stmts('for (let $i = 0; $i < $N; $i++) { $BODY; }', { $i: coords[d], $N: xShape[d], $BODY: outer });
+  }
+  return outer;
+}
+
+export { linearOf, stridesOf, expr };

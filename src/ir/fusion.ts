@@ -1,0 +1,216 @@
+import type { Graph } from './graph.js';
+import { consumersOf, graphRoots, topoOrder } from './graph.js';
+import type { Node } from './node.js';
+import { OPS } from './optable.js';
+import { sameShape } from './types.js';
+
+export type KernelKind = 'elementwise' | 'reduce' | 'contraction' | 'opaque';
+
+/** One kernel to generate: what it computes inline, what it reads and writes as buffers. */
+export interface FusedKernel {
+  readonly kind: KernelKind;
+  /** The reduction, contraction or opaque op the kernel is built around; for elementwise kernels, its first output. */
+  readonly anchor: Node;
+  /** Elementwise nodes applied to the anchor's result, in order; the last is the anchor's output. */
+  readonly epilogue: readonly Node[];
+  /** Nodes the kernel writes to buffers, in the order it computes them. */
+  readonly outputs: readonly Node[];
+  /** Nodes computed inline, never stored. */
+  readonly inline: ReadonlySet<Node>;
+  /** Buffers the kernel reads. */
+  readonly inputs: readonly Node[];
+  /**
+   * Reductions over one domain run back to back per output row (softmax's max then sum of
+   * exponentials): each stage's anchor and epilogue, in order. Absent for single-stage kernels.
+   */
+  readonly stages?: readonly { readonly anchor: Node; readonly epilogue: readonly Node[] }[];
+}
+
+export interface FusionPlan {
+  readonly kernels: readonly FusedKernel[];
+  /** Every node that lives in a buffer: sources and kernel outputs. */
+  readonly materialised: ReadonlySet<Node>;
+}
+
+const kindOf = (n: Node) => OPS[n.op].kind;
+const isAnchor = (n: Node) => ['reduce', 'contraction', 'opaque'].includes(kindOf(n));
+const isInlineable = (n: Node) => ['elementwise', 'movement', 'generator'].includes(kindOf(n));
+/** Ops worth storing rather than recomputing in each consumer. */
+const EXPENSIVE = new Set(['exp', 'log', 'tanh', 'erf', 'power', 'sqrt', 'divide', 'pad', 'concatenate']);
+
+/**
+ * The fusion pass (DESIGN.md, "Fusion by kind"): elementwise chains become one loop; a reduction
+ * absorbs its elementwise producers and a chain of same-shape consumers; a contraction absorbs
+ * such a chain as its epilogue; cheap producers are recomputed where used; elementwise kernels of
+ * one shape that feed each other merge into one loop with several outputs (optimizer updates).
+ */
+export function fuse(graph: Graph): FusionPlan {
+  const roots = new Set(graphRoots(graph));
+  const order = topoOrder([...roots]);
+  const users = consumersOf(order);
+  const materialised = new Set<Node>();
+  const chainOf = new Map<Node, Node[]>();
+  const inChain = new Set<Node>();
+
+  // Epilogue chains: same-shape, single-consumer elementwise successors of an anchor.
+  for (const n of order) {
+    if (kindOf(n) !== 'reduce' && kindOf(n) !== 'contraction') continue;
+    const chain: Node[] = [];
+    let tail = n;
+    while (!roots.has(tail)) {
+      const next = users.get(tail)!;
+      if (next.length !== 1) break;
+      const c = next[0];
+      if (kindOf(c) !== 'elementwise' || !sameShape(c.shape, n.shape) || inChain.has(c)) break;
+      chain.push(c);
+      inChain.add(c);
+      tail = c;
+    }
+    chainOf.set(n, chain);
+  }
+
+  const subtreeSize = new Map<Node, number>();
+  for (const n of order) {
+    let s = 1;
+    for (const i of n.inputs) if (isInlineable(i)) s += subtreeSize.get(i) ?? 1;
+    subtreeSize.set(n, s);
+  }
+
+  for (const n of order) {
+    const kind = kindOf(n);
+    const us = users.get(n)!;
+    if (kind === 'source') { materialised.add(n); continue; }
+    if (isAnchor(n)) {
+      const chain = chainOf.get(n) ?? [];
+      materialised.add(chain.length > 0 ? chain[chain.length - 1] : n);
+      continue;
+    }
+    if (inChain.has(n)) continue; // handled with its anchor
+    const needsBuffer = roots.has(n)
+      || us.some((u) => kindOf(u) === 'contraction' || kindOf(u) === 'opaque' || (u.op === 'randomUniform'))
+      || (us.length > 1 && kind !== 'generator' && (EXPENSIVE.has(n.op) || (subtreeSize.get(n) ?? 1) > 3));
+    if (needsBuffer) materialised.add(n);
+  }
+
+  const collectInline = (start: readonly Node[], inline: Set<Node>, inputs: Set<Node>) => {
+    const stack = [...start];
+    while (stack.length > 0) {
+      const n = stack.pop()!;
+      for (const i of n.inputs) {
+        if (materialised.has(i) && !inline.has(i)) inputs.add(i);
+        else if (!inline.has(i) && !materialised.has(i)) {
+          inline.add(i);
+          stack.push(i);
+        }
+      }
+    }
+  };
+
+  const kernels: FusedKernel[] = [];
+  for (const n of order) {
+    if (!isAnchor(n) && (!materialised.has(n) || kindOf(n) === 'source' || inChain.has(n))) continue;
+    const inline = new Set<Node>();
+    const inputs = new Set<Node>();
+    if (isAnchor(n)) {
+      const chain = chainOf.get(n) ?? [];
+      const out = chain.length > 0 ? chain[chain.length - 1] : n;
+      if (kindOf(n) === 'reduce') collectInline([n], inline, inputs);
+      else for (const i of n.inputs) inputs.add(i);
+      for (const c of chain) inline.add(c);
+      inline.delete(out);
+      collectInline(chain, inline, inputs);
+      inline.delete(n);
+      inputs.delete(n);
+      for (const c of chain) inputs.delete(c);
+      kernels.push({ kind: kindOf(n) as KernelKind, anchor: n, epilogue: chain, outputs: [out], inline, inputs: [...inputs] });
+    } else {
+      collectInline([n], inline, inputs);
+      kernels.push({ kind: 'elementwise', anchor: n, epilogue: [], outputs: [n], inline, inputs: [...inputs] });
+    }
+  }
+  return { kernels: mergeElementwise(mergeReductions(kernels, users), users), materialised };
+}
+
+/**
+ * Merges an elementwise kernel into the one that reads its output at the same index, so values
+ * such as Adam's new moments feed the weight update from a register, not memory. Legal when the
+ * reader's other buffers are all ready where the producer runs.
+ */
+function mergeElementwise(kernels: FusedKernel[], users: Map<Node, Node[]>): FusedKernel[] {
+  const list = [...kernels];
+  let changed = true;
+  while (changed) {
+    changed = false;
+    const producer = new Map<Node, number>();
+    list.forEach((k, i) => k.outputs.forEach((o) => producer.set(o, i)));
+    for (let j = 0; j < list.length && !changed; j++) {
+      const reader = list[j];
+      if (reader.kind !== 'elementwise') continue;
+      for (const input of reader.inputs) {
+        const i = producer.get(input);
+        if (i === undefined || i === j) continue;
+        const source = list[i];
+        if (source.kind !== 'elementwise' || !sameShape(source.anchor.shape, reader.anchor.shape)) continue;
+        // The reader must use the value at the very index it writes, i.e. only through elementwise ops of the same shape.
+        const readersInside = (users.get(input) ?? []).filter((u) => reader.inline.has(u) || reader.outputs.includes(u));
+        if (!readersInside.every((u) => kindOf(u) === 'elementwise' && sameShape(u.shape, input.shape))) continue;
+        const ready = reader.inputs.every((b) => source.outputs.includes(b) || (producer.get(b) ?? -1) < i);
+        if (!ready) continue;
+        const inline = new Set([...source.inline, ...reader.inline]);
+        const outputs = [...source.outputs, ...reader.outputs];
+        const inputs = [...new Set([...source.inputs, ...reader.inputs])].filter((b) => !outputs.includes(b));
+        list[i] = { kind: 'elementwise', anchor: source.anchor, epilogue: [], outputs, inline, inputs };
+        list.splice(j, 1);
+        changed = true;
+        break;
+      }
+    }
+  }
+  return list;
+}
+
+/**
+ * Merges a reduction into a later one over the same domain and axes that reads its result only
+ * broadcast along the reduced axes (so, per output row, once the first loop is done): both run
+ * in one kernel, one inner loop after the other, the first result kept in a register.
+ */
+function mergeReductions(kernels: FusedKernel[], users: Map<Node, Node[]>): FusedKernel[] {
+  const list = [...kernels];
+  const stagesOf = (k: FusedKernel) => k.stages ?? [{ anchor: k.anchor, epilogue: k.epilogue }];
+  const domain = (k: FusedKernel) => k.anchor.inputs[0].shape;
+  const axesOf = (k: FusedKernel) => (k.anchor as Node<'sum' | 'max'>).attrs.axes;
+  let changed = true;
+  while (changed) {
+    changed = false;
+    const producer = new Map<Node, number>();
+    list.forEach((k, i) => k.outputs.forEach((o) => producer.set(o, i)));
+    for (let j = 0; j < list.length && !changed; j++) {
+      const later = list[j];
+      if (later.kind !== 'reduce') continue;
+      for (const input of later.inputs) {
+        const i = producer.get(input);
+        if (i === undefined || i === j) continue;
+        const first = list[i];
+        if (first.kind !== 'reduce' || !sameShape(domain(first), domain(later)) || axesOf(first).join() !== axesOf(later).join()) continue;
+        const rowShape = domain(later).map((d, a) => (axesOf(later).includes(a) ? 1 : d));
+        // Read only as a per-row value: the same row shape, consumed by elementwise ops of the domain's shape.
+        if (!sameShape(input.shape, rowShape)) continue;
+        const inside = (users.get(input) ?? []).filter((u) => later.inline.has(u));
+        if (!inside.every((u) => kindOf(u) === 'elementwise' && sameShape(u.shape, domain(later)))) continue;
+        if (!later.inputs.every((b) => first.outputs.includes(b) || (producer.get(b) ?? -1) < i)) continue;
+        const outputs = [...first.outputs, ...later.outputs];
+        list[i] = {
+          kind: 'reduce', anchor: first.anchor, epilogue: [],
+          stages: [...stagesOf(first), ...stagesOf(later)],
+          outputs,
+          inline: new Set([...first.inline, ...later.inline, ...stagesOf(later).map((s) => s.anchor)]),
+          inputs: [...new Set([...first.inputs, ...later.inputs])].filter((b) => !outputs.includes(b)),
+        };
+        list.splice(j, 1);
+        changed = true;
+        break;
+      }
+    }
+  }
+  return list;
+}

@@ -1,0 +1,116 @@
+import type { FusedKernel, FusionPlan } from './fusion.js';
+import type { Graph } from './graph.js';
+import type { Node } from './node.js';
+import { concrete, sameShape, sizeOf } from './types.js';
+
+export const BUFFER_ALIGN = 64;
+
+export type Placement =
+  | { readonly where: 'arena'; readonly offset: number }
+  | { readonly where: 'variable'; readonly variable: Node<'variable'> };
+
+export interface MemoryPlan {
+  /** Kernels in run order: every kernel that writes a variable in place runs after all readers of its old value. */
+  readonly kernels: readonly FusedKernel[];
+  /** Where each buffer lives: an arena offset in bytes, or a variable's own storage (in-place updates). */
+  readonly placement: ReadonlyMap<Node, Placement>;
+  /** Updates that could not be written in place: copied into the variable after the last kernel. */
+  readonly copies: readonly { readonly from: Node; readonly to: Node<'variable'> }[];
+  readonly arenaBytes: number;
+}
+
+export function bufferBytes(node: Node): number {
+  return sizeOf(concrete(node.shape, 'buffer')) * (node.dtype === 'bool' ? 1 : 4);
+}
+
+const align = (n: number) => Math.ceil(n / BUFFER_ALIGN) * BUFFER_ALIGN;
+
+/**
+ * Memory planning: decides which updates are written in place, orders kernels so that is safe,
+ * and lays every other buffer out in one arena, reusing space once a buffer's last reader ran.
+ */
+export function planMemory(graph: Graph, plan: FusionPlan, fedInputs: readonly Node[]): MemoryPlan {
+  const producer = new Map<Node, FusedKernel>();
+  for (const k of plan.kernels) for (const o of k.outputs) producer.set(o, k);
+  const readers = (n: Node) => plan.kernels.filter((k) => k.inputs.includes(n));
+  const dependsOn = transitiveDependencies(plan.kernels, producer);
+
+  const inPlace = new Map<Node, Node<'variable'>>();
+  const copies: { from: Node; to: Node<'variable'> }[] = [];
+  const targets = new Set<Node>();
+  for (const { variable, value } of graph.updates) {
+    const k = producer.get(value);
+    const ok = k !== undefined && k.kind === 'elementwise' && !targets.has(variable) && !inPlace.has(value)
+      && !graph.outputs.includes(value) && readers(value).length === 0
+      && sameShape(value.shape, variable.shape) && value.dtype === variable.dtype
+      && readsAtSameIndexOnly(k, variable)
+      && readers(variable).every((r) => r === k || !dependsOn.get(r)!.has(k));
+    if (ok) { inPlace.set(value, variable); targets.add(variable); } else copies.push({ from: value, to: variable });
+  }
+
+  // Kernels writing variables in place, and whatever depends on them, run last (in their order).
+  const late = new Set<FusedKernel>();
+  for (const k of plan.kernels) {
+    if (k.outputs.some((o) => inPlace.has(o)) || [...late].some((l) => dependsOn.get(k)!.has(l))) late.add(k);
+  }
+  const kernels = [...plan.kernels.filter((k) => !late.has(k)), ...plan.kernels.filter((k) => late.has(k))];
+
+  const placement = new Map<Node, Placement>();
+  for (const [value, variable] of inPlace) placement.set(value, { where: 'variable', variable });
+  for (const n of plan.materialised) if (n.op === 'variable') placement.set(n, { where: 'variable', variable: n as Node<'variable'> });
+
+  // Live intervals in kernel indices; inputs are written before the first kernel, outputs read after the last.
+  const end = kernels.length;
+  const interval = new Map<Node, [number, number]>();
+  for (const n of fedInputs) interval.set(n, [-1, end]);
+  kernels.forEach((k, i) => {
+    for (const o of k.outputs) if (!placement.has(o)) interval.set(o, [i, i]);
+    for (const b of k.inputs) {
+      const iv = interval.get(b);
+      if (iv !== undefined) iv[1] = Math.max(iv[1], i);
+    }
+  });
+  for (const n of [...graph.outputs, ...copies.map((c) => c.from)]) {
+    const iv = interval.get(n);
+    if (iv !== undefined) iv[1] = end;
+  }
+  let arenaBytes = 0;
+  const live: { start: number; end: number; offset: number; bytes: number }[] = [];
+  const byStart = [...interval.entries()].sort((a, b) => a[1][0] - b[1][0]);
+  for (const [node, [start, last]] of byStart) {
+    const bytes = align(bufferBytes(node));
+    const busy = live.filter((l) => l.end >= start).sort((a, b) => a.offset - b.offset);
+    let offset = 0;
+    for (const l of busy) {
+      if (offset + bytes <= l.offset) break;
+      offset = Math.max(offset, l.offset + l.bytes);
+    }
+    live.push({ start, end: last, offset, bytes });
+    placement.set(node, { where: 'arena', offset });
+    arenaBytes = Math.max(arenaBytes, offset + bytes);
+  }
+  return { kernels, placement, copies, arenaBytes };
+}
+
+/** True when the kernel only ever reads `v` at the index it writes (elementwise, same shape). */
+function readsAtSameIndexOnly(k: FusedKernel, v: Node): boolean {
+  const inside = [...k.inline, ...k.outputs].filter((n) => n.inputs.includes(v));
+  return inside.every((n) => sameShape(n.shape, v.shape) && n.op !== 'reshape' && n.op !== 'transpose' && n.op !== 'slice'
+    && n.op !== 'pad' && n.op !== 'concatenate' && n.op !== 'broadcastTo');
+}
+
+function transitiveDependencies(kernels: readonly FusedKernel[], producer: Map<Node, FusedKernel>): Map<FusedKernel, Set<FusedKernel>> {
+  const deps = new Map<FusedKernel, Set<FusedKernel>>();
+  for (const k of kernels) {
+    const set = new Set<FusedKernel>();
+    for (const b of k.inputs) {
+      const p = producer.get(b);
+      if (p !== undefined && p !== k) {
+        set.add(p);
+        for (const d of deps.get(p) ?? []) set.add(d);
+      }
+    }
+    deps.set(k, set);
+  }
+  return deps;
+}

@@ -1,0 +1,190 @@
+/**
+ * Constant folding and algebraic identities, applied bottom-up. Every rewrite is exact under the
+ * reference interpreter (float64), keeps the shape and dtype of the node it replaces, and never
+ * assumes finite values: x*0 is not 0 when x is NaN or infinite, so it is not folded.
+ *
+ * One caveat shared with every compiler that folds x+0: when x is -0 the result is x (-0) instead
+ * of +0. The two compare equal, so no observable value of a Keras program changes.
+ */
+import * as Build from './build.js';
+import type { Graph } from './graph.js';
+import { make, type Node } from './node.js';
+import type { RefContext, RefTensor } from './ops/rule.js';
+import { OPS } from './optable.js';
+import { sameShape, type Shape } from './types.js';
+
+type Rewrite = (node: Node) => Node;
+
+function fillValue(node: Node): number | undefined {
+  return node.op === 'fill' ? (node as Node<'fill'>).attrs.value : undefined;
+}
+const isFill = (node: Node, value: number) => fillValue(node) === value;
+
+/** `x` stretched to `node`'s shape, for identities whose other operand only broadcast the result. */
+function like(node: Node, x: Node): Node {
+  return sameShape(x.shape, node.shape) ? x : Build.broadcastTo(x, node.shape);
+}
+
+const noSources: RefContext = {
+  source: () => { throw new Error('simplify: constant folding never reads inputs'); },
+};
+
+/**
+ * Folds an elementwise op of fills by running the op's own float64 definition on rank-0 copies of
+ * its operands, so the folded constant is exactly what the interpreter would have computed.
+ */
+function foldElementwise(node: Node): Node | undefined {
+  if (OPS[node.op].kind !== 'elementwise' || node.inputs.length === 0) return undefined;
+  const values = node.inputs.map(fillValue);
+  if (values.some((v) => v === undefined)) return undefined;
+  const scalars = node.inputs.map((x, i) => Build.fill(values[i]!, [], x.dtype));
+  const small = make(node.op, scalars, node.attrs);
+  const tensors: RefTensor[] = values.map((v) => ({ shape: [], data: Float64Array.of(v!) }));
+  const ref = OPS[node.op].ref as (xs: readonly RefTensor[], n: Node, c: RefContext) => RefTensor;
+  return Build.fill(ref(tensors, small, noSources).data[0], node.shape, node.dtype);
+}
+
+function elementCount(shape: Shape, axes: readonly number[]): number | undefined {
+  let n = 1;
+  for (const a of axes) {
+    const d = shape[a];
+    if (d === null) return undefined;
+    n *= d;
+  }
+  return n;
+}
+
+/** Largest reduction folded by replaying the additions: replaying keeps the result bit-exact. */
+const MAX_FOLDED_SUM = 1 << 20;
+
+/** Reductions and movements of a fill are fills: every output element sees the same value. */
+function foldStructured(node: Node): Node | undefined {
+  const v = node.inputs.length > 0 ? fillValue(node.inputs[0]) : undefined;
+  if (v === undefined) return undefined;
+  const out = (value: number) => Build.fill(value, node.shape, node.dtype);
+  switch (node.op) {
+    case 'reshape': case 'transpose': case 'broadcastTo': case 'slice':
+      return out(v);
+    case 'pad':
+      return (node as Node<'pad'>).attrs.value === v ? out(v) : undefined;
+    case 'concatenate':
+      return node.inputs.every((x) => isFill(x, v) || Number.isNaN(v) && Number.isNaN(fillValue(x))) ? out(v) : undefined;
+    case 'max': {
+      const n = elementCount(node.inputs[0].shape, (node as Node<'max'>).attrs.axes);
+      if (n === undefined) return undefined;
+      return out(n === 0 ? -Infinity : v);
+    }
+    case 'sum': {
+      const n = elementCount(node.inputs[0].shape, (node as Node<'sum'>).attrs.axes);
+      if (n === undefined || n > MAX_FOLDED_SUM) return undefined;
+      let acc = 0; // the same sequence of float64 additions as the reference
+      for (let i = 0; i < n; i++) acc += v;
+      return out(acc);
+    }
+    default:
+      return undefined;
+  }
+}
+
+function compose(inner: readonly number[], outer: readonly number[]): number[] {
+  return outer.map((p) => inner[p]);
+}
+const isIdentityPerm = (perm: readonly number[]) => perm.every((p, i) => p === i);
+/** The perm that swaps the two matrix axes, which matmul can absorb as a transpose flag. */
+function swapsMatrixAxes(node: Node): boolean {
+  if (node.op !== 'transpose') return false;
+  const perm = (node as Node<'transpose'>).attrs.perm;
+  return (perm.length === 2 && perm[0] === 1 && perm[1] === 0)
+    || (perm.length === 3 && perm[0] === 0 && perm[1] === 2 && perm[2] === 1);
+}
+
+/** Rewrites whose operands are already simplified; returns the node itself when none applies. */
+const identities: Rewrite = (node) => {
+  const [a, b, c] = node.inputs;
+  switch (node.op) {
+    case 'add':
+      if (isFill(b, 0)) return like(node, a);
+      if (isFill(a, 0)) return like(node, b);
+      return node;
+    case 'subtract':
+      return isFill(b, 0) ? like(node, a) : node;
+    case 'multiply':
+      if (isFill(b, 1)) return like(node, a);
+      if (isFill(a, 1)) return like(node, b);
+      return node;
+    case 'divide':
+      return isFill(b, 1) ? like(node, a) : node;
+    case 'negative':
+      return a.op === 'negative' ? a.inputs[0] : node;
+    case 'where':
+      if (b === c) return like(node, b);
+      if (a.op === 'fill') return like(node, fillValue(a) ? b : c);
+      return node;
+    case 'cast':
+      return a.dtype === node.dtype ? a : node;
+    case 'reshape':
+      if (sameShape(a.shape, node.shape)) return a;
+      // Compose through the inner reshape; its resolved shape is a valid target for the original input.
+      if (a.op === 'reshape') return Build.reshape(a.inputs[0], node.shape);
+      return node;
+    case 'broadcastTo':
+      if (sameShape(a.shape, node.shape)) return a;
+      if (a.op === 'broadcastTo') return Build.broadcastTo(a.inputs[0], node.shape);
+      return node;
+    case 'transpose': {
+      const perm = (node as Node<'transpose'>).attrs.perm;
+      if (isIdentityPerm(perm)) return a;
+      if (a.op === 'transpose') return Build.transpose(a.inputs[0], compose((a as Node<'transpose'>).attrs.perm, perm));
+      return node;
+    }
+    case 'matmul': {
+      const { transposeA, transposeB } = (node as Node<'matmul'>).attrs;
+      if (swapsMatrixAxes(a)) return Build.matmul(a.inputs[0], b, !transposeA, transposeB);
+      if (swapsMatrixAxes(b)) return Build.matmul(a, b.inputs[0], transposeA, !transposeB);
+      return node;
+    }
+    default:
+      return node;
+  }
+};
+
+const rewrite: Rewrite = (node) => foldElementwise(node) ?? foldStructured(node) ?? identities(node);
+
+/** Applies rewrites until none fires; each one removes a node, so this terminates. */
+function simplifyNode(node: Node): Node {
+  let current = node;
+  for (;;) {
+    const next = rewrite(current);
+    if (next === current) break;
+    // A rewrite produced a new node from simplified operands: it may enable another rewrite.
+    current = next;
+  }
+  if (!sameShape(current.shape, node.shape) || current.dtype !== node.dtype) {
+    throw new Error(`simplify: internal error, a rewrite of ${node.op} changed ${node.dtype}[${node.shape}] to ${current.dtype}[${current.shape}]`);
+  }
+  return current;
+}
+
+/** Simplifies every node reachable from the graph's outputs and updates. */
+export function simplify(graph: Graph): Graph {
+  const done = new Map<Node, Node>();
+  const visit = (root: Node): Node => {
+    // Iterative post-order so deep graphs (long training programs) do not overflow the stack.
+    const stack: Node[] = [root];
+    while (stack.length > 0) {
+      const node = stack[stack.length - 1];
+      if (done.has(node)) { stack.pop(); continue; }
+      const pending = node.inputs.filter((i) => !done.has(i));
+      if (pending.length > 0) { stack.push(...pending); continue; }
+      stack.pop();
+      const inputs = node.inputs.map((i) => done.get(i)!);
+      const rebuilt = inputs.every((x, i) => x === node.inputs[i]) ? node : make(node.op, inputs, node.attrs);
+      done.set(node, simplifyNode(rebuilt));
+    }
+    return done.get(root)!;
+  };
+  return {
+    outputs: graph.outputs.map(visit),
+    updates: graph.updates.map((u) => ({ variable: u.variable, value: visit(u.value) })),
+  };
+}

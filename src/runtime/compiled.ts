@@ -1,0 +1,105 @@
+import { fusedKernel } from '../codegen/fused-kernel.js';
+import type { KernelFn } from '../codegen/kernel.js';
+import { fuse, type FusedKernel } from '../ir/fusion.js';
+import type { Graph } from '../ir/graph.js';
+import { planMemory, bufferBytes, type MemoryPlan, type Placement } from '../ir/memory-plan.js';
+import type { Node } from '../ir/node.js';
+import { IndexRangeError } from '../ir/ops/indexing.js';
+import { simplify } from '../ir/simplify.js';
+import { concrete, sizeOf } from '../ir/types.js';
+import { bytesPerElement, viewOf, type TypedArray } from './buffers.js';
+import type { Program, ProgramSpec } from './program.js';
+import type { Session } from './session.js';
+
+/** Everything a compiled program is made of, kept for dumps and profiles. */
+export interface CompiledParts {
+  readonly graph: Graph;
+  readonly plan: MemoryPlan;
+  readonly calls: readonly { readonly kernel: FusedKernel; readonly name: string; readonly source: string; readonly buffers: readonly Node[] }[];
+  readonly arenaOffset: number;
+}
+
+interface Call {
+  readonly run: KernelFn;
+  readonly args: (Float32Array | Int32Array | Uint8Array | number)[];
+  /** The gather's layer name, to name the layer when an index is out of range. */
+  readonly label: string | null;
+}
+
+/**
+ * Compiles a program: simplify, fuse, plan memory, generate kernels; then runs it as a flat list
+ * of kernel calls over the session memory. A steady-state run allocates nothing.
+ */
+export function compiledProgram(spec: ProgramSpec, session: Session): Program & { readonly parts: CompiledParts } {
+  const started = performance.now();
+  const graph = simplify(spec.graph);
+  const fed = spec.seed !== undefined ? [...spec.inputs, spec.seed] : [...spec.inputs];
+  const plan = planMemory(graph, fuse(graph), fed);
+  const memory = session.memory;
+  const arenaOffset = memory.alloc(Math.max(plan.arenaBytes, 64));
+
+  const byteOffset = (n: Node): number => {
+    const p: Placement | undefined = plan.placement.get(n);
+    if (p === undefined) throw new Error(`program '${spec.name}': ${n.op} has no buffer`);
+    return p.where === 'arena' ? arenaOffset + p.offset : session.variableOf(p.variable).byteOffset;
+  };
+  const elementOffset = (n: Node) => byteOffset(n) / bytesPerElement(n.dtype);
+
+  const parts: CompiledParts['calls'][number][] = [];
+  const calls: Call[] = plan.kernels.map((k) => {
+    const { kernel, buffers } = fusedKernel(k);
+    parts.push({ kernel: k, name: kernel.name, source: kernel.source, buffers });
+    const label = k.anchor.op === 'gather' ? (k.anchor as Node<'gather'>).attrs.label : null;
+    return { run: kernel.run, args: [memory.f32, memory.i32, memory.u8, ...buffers.map(elementOffset)], label };
+  });
+  const copies = plan.copies.map((c) => ({
+    dtype: c.from.dtype, from: elementOffset(c.from), to: session.variableOf(c.to).byteOffset / bytesPerElement(c.to.dtype),
+    length: sizeOf(concrete(c.from.shape, 'update')),
+  }));
+  const seedOffset = spec.seed !== undefined ? byteOffset(spec.seed) / 4 : -1;
+
+  let generation = -1;
+  let inputViews: TypedArray[] = [];
+  let outputViews: TypedArray[] = [];
+  const refresh = () => {
+    if (generation === memory.generation) return;
+    generation = memory.generation;
+    for (const c of calls) { c.args[0] = memory.f32; c.args[1] = memory.i32; c.args[2] = memory.u8; }
+    inputViews = spec.inputs.map((n) => viewOf(memory, byteOffset(n), sizeOf(concrete(n.shape, 'input')), n.dtype));
+    outputViews = graph.outputs.map((n) => viewOf(memory, byteOffset(n), bufferBytes(n) / bytesPerElement(n.dtype), n.dtype));
+  };
+  let disposed = false;
+  const compileMs = performance.now() - started;
+
+  return {
+    spec,
+    parts: { graph, plan, calls: parts, arenaOffset },
+    stats: { kernels: calls.length, arenaBytes: plan.arenaBytes, compileMs },
+    input(i) { refresh(); return inputViews[i]; },
+    output(i) { refresh(); return outputViews[i]; },
+    run(seed: number) {
+      if (disposed) throw new Error(`program '${spec.name}' was disposed (the session was cleared)`);
+      refresh();
+      if (seedOffset >= 0) memory.i32[seedOffset] = seed;
+      let i = 0;
+      try {
+        for (; i < calls.length; i++) {
+          const c = calls[i];
+          c.run.apply(undefined, c.args as Parameters<KernelFn>);
+        }
+      } catch (e) {
+        if (e instanceof IndexRangeError) throw new IndexRangeError(calls[i].label ?? 'gather', e.index, e.rows);
+        throw e;
+      }
+      for (const c of copies) {
+        const view = c.dtype === 'float32' ? memory.f32 : c.dtype === 'int32' ? memory.i32 : memory.u8;
+        view.copyWithin(c.to, c.from, c.from + c.length);
+      }
+    },
+    dispose() {
+      if (disposed) return;
+      disposed = true;
+      memory.release(arenaOffset, Math.max(plan.arenaBytes, 64));
+    },
+  };
+}
