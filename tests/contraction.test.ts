@@ -80,6 +80,8 @@ function check(node: Node<ContractionOp>): void {
 const MATMUL_SHAPES: readonly (readonly [number, number, number])[] = [
   [1, 1, 1], [1, 7, 1], [3, 1, 5], [4, 4, 2], [5, 3, 7], [7, 9, 3], [8, 16, 6], [13, 17, 11],
   [33, 65, 31], [130, 300, 9], [97, 401, 515], [6, 1100, 10],
+  // Several row, k and column blocks, with odd edges in each.
+  [193, 577, 769],
 ];
 
 for (const ta of [false, true]) for (const tb of [false, true]) {
@@ -140,6 +142,10 @@ const CONV_CASES: readonly ConvCase[] = [
   sameCase([1, 11, 12, 4], [2, 2], 6, [2, 2]),
   sameCase([1, 9, 9, 3], [5, 4], 5, [3, 2], [1, 2]),
   { x: [2, 9, 11, 3], k: [3, 3], f: 2, s: [2, 3], p: [2, 0, 1, 3], d: [2, 1] },
+  // Stride phases with no taps at all: 1x1 filters, and dilation a multiple of the stride.
+  { x: [2, 7, 8, 3], k: [1, 1], f: 4, s: [2, 2], p: [0, 0, 0, 0], d: [1, 1] },
+  sameCase([2, 10, 9, 2], [3, 3], 3, [2, 2], [2, 2]),
+  { x: [1, 13, 10, 2], k: [4, 3], f: 3, s: [3, 2], p: [1, 2, 0, 0], d: [2, 3] },
   // Large enough to split K and M into several blocks.
   sameCase([2, 12, 12, 32], [3, 3], 9, [1, 1]),
   sameCase([1, 40, 40, 3], [3, 3], 17, [1, 1]),
@@ -231,6 +237,28 @@ test('epilogue: coord(0..rank) of every output element, all ops', () => {
       assert.is(got[flat], want, `${name}: element ${flat} at [${index}]`);
       for (let d = shape.length - 1; d >= 0; d--) { if (++index[d] < shape[d]) break; index[d] = 0; }
     }
+  }
+});
+
+test('epilogue runs exactly once per output element (k blocks, row blocks, stride phases)', () => {
+  // Memory starts at 7; the first store of an element makes it 1, a second one -1, none leaves 7.
+  const once: Epilogue = (_acc, at) => stmts('F[o0 + $flat] = F[o0 + $flat] === 7 ? 1 : -1;', { $flat: at.flat });
+  const nodes: Node<ContractionOp>[] = [
+    b.matmul(b.input('a', [193, 577]), b.input('b', [577, 769])),
+    b.matmul(b.input('a', [2, 9, 5]), b.input('b', [2, 7, 9]), true, true),
+    b.conv2dBackpropInput(b.input('dy', [2, 4, 4, 5]), b.input('w', [3, 3, 3, 5]), [8, 8], [2, 2], [0, 1, 0, 1]),
+    b.conv2dBackpropInput(b.input('dy', [2, 4, 5, 3]), b.input('w', [1, 1, 2, 3]), [7, 9], [2, 2], [0, 0, 0, 0]),
+    b.conv2dBackpropFilter(b.input('x', [2, 20, 20, 32]), b.input('dy', [2, 20, 20, 3]), [3, 3], [1, 1], [1, 1, 1, 1]),
+  ];
+  for (const node of nodes) {
+    const code = emitContraction({ node, a: ident('o1'), b: ident('o2'), epilogue: once });
+    const kernel = instantiate({ name: code.name, buffers: 3, prelude: code.prelude, body: code.body });
+    const size = sizeOf(node.shape as number[]);
+    const inputs = node.inputs.reduce((n, x) => n + sizeOf(x.shape as number[]), 0);
+    const F = new Float32Array(size + inputs).fill(7);
+    const mem = new ArrayBuffer(4);
+    kernel.run(F, new Int32Array(mem), new Uint8Array(mem), 0, size, size + sizeOf(node.inputs[0].shape as number[]));
+    assert.ok(F.subarray(0, size).every((v) => v === 1), `${code.name}: some element was stored twice or never`);
   }
 });
 

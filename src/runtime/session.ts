@@ -3,6 +3,7 @@ import type { Node } from '../ir/node.js';
 import { formatShape, sizeOf, type ConcreteShape, type DType } from '../ir/types.js';
 import { bytesPerElement, viewOf, type TypedArray } from './buffers.js';
 import { compileProgram } from './compile.js';
+import { debugLevel } from './debug.js';
 import { Memory } from './memory.js';
 import type { Program, ProgramSpec } from './program.js';
 
@@ -88,6 +89,11 @@ export class Session {
     if (p === undefined) {
       p = compileProgram(spec(), this);
       this.programs.set(key, p);
+      if (debugLevel() >= 1) {
+        const { kernels, arenaBytes, compileMs } = p.stats;
+        const shapes = p.spec.inputs.map((n) => `[${n.shape.join(',')}]`).join(' ');
+        process.stderr.write(`[keras-jit] compiled ${p.spec.name} ${shapes}: ${kernels} kernels, arena ${(arenaBytes / 1024).toFixed(1)} KiB, ${compileMs.toFixed(1)} ms\n`);
+      }
     }
     return p;
   }
