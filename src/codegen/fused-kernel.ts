@@ -87,12 +87,13 @@ function buildAst(k: FusedKernel, buffers: readonly Node[]): KernelAst {
     const out: ES.Statement[] = [];
     const saved = emitter.sink;
     emitter.sink = out;
-    for (const o of nodes) {
-      const v = emitter.value(o, a);
-      out.push(...store(o, a, v));
+    // Every value is computed before any store: an in-place update must not be read back.
+    const values = nodes.map((o) => emitter.value(o, a));
+    nodes.forEach((o, i) => {
+      out.push(...store(o, a, values[i]));
       // Later reduction stages read this row's value from the local, not from memory.
-      if (k.kind === 'reduce') emitter.pin(o, a, v);
-    }
+      if (k.kind === 'reduce') emitter.pin(o, a, values[i]);
+    });
     emitter.sink = saved;
     return out;
   };

@@ -20,19 +20,23 @@ export class At {
   }
   static ofLinear(shape: ConcreteShape, linear: ES.Expression, coords?: (axis: number) => ES.Expression): At {
     const at = new At(shape, null, linear);
+    at.madeLinear = true;
     if (coords !== undefined) at.coordsCache = shape.map((_, i) => coords(i));
     return at;
   }
   static of(shape: ConcreteShape, linear: ES.Expression, coord: (axis: number) => ES.Expression): At {
     const at = new At(shape, null, linear);
+    at.madeLinear = true;
     at.lazyCoord = coord;
     return at;
   }
   private lazyCoord: ((axis: number) => ES.Expression) | null = null;
 
+  /** Whether this index was made from a flat index (fixed at construction, so memo keys stay stable). */
   get hasLinear(): boolean {
-    return this.linearCache !== null;
+    return this.madeLinear;
   }
+  private madeLinear = false;
 
   linear(): ES.Expression {
     if (this.linearCache === null) this.linearCache = linearOf(this.shape, this.coords());

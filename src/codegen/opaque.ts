@@ -1,8 +1,8 @@
 import type * as ES from 'estree';
 import type { Node } from '../ir/node.js';
 import { sizeOf } from '../ir/types.js';
-import { shapeOf } from './expr-emitter.js';
-import { stmts } from './template.js';
+import { shapeOf, viewName } from './expr-emitter.js';
+import { ident, stmts } from './template.js';
 
 type OpaqueOp = 'maxPool2d' | 'maxPool2dGrad' | 'avgPool2d' | 'avgPool2dGrad' | 'gather' | 'scatterAdd';
 
@@ -23,20 +23,20 @@ export const OPAQUE: { readonly [K in OpaqueOp]: (node: Node<K>) => ES.Statement
         if (!(r >= 0 && r < $R)) throw new H.IndexRangeError('', r, $R);
         const src = o1 + r * $W, dst = o0 + i * $W;
         for (let k = 0; k < $W; k++) $V[dst + k] = $V[src + k];
-      }`, { $N: sizeOf(shapeOf(indices)), $R: rows, $W: width, $V: { type: 'Identifier', name: table.dtype === 'int32' ? 'I' : table.dtype === 'bool' ? 'U' : 'F' } });
+      }`, { $N: sizeOf(shapeOf(indices)), $R: rows, $W: width, $V: ident(viewName(table.dtype)) });
   },
   scatterAdd: (node) => {
     const [indices] = node.inputs;
     const rows = node.attrs.rows;
     const width = sizeOf(shapeOf(node)) / rows;
     return stmts(`
-      for (let k = 0; k < $T; k++) F[o0 + k] = 0;
+      for (let k = 0; k < $T; k++) $V[o0 + k] = 0;
       for (let i = 0; i < $N; i++) {
         const r = I[o1 + i];
         if (!(r >= 0 && r < $R)) throw new H.IndexRangeError('', r, $R);
         const src = o2 + i * $W, dst = o0 + r * $W;
-        for (let k = 0; k < $W; k++) F[dst + k] += F[src + k];
-      }`, { $T: sizeOf(shapeOf(node)), $N: sizeOf(shapeOf(indices)), $R: rows, $W: width });
+        for (let k = 0; k < $W; k++) $V[dst + k] += $V[src + k];
+      }`, { $T: sizeOf(shapeOf(node)), $N: sizeOf(shapeOf(indices)), $R: rows, $W: width, $V: ident(viewName(node.dtype)) });
   },
 };
 

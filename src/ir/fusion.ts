@@ -106,8 +106,13 @@ export function fuse(graph: Graph): FusionPlan {
     }
   };
 
+  // An anchor's kernel runs where its epilogue ends, once the epilogue's other operands exist.
+  const anchorOfEnd = new Map<Node, Node>();
+  for (const [anchor, chain] of chainOf) anchorOfEnd.set(chain.length > 0 ? chain[chain.length - 1] : anchor, anchor);
   const kernels: FusedKernel[] = [];
-  for (const n of order) {
+  for (const at of order) {
+    const n = anchorOfEnd.get(at) ?? at;
+    if (isAnchor(at) && n === at && (chainOf.get(at)?.length ?? 0) > 0) continue;
     if (!isAnchor(n) && (!materialised.has(n) || kindOf(n) === 'source' || inChain.has(n))) continue;
     const inline = new Set<Node>();
     const inputs = new Set<Node>();

@@ -40,7 +40,7 @@ export function planMemory(graph: Graph, plan: FusionPlan, fedInputs: readonly N
   const targets = new Set<Node>();
   for (const { variable, value } of graph.updates) {
     const k = producer.get(value);
-    const ok = k !== undefined && k.kind === 'elementwise' && !targets.has(variable) && !inPlace.has(value)
+    const ok = k !== undefined && !targets.has(variable) && !inPlace.has(value)
       && !graph.outputs.includes(value) && readers(value).length === 0
       && sameShape(value.shape, variable.shape) && value.dtype === variable.dtype
       && readsAtSameIndexOnly(k, variable)
@@ -92,9 +92,17 @@ export function planMemory(graph: Graph, plan: FusionPlan, fedInputs: readonly N
   return { kernels, placement, copies, arenaBytes };
 }
 
-/** True when the kernel only ever reads `v` at the index it writes (elementwise, same shape). */
+/**
+ * True when the kernel only ever reads `v` at the index it writes (elementwise, same shape). In a
+ * contraction or reduction that means only the epilogue may read it, never the loops before it.
+ */
 function readsAtSameIndexOnly(k: FusedKernel, v: Node): boolean {
-  const inside = [...k.inline, ...k.outputs].filter((n) => n.inputs.includes(v));
+  if (k.kind === 'opaque') return false;
+  const inside = [...k.inline, ...k.outputs, ...(k.stages ?? []).map((s) => s.anchor), k.anchor].filter((n) => n.inputs.includes(v));
+  if (k.kind !== 'elementwise') {
+    const epilogue = new Set([...k.epilogue, ...(k.stages ?? []).flatMap((s) => s.epilogue)]);
+    if (!inside.every((n) => epilogue.has(n))) return false;
+  }
   return inside.every((n) => sameShape(n.shape, v.shape) && n.op !== 'reshape' && n.op !== 'transpose' && n.op !== 'slice'
     && n.op !== 'pad' && n.op !== 'concatenate' && n.op !== 'broadcastTo');
 }

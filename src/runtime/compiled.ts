@@ -49,7 +49,7 @@ export function compiledProgram(spec: ProgramSpec, session: Session): Program & 
   const calls: Call[] = plan.kernels.map((k) => {
     const { kernel, buffers } = fusedKernel(k);
     parts.push({ kernel: k, name: kernel.name, source: kernel.source, buffers });
-    const label = k.anchor.op === 'gather' ? (k.anchor as Node<'gather'>).attrs.label : null;
+    const label = k.anchor.op === 'gather' ? (k.anchor as Node<'gather'>).attrs.label : k.anchor.op === 'scatterAdd' ? 'scatterAdd' : null;
     return { run: kernel.run, args: [memory.f32, memory.i32, memory.u8, ...buffers.map(elementOffset)], label };
   });
   const copies = plan.copies.map((c) => ({
