@@ -1,0 +1,54 @@
+/**
+ * Keras activations by name (snake_case or camelCase) or as functions, each a composition of
+ * `ops`, so the compiler fuses them into the producing kernel.
+ */
+import * as ops from './ops.js';
+import type { SymbolicTensor } from './ops.js';
+
+export type ActivationFn = (x: SymbolicTensor) => SymbolicTensor;
+export type ActivationIdentifier = string | ActivationFn | null | undefined;
+
+export const linear: ActivationFn = (x) => x;
+export const relu: ActivationFn = (x) => ops.relu(x);
+export const relu6: ActivationFn = (x) => ops.relu6(x);
+export const sigmoid: ActivationFn = (x) => ops.sigmoid(x);
+export const tanh: ActivationFn = (x) => ops.tanh(x);
+export const softmax: ActivationFn = (x) => ops.softmax(x, -1);
+export const logSoftmax: ActivationFn = (x) => ops.logSoftmax(x, -1);
+export const elu: ActivationFn = (x) => ops.elu(x);
+export const selu: ActivationFn = (x) => ops.selu(x);
+/** Keras's default `approximate=False`: the exact erf form. */
+export const gelu: ActivationFn = (x) => ops.gelu(x, false);
+export const silu: ActivationFn = (x) => ops.silu(x);
+export const swish = silu;
+export const softplus: ActivationFn = (x) => ops.softplus(x);
+export const softsign: ActivationFn = (x) => ops.softsign(x);
+export const leakyRelu: ActivationFn = (x) => ops.leakyRelu(x, 0.2);
+export const exponential: ActivationFn = (x) => ops.exp(x);
+export const hardSigmoid: ActivationFn = (x) => ops.hardSigmoid(x);
+
+/** Keras snake_case names; camelCase spellings are derived from them. */
+const BY_NAME: Readonly<Record<string, ActivationFn>> = {
+  linear, relu, relu6, sigmoid, tanh, softmax, log_softmax: logSoftmax, elu, selu, gelu, silu, swish,
+  softplus, softsign, leaky_relu: leakyRelu, exponential, hard_sigmoid: hardSigmoid,
+};
+
+const camelToSnake = (s: string) => s.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
+
+/** The Keras name of an activation function (for summaries and configs), or its JS name. */
+export function serialize(fn: ActivationFn): string {
+  for (const [name, f] of Object.entries(BY_NAME)) if (f === fn) return name;
+  return fn.name || 'custom';
+}
+
+/** Resolves an identifier; null/undefined is linear. Unknown names list the valid ones. */
+export function get(identifier: ActivationIdentifier): ActivationFn {
+  if (identifier === null || identifier === undefined) return linear;
+  if (typeof identifier === 'function') return identifier;
+  if (typeof identifier !== 'string') throw new TypeError(`Could not interpret activation identifier: ${String(identifier)}`);
+  const fn = BY_NAME[identifier] ?? BY_NAME[camelToSnake(identifier)];
+  if (fn === undefined) {
+    throw new Error(`Could not interpret activation function identifier: '${identifier}'. Valid names are: ${Object.keys(BY_NAME).join(', ')} (or their camelCase forms)`);
+  }
+  return fn;
+}

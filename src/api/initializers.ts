@@ -1,0 +1,191 @@
+/**
+ * Keras weight initializers. They run on the host once, when a layer is built, and draw from a
+ * seed the session hands out (`session.nextInitSeed()`), so `new Session({ seed })` repeats runs.
+ */
+
+/** Something that fills a weight of `shape` from a 32-bit seed. */
+export interface Initializer {
+  readonly className: string;
+  generate(shape: readonly number[], seed: number): Float32Array;
+}
+export type InitializerIdentifier = string | Initializer;
+
+/** A small, fast 32-bit generator (mulberry32): deterministic per seed, uniform in [0, 1). */
+export function seededRandom(seed: number): () => number {
+  let s = seed | 0;
+  return () => {
+    s = (s + 0x6d2b79f5) | 0;
+    let t = Math.imul(s ^ (s >>> 15), 1 | s);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function standardNormal(rand: () => number): () => number {
+  let spare: number | undefined;
+  return () => {
+    if (spare !== undefined) { const s = spare; spare = undefined; return s; }
+    // Box-Muller; 1 - u keeps the log argument in (0, 1].
+    const r = Math.sqrt(-2 * Math.log(1 - rand()));
+    const theta = 2 * Math.PI * rand();
+    spare = r * Math.sin(theta);
+    return r * Math.cos(theta);
+  };
+}
+
+const size = (shape: readonly number[]) => shape.reduce((p, d) => p * d, 1);
+
+/** Keras's compute_fans: dense kernels (in, out); conv kernels (..., in, out) times the receptive field. */
+export function computeFans(shape: readonly number[]): [number, number] {
+  if (shape.length === 0) return [1, 1];
+  if (shape.length === 1) return [shape[0], shape[0]];
+  if (shape.length === 2) return [shape[0], shape[1]];
+  const receptive = size(shape.slice(0, -2));
+  return [shape.at(-2)! * receptive, shape.at(-1)! * receptive];
+}
+
+export class Constant implements Initializer {
+  readonly className: string = 'Constant';
+  constructor(readonly value = 0) {}
+  generate(shape: readonly number[]): Float32Array {
+    return new Float32Array(size(shape)).fill(this.value);
+  }
+}
+export class Zeros extends Constant {
+  override readonly className = 'Zeros';
+  constructor() { super(0); }
+}
+export class Ones extends Constant {
+  override readonly className = 'Ones';
+  constructor() { super(1); }
+}
+
+export class RandomUniform implements Initializer {
+  readonly className: string = 'RandomUniform';
+  readonly minval: number;
+  readonly maxval: number;
+  constructor({ minval = -0.05, maxval = 0.05 }: { minval?: number; maxval?: number } = {}) {
+    this.minval = minval;
+    this.maxval = maxval;
+  }
+  generate(shape: readonly number[], seed: number): Float32Array {
+    const rand = seededRandom(seed);
+    return Float32Array.from({ length: size(shape) }, () => this.minval + (this.maxval - this.minval) * rand());
+  }
+}
+
+export class RandomNormal implements Initializer {
+  readonly className: string = 'RandomNormal';
+  readonly mean: number;
+  readonly stddev: number;
+  constructor({ mean = 0, stddev = 0.05 }: { mean?: number; stddev?: number } = {}) {
+    this.mean = mean;
+    this.stddev = stddev;
+  }
+  generate(shape: readonly number[], seed: number): Float32Array {
+    const normal = standardNormal(seededRandom(seed));
+    return Float32Array.from({ length: size(shape) }, () => this.mean + this.stddev * normal());
+  }
+}
+
+/** Normal values redrawn until within two standard deviations of the mean. */
+export class TruncatedNormal extends RandomNormal {
+  override readonly className: string = 'TruncatedNormal';
+  override generate(shape: readonly number[], seed: number): Float32Array {
+    const normal = standardNormal(seededRandom(seed));
+    return Float32Array.from({ length: size(shape) }, () => {
+      let z = normal();
+      while (Math.abs(z) > 2) z = normal();
+      return this.mean + this.stddev * z;
+    });
+  }
+}
+
+type FanMode = 'fan_in' | 'fan_out' | 'fan_avg';
+type Distribution = 'truncated_normal' | 'untruncated_normal' | 'uniform';
+
+/** Keras's VarianceScaling: the spread is scale / fan, for the fan the mode names. */
+export class VarianceScaling implements Initializer {
+  readonly className: string = 'VarianceScaling';
+  readonly scale: number;
+  readonly mode: FanMode;
+  readonly distribution: Distribution;
+  constructor({ scale = 1, mode = 'fan_in', distribution = 'truncated_normal' }: { scale?: number; mode?: FanMode; distribution?: Distribution } = {}) {
+    this.scale = scale;
+    this.mode = mode;
+    this.distribution = distribution;
+  }
+  generate(shape: readonly number[], seed: number): Float32Array {
+    const [fanIn, fanOut] = computeFans(shape);
+    const n = this.mode === 'fan_in' ? fanIn : this.mode === 'fan_out' ? fanOut : (fanIn + fanOut) / 2;
+    const s = this.scale / Math.max(1, n);
+    if (this.distribution === 'uniform') {
+      const limit = Math.sqrt(3 * s);
+      return new RandomUniform({ minval: -limit, maxval: limit }).generate(shape, seed);
+    }
+    if (this.distribution === 'untruncated_normal') return new RandomNormal({ stddev: Math.sqrt(s) }).generate(shape, seed);
+    // The constant is the stddev of a standard normal truncated to [-2, 2], so the result has variance s.
+    return new TruncatedNormal({ stddev: Math.sqrt(s) / 0.8796256610342398 }).generate(shape, seed);
+  }
+}
+
+const scaling = (className: string, scale: number, mode: FanMode, distribution: Distribution) =>
+  class extends VarianceScaling {
+    override readonly className = className;
+    constructor() { super({ scale, mode, distribution }); }
+  };
+export const GlorotUniform = scaling('GlorotUniform', 1, 'fan_avg', 'uniform');
+export const GlorotNormal = scaling('GlorotNormal', 1, 'fan_avg', 'truncated_normal');
+export const HeUniform = scaling('HeUniform', 2, 'fan_in', 'uniform');
+export const HeNormal = scaling('HeNormal', 2, 'fan_in', 'truncated_normal');
+export const LecunUniform = scaling('LecunUniform', 1, 'fan_in', 'uniform');
+export const LecunNormal = scaling('LecunNormal', 1, 'fan_in', 'truncated_normal');
+
+/** A (semi-)orthogonal matrix: Gram-Schmidt on a normal matrix, flattened to (rows, last axis). */
+export class Orthogonal implements Initializer {
+  readonly className = 'Orthogonal';
+  constructor(readonly gain = 1) {}
+  generate(shape: readonly number[], seed: number): Float32Array {
+    const cols = shape.at(-1) ?? 1;
+    const rows = size(shape) / cols;
+    const [n, m] = rows < cols ? [cols, rows] : [rows, cols]; // orthonormalise m columns of length n
+    const normal = standardNormal(seededRandom(seed));
+    const q = Array.from({ length: m }, () => Float64Array.from({ length: n }, normal));
+    for (let j = 0; j < m; j++) {
+      for (let k = 0; k < j; k++) {
+        let d = 0;
+        for (let i = 0; i < n; i++) d += q[j][i] * q[k][i];
+        for (let i = 0; i < n; i++) q[j][i] -= d * q[k][i];
+      }
+      const norm = Math.hypot(...q[j]) || 1;
+      for (let i = 0; i < n; i++) q[j][i] /= norm;
+    }
+    const out = new Float32Array(rows * cols);
+    for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) {
+      out[r * cols + c] = this.gain * (rows < cols ? q[r][c] : q[c][r]);
+    }
+    return out;
+  }
+}
+
+const BY_NAME: Readonly<Record<string, () => Initializer>> = {
+  zeros: () => new Zeros(), ones: () => new Ones(),
+  glorot_uniform: () => new GlorotUniform(), glorot_normal: () => new GlorotNormal(),
+  he_uniform: () => new HeUniform(), he_normal: () => new HeNormal(),
+  lecun_uniform: () => new LecunUniform(), lecun_normal: () => new LecunNormal(),
+  random_uniform: () => new RandomUniform(), uniform: () => new RandomUniform(),
+  random_normal: () => new RandomNormal(), normal: () => new RandomNormal(),
+  truncated_normal: () => new TruncatedNormal(), orthogonal: () => new Orthogonal(),
+  variance_scaling: () => new VarianceScaling(),
+};
+
+/** Resolves 'glorot_uniform', 'glorotUniform', 'GlorotUniform' or an Initializer object. */
+export function get(identifier: InitializerIdentifier): Initializer {
+  if (typeof identifier !== 'string') return identifier;
+  const snake = identifier.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
+  const make = BY_NAME[snake];
+  if (make === undefined) {
+    throw new Error(`Could not interpret initializer identifier: '${identifier}'. Valid names are: ${Object.keys(BY_NAME).join(', ')} (or their camelCase forms)`);
+  }
+  return make();
+}

@@ -1,0 +1,127 @@
+/** Conv2D and Conv2DTranspose (channels-last, as Keras's default). */
+import { conv2d, conv2dBackpropInput } from '../../ir/build.js';
+import { formatShape, type Shape } from '../../ir/types.js';
+import * as activations from '../activations.js';
+import type { InitializerIdentifier } from '../initializers.js';
+import * as ops from '../ops.js';
+import type { SymbolicTensor } from '../ops.js';
+import { checkPadding, padding2d, toPair, transposeOutputLength, type IntOrPair, type PaddingMode } from './conv-utils.js';
+import { Layer, type LayerArgs } from './layer.js';
+import type { Variable } from './variable.js';
+import type { Pair } from '../../ir/attrs.js';
+
+export interface ConvArgs extends LayerArgs {
+  readonly strides?: IntOrPair;
+  readonly padding?: PaddingMode;
+  readonly dilationRate?: IntOrPair;
+  readonly activation?: activations.ActivationIdentifier;
+  readonly useBias?: boolean;
+  readonly kernelInitializer?: InitializerIdentifier;
+  readonly biasInitializer?: InitializerIdentifier;
+  readonly dataFormat?: 'channels_last';
+}
+
+/** What Conv2D and Conv2DTranspose share: arguments, checks and weights. */
+abstract class BaseConv2D extends Layer {
+  readonly filters: number;
+  readonly kernelSize: Pair;
+  readonly strides: Pair;
+  readonly padding: PaddingMode;
+  readonly dilationRate: Pair;
+  readonly activation: activations.ActivationFn;
+  readonly useBias: boolean;
+  readonly kernelInitializer: InitializerIdentifier;
+  readonly biasInitializer: InitializerIdentifier;
+  kernel!: Variable;
+  bias: Variable | undefined;
+
+  constructor(filters: number, kernelSize: IntOrPair, args: ConvArgs) {
+    super(args);
+    if (!(Number.isInteger(filters) && filters > 0)) {
+      throw new Error(`Layer "${this.name}" (${this.className}): invalid value for argument \`filters\`. Expected a strictly positive value. Received filters=${filters}.`);
+    }
+    if (args.dataFormat !== undefined && args.dataFormat !== 'channels_last') {
+      throw new Error(`Layer "${this.name}" (${this.className}): only data_format="channels_last" (NHWC) is supported. Received: data_format=${String(args.dataFormat)}`);
+    }
+    this.filters = filters;
+    this.kernelSize = toPair(this.name, 'kernel_size', kernelSize);
+    this.strides = toPair(this.name, 'strides', args.strides ?? 1);
+    this.padding = checkPadding(this.name, args.padding ?? 'valid');
+    this.dilationRate = toPair(this.name, 'dilation_rate', args.dilationRate ?? 1);
+    if (this.strides.some((s) => s > 1) && this.dilationRate.some((d) => d > 1)) {
+      throw new Error(`Layer "${this.name}" (${this.className}): \`strides > 1\` not supported in conjunction with \`dilation_rate > 1\`. Received: strides=${formatShape(this.strides)} and dilation_rate=${formatShape(this.dilationRate)}`);
+    }
+    this.activation = activations.get(args.activation);
+    this.useBias = args.useBias ?? true;
+    this.kernelInitializer = args.kernelInitializer ?? 'glorot_uniform';
+    this.biasInitializer = args.biasInitializer ?? 'zeros';
+    this.inputSpec = { ndim: 4 };
+  }
+
+  protected abstract kernelShape(channels: number): number[];
+
+  override build(inputShape: Shape): void {
+    const channels = inputShape.at(-1);
+    if (channels === null || channels === undefined) {
+      throw new Error(`The channel dimension of the inputs should be defined. The input_shape received is ${formatShape(inputShape)}, where axis -1 (0-based) is the channel dimension, which found to be \`None\`.`);
+    }
+    this.kernel = this.addWeight({ name: 'kernel', shape: this.kernelShape(channels), initializer: this.kernelInitializer });
+    if (this.useBias) this.bias = this.addWeight({ name: 'bias', shape: [this.filters], initializer: this.biasInitializer });
+    this.inputSpec = { ndim: 4, axes: { [-1]: channels } };
+  }
+
+  protected finish(y: SymbolicTensor): SymbolicTensor {
+    return this.activation(this.bias === undefined ? y : ops.add(y, this.bias));
+  }
+}
+
+export class Conv2D extends BaseConv2D {
+  constructor(filters: number, kernelSize: IntOrPair, args: ConvArgs = {}) {
+    super(filters, kernelSize, args);
+  }
+  protected kernelShape(channels: number): number[] {
+    return [...this.kernelSize, channels, this.filters];
+  }
+  override call(x: SymbolicTensor): SymbolicTensor {
+    const pad = padding2d(this.name, this.padding, x.shape[1], x.shape[2], this.kernelSize, this.strides, this.dilationRate);
+    return this.finish(conv2d(ops.cast(x, 'float32'), this.kernel.node, this.strides, pad, this.dilationRate));
+  }
+}
+
+export interface ConvTransposeArgs extends ConvArgs {
+  /** Extra rows/columns on one side of the output; each must be smaller than its stride. */
+  readonly outputPadding?: IntOrPair;
+}
+
+/**
+ * The transpose (gradient) of Conv2D: each input pixel scatters a kernel-sized patch into an
+ * output `strides` times larger. Computed as conv2d's input gradient, with the output size
+ * Keras's rules give; the kernel is (h, w, filters, input channels) as in Keras.
+ */
+export class Conv2DTranspose extends BaseConv2D {
+  readonly outputPadding: Pair | undefined;
+
+  constructor(filters: number, kernelSize: IntOrPair, args: ConvTransposeArgs = {}) {
+    super(filters, kernelSize, args);
+    if (args.outputPadding !== undefined) {
+      const op: Pair = typeof args.outputPadding === 'number' ? [args.outputPadding, args.outputPadding] : [args.outputPadding[0], args.outputPadding[1]];
+      if (!op.every((p) => Number.isInteger(p) && p >= 0)) {
+        throw new Error(`Layer "${this.name}" (Conv2DTranspose): \`output_padding\` must be non-negative integers. Received: output_padding=${formatShape(op)}`);
+      }
+      if (op.some((p, i) => p >= this.strides[i])) {
+        throw new Error(`Layer "${this.name}" (Conv2DTranspose): Strides must be greater than output padding. Received strides=${formatShape(this.strides)}, output_padding=${formatShape(op)}.`);
+      }
+      this.outputPadding = op;
+    }
+  }
+  protected kernelShape(channels: number): number[] {
+    return [...this.kernelSize, this.filters, channels];
+  }
+  override call(x: SymbolicTensor): SymbolicTensor {
+    const out: Pair = [0, 1].map((i) => transposeOutputLength(this.name, x.shape[i + 1], this.kernelSize[i], this.padding,
+      this.outputPadding?.[i], this.strides[i], this.dilationRate[i])) as unknown as Pair;
+    // The padding of the forward convolution that maps the output size back to the input size.
+    const pad = padding2d(this.name, this.padding, out[0], out[1], this.kernelSize, this.strides, this.dilationRate);
+    return this.finish(conv2dBackpropInput(ops.cast(x, 'float32'), this.kernel.node, out, this.strides, pad, this.dilationRate));
+  }
+}

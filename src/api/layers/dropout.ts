@@ -1,0 +1,36 @@
+import * as ops from '../ops.js';
+import type { SymbolicTensor } from '../ops.js';
+import { Layer, type CallArgs, type LayerArgs } from './layer.js';
+
+export interface DropoutArgs extends LayerArgs {
+  /** Shape of the mask, broadcast over the input (1 where the same decision is shared); null entries follow the input. */
+  readonly noiseShape?: readonly (number | null)[];
+  /** Accepted for Keras compatibility; randomness comes from the session's seed (`new Session({ seed })`). */
+  readonly seed?: number;
+}
+
+/**
+ * In training, zeroes each input with probability `rate` and scales the rest by 1 / (1 - rate)
+ * (inverted dropout), so inference is the identity. The mask is drawn from the trace's seed
+ * node: a fresh mask every step.
+ */
+export class Dropout extends Layer {
+  readonly rate: number;
+  readonly noiseShape: readonly (number | null)[] | undefined;
+
+  constructor(rate: number, args: DropoutArgs = {}) {
+    super(args);
+    if (!(typeof rate === 'number' && rate >= 0 && rate < 1)) {
+      throw new Error(`Layer "${this.name}" (Dropout): invalid value received for argument \`rate\`. Expected a float value between 0 and 1 (1 excluded). Received: rate=${rate}`);
+    }
+    this.rate = rate;
+    this.noiseShape = args.noiseShape;
+  }
+
+  override call(x: SymbolicTensor, { training }: CallArgs): SymbolicTensor {
+    if (!training || this.rate === 0) return x;
+    const maskShape = this.noiseShape?.map((d, i) => d ?? x.shape[i]) ?? x.shape;
+    const keep = ops.greaterEqual(ops.randomUniform(maskShape), this.rate);
+    return ops.where(keep, ops.divide(x, 1 - this.rate), 0);
+  }
+}

@@ -1,0 +1,283 @@
+/**
+ * The Layer base class. Instances are callable as in Keras (`new Dense(10)(x)`): called on
+ * KerasTensors they build themselves, trace `call` with the batch still None (shape inference)
+ * and record the call for the functional graph; called on symbolic tensors (inside a model's
+ * trace, or inside another layer's `call`) they just run `call` in the current trace.
+ */
+import { formatShape, type DType, type Shape } from '../../ir/types.js';
+import { getSession } from '../backend.js';
+import * as initializers from '../initializers.js';
+import { toSnakeCase, uniqueName } from '../naming.js';
+import { isSymbolicTensor, type SymbolicTensor } from '../ops.js';
+import { Tensor } from '../tensor.js';
+import { currentTrace, symbolicSeed, withTrace } from '../trace-context.js';
+import { assertInputCompatibility, type InputSpec } from './input-spec.js';
+import { CallNode, isKerasTensor, KerasTensor } from './keras-tensor.js';
+import { Variable } from './variable.js';
+
+export interface LayerArgs {
+  readonly name?: string;
+  readonly trainable?: boolean;
+  /** Shape of one sample (no batch); makes this layer the input of a Sequential model. */
+  readonly inputShape?: readonly (number | null)[];
+  readonly batchInputShape?: readonly (number | null)[];
+  readonly batchSize?: number;
+  readonly dtype?: DType;
+}
+
+/** What `call` receives besides its inputs. */
+export interface CallArgs {
+  readonly training: boolean;
+}
+/** What a layer call may fix: the learning phase of this call. */
+export interface CallOptions {
+  readonly training?: boolean;
+}
+
+export interface AddWeightArgs {
+  readonly name?: string;
+  readonly shape?: readonly number[];
+  readonly initializer?: initializers.InitializerIdentifier;
+  readonly trainable?: boolean;
+  readonly dtype?: DType;
+}
+
+type LayerInputs = SymbolicTensor | readonly SymbolicTensor[];
+type LayerOutputs = SymbolicTensor | readonly SymbolicTensor[];
+
+/** Raised inside a layer call; already names the layer, so enclosing layers pass it through. */
+export class LayerCallError extends Error {
+  override name = 'LayerCallError';
+}
+
+/** Layers are callable: on KerasTensors (functional API) or on symbolic tensors (inside call). */
+export interface Layer {
+  (inputs: KerasTensor | readonly KerasTensor[], options?: CallOptions): KerasTensor;
+  (inputs: SymbolicTensor | readonly SymbolicTensor[], options?: CallOptions): SymbolicTensor;
+}
+
+export class Layer {
+  /** Keras-style unique name: `dense`, `dense_1`, ... (per class, reset by clearSession). */
+  declare name: string;
+  declare trainable: boolean;
+  declare built: boolean;
+  /** Checked on every call; layers set it in the constructor or in build. */
+  declare inputSpec: InputSpec | undefined;
+  /** The input shape with batch given at construction (inputShape / batchInputShape), if any. */
+  declare readonly batchInputShape: Shape | undefined;
+  declare readonly dtype: DType;
+  /** Every call of this layer on KerasTensors, in order. */
+  declare readonly inboundNodes: CallNode[];
+  declare protected readonly ownWeights: Variable[];
+
+  constructor(args: LayerArgs = {}) {
+    // The instance is a function (so it can be called) whose prototype is the subclass's.
+    // Fields are assigned here rather than with initializers, which would land on the discarded `this`.
+    const self = ((inputs: KerasTensor | LayerInputs, options?: CallOptions) => self.callLayer(inputs, options)) as unknown as Layer;
+    Object.setPrototypeOf(self, new.target.prototype);
+    // Arrow functions own a read-only `name`; redefine it as a plain writable property.
+    Object.defineProperty(self, 'name', {
+      value: args.name ?? uniqueName(self.defaultNamePrefix()),
+      writable: true, enumerable: true, configurable: true,
+    });
+    Object.defineProperty(self, 'length', { value: 1, writable: true, enumerable: false, configurable: true });
+    self.trainable = args.trainable ?? true;
+    self.built = false;
+    self.inputSpec = undefined;
+    const batchInputShape = args.batchInputShape ?? (args.inputShape ? [args.batchSize ?? null, ...args.inputShape] : undefined);
+    Object.assign(self, { batchInputShape, dtype: args.dtype ?? 'float32', inboundNodes: [], ownWeights: [] });
+    return self;
+  }
+
+  /** The Keras class name shown in summaries. */
+  get className(): string {
+    return this.constructor.name;
+  }
+
+  /** The name counter this class draws from (Keras: the snake_case class name). */
+  protected defaultNamePrefix(): string {
+    return toSnakeCase(this.constructor.name);
+  }
+
+  /** Creates the layer's weights once the input shape is known. */
+  build(_inputShape: Shape | readonly Shape[]): void {}
+
+  /** The layer's computation, written with `ops`. */
+  call(inputs: LayerInputs, _args: CallArgs): LayerOutputs {
+    return inputs;
+  }
+
+  /** Same as calling the layer. */
+  apply(inputs: KerasTensor | readonly KerasTensor[], options?: CallOptions): KerasTensor;
+  apply(inputs: LayerInputs, options?: CallOptions): SymbolicTensor;
+  apply(inputs: KerasTensor | readonly KerasTensor[] | LayerInputs, options?: CallOptions): KerasTensor | KerasTensor[] | LayerOutputs {
+    return this.callLayer(inputs, options);
+  }
+
+  /** Keras's add_weight: a variable in the default session, initialised on the host. */
+  addWeight({ name, shape = [], initializer, trainable = true, dtype = 'float32' }: AddWeightArgs = {}): Variable {
+    const weightName = name ?? `variable_${this.ownWeights.length}`;
+    const init = initializers.get(initializer ?? (dtype === 'float32' ? 'glorot_uniform' : 'zeros'));
+    const session = getSession();
+    if (!shape.every((d) => Number.isInteger(d) && d >= 0)) {
+      throw new Error(`Layer "${this.name}": weight '${weightName}' needs a concrete shape, got ${formatShape(shape)}`);
+    }
+    const values = init.generate(shape, session.nextInitSeed());
+    const stored = session.createVariable(`${this.name}/${weightName}`, shape, dtype, values);
+    const v = new Variable(weightName, `${this.name}/${weightName}`, stored, session, trainable);
+    this.ownWeights.push(v);
+    return v;
+  }
+
+  /** Records a new value for a variable (moving statistics) in the current trace. */
+  addUpdate(variable: Variable, value: SymbolicTensor): void {
+    currentTrace().updates.push({ variable: variable.node, value });
+  }
+
+  /** Layers held in this layer's own properties (Keras tracks sublayers by attribute, so do we). */
+  protected trackedLayers(): Layer[] {
+    const found: Layer[] = [];
+    for (const value of Object.values(this)) {
+      if (value instanceof Layer && value !== this) found.push(value);
+      else if (Array.isArray(value)) for (const v of value) if (v instanceof Layer && v !== this) found.push(v);
+    }
+    return found;
+  }
+
+  /** All weights: this layer's trainable then non-trainable ones, then its sublayers' (Keras order). */
+  get weights(): Variable[] {
+    const own = [...this.ownWeights.filter((w) => w.trainable), ...this.ownWeights.filter((w) => !w.trainable)];
+    return dedupe([...own, ...this.trackedLayers().flatMap((l) => l.weights)]);
+  }
+  get trainableWeights(): Variable[] {
+    if (!this.trainable) return [];
+    return dedupe([...this.ownWeights.filter((w) => w.trainable), ...this.trackedLayers().flatMap((l) => l.trainableWeights)]);
+  }
+  get nonTrainableWeights(): Variable[] {
+    if (!this.trainable) return this.weights;
+    return dedupe([...this.ownWeights.filter((w) => !w.trainable), ...this.trackedLayers().flatMap((l) => l.nonTrainableWeights)]);
+  }
+
+  countParams(): number {
+    return this.weights.reduce((n, w) => n + w.size, 0);
+  }
+
+  /** The weights' current values, as Tensors, in Keras order. */
+  getWeights(): Tensor[] {
+    return this.weights.map((w) => w.numpy());
+  }
+
+  setWeights(values: readonly Tensor[]): void {
+    const weights = this.weights;
+    if (values.length !== weights.length) {
+      throw new Error(`You called setWeights(weights) on layer "${this.name}" with a weight list of length ${values.length}, but the layer was expecting ${weights.length} weights.`);
+    }
+    weights.forEach((w, i) => {
+      const v = values[i];
+      if (v.shape.length !== w.shape.length || v.shape.some((d, k) => d !== w.shape[k])) {
+        throw new Error(`Layer ${this.name} weight shape ${formatShape(w.shape)} is not compatible with provided weight shape ${formatShape(v.shape)}.`);
+      }
+    });
+    weights.forEach((w, i) => w.assign(values[i]));
+  }
+
+  /** The output KerasTensor of the layer's only call (Keras's `layer.output`). */
+  get output(): KerasTensor | KerasTensor[] {
+    const node = this.onlyNode('output');
+    return node.outputs.length === 1 ? node.outputs[0] : [...node.outputs];
+  }
+  get input(): KerasTensor | KerasTensor[] {
+    const node = this.onlyNode('input');
+    return node.inputsIsList ? [...node.inputs] : node.inputs[0];
+  }
+  private onlyNode(what: string): CallNode {
+    if (this.inboundNodes.length === 0) throw new Error(`The layer "${this.name}" has never been called and thus has no defined ${what}.`);
+    return this.inboundNodes[0];
+  }
+
+  /** Builds the layer for these input shapes if it is not built yet. */
+  maybeBuild(shapes: Shape | readonly Shape[]): void {
+    if (this.built) return;
+    const copy = isShapeList(shapes) ? shapes.map((s) => [...s]) : [...shapes];
+    try {
+      this.build(copy);
+    } catch (e) {
+      throw wrap(e, this, isShapeList(shapes) ? shapes : [shapes], 'build');
+    }
+    this.built = true;
+  }
+
+  /**
+   * Runs `call` on symbolic tensors in the current trace, checking inputs against the input spec
+   * and naming this layer and the input shapes in any error.
+   */
+  invoke(inputs: LayerInputs, training: boolean): LayerOutputs {
+    const list = isNodeList(inputs) ? inputs : [inputs];
+    assertInputCompatibility(this.name, this.inputSpec, list.map((x) => x.shape));
+    this.maybeBuild(isNodeList(inputs) ? inputs.map((x) => x.shape) : inputs.shape);
+    assertInputCompatibility(this.name, this.inputSpec, list.map((x) => x.shape));
+    let out: LayerOutputs;
+    try {
+      out = this.call(inputs, { training });
+    } catch (e) {
+      throw wrap(e, this, list.map((x) => x.shape), 'call');
+    }
+    const outs = isNodeList(out) ? out : [out];
+    if (!outs.every(isSymbolicTensor)) {
+      throw new LayerCallError(`Layer "${this.name}" (${this.className}): call() must return a symbolic tensor or a list of them (built with ops), got ${String(out)}`);
+    }
+    return out;
+  }
+
+  private callLayer(inputs: KerasTensor | readonly KerasTensor[] | LayerInputs, options: CallOptions = {}): KerasTensor | KerasTensor[] | LayerOutputs {
+    const list: readonly unknown[] = Array.isArray(inputs) ? inputs : [inputs];
+    if (list.length > 0 && list.every(isKerasTensor)) return this.callFunctional(inputs as KerasTensor | readonly KerasTensor[], options);
+    if (list.length > 0 && list.every(isSymbolicTensor)) {
+      return this.invoke(inputs as LayerInputs, options.training ?? currentTrace().training);
+    }
+    const got = list.map((x) => (x instanceof Tensor ? 'a Tensor' : x === null || typeof x !== 'object' ? String(x) : (x as object).constructor.name));
+    throw new TypeError(`Layer "${this.name}" (${this.className}) must be called on KerasTensors (from Input() or other layers) or, inside a layer's call(), on symbolic tensors; got ${got.join(', ') || 'nothing'}. To run a model on data use model.predict().`);
+  }
+
+  /** A call on KerasTensors: trace at batch None for the output shapes, and record the call. */
+  private callFunctional(inputs: KerasTensor | readonly KerasTensor[], options: CallOptions): KerasTensor | KerasTensor[] {
+    const isList = Array.isArray(inputs);
+    const list: readonly KerasTensor[] = isList ? inputs : [inputs as KerasTensor];
+    const nodes = list.map((t) => t.node);
+    const ctx = { training: options.training ?? false, seed: symbolicSeed(), updates: [] };
+    const out = withTrace(ctx, () => this.invoke(isList ? nodes : nodes[0], ctx.training));
+    const outNodes = isNodeList(out) ? out : [out];
+    const nodeIndex = this.inboundNodes.length;
+    const outputs = outNodes.map((n, tensorIndex) => new KerasTensor(n, { layer: this, nodeIndex, tensorIndex }));
+    this.inboundNodes.push(new CallNode(this, list, outputs, isList, options.training));
+    return isNodeList(out) ? outputs : outputs[0];
+  }
+
+  toString(): string {
+    return `<${this.className} name=${this.name}, built=${this.built}>`;
+  }
+
+  /** console.log shows the layer, not the function object that makes it callable. */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.toString();
+  }
+}
+
+function isShapeList(s: Shape | readonly Shape[]): s is readonly Shape[] {
+  return s.length > 0 && Array.isArray(s[0]);
+}
+function isNodeList(x: LayerInputs | LayerOutputs): x is readonly SymbolicTensor[] {
+  return Array.isArray(x);
+}
+function dedupe(ws: Variable[]): Variable[] {
+  return [...new Set(ws)];
+}
+
+/** Prefixes an error with the layer that raised it and the shapes it received (once, innermost layer). */
+function wrap(e: unknown, layer: Layer, shapes: readonly Shape[], stage: 'build' | 'call'): Error {
+  if (e instanceof LayerCallError || (e instanceof Error && e.message.startsWith('Input ') && e.message.includes(' of layer "'))) return e;
+  const message = e instanceof Error ? e.message : String(e);
+  const err = new LayerCallError(`Exception encountered when calling layer "${layer.name}" (${layer.className}.${stage}()): ${message}. Received input shape${shapes.length === 1 ? '' : 's'}: ${shapes.map(formatShape).join(', ')}`);
+  if (e instanceof Error) err.stack = `${err.name}: ${err.message}\n${e.stack?.split('\n').slice(1).join('\n') ?? ''}`;
+  return err;
+}

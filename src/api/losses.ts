@@ -1,0 +1,224 @@
+/**
+ * Keras losses as compositions of IR primitives. Each loss function maps labels and predictions
+ * to per-sample values (the last axis reduced, as Keras's functions do); `Loss` objects reduce
+ * those with Keras's default 'sum_over_batch_size' (a mean over every per-sample value).
+ * The numerics follow Keras 3's TensorFlow backend: probabilities are clipped to
+ * [1e-7, 1 - 1e-7] before the log, and logits go through a max-shifted log-softmax.
+ */
+import * as b from '../ir/build.js';
+import type { Node } from '../ir/node.js';
+import { formatShape, ShapeError } from '../ir/types.js';
+import { evalEager, isNode, type TensorLike } from './eager.js';
+import { clip, logSoftmax, matchRank, meanAll, meanLastAxis, square, toFloat } from './graph-math.js';
+import type { Tensor } from './tensor.js';
+
+/** Keras's backend epsilon, used for clipping probabilities. */
+export const EPSILON = 1e-7;
+
+export interface CrossentropyOptions {
+  /** Predictions are logits rather than probabilities. */
+  readonly fromLogits?: boolean;
+  /** Mixes the labels with the uniform distribution (categorical) or 0.5 (binary). */
+  readonly labelSmoothing?: number;
+}
+export interface SparseCrossentropyOptions {
+  readonly fromLogits?: boolean;
+}
+
+/** A per-sample loss over graph nodes: what custom losses passed to compile() implement. */
+export type LossFunction = (yTrue: Node, yPred: Node) => Node;
+
+// ---------------------------------------------------------------------------------------------
+// Per-sample loss definitions on nodes
+
+function mseNode(yTrue: Node, yPred: Node): Node {
+  const [t, p] = matchRank(toFloat(yTrue), yPred);
+  return meanLastAxis(square(b.subtract(p, t)));
+}
+
+function maeNode(yTrue: Node, yPred: Node): Node {
+  const [t, p] = matchRank(toFloat(yTrue), yPred);
+  return meanLastAxis(b.abs(b.subtract(p, t)));
+}
+
+function checkSameShape(name: string, t: Node, p: Node): void {
+  if (t.shape.length !== p.shape.length || t.shape.some((d, i) => d !== null && p.shape[i] !== null && d !== p.shape[i])) {
+    throw new ShapeError(`${name}: labels of shape ${formatShape(t.shape)} do not match predictions of shape ${formatShape(p.shape)}`);
+  }
+}
+
+function categoricalNode(yTrue: Node, yPred: Node, options: CrossentropyOptions = {}): Node {
+  let t = toFloat(yTrue);
+  checkSameShape('categorical_crossentropy', t, yPred);
+  const smoothing = options.labelSmoothing ?? 0;
+  if (smoothing > 0) {
+    const classes = yPred.shape[yPred.shape.length - 1] as number;
+    t = b.add(b.multiply(t, 1 - smoothing), smoothing / classes);
+  }
+  if (options.fromLogits) return b.negative(b.sum(b.multiply(t, logSoftmax(yPred)), -1));
+  // Keras rescales so the class probabilities sum to 1, then clips before the log.
+  const p = clip(b.divide(yPred, b.sum(yPred, -1, true)), EPSILON, 1 - EPSILON);
+  return b.negative(b.sum(b.multiply(t, b.log(p)), -1));
+}
+
+/** Integer labels of shape (N, ...) from labels of shape (N, ...) or (N, ..., 1). */
+function sparseLabels(yTrue: Node, yPred: Node): Node {
+  let t = yTrue;
+  if (t.shape.length === yPred.shape.length && t.shape[t.shape.length - 1] === 1) t = b.reshape(t, t.shape.slice(0, -1));
+  if (t.shape.length !== yPred.shape.length - 1) {
+    throw new ShapeError(`sparse_categorical_crossentropy: labels of shape ${formatShape(yTrue.shape)} do not fit predictions of shape ${formatShape(yPred.shape)}; expected integer labels of shape ${formatShape(yPred.shape.slice(0, -1))}`);
+  }
+  return b.cast(t, 'int32');
+}
+
+/** One-hot float32 encoding of integer labels against the classes of `like`'s last axis. */
+export function oneHotLike(labels: Node, like: Node): Node {
+  const classes = b.iota(like.shape, -1, 'int32');
+  return toFloat(b.equal(classes, b.reshape(labels, [...labels.shape, 1])));
+}
+
+function sparseCategoricalNode(yTrue: Node, yPred: Node, options: SparseCrossentropyOptions = {}): Node {
+  const onehot = oneHotLike(sparseLabels(yTrue, yPred), yPred);
+  // Keras feeds log(clip(p)) to a softmax crossentropy, which renormalises the clipped
+  // probabilities: -log(p[label]) + log(sum(p)).
+  const logits = options.fromLogits ? yPred : b.log(clip(yPred, EPSILON, 1 - EPSILON));
+  return b.negative(b.sum(b.multiply(onehot, logSoftmax(logits)), -1));
+}
+
+function binaryNode(yTrue: Node, yPred: Node, options: CrossentropyOptions = {}): Node {
+  let [t, p] = matchRank(toFloat(yTrue), yPred);
+  checkSameShape('binary_crossentropy', t, p);
+  const smoothing = options.labelSmoothing ?? 0;
+  if (smoothing > 0) t = b.add(b.multiply(t, 1 - smoothing), 0.5 * smoothing);
+  if (options.fromLogits) {
+    // TF's sigmoid_cross_entropy_with_logits: max(x, 0) - x z + log(1 + exp(-|x|)), stable for any x.
+    const softplus = b.log(b.add(1, b.exp(b.negative(b.abs(p)))));
+    return meanLastAxis(b.add(b.subtract(b.maximum(p, 0), b.multiply(p, t)), softplus));
+  }
+  p = clip(p, EPSILON, 1 - EPSILON);
+  const ll = b.add(b.multiply(t, b.log(p)), b.multiply(b.subtract(1, t), b.log(b.subtract(1, p))));
+  return meanLastAxis(b.negative(ll));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Public functions: on nodes they build graph values; on tensors (or arrays) they compute now.
+
+export interface DualLoss<O> {
+  (yTrue: Node, yPred: Node, options?: O): Node;
+  (yTrue: TensorLike, yPred: TensorLike, options?: O): Tensor;
+}
+
+function dual<O>(fn: (t: Node, p: Node, o?: O) => Node): DualLoss<O> {
+  function call(yTrue: Node, yPred: Node, options?: O): Node;
+  function call(yTrue: TensorLike, yPred: TensorLike, options?: O): Tensor;
+  function call(yTrue: Node | TensorLike, yPred: Node | TensorLike, options?: O): Node | Tensor {
+    if (isNode(yTrue) && isNode(yPred)) return fn(yTrue, yPred, options);
+    if (isNode(yTrue) || isNode(yPred)) throw new Error('loss: pass two graph values or two tensors, not one of each');
+    return evalEager((t, p) => fn(t, p, options), [yTrue, yPred]);
+  }
+  return call;
+}
+
+export const meanSquaredError = dual<never>(mseNode);
+export const meanAbsoluteError = dual<never>(maeNode);
+export const categoricalCrossentropy = dual<CrossentropyOptions>(categoricalNode);
+export const sparseCategoricalCrossentropy = dual<SparseCrossentropyOptions>(sparseCategoricalNode);
+export const binaryCrossentropy = dual<CrossentropyOptions>(binaryNode);
+export const mse = meanSquaredError;
+export const mae = meanAbsoluteError;
+
+// ---------------------------------------------------------------------------------------------
+// Loss objects
+
+/** A loss with its name: `call` gives per-sample values, `reduce` the batch value Keras reports. */
+export class Loss {
+  constructor(readonly name: string, private readonly fn: LossFunction) {}
+
+  /** Per-sample losses (the last axis reduced). */
+  call(yTrue: Node, yPred: Node): Node {
+    return this.fn(yTrue, yPred);
+  }
+
+  /** The scalar loss of a batch: the mean of the per-sample values ('sum_over_batch_size'). */
+  reduce(yTrue: Node, yPred: Node): Node {
+    const values = this.call(yTrue, yPred);
+    if (values.dtype !== 'float32') throw new ShapeError(`loss '${this.name}' returned ${values.dtype} values; losses must be float32`);
+    return meanAll(values);
+  }
+
+  /** Computes the batch loss of concrete tensors now (Keras's `loss_obj(y_true, y_pred)`). */
+  compute(yTrue: TensorLike, yPred: TensorLike): number {
+    return evalEager((t, p) => this.reduce(t, p), [yTrue, yPred]).data[0];
+  }
+}
+
+export class MeanSquaredError extends Loss {
+  constructor() { super('mean_squared_error', mseNode); }
+}
+export class MeanAbsoluteError extends Loss {
+  constructor() { super('mean_absolute_error', maeNode); }
+}
+export class CategoricalCrossentropy extends Loss {
+  constructor(options: CrossentropyOptions = {}) {
+    super('categorical_crossentropy', (t, p) => categoricalNode(t, p, options));
+  }
+}
+export class SparseCategoricalCrossentropy extends Loss {
+  constructor(options: SparseCrossentropyOptions = {}) {
+    super('sparse_categorical_crossentropy', (t, p) => sparseCategoricalNode(t, p, options));
+  }
+}
+export class BinaryCrossentropy extends Loss {
+  constructor(options: CrossentropyOptions = {}) {
+    super('binary_crossentropy', (t, p) => binaryNode(t, p, options));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Identifiers
+
+const BY_NAME: Record<string, () => Loss> = {
+  mean_squared_error: () => new MeanSquaredError(),
+  mean_absolute_error: () => new MeanAbsoluteError(),
+  categorical_crossentropy: () => new CategoricalCrossentropy(),
+  sparse_categorical_crossentropy: () => new SparseCategoricalCrossentropy(),
+  binary_crossentropy: () => new BinaryCrossentropy(),
+};
+const ALIASES: Record<string, string> = {
+  mse: 'mean_squared_error', MSE: 'mean_squared_error', meanSquaredError: 'mean_squared_error', MeanSquaredError: 'mean_squared_error',
+  mae: 'mean_absolute_error', MAE: 'mean_absolute_error', meanAbsoluteError: 'mean_absolute_error', MeanAbsoluteError: 'mean_absolute_error',
+  categoricalCrossentropy: 'categorical_crossentropy', CategoricalCrossentropy: 'categorical_crossentropy',
+  sparseCategoricalCrossentropy: 'sparse_categorical_crossentropy', SparseCategoricalCrossentropy: 'sparse_categorical_crossentropy',
+  binaryCrossentropy: 'binary_crossentropy', BinaryCrossentropy: 'binary_crossentropy',
+};
+
+/** The canonical snake_case name of a loss identifier, or undefined when unknown. */
+export function canonicalLossName(name: string): string | undefined {
+  if (name in BY_NAME) return name;
+  return ALIASES[name];
+}
+
+export const LOSS_NAMES: readonly string[] = [...Object.keys(BY_NAME), ...Object.keys(ALIASES)];
+
+export type LossIdentifier = string | Loss | LossFunction;
+
+/**
+ * Resolves what compile() accepts: a name, a Loss object or a per-sample function. A function's
+ * name (if any) becomes the loss name, as Keras does with get_object_name.
+ */
+export function getLoss(identifier: LossIdentifier): Loss {
+  if (identifier instanceof Loss) return identifier;
+  if (typeof identifier === 'function') return new Loss(identifier.name || 'loss', identifier);
+  if (typeof identifier === 'string') {
+    const canonical = canonicalLossName(identifier);
+    if (canonical !== undefined) return BY_NAME[canonical]();
+    throw new Error(`Unknown loss '${identifier}'. Valid names: ${LOSS_NAMES.map((n) => `'${n}'`).join(', ')}`);
+  }
+  throw new Error(`Could not interpret loss identifier: ${String(identifier)}`);
+}
+
+/** Per-sample loss nodes by canonical name, for metrics that reuse losses (e.g. metrics: ['binary_crossentropy']). */
+export function lossFunctionByName(name: string): LossFunction | undefined {
+  const canonical = canonicalLossName(name);
+  return canonical === undefined ? undefined : (t, p) => BY_NAME[canonical]().call(t, p);
+}

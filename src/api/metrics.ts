@@ -1,0 +1,124 @@
+/**
+ * Keras metrics as per-sample graph values. Every built-in metric here is a Keras
+ * MeanMetricWrapper: its epoch value is total / count over all per-sample values seen, so the
+ * engine only needs each batch's sum (a graph output) and count (known from the shapes).
+ */
+import * as b from '../ir/build.js';
+import type { Node } from '../ir/node.js';
+import { formatShape, ShapeError, type Shape } from '../ir/types.js';
+import { evalEager, isNode, type TensorLike } from './eager.js';
+import { argmaxLast, matchRank, meanLastAxis, toFloat } from './graph-math.js';
+import { lossFunctionByName, meanAbsoluteError, meanSquaredError, LOSS_NAMES } from './losses.js';
+import type { Tensor } from './tensor.js';
+
+/** Per-sample metric values over graph nodes: what custom metrics passed to compile() implement. */
+export type MetricFunction = (yTrue: Node, yPred: Node) => Node;
+
+function binaryAccuracyNode(yTrue: Node, yPred: Node, threshold = 0.5): Node {
+  const [t, p] = matchRank(toFloat(yTrue), yPred);
+  const predicted = toFloat(b.greater(p, threshold));
+  return meanLastAxis(toFloat(b.equal(t, predicted)));
+}
+
+function categoricalAccuracyNode(yTrue: Node, yPred: Node): Node {
+  return toFloat(b.equal(argmaxLast(toFloat(yTrue)), argmaxLast(yPred)));
+}
+
+function sparseCategoricalAccuracyNode(yTrue: Node, yPred: Node): Node {
+  let t = toFloat(yTrue);
+  // Labels of shape (N, 1) are squeezed to (N,), and the matches keep the labels' shape, as Keras does.
+  const keepShape = t.shape.length === yPred.shape.length;
+  if (keepShape) t = b.reshape(t, t.shape.slice(0, -1));
+  if (t.shape.length !== yPred.shape.length - 1) {
+    throw new ShapeError(`sparse_categorical_accuracy: labels of shape ${formatShape(yTrue.shape)} do not fit predictions of shape ${formatShape(yPred.shape)}`);
+  }
+  const matches = toFloat(b.equal(t, argmaxLast(yPred)));
+  return keepShape ? b.reshape(matches, yTrue.shape) : matches;
+}
+
+interface Dual {
+  (yTrue: Node, yPred: Node): Node;
+  (yTrue: TensorLike, yPred: TensorLike): Tensor;
+}
+function dual(fn: MetricFunction): Dual {
+  function call(yTrue: Node, yPred: Node): Node;
+  function call(yTrue: TensorLike, yPred: TensorLike): Tensor;
+  function call(yTrue: Node | TensorLike, yPred: Node | TensorLike): Node | Tensor {
+    if (isNode(yTrue) && isNode(yPred)) return fn(yTrue, yPred);
+    if (isNode(yTrue) || isNode(yPred)) throw new Error('metric: pass two graph values or two tensors, not one of each');
+    return evalEager(fn, [yTrue, yPred]);
+  }
+  return call;
+}
+
+export const binaryAccuracy = dual((t, p) => binaryAccuracyNode(t, p));
+export const categoricalAccuracy = dual(categoricalAccuracyNode);
+export const sparseCategoricalAccuracy = dual(sparseCategoricalAccuracyNode);
+export { meanSquaredError, meanAbsoluteError };
+export const mse = meanSquaredError;
+export const mae = meanAbsoluteError;
+
+/** A metric as the engine uses it: the name it is logged under and its per-sample values. */
+export class Metric {
+  constructor(readonly name: string, readonly fn: MetricFunction) {}
+}
+
+/** Keras's MeanMetricWrapper classes, for `metrics: [new metrics.BinaryAccuracy({ threshold })]`. */
+export class BinaryAccuracy extends Metric {
+  constructor(options: { name?: string; threshold?: number } = {}) {
+    super(options.name ?? 'binary_accuracy', (t, p) => binaryAccuracyNode(t, p, options.threshold ?? 0.5));
+  }
+}
+export class CategoricalAccuracy extends Metric {
+  constructor(options: { name?: string } = {}) { super(options.name ?? 'categorical_accuracy', categoricalAccuracyNode); }
+}
+export class SparseCategoricalAccuracy extends Metric {
+  constructor(options: { name?: string } = {}) { super(options.name ?? 'sparse_categorical_accuracy', sparseCategoricalAccuracyNode); }
+}
+export class MeanSquaredError extends Metric {
+  constructor(options: { name?: string } = {}) { super(options.name ?? 'mean_squared_error', (t, p) => meanSquaredError(t, p)); }
+}
+export class MeanAbsoluteError extends Metric {
+  constructor(options: { name?: string } = {}) { super(options.name ?? 'mean_absolute_error', (t, p) => meanAbsoluteError(t, p)); }
+}
+
+export type MetricIdentifier = string | Metric | MetricFunction;
+
+const BY_NAME: Record<string, MetricFunction> = {
+  binary_accuracy: (t, p) => binaryAccuracyNode(t, p),
+  categorical_accuracy: categoricalAccuracyNode,
+  sparse_categorical_accuracy: sparseCategoricalAccuracyNode,
+  binaryAccuracy: (t, p) => binaryAccuracyNode(t, p),
+  categoricalAccuracy: categoricalAccuracyNode,
+  sparseCategoricalAccuracy: sparseCategoricalAccuracyNode,
+};
+
+/**
+ * Keras's rule for 'accuracy': binary when the prediction has one unit, sparse categorical when
+ * the labels have a lower rank (or a unit last axis against several classes), else categorical.
+ */
+export function resolveAccuracy(yTrueShape: Shape, yPredShape: Shape): MetricFunction {
+  const tLast = yTrueShape[yTrueShape.length - 1];
+  const pLast = yPredShape[yPredShape.length - 1];
+  if (pLast === 1) return (t, p) => binaryAccuracyNode(t, p);
+  const sparse = yTrueShape.length < yPredShape.length || (tLast === 1 && pLast !== null && pLast > 1);
+  return sparse ? sparseCategoricalAccuracyNode : categoricalAccuracyNode;
+}
+
+/**
+ * Resolves a compile() metric for one output, knowing the label and prediction shapes (needed for
+ * 'accuracy'). The logged name is the string the user gave, as Keras 3 does ('acc' stays 'acc').
+ */
+export function getMetric(identifier: MetricIdentifier, yTrueShape: Shape, yPredShape: Shape): Metric {
+  if (identifier instanceof Metric) return identifier;
+  if (typeof identifier === 'function') return new Metric(identifier.name || 'metric', identifier);
+  if (typeof identifier === 'string') {
+    const lower = identifier.toLowerCase();
+    if (lower === 'accuracy' || lower === 'acc') return new Metric(identifier, resolveAccuracy(yTrueShape, yPredShape));
+    const fn = BY_NAME[identifier] ?? lossFunctionByName(identifier);
+    if (fn !== undefined) return new Metric(identifier, fn);
+    const valid = ['accuracy', 'acc', ...Object.keys(BY_NAME), ...LOSS_NAMES];
+    throw new Error(`Unknown metric '${identifier}'. Valid names: ${valid.map((n) => `'${n}'`).join(', ')}`);
+  }
+  throw new Error(`Could not interpret metric identifier: ${String(identifier)}`);
+}

@@ -1,0 +1,3 @@
+export { Model, type ModelArgs } from './model.js';
+export { Sequential, type SequentialArgs } from './sequential.js';
+export type { SummaryOptions } from './summary.js';

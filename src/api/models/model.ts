@@ -1,0 +1,231 @@
+/**
+ * The functional Model: the graph of layer calls between Keras inputs and outputs. It is a Layer
+ * (callable on KerasTensors, nestable), a TraceableModel for the training engine (trace re-runs
+ * every layer's call at concrete shapes), and delegates compile/fit/evaluate/predict to the engine.
+ */
+import type { Node } from '../../ir/node.js';
+import { formatShape, type DType, type Shape } from '../../ir/types.js';
+import type { Variable as StoredVariable } from '../../runtime/session.js';
+import { getSession } from '../backend.js';
+import type { LayerGraphNode, TraceResult } from '../engine-types.js';
+import type { CallNode, KerasTensor } from '../layers/keras-tensor.js';
+import { isKerasTensor } from '../layers/keras-tensor.js';
+import { Layer, type CallArgs } from '../layers/layer.js';
+import type { SymbolicTensor } from '../ops.js';
+import { withTrace } from '../trace-context.js';
+import { compileModel, evaluateModel, fitModel, predictModel } from '../training/index.js';
+import type { CompiledConfig, TrainableModel } from '../training/types.js';
+import { printSummary, type SummaryOptions } from './summary.js';
+import { buildTopology, type Topology } from './topology.js';
+
+export interface ModelArgs {
+  readonly inputs: KerasTensor | readonly KerasTensor[] | Readonly<Record<string, KerasTensor>>;
+  readonly outputs: KerasTensor | readonly KerasTensor[];
+  readonly name?: string;
+  readonly trainable?: boolean;
+}
+
+type CompileConfig = Parameters<typeof compileModel>[1];
+type FitArgs = Parameters<typeof fitModel>;
+type EvaluateArgs = Parameters<typeof evaluateModel>;
+type PredictArgs = Parameters<typeof predictModel>;
+
+export class Model extends Layer implements TrainableModel {
+  /** What compile() resolved (set by the training engine). */
+  compiled: CompiledConfig | undefined;
+  /** Set by callbacks to end fit() after the current batch. */
+  stopTraining: boolean;
+  protected graphInputs: KerasTensor[];
+  protected graphOutputs: KerasTensor[];
+  private topologyCache: Topology | undefined;
+
+  /** `new Model({ inputs, outputs })`; subclasses (Sequential) may define the graph later. */
+  constructor(args?: ModelArgs | { readonly name?: string; readonly trainable?: boolean }) {
+    super({ name: args?.name, trainable: args?.trainable });
+    this.compiled = undefined;
+    this.stopTraining = false;
+    this.graphInputs = [];
+    this.graphOutputs = [];
+    this.topologyCache = undefined;
+    if (args !== undefined && 'inputs' in args) this.setGraph(args.inputs, args.outputs);
+  }
+
+  override get className(): string {
+    return this.constructor === Model ? 'Functional' : this.constructor.name;
+  }
+  protected override defaultNamePrefix(): string {
+    return this.constructor === Model ? 'functional' : super.defaultNamePrefix();
+  }
+
+  /** (Re)defines the graph; checks that every output is computable from the inputs. */
+  protected setGraph(inputs: ModelArgs['inputs'], outputs: ModelArgs['outputs']): void {
+    const ins = isKerasTensor(inputs) ? [inputs] : Array.isArray(inputs) ? [...inputs] : Object.values(inputs);
+    const outs = isKerasTensor(outputs) ? [outputs] : [...(outputs as readonly KerasTensor[])];
+    for (const t of [...ins, ...outs]) {
+      if (!isKerasTensor(t)) {
+        throw new TypeError(`Model "${this.name}": inputs and outputs must be KerasTensors (from Input() and layer calls), got ${String(t)}`);
+      }
+    }
+    if (ins.length === 0) throw new Error(`Model "${this.name}": a functional model needs at least one input`);
+    this.topologyCache = buildTopology(ins, outs);
+    this.graphInputs = ins;
+    this.graphOutputs = outs;
+    this.built = true;
+  }
+
+  /** The layer graph; throws Keras's error for a model whose graph is not defined yet. */
+  get topology(): Topology {
+    if (this.topologyCache === undefined) {
+      throw new Error(`This model "${this.name}" has not yet been built. Build the model first by calling \`build()\` or by calling the model on a batch of data.`);
+    }
+    return this.topologyCache;
+  }
+  get isGraphBuilt(): boolean {
+    return this.topologyCache !== undefined;
+  }
+  get inputs(): KerasTensor[] {
+    this.topology;
+    return [...this.graphInputs];
+  }
+  get outputs(): KerasTensor[] {
+    this.topology;
+    return [...this.graphOutputs];
+  }
+
+  /** All layers, Input layers included (as Keras 3 functional models). */
+  get layers(): Layer[] {
+    return this.isGraphBuilt ? [...this.topology.layers] : [];
+  }
+
+  /** A layer by name, or by index into `layers`. */
+  getLayer(nameOrIndex: string | number): Layer {
+    const layers = this.layers;
+    if (typeof nameOrIndex === 'number') {
+      const l = layers[nameOrIndex];
+      if (l === undefined) throw new Error(`Was asked to retrieve layer at index ${nameOrIndex} but model only has ${layers.length} layers.`);
+      return l;
+    }
+    const l = layers.find((x) => x.name === nameOrIndex);
+    if (l === undefined) throw new Error(`No such layer: ${nameOrIndex}. Existing layers are: [${layers.map((x) => `'${x.name}'`).join(', ')}].`);
+    return l;
+  }
+
+  protected override trackedLayers(): Layer[] {
+    return this.layers;
+  }
+
+  // ---- the TraceableModel seam ----
+  get inputNames(): string[] {
+    return this.inputs.map((t) => t.history.layer.name);
+  }
+  get inputShapes(): Shape[] {
+    return this.inputs.map((t) => t.shape);
+  }
+  get inputDtypes(): DType[] {
+    return this.inputs.map((t) => t.dtype);
+  }
+  get outputNames(): string[] {
+    return this.outputs.map((t) => t.history.layer.name);
+  }
+  get outputShapes(): Shape[] {
+    return this.outputs.map((t) => t.shape);
+  }
+
+  /**
+   * Re-runs every layer's call on `inputs` (concrete shapes). A learning phase forced with
+   * `backend.setLearningPhase` overrides `training`.
+   */
+  trace(inputs: readonly Node[], training: boolean, seed: Node): TraceResult {
+    const phase = getSession().learningPhase;
+    const ctx = { training: phase === undefined ? training : phase === 1, seed, updates: [] };
+    const out = withTrace(ctx, () => this.runGraph(inputs, ctx.training));
+    return { outputs: out, updates: ctx.updates };
+  }
+
+  trainableVariables(): StoredVariable[] {
+    return this.trainableWeights.map((w) => w.stored);
+  }
+
+  /** Runs the graph on symbolic tensors: what a call of this model (as a layer) computes. */
+  override call(inputs: SymbolicTensor | readonly SymbolicTensor[], { training }: CallArgs): SymbolicTensor | SymbolicTensor[] {
+    const outs = this.runGraph(Array.isArray(inputs) ? inputs : [inputs as SymbolicTensor], training);
+    return outs.length === 1 ? outs[0] : outs;
+  }
+
+  protected runGraph(inputs: readonly Node[], training: boolean): Node[] {
+    const { nodes } = this.topology;
+    const modelInputs = this.graphInputs;
+    if (inputs.length !== modelInputs.length) {
+      throw new Error(`Model "${this.name}" expects ${modelInputs.length} input(s), but it received ${inputs.length} input tensors.`);
+    }
+    const values = new Map<KerasTensor, Node>();
+    modelInputs.forEach((t, i) => {
+      const x = inputs[i];
+      const expected = t.shape;
+      const ok = x.shape.length === expected.length && expected.every((d, k) => d === null || x.shape[k] === null || d === x.shape[k]);
+      if (!ok) {
+        throw new Error(`Input ${i} of model "${this.name}" is incompatible: expected shape ${formatShape(expected)}, but received input with shape ${formatShape(x.shape)}`);
+      }
+      values.set(t, x);
+    });
+    for (const node of nodes) {
+      // Input layers, and the producers of tensors the model takes as inputs, are fed, not run.
+      if (node.inputs.length === 0 || node.outputs.every((t) => values.has(t))) continue;
+      const args = node.inputs.map((t) => values.get(t)!);
+      const out = node.layer.invoke(node.inputsIsList ? args : args[0], node.training ?? training);
+      const outs = Array.isArray(out) ? out : [out as Node];
+      node.outputs.forEach((t, i) => values.set(t, outs[i]));
+    }
+    return this.graphOutputs.map((t) => values.get(t)!);
+  }
+
+  // ---- introspection ----
+  /** One entry per layer, for summary() and plotModel(). */
+  layerGraph(): LayerGraphNode[] {
+    const { nodes, layers } = this.topology;
+    const inGraph = new Set(nodes);
+    return layers.map((layer) => {
+      const calls = layer.inboundNodes.filter((n) => inGraph.has(n));
+      const first = calls[0];
+      return {
+        name: layer.name,
+        className: layer.className,
+        inputShapes: first.inputs.map((t) => t.shape),
+        outputShapes: first.outputs.map((t) => t.shape),
+        inbound: calls.flatMap((n) => n.inputs.map((t) => t.history.layer.name)),
+        params: layer.countParams(),
+      };
+    });
+  }
+
+  /** The layers summary() lists. */
+  summaryLayers(): readonly Layer[] {
+    return this.layers;
+  }
+  summaryNodes(): readonly CallNode[] {
+    return this.isGraphBuilt ? this.topology.nodes : [];
+  }
+  get isSequential(): boolean {
+    return false;
+  }
+
+  /** Prints the Keras summary table (to the console, or line by line to `printFn`). */
+  summary(options: SummaryOptions = {}): void {
+    printSummary(this, options);
+  }
+
+  // ---- training, delegated to the engine ----
+  compile(config: CompileConfig): ReturnType<typeof compileModel> {
+    return compileModel(this, config);
+  }
+  fit(x: FitArgs[1], y?: FitArgs[2], options?: FitArgs[3]): ReturnType<typeof fitModel> {
+    return fitModel(this, x, y, options);
+  }
+  evaluate(x: EvaluateArgs[1], y?: EvaluateArgs[2], options?: EvaluateArgs[3]): ReturnType<typeof evaluateModel> {
+    return evaluateModel(this, x, y, options);
+  }
+  predict(x: PredictArgs[1], options?: PredictArgs[2]): ReturnType<typeof predictModel> {
+    return predictModel(this, x, options);
+  }
+}
+

@@ -1,0 +1,118 @@
+/**
+ * fit(): Keras's training loop. Everything that can fail on the data or the model (shapes,
+ * sample counts, graph construction, compilation of every program the run needs) happens before
+ * the first step, so a failed call leaves the weights as they were. Each step then only copies
+ * the batch's rows into the program inputs, runs the program and reads back a few scalars.
+ */
+import { getSession } from '../backend.js';
+import { CallbackList, History, type Callback } from '../callbacks.js';
+import { ProgbarLogger } from '../progress.js';
+import { BatchFeeder, BatchPlan } from './batches.js';
+import { checkInputShapes, identityOrder, sampleCount, shuffleOrder, sliceRows, splitAt, toTensors } from './data.js';
+import { EvaluationPass, prepareDataset, type Dataset } from './evaluate.js';
+import { LogAccumulator } from './logs.js';
+import type { Tensor } from '../tensor.js';
+import type { DataLike, Logs, TrainableModel } from './types.js';
+
+export interface FitOptions {
+  readonly epochs?: number;
+  readonly batchSize?: number;
+  /** [x, y] to evaluate at the end of every epoch (logged as val_loss, val_accuracy, ...). */
+  readonly validationData?: readonly [DataLike, DataLike];
+  /** Fraction of the samples, taken from the end before shuffling, held out for validation. */
+  readonly validationSplit?: number;
+  readonly validationBatchSize?: number;
+  readonly shuffle?: boolean;
+  readonly callbacks?: readonly Callback[];
+  /** 0 silent, 1 progress bar, 2 one line an epoch. */
+  readonly verbose?: number;
+  /** The epoch to start at (for resuming a run); epochs are counted from 0 up to `epochs`. */
+  readonly initialEpoch?: number;
+}
+
+function checkInteger(name: string, v: number, min: number): void {
+  if (!Number.isInteger(v) || v < min) throw new Error(`fit: ${name} must be an integer >= ${min}, got ${v}`);
+}
+
+/** Training data and (optionally) validation data, split as Keras does. */
+function prepare(model: TrainableModel, x: DataLike, y: DataLike, options: FitOptions): { train: Dataset; validation?: Dataset } {
+  const train = prepareDataset(model, x, y, 'fit');
+  if (options.validationData !== undefined) {
+    const [vx, vy] = options.validationData;
+    const vxs = toTensors(vx, model.inputNames, model.inputDtypes, 'validationData x', 'fit');
+    checkInputShapes(vxs, model.inputNames, model.inputShapes, model.name, 'fit (validationData)');
+    const vys = toTensors(vy, model.outputNames, model.outputNames.map(() => undefined), 'validationData y', 'fit');
+    const n = sampleCount([{ role: 'validationData x', tensors: vxs }, { role: 'validationData y', tensors: vys }], 'fit');
+    return { train, validation: { xs: vxs, ys: vys, n } };
+  }
+  const split = options.validationSplit ?? 0;
+  if (split === 0) return { train };
+  const at = splitAt(train.n, split);
+  const head = (ts: readonly Tensor[]) => ts.map((t) => sliceRows(t, 0, at));
+  const tail = (ts: readonly Tensor[]) => ts.map((t) => sliceRows(t, at, train.n));
+  return {
+    train: { xs: head(train.xs), ys: head(train.ys), n: at },
+    validation: { xs: tail(train.xs), ys: tail(train.ys), n: train.n - at },
+  };
+}
+
+export async function fitModel(model: TrainableModel, x: DataLike, y: DataLike | undefined, options: FitOptions = {}): Promise<History> {
+  if (y === undefined) throw new Error('fit: y (the targets) is required');
+  const compiled = model.compiled;
+  if (compiled === undefined) throw new Error(`fit: the model '${model.name}' must be compiled before training; call model.compile({ optimizer, loss }) first`);
+  const epochs = options.epochs ?? 1;
+  const initialEpoch = options.initialEpoch ?? 0;
+  const batchSize = options.batchSize ?? 32;
+  const verbose = options.verbose ?? 1;
+  checkInteger('epochs', epochs, 0);
+  checkInteger('initialEpoch', initialEpoch, 0);
+  checkInteger('batchSize', batchSize, 1);
+
+  const session = getSession();
+  // An unset learning phase trains with 1 and validates with 0; a forced phase applies to both.
+  const phase = session.learningPhase;
+  const training = phase === undefined ? true : phase === 1;
+  const { train, validation } = prepare(model, x, y, options);
+
+  const vars = model.trainableVariables();
+  compiled.optimizer.build(session, vars);
+  const plan = new BatchPlan(session, model, 'train', train.n, batchSize, training, train.xs, train.ys);
+  const valPass = validation === undefined ? undefined : new EvaluationPass(session, model, validation, options.validationBatchSize ?? batchSize, phase === 1);
+
+  const history = new History();
+  const userCallbacks = options.callbacks ?? [];
+  const list = [...userCallbacks, history, ...(verbose > 0 ? [new ProgbarLogger(verbose)] : [])];
+  const callbacks = new CallbackList(list);
+  callbacks.configure(model, { verbose, epochs, steps: plan.steps });
+
+  const xFeed = new BatchFeeder(train.xs);
+  const yFeed = new BatchFeeder(train.ys);
+  const order = identityOrder(train.n);
+  const acc = new LogAccumulator(plan.entries);
+  model.stopTraining = false;
+
+  await callbacks.call((c) => c.onTrainBegin());
+  let epochLogs: Logs = {};
+  for (let epoch = initialEpoch; epoch < epochs; epoch++) {
+    await callbacks.call((c) => c.onEpochBegin(epoch));
+    if (options.shuffle ?? true) shuffleOrder(order, session.seed, epoch);
+    acc.reset();
+    for (let step = 0; step < plan.steps; step++) {
+      await callbacks.call((c) => c.onTrainBatchBegin(step));
+      const p = plan.program(step);
+      xFeed.feed(p, order, step * plan.batch);
+      yFeed.feed(p, order, step * plan.batch, train.xs.length);
+      session.run(p.program);
+      acc.add(p);
+      const logs = acc.logs();
+      await callbacks.call((c) => c.onTrainBatchEnd(step, logs));
+      if (model.stopTraining) break;
+    }
+    epochLogs = acc.logs();
+    if (valPass !== undefined) Object.assign(epochLogs, valPass.run(undefined, 'val_'));
+    await callbacks.call((c) => c.onEpochEnd(epoch, epochLogs));
+    if (model.stopTraining) break;
+  }
+  await callbacks.call((c) => c.onTrainEnd(epochLogs));
+  return history;
+}

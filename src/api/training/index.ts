@@ -1,0 +1,9 @@
+/**
+ * The training engine's entry points: Model's compile/fit/evaluate/predict delegate here.
+ */
+export { compileModel } from './compile.js';
+export { fitModel, type FitOptions } from './fit.js';
+export { evaluateLogs, evaluateModel, type EvaluateOptions } from './evaluate.js';
+export { predictModel, type PredictOptions } from './predict.js';
+export { buildSpec, defaultLabelSigs, inputSigs, type GraphKind } from './programs.js';
+export type { CompileOptions, CompiledConfig, DataLike, Logs, TrainableModel } from './types.js';

@@ -1,0 +1,48 @@
+/**
+ * Running loss and metric values over an epoch (or an evaluation), averaged exactly as Keras
+ * does: losses weighted by batch size, metrics as total / count of per-sample values.
+ */
+import type { LogEntry, StepProgram } from './programs.js';
+import type { Logs } from './types.js';
+
+export class LogAccumulator {
+  private readonly names: string[];
+  private readonly totals: Float64Array;
+  private readonly counts: Float64Array;
+
+  /** `layout` fixes the names and their order (the same for every batch size). */
+  constructor(layout: readonly LogEntry[]) {
+    this.names = layout.map((e) => e.name);
+    this.totals = new Float64Array(layout.length);
+    this.counts = new Float64Array(layout.length);
+  }
+
+  reset(): void {
+    this.totals.fill(0);
+    this.counts.fill(0);
+  }
+
+  /** Adds the outputs of the step that just ran. */
+  add(step: StepProgram): void {
+    const entries = step.entries;
+    for (let i = 0; i < entries.length; i++) {
+      const e = entries[i];
+      const v = step.program.output(e.output)[0];
+      this.totals[i] += e.kind === 'mean' ? v * step.batch : v;
+      this.counts[i] += e.count;
+    }
+  }
+
+  /** The averages so far, under their Keras names, optionally prefixed ('val_'). */
+  logs(prefix = ''): Logs {
+    const logs: Logs = {};
+    this.names.forEach((n, i) => {
+      logs[prefix + n] = this.counts[i] === 0 ? 0 : this.totals[i] / this.counts[i];
+    });
+    return logs;
+  }
+
+  get metricNames(): readonly string[] {
+    return this.names;
+  }
+}

@@ -1,0 +1,169 @@
+/**
+ * Builds the train, evaluate and predict graphs of a model and gets them compiled through the
+ * session's program cache. The train graph is one program: forward pass, losses, metric sums,
+ * gradients and optimizer updates (plus the model's own updates, e.g. BatchNormalization's
+ * moving statistics). Programs are specialised to a batch size, so a last partial batch gets
+ * its own program; all are cached per (model, compilation, phase, batch, data signature).
+ */
+import { grad } from '../../ir/autodiff.js';
+import * as b from '../../ir/build.js';
+import type { Update } from '../../ir/graph.js';
+import type { Node } from '../../ir/node.js';
+import { formatShape, type DType, type Shape } from '../../ir/types.js';
+import type { Program, ProgramSpec } from '../../runtime/program.js';
+import type { Session } from '../../runtime/session.js';
+import { getSession } from '../backend.js';
+import { elementCount } from '../graph-math.js';
+import { getMetric } from '../metrics.js';
+import type { CompiledConfig, TrainableModel } from './types.js';
+
+/** A data array as a program sees it: the shape of one sample and the element type. */
+export interface DataSig {
+  readonly sample: readonly number[];
+  readonly dtype: DType;
+}
+
+export type GraphKind = 'train' | 'evaluate' | 'predict';
+
+/**
+ * How a program output becomes a logged value. 'mean' outputs are batch means weighted by the
+ * batch size (Keras's loss trackers); 'sum' outputs are sums of `count` per-sample values
+ * (Keras's MeanMetricWrapper total/count).
+ */
+export interface LogEntry {
+  readonly name: string;
+  readonly output: number;
+  readonly kind: 'mean' | 'sum';
+  readonly count: number;
+}
+
+export interface StepProgram {
+  readonly program: Program;
+  readonly batch: number;
+  readonly entries: readonly LogEntry[];
+}
+
+const modelIds = new WeakMap<object, number>();
+let nextModelId = 1;
+function modelId(model: object): number {
+  let id = modelIds.get(model);
+  if (id === undefined) modelIds.set(model, (id = nextModelId++));
+  return id;
+}
+
+function sigKey(sigs: readonly DataSig[]): string {
+  return sigs.map((s) => `${s.dtype}${formatShape(s.sample)}`).join(',');
+}
+
+/** The label signature fit() would see for labels shaped like the predictions, for dumps without data. */
+export function defaultLabelSigs(model: TrainableModel): DataSig[] {
+  return model.outputShapes.map((s) => ({ sample: s.slice(1).map((d) => d ?? 1), dtype: 'float32' as DType }));
+}
+export function inputSigs(model: TrainableModel): DataSig[] {
+  return model.inputShapes.map((s, i) => ({ sample: s.slice(1).map((d) => d ?? 1), dtype: model.inputDtypes[i] }));
+}
+
+interface Objective {
+  readonly total: Node;
+  readonly outputs: Node[];
+  readonly entries: LogEntry[];
+}
+
+/** Keras 3's CompileMetrics naming: output-prefixed names for several outputs, `_1` suffixes for repeats. */
+function uniqueName(name: string, used: Map<string, number>): string {
+  const n = used.get(name);
+  if (n === undefined) {
+    used.set(name, 1);
+    return name;
+  }
+  used.set(name, n + 1);
+  return `${name}_${n}`;
+}
+
+/** Total loss, per-output losses and metric sums of a batch, with how each is logged. */
+function objective(model: TrainableModel, compiled: CompiledConfig, preds: readonly Node[], ys: readonly Node[], batch: number): Objective {
+  const several = preds.length > 1;
+  const lossValues: { name: string; value: Node }[] = [];
+  preds.forEach((p, i) => {
+    const loss = compiled.losses[i];
+    if (loss === null) return;
+    try {
+      const value = b.multiply(loss.reduce(ys[i], p), compiled.lossWeights[i]);
+      lossValues.push({ name: `${model.outputNames[i]}_loss`, value });
+    } catch (e) {
+      if (e instanceof Error) e.message = `output '${model.outputNames[i]}' (loss '${loss.name}'): ${e.message}`;
+      throw e;
+    }
+  });
+  if (lossValues.length === 0) throw new Error('No loss to compute. Provide a `loss` argument in `compile()`.');
+  const total = lossValues.map((l) => l.value).reduce((acc, v) => b.add(acc, v));
+  const outputs: Node[] = [total];
+  const entries: LogEntry[] = [{ name: 'loss', output: 0, kind: 'mean', count: batch }];
+  if (several) {
+    for (const l of lossValues) entries.push({ name: l.name, output: outputs.push(l.value) - 1, kind: 'mean', count: batch });
+  }
+  const used = new Map<string, number>();
+  preds.forEach((p, i) => {
+    for (const id of compiled.metrics[i] ?? []) {
+      const metric = getMetric(id, ys[i].shape, p.shape);
+      let values: Node;
+      try {
+        values = b.cast(metric.fn(ys[i], p), 'float32');
+      } catch (e) {
+        if (e instanceof Error) e.message = `output '${model.outputNames[i]}' (metric '${metric.name}'): ${e.message}`;
+        throw e;
+      }
+      const name = uniqueName(several ? `${model.outputNames[i]}_${metric.name}` : metric.name, used);
+      entries.push({ name, output: outputs.push(b.sum(values)) - 1, kind: 'sum', count: elementCount(values.shape) });
+    }
+  });
+  return { total, outputs, entries };
+}
+
+/** The ProgramSpec of a graph kind at a batch size (also what model.dump() shows). */
+export function buildSpec(model: TrainableModel, kind: GraphKind, batch: number, training: boolean, xSigs: readonly DataSig[], ySigs: readonly DataSig[]): { spec: ProgramSpec; entries: LogEntry[] } {
+  const xs = model.inputNames.map((name, i) => b.input(`x:${name}`, [batch, ...xSigs[i].sample], model.inputDtypes[i]));
+  const seed = b.input('seed', [], 'int32');
+  const traced = model.trace(xs, training, seed);
+  if (kind === 'predict') {
+    return { spec: { name: 'predict', inputs: xs, graph: { outputs: traced.outputs, updates: [] }, seed }, entries: [] };
+  }
+  const compiled = model.compiled;
+  if (compiled === undefined) throw new Error(`The model '${model.name}' must be compiled before ${kind === 'train' ? 'fit' : 'evaluate'}(); call model.compile({ optimizer, loss }) first`);
+  const ys = model.outputNames.map((name, i) => b.input(`y:${name}`, [batch, ...ySigs[i].sample], ySigs[i].dtype === 'bool' ? 'float32' : ySigs[i].dtype));
+  const { total, outputs, entries } = objective(model, compiled, traced.outputs, ys, batch);
+  const inputs = [...xs, ...ys];
+  if (kind === 'evaluate') return { spec: { name: 'evaluate', inputs, graph: { outputs, updates: [] }, seed }, entries };
+  const vars = model.trainableVariables();
+  // Idempotent: fit() has built it already; a dump of the train graph before any fit() has not.
+  compiled.optimizer.build(getSession(), vars);
+  const grads = grad(total, vars.map((v) => v.node));
+  const updates: Update[] = [...compiled.optimizer.applyGradients(grads, vars), ...traced.updates];
+  return { spec: { name: 'train', inputs, graph: { outputs, updates }, seed }, entries };
+}
+
+/** The compiled program of a graph kind for a batch size and data signature, from the session cache. */
+export function stepProgram(session: Session, model: TrainableModel, kind: GraphKind, batch: number, training: boolean, xSigs: readonly DataSig[], ySigs: readonly DataSig[]): StepProgram {
+  const compiledId = kind === 'predict' ? 0 : model.compiled?.id ?? -1;
+  const nvars = model.trainableVariables().length;
+  const key = `${kind}|model${modelId(model)}|compile${compiledId}|phase${training ? 1 : 0}|batch${batch}|x:${sigKey(xSigs)}|y:${sigKey(ySigs)}|vars${nvars}`;
+  let entries: LogEntry[] | undefined;
+  const program = session.program(key, () => {
+    const built = buildSpec(model, kind, batch, training, xSigs, ySigs);
+    entries = built.entries;
+    return built.spec;
+  });
+  // A cached program: rebuild only the (cheap) log layout, which is a function of the same key.
+  entries ??= layoutCache.get(program);
+  if (entries === undefined) throw new Error(`internal: no log layout for program '${key}'`);
+  layoutCache.set(program, entries);
+  return { program, batch, entries };
+}
+
+const layoutCache = new WeakMap<Program, LogEntry[]>();
+
+export function sigsOf(tensors: readonly { shape: readonly number[]; dtype: DType }[]): DataSig[] {
+  return tensors.map((t) => ({ sample: t.shape.slice(1), dtype: t.dtype }));
+}
+
+export type { Shape };
