@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Input, Model, Sequential, layers, tensor, utils } from '../src/index.js';
 import type { LayerGraphNode } from '../src/api/engine-types.js';
-import { escapeDotHtml, modelToDot, plotModel, toCategorical, type PlottableModel } from '../src/api/utils/index.js';
+import { modelToDot, plotModel, toCategorical, type PlottableModel } from '../src/api/utils/index.js';
+import { escapeDotHtml } from '../src/api/utils/model-to-dot.js';
 import { loadMnist, toImages, NUM_CLASSES, PIXELS, TEST_SIZE, TRAIN_SIZE } from '../examples/data/mnist.js';
 
 // ---- toCategorical -------------------------------------------------------------------------

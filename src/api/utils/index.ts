@@ -1,4 +1,4 @@
-/** The `utils` namespace: `import { utils } from 'keras-jit'`. */
+/** The `utils` namespace: `import { utils } from 'keras-jit'`, Keras's keras.utils. */
 export { toCategorical, type Labels } from './to-categorical.js';
-export { plotModel, PLOT_EXTENSIONS, type PlotModelOptions } from './plot-model.js';
-export { modelToDot, escapeDotHtml, type ModelToDotOptions, type PlottableModel, type RankDir } from './model-to-dot.js';
+export { plotModel, type PlotModelOptions } from './plot-model.js';
+export { modelToDot, type ModelToDotOptions, type PlottableModel, type RankDir } from './model-to-dot.js';

@@ -9,7 +9,7 @@ export interface PlotModelOptions extends ModelToDotOptions {
   toFile?: string;
 }
 
-export const PLOT_EXTENSIONS: readonly string[] = ['.dot', '.gv', '.svg', '.png'];
+const PLOT_EXTENSIONS: readonly string[] = ['.dot', '.gv', '.svg', '.png'];
 
 /** Keras's plot_model default resolution for raster output. */
 const DEFAULT_PNG_DPI = 96;

@@ -45,6 +45,10 @@ async function load(): Promise<Rasterizer> {
  * and resvg reads them at 96 px per inch, so a zoom of dpi / 96 gives the requested resolution.
  */
 export async function svgToPng(svg: string, dpi: number): Promise<Uint8Array> {
-  rasterizer ??= load();
+  // A failed load is not cached, so a later call can retry (say, after installing a missing package).
+  rasterizer ??= load().catch((e: unknown) => {
+    rasterizer = undefined;
+    throw e;
+  });
   return (await rasterizer).render(svg, dpi / 96);
 }

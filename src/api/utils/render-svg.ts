@@ -5,7 +5,10 @@ let viz: Promise<Viz> | undefined;
 
 /** Lays out DOT text with Graphviz (WebAssembly build) and returns the SVG document. */
 export async function renderSvg(dot: string): Promise<string> {
-  viz ??= instance();
+  viz ??= instance().catch((e: unknown) => {
+    viz = undefined;
+    throw e;
+  });
   const result = (await viz).render(dot, { format: 'svg' });
   if (result.status === 'failure') {
     const reasons = result.errors.map((e) => e.message.trim()).join('; ');
