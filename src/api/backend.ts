@@ -2,6 +2,7 @@
  * The `backend` (K) namespace: the default session and the learning phase. Layers create their
  * weights in the default session at build time; fit/evaluate/predict run there too.
  */
+import { debugLevel, setDebugLevel } from '../runtime/debug.js';
 import { Session } from '../runtime/session.js';
 import { resetNames } from './naming.js';
 
@@ -38,3 +39,20 @@ export function clearSession(): void {
 }
 
 export { Session };
+
+/**
+ * Sets the debug level, overriding KERAS_JIT_DEBUG (undefined goes back to the variable): 0 silent;
+ * 1 a line per compiled program; 2 also a per-kernel profile after each epoch of fit(); 3 also the
+ * IR after each compiler pass; 4 also the generated kernel source. Everything goes to stderr.
+ */
+export function setDebug(level: number | undefined): void {
+  if (level !== undefined && (!Number.isInteger(level) || level < 0)) {
+    throw new Error(`setDebug: expected a non-negative integer or undefined, got ${String(level)}`);
+  }
+  setDebugLevel(level);
+}
+
+/** The debug level in effect (setDebug's, else KERAS_JIT_DEBUG's, else 0). */
+export function getDebug(): number {
+  return debugLevel();
+}

@@ -14,10 +14,26 @@
  */
 import type { Graph } from './graph.js';
 import type { Node } from './node.js';
-import { formatAttrs, formatType, nameGraph, stringLiteral } from './format.js';
+import { formatAttrs, formatType, nameGraph, stringLiteral, type NamedGraph } from './format.js';
 
-export function dumpGraph(graph: Graph): string {
-  const { order, names, operand } = nameGraph(graph);
+/** One equation, `c:f32[4,8] = add a b`, named as `named` names the graph. */
+export function formatEquation(named: NamedGraph, n: Node): string {
+  const args = n.inputs.map(named.operand);
+  return `${named.names.get(n)}:${formatType(n.dtype, n.shape)} = ${n.op}${formatAttrs(n, named.streams)}${args.length > 0 ? ' ' : ''}${args.join(' ')}`;
+}
+
+export interface DumpOptions {
+  /**
+   * Print each variable's session id (default true). Ids come from a global counter, so model
+   * dumps leave them out and identify variables by their labels alone.
+   */
+  readonly varIds?: boolean;
+}
+
+export function dumpGraph(graph: Graph, options: DumpOptions = {}): string {
+  const named = nameGraph(graph);
+  const { order, names, operand } = named;
+  const varIds = options.varIds ?? true;
   const decl = (n: Node) => `${names.get(n)}:${formatType(n.dtype, n.shape)}`;
   const lines: string[] = ['inputs:'];
   for (const n of order) {
@@ -27,14 +43,13 @@ export function dumpGraph(graph: Graph): string {
   for (const n of order) {
     if (n.op === 'variable') {
       const v = n as Node<'variable'>;
-      lines.push(`  ${decl(v)} varId=${v.attrs.varId} ${stringLiteral(v.attrs.label)}`);
+      lines.push(`  ${decl(v)}${varIds ? ` varId=${v.attrs.varId}` : ''} ${stringLiteral(v.attrs.label)}`);
     }
   }
   lines.push('equations:');
   for (const n of order) {
     if (n.op === 'input' || n.op === 'variable') continue;
-    const args = n.inputs.map(operand);
-    lines.push(`  ${decl(n)} = ${n.op}${formatAttrs(n)}${args.length > 0 ? ' ' : ''}${args.join(' ')}`);
+    lines.push(`  ${formatEquation(named, n)}`);
   }
   lines.push(`outputs:${graph.outputs.map((o) => ` ${operand(o)}`).join('')}`);
   lines.push('updates:');

@@ -73,12 +73,17 @@ const HIDDEN: Partial<Record<string, readonly string[]>> = {
   randomUniform: ['shape'],
 };
 
-/** `[k=v,...]` with sorted keys, or '' when the op has no attributes worth printing. */
-export function formatAttrs(node: Node): string {
+/**
+ * `[k=v,...]` with sorted keys, or '' when the op has no attributes worth printing. `streams`
+ * renumbers random streams (a global counter) by their order in the graph, so a dump does not
+ * depend on what was traced before it.
+ */
+export function formatAttrs(node: Node, streams?: ReadonlyMap<number, number>): string {
   const hidden = HIDDEN[node.op] ?? [];
   const record = node.attrs as Readonly<Record<string, unknown>>;
   const keys = Object.keys(record).filter((k) => !hidden.includes(k)).sort();
-  return keys.length === 0 ? '' : `[${keys.map((k) => `${k}=${formatAttrValue(k, record[k])}`).join(',')}]`;
+  const value = (k: string): unknown => (node.op === 'randomUniform' && k === 'stream' ? streams?.get(record[k] as number) ?? record[k] : record[k]);
+  return keys.length === 0 ? '' : `[${keys.map((k) => `${k}=${formatAttrValue(k, value(k))}`).join(',')}]`;
 }
 
 export const isSource = (node: Node): boolean => node.op === 'input' || node.op === 'variable';
@@ -87,6 +92,8 @@ export interface NamedGraph {
   /** Named nodes: inputs, variables, then the rest; each after its inputs. Literals are excluded. */
   readonly order: readonly Node[];
   readonly names: ReadonlyMap<Node, string>;
+  /** Random stream number → its ordinal among the graph's random ops (see formatAttrs). */
+  readonly streams: ReadonlyMap<number, number>;
   /** A node's name, or its literal text. */
   operand(node: Node): string;
 }
@@ -100,9 +107,14 @@ export function nameGraph(graph: Graph): NamedGraph {
   const order = [...all.filter((n) => n.op === 'input'), ...all.filter((n) => n.op === 'variable'), ...all.filter((n) => !isSource(n))];
   const names = new Map<Node, string>();
   order.forEach((n, i) => names.set(n, varName(i)));
+  const streams = new Map<number, number>();
+  for (const n of order) {
+    if (n.op === 'randomUniform') streams.set((n as Node<'randomUniform'>).attrs.stream, streams.size);
+  }
   return {
     order,
     names,
+    streams,
     operand: (node) => names.get(node) ?? formatLiteral(node as Node<'fill'>),
   };
 }

@@ -1,5 +1,6 @@
 import { fusedKernel } from '../codegen/fused-kernel.js';
 import type { KernelFn } from '../codegen/kernel.js';
+import { kernelBytes, kernelFlops } from '../ir/cost.js';
 import { fuse, type FusedKernel } from '../ir/fusion.js';
 import type { Graph } from '../ir/graph.js';
 import { planMemory, bufferBytes, type MemoryPlan, type Placement } from '../ir/memory-plan.js';
@@ -8,6 +9,8 @@ import { IndexRangeError } from '../ir/ops/indexing.js';
 import { simplify } from '../ir/simplify.js';
 import { concrete, sizeOf } from '../ir/types.js';
 import { bytesPerElement, viewOf, type TypedArray } from './buffers.js';
+import { debugLevel } from './debug.js';
+import { ProgramProfile } from './profile.js';
 import type { Program, ProgramSpec } from './program.js';
 import type { Session } from './session.js';
 
@@ -57,6 +60,7 @@ export function compiledProgram(spec: ProgramSpec, session: Session): Program & 
     length: sizeOf(concrete(c.from.shape, 'update')),
   }));
   const seedOffset = spec.seed !== undefined ? byteOffset(spec.seed) / 4 : -1;
+  const profile = new ProgramProfile(plan.kernels.map((k, i) => ({ name: parts[i].name, flops: kernelFlops(k), bytes: kernelBytes(k) })));
 
   let generation = -1;
   let inputViews: TypedArray[] = [];
@@ -75,6 +79,7 @@ export function compiledProgram(spec: ProgramSpec, session: Session): Program & 
     spec,
     parts: { graph, plan, calls: parts, arenaOffset },
     stats: { kernels: calls.length, arenaBytes: plan.arenaBytes, compileMs },
+    profile,
     input(i) { refresh(); return inputViews[i]; },
     output(i) { refresh(); return outputViews[i]; },
     run(seed: number) {
@@ -83,9 +88,20 @@ export function compiledProgram(spec: ProgramSpec, session: Session): Program & 
       if (seedOffset >= 0) memory.i32[seedOffset] = seed;
       let i = 0;
       try {
-        for (; i < calls.length; i++) {
-          const c = calls[i];
-          c.run.apply(undefined, c.args as Parameters<KernelFn>);
+        // The timed loop is a separate branch, chosen once per run, so levels 0 and 1 pay nothing per kernel.
+        if (debugLevel() >= 2) {
+          for (; i < calls.length; i++) {
+            const c = calls[i];
+            const t = performance.now();
+            c.run.apply(undefined, c.args as Parameters<KernelFn>);
+            profile.add(i, performance.now() - t);
+          }
+          profile.steps++;
+        } else {
+          for (; i < calls.length; i++) {
+            const c = calls[i];
+            c.run.apply(undefined, c.args as Parameters<KernelFn>);
+          }
         }
       } catch (e) {
         if (e instanceof IndexRangeError) throw new IndexRangeError(calls[i].label ?? 'gather', e.index, e.rows);

@@ -1,6 +1,7 @@
 import type { Graph } from '../ir/graph.js';
 import type { Node } from '../ir/node.js';
 import type { TypedArray } from './buffers.js';
+import type { ProgramProfile } from './profile.js';
 
 /** What to compile: the graph, which inputs the caller feeds (in order), and the step's seed input. */
 export interface ProgramSpec {
@@ -26,6 +27,8 @@ export interface ProgramStats {
 export interface Program {
   readonly spec: ProgramSpec;
   readonly stats: ProgramStats;
+  /** Per-kernel times, recorded by runs while KERAS_JIT_DEBUG >= 2 (absent for the interpreter). */
+  readonly profile?: ProgramProfile;
   input(i: number): TypedArray;
   run(seed: number): void;
   output(i: number): TypedArray;

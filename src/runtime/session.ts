@@ -3,8 +3,10 @@ import type { Node } from '../ir/node.js';
 import { formatShape, sizeOf, type ConcreteShape, type DType } from '../ir/types.js';
 import { bytesPerElement, viewOf, type TypedArray } from './buffers.js';
 import { compileProgram } from './compile.js';
-import { debugLevel } from './debug.js';
+import { reportCompiled } from './compile-report.js';
 import { Memory } from './memory.js';
+import { formatProfile } from './profile.js';
+import { programBatch } from './program-text.js';
 import type { Program, ProgramSpec } from './program.js';
 
 let nextVarId = 1;
@@ -89,13 +91,24 @@ export class Session {
     if (p === undefined) {
       p = compileProgram(spec(), this);
       this.programs.set(key, p);
-      if (debugLevel() >= 1) {
-        const { kernels, arenaBytes, compileMs } = p.stats;
-        const shapes = p.spec.inputs.map((n) => `[${n.shape.join(',')}]`).join(' ');
-        process.stderr.write(`[keras-jit] compiled ${p.spec.name} ${shapes}: ${kernels} kernels, arena ${(arenaBytes / 1024).toFixed(1)} KiB, ${compileMs.toFixed(1)} ms\n`);
-      }
+      reportCompiled(p);
     }
     return p;
+  }
+
+  /**
+   * The per-kernel profile of every cached program that ran since the last report
+   * (KERAS_JIT_DEBUG >= 2), as tables titled with `title`; resets the counts. '' when none ran.
+   */
+  takeProfileReport(title: string): string {
+    let text = '';
+    for (const p of this.programs.values()) {
+      if (p.profile === undefined || p.profile.steps === 0) continue;
+      const batch = programBatch(p.spec);
+      text += formatProfile(`[keras-jit] profile ${title}: ${p.spec.name}${batch === undefined ? '' : ` batch ${batch}`}`, p.profile);
+      p.profile.reset();
+    }
+    return text;
   }
 
   get programCount(): number {

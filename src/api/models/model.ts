@@ -13,7 +13,7 @@ import { isKerasTensor } from '../layers/keras-tensor.js';
 import { Layer, type CallArgs } from '../layers/layer.js';
 import type { SymbolicTensor } from '../ops.js';
 import { withTrace } from '../trace-context.js';
-import { compileModel, evaluateModel, fitModel, predictModel } from '../training/index.js';
+import { compileModel, dumpModel, evaluateModel, fitModel, predictModel, type DumpOptions } from '../training/index.js';
 import type { CompiledConfig, TrainableModel } from '../training/types.js';
 import { printSummary, type SummaryOptions } from './summary.js';
 import { buildTopology, type Topology } from './topology.js';
@@ -212,6 +212,14 @@ export class Model extends Layer implements TrainableModel {
   /** Prints the Keras summary table (to the console, or line by line to `printFn`). */
   summary(options: SummaryOptions = {}): void {
     printSummary(this, options);
+  }
+
+  /**
+   * What keras-jit compiles for this model, as text: `dump({ graph: 'train', stage: 'fused' })`.
+   * Stages 'ir', 'optimized', 'fused', 'code'; `format: 'dot'` for Graphviz. Runs nothing.
+   */
+  dump(options?: DumpOptions): string {
+    return dumpModel(this, options);
   }
 
   // ---- training, delegated to the engine ----

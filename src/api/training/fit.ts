@@ -4,6 +4,7 @@
  * the first step, so a failed call leaves the weights as they were. Each step then only copies
  * the batch's rows into the program inputs, runs the program and reads back a few scalars.
  */
+import { debugLevel } from '../../runtime/debug.js';
 import { getSession } from '../backend.js';
 import { CallbackList, History, type Callback } from '../callbacks.js';
 import { ProgbarLogger } from '../progress.js';
@@ -111,6 +112,8 @@ export async function fitModel(model: TrainableModel, x: DataLike, y: DataLike |
     epochLogs = acc.logs();
     if (valPass !== undefined) Object.assign(epochLogs, valPass.run(undefined, 'val_'));
     await callbacks.call((c) => c.onEpochEnd(epoch, epochLogs));
+    // KERAS_JIT_DEBUG=2: where this epoch's time went, per kernel (after the progress bar's line).
+    if (debugLevel() >= 2) process.stderr.write(session.takeProfileReport(`epoch ${epoch + 1}/${epochs}`));
     if (model.stopTraining) break;
   }
   await callbacks.call((c) => c.onTrainEnd(epochLogs));

@@ -5,5 +5,6 @@ export { compileModel } from './compile.js';
 export { fitModel, type FitOptions } from './fit.js';
 export { evaluateLogs, evaluateModel, type EvaluateOptions } from './evaluate.js';
 export { predictModel, type PredictOptions } from './predict.js';
+export { dumpModel, type DumpFormat, type DumpOptions, type DumpStage } from './dump.js';
 export { buildSpec, defaultLabelSigs, inputSigs, type GraphKind } from './programs.js';
 export type { CompileOptions, CompiledConfig, DataLike, Logs, TrainableModel } from './types.js';

@@ -12,7 +12,7 @@ export async function renderSvg(dot: string): Promise<string> {
   const result = (await viz).render(dot, { format: 'svg' });
   if (result.status === 'failure') {
     const reasons = result.errors.map((e) => e.message.trim()).join('; ');
-    throw new Error(`plotModel: Graphviz could not lay out the model graph: ${reasons || 'unknown error'}`);
+    throw new Error(`Graphviz could not lay out the graph: ${reasons || 'unknown error'}`);
   }
   return result.output;
 }
