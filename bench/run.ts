@@ -8,6 +8,7 @@ import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { benchElementwise } from './elementwise.js';
 import { benchMatmul } from './matmul.js';
+import { benchWasmMatmul } from './wasm-matmul.js';
 import { benchTraining } from './mlp.js';
 
 export interface Table {

@@ -3,6 +3,7 @@ import { graphRoots, topoOrder } from './graph.js';
 import type { Node } from './node.js';
 import type { RefContext, RefTensor } from './ops/rule.js';
 import { OPS } from './optable.js';
+import { numberStreams } from './streams.js';
 
 export interface Evaluation {
   readonly outputs: RefTensor[];
@@ -13,7 +14,9 @@ export interface Evaluation {
  * The reference interpreter: runs any graph in float64, op by op, from the op table's
  * definitions. Compiled kernels are tested against it.
  */
-export function interpret(graph: Graph, ctx: RefContext): Evaluation {
+export function interpret(original: Graph, ctx: RefContext): Evaluation {
+  // Random streams are defined by their order in the graph (see numberStreams), for every tier.
+  const graph = numberStreams(original);
   const values = new Map<Node, RefTensor>();
   for (const node of topoOrder(graphRoots(graph))) {
     const rule = OPS[node.op];

@@ -7,6 +7,7 @@ import { planMemory, bufferBytes, type MemoryPlan, type Placement } from '../ir/
 import type { Node } from '../ir/node.js';
 import { IndexRangeError } from '../ir/ops/indexing.js';
 import { simplify } from '../ir/simplify.js';
+import { numberStreams } from '../ir/streams.js';
 import { concrete, sizeOf } from '../ir/types.js';
 import { bytesPerElement, viewOf, type TypedArray } from './buffers.js';
 import { debugLevel } from './debug.js';
@@ -35,7 +36,7 @@ interface Call {
  */
 export function compiledProgram(spec: ProgramSpec, session: Session): Program & { readonly parts: CompiledParts } {
   const started = performance.now();
-  const graph = simplify(spec.graph);
+  const graph = simplify(numberStreams(spec.graph));
   const fed = spec.seed !== undefined ? [...spec.inputs, spec.seed] : [...spec.inputs];
   const plan = planMemory(graph, fuse(graph), fed);
   const memory = session.memory;

@@ -11,6 +11,7 @@ import type { Session } from './session.js';
  * definition of every op, so compiled results can be checked against it end to end.
  */
 export function interpretedProgram(spec: ProgramSpec, session: Session): Program {
+  const graph = spec.graph;
   const inputs = spec.inputs.map((n) => newArray(n.dtype, sizeOf(concrete(n.shape, 'input'))));
   const outputs = spec.graph.outputs.map((n) => newArray(n.dtype, sizeOf(concrete(n.shape, 'output'))));
   const toRef = (node: Node, data: ArrayLike<number>): RefTensor => ({ shape: concrete(node.shape, 'source'), data: Float64Array.from(data) });
@@ -21,7 +22,7 @@ export function interpretedProgram(spec: ProgramSpec, session: Session): Program
     output: (i) => outputs[i],
     dispose: () => {},
     run(seed: number) {
-      const result = interpret(spec.graph, {
+      const result = interpret(graph, {
         source(node) {
           if (node.op === 'variable') return toRef(node, session.view(session.variableOf(node)));
           if (node === spec.seed) return toRef(node, [seed]);
@@ -31,7 +32,7 @@ export function interpretedProgram(spec: ProgramSpec, session: Session): Program
         },
       });
       result.outputs.forEach((t, i) => (outputs[i] as TypedArray).set(t.data));
-      spec.graph.updates.forEach((u, i) => session.view(session.variableOf(u.variable)).set(result.updates[i].data));
+      graph.updates.forEach((u, i) => session.view(session.variableOf(u.variable)).set(result.updates[i].data));
     },
   };
 }

@@ -1,13 +1,18 @@
+import { WebAssemblyApi, type WasmMemory } from '../codegen/wasm/engine.js';
+
 /**
- * The one memory every buffer lives in: variables, program arenas, inputs and outputs. Kernels
- * receive views of it and element offsets, so a later WebAssembly tier can address the same
- * bytes. It grows by copying into a larger buffer; holders re-read the views via `generation`.
+ * The one memory every buffer lives in: variables, program arenas, inputs and outputs. It is a
+ * WebAssembly.Memory, so JavaScript kernels (through typed-array views) and WebAssembly kernels
+ * (through the same linear memory) address the same bytes without copies. Growing it replaces
+ * the views; holders re-read them when `generation` changes.
  */
 export const ALIGN = 64;
+const PAGE = 65536;
 
 interface Block { offset: number; size: number }
 
 export class Memory {
+  readonly wasm: WasmMemory;
   buffer: ArrayBuffer;
   f32: Float32Array;
   i32: Int32Array;
@@ -17,8 +22,9 @@ export class Memory {
   private free: Block[];
 
   constructor(initialBytes = 1 << 20) {
-    const size = roundUp(initialBytes, ALIGN);
-    this.buffer = new ArrayBuffer(size);
+    const size = roundUp(initialBytes, PAGE);
+    this.wasm = new WebAssemblyApi.Memory({ initial: size / PAGE, maximum: 65536 });
+    this.buffer = this.wasm.buffer as ArrayBuffer;
     this.f32 = new Float32Array(this.buffer);
     this.i32 = new Int32Array(this.buffer);
     this.u8 = new Uint8Array(this.buffer);
@@ -62,9 +68,9 @@ export class Memory {
 
   private grow(atLeast: number): void {
     const old = this.buffer.byteLength;
-    const size = roundUp(Math.max(old * 2, old + atLeast), ALIGN);
-    const next = new ArrayBuffer(size);
-    new Uint8Array(next).set(this.u8);
+    const size = roundUp(Math.max(old * 2, old + atLeast), PAGE);
+    this.wasm.grow((size - old) / PAGE);
+    const next = this.wasm.buffer as ArrayBuffer;
     this.buffer = next;
     this.f32 = new Float32Array(next);
     this.i32 = new Int32Array(next);

@@ -1,0 +1,244 @@
+/**
+ * Emits the WebAssembly module of one matmul C = op(A)·op(B), every shape a constant.
+ *
+ * Loop order (outer to inner): batch, column panel of B (the tile's width, 8-16 columns), k block,
+ * row tile, k. Each (panel, k block) of B is packed into scratch as kc rows of `width` contiguous
+ * floats just before its row tiles use it, so the k loop reads B as consecutive vectors from L1
+ * and panels share no state (threads can split them later); A is read in place, one
+ * v128.load32_splat per row and k, with the distance between rows as a constant memarg offset
+ * (K·4 bytes, or 4 when A is transposed) so one pointer serves the whole tile. C accumulates
+ * across k blocks in memory; the epilogue runs on the last block only.
+ *
+ * The exported function takes byte offsets (c, a, b[, bias]) into the imported memory; the
+ * scratch panel's byte offset is the imported global `env.scratch`, one per instance, so
+ * instances on several threads each own one.
+ */
+import { FuncBuilder, type LocalRef } from './builder.js';
+import { layout, type MatmulLayout, type MatmulShape, type Tile } from './matmul-plan.js';
+import type { WasmModule } from './module.js';
+
+/** Epilogues the kernel applies itself, on vectors, as it stores the last k block. */
+export interface NativeEpilogue {
+  /** Adds a row vector of N floats (a Dense bias) at the `bias` argument. */
+  readonly bias: boolean;
+  readonly relu: boolean;
+}
+export const IDENTITY: NativeEpilogue = { bias: false, relu: false };
+
+export interface EmitOptions {
+  readonly name: string;
+  readonly tile: Tile;
+  readonly maxKc: number;
+  /** Use f32x4.relaxed_madd (feature-detected by the caller) instead of mul then add. */
+  readonly relaxed: boolean;
+  readonly epilogue: NativeEpilogue;
+  /** Import the memory as shared (for a worker pool); it must then be created shared. */
+  readonly shared: boolean;
+}
+
+/** Largest memory a wasm32 module may declare, in 64 KiB pages: imports must state a maximum when shared. */
+const MAX_PAGES = 65536;
+
+interface Locals {
+  readonly c: LocalRef; readonly a: LocalRef; readonly b: LocalRef; readonly bias?: LocalRef;
+  readonly scr: LocalRef; readonly bt: LocalRef; readonly jp: LocalRef;
+  readonly cP: LocalRef; readonly bP: LocalRef; readonly biasP: LocalRef;
+  readonly pc: LocalRef; readonly kc: LocalRef; readonly pEnd: LocalRef;
+  readonly pS: LocalRef; readonly pD: LocalRef;
+  readonly i: LocalRef; readonly pA0: LocalRef; readonly cT: LocalRef; readonly pA: LocalRef; readonly pB: LocalRef;
+  readonly acc: readonly (readonly LocalRef[])[];
+  readonly bv: readonly LocalRef[];
+  readonly av: LocalRef;
+  readonly zero: LocalRef;
+}
+
+class MatmulEmitter {
+  readonly f: FuncBuilder;
+  readonly l: Locals;
+  readonly lay: MatmulLayout;
+
+  constructor(readonly s: MatmulShape, readonly o: EmitOptions) {
+    this.lay = layout(s, o.tile, o.maxKc);
+    const params = ['c', 'a', 'b', ...(o.epilogue.bias ? ['bias'] : [])].map((name) => ({ name, type: 'i32' as const }));
+    const f = new FuncBuilder(o.name, params);
+    const i32 = (name: string) => f.local(name, 'i32');
+    const v128 = (name: string) => f.local(name, 'v128');
+    const { rows, vecs } = o.tile;
+    this.l = {
+      c: f.param(0), a: f.param(1), b: f.param(2), ...(o.epilogue.bias ? { bias: f.param(3) } : {}),
+      scr: i32('scr'), bt: i32('bt'), jp: i32('jp'), cP: i32('cP'), bP: i32('bP'), biasP: i32('biasP'),
+      pc: i32('pc'), kc: i32('kc'), pEnd: i32('pEnd'), pS: i32('pS'), pD: i32('pD'),
+      i: i32('i'), pA0: i32('pA0'), cT: i32('cT'), pA: i32('pA'), pB: i32('pB'),
+      acc: Array.from({ length: rows }, (_, r) => Array.from({ length: vecs }, (_, v) => v128(`acc${r}_${v}`))),
+      bv: Array.from({ length: vecs }, (_, v) => v128(`b${v}`)),
+      av: v128('a_'),
+      zero: v128('zero'),
+    };
+    this.f = f;
+  }
+
+  /** Lanes of vector v that hold real columns, in a panel with `valid` real columns. */
+  private lanes(valid: number, v: number): number {
+    return Math.max(0, Math.min(4, valid - 4 * v));
+  }
+
+  /**
+   * Loads a vector from `base + offset` into `into`; a partial vector reads only its real lanes
+   * (the rest are zero), so nothing past a row or past the buffer's end is touched.
+   */
+  private loadVector(into: LocalRef, base: LocalRef, offset: number, lanes: number, stride = 4): void {
+    const f = this.f;
+    if (lanes === 4 && stride === 4) { f.get(base).mem('v128.load', offset).set(into); return; }
+    f.get(base).mem('v128.load32_zero', offset).set(into);
+    for (let lane = 1; lane < lanes; lane++) f.get(base).get(into).mem('v128.load32_lane', offset + lane * stride, lane).set(into);
+  }
+
+  private storeVector(base: LocalRef, offset: number, value: LocalRef, lanes: number): void {
+    const f = this.f;
+    if (lanes === 4) { f.get(base).get(value).mem('v128.store', offset); return; }
+    for (let lane = 0; lane < lanes; lane++) f.get(base).get(value).mem('v128.store32_lane', offset + lane * 4, lane);
+  }
+
+  emit(): WasmModule {
+    const { f, l, s } = this;
+    f.op('global.get', 0).set(l.scr);
+    f.op('v128.const', ...new Array<number>(16).fill(0)).set(l.zero);
+    const body = () => this.panels();
+    if (s.batch === 1) body();
+    else {
+      f.i32(0).set(l.bt);
+      f.doWhile(l.bt, 1, s.batch, () => {
+        body();
+        f.addTo(l.c, s.M * s.N * 4).addTo(l.a, s.M * s.K * 4).addTo(l.b, s.K * s.N * 4);
+      });
+    }
+    return {
+      memory: { module: 'env', name: 'memory', min: 1, ...(this.o.shared ? { max: MAX_PAGES } : {}), shared: this.o.shared },
+      globals: [{ module: 'env', name: 'scratch', type: 'i32', mutable: false }],
+      funcs: [f.func()],
+    };
+  }
+
+  /** Full panels in a loop, then the narrower edge panel once. */
+  private panels(): void {
+    const { f, l, s, lay } = this;
+    const W = lay.width;
+    f.get(l.c).set(l.cP).get(l.b).set(l.bP);
+    if (l.bias !== undefined) f.get(l.bias).set(l.biasP);
+    const next = () => {
+      f.addTo(l.cP, W * 4).addTo(l.bP, s.transposeB ? W * s.K * 4 : W * 4);
+      if (l.bias !== undefined) f.addTo(l.biasP, W * 4);
+    };
+    if (lay.fullPanels > 0) {
+      f.i32(0).set(l.jp);
+      f.doWhile(l.jp, 1, lay.fullPanels, () => { this.panel(this.o.tile.vecs, W); next(); });
+    }
+    if (lay.edgeColumns > 0) this.panel(Math.ceil(lay.edgeColumns / 4), lay.edgeColumns);
+  }
+
+  /** One column panel of `vecs` vectors with `valid` real columns: every k block, every row. */
+  private panel(vecs: number, valid: number): void {
+    const { f, l, s, lay } = this;
+    const { kc, blocks } = lay.k;
+    const block = () => {
+      // kc = min(KC, K - pc): only the last block may be shorter.
+      if (blocks === 1) f.i32(s.K).set(l.kc);
+      else f.i32(kc).i32(s.K).get(l.pc).op('i32.sub').tee(l.kc).get(l.kc).i32(kc).op('i32.gt_s').op('select').set(l.kc);
+      // The packed panel ends at scr + kc·width·4; the pack and k loops both stop there.
+      f.get(l.kc).i32(vecs * 16).op('i32.mul').get(l.scr).op('i32.add').set(l.pEnd);
+      this.pack(vecs, valid);
+      this.rowTiles(vecs, valid);
+    };
+    if (blocks === 1) { f.i32(0).set(l.pc); block(); return; }
+    f.i32(0).set(l.pc);
+    f.doWhile(l.pc, kc, s.K, block);
+  }
+
+  /** Copies B's rows pc..pc+kc of this panel into scratch, `vecs` vectors per k. */
+  private pack(vecs: number, valid: number): void {
+    const { f, l, s } = this;
+    // Start of the block in B: B(pc, j0) is at bP + pc·N·4, or bP + pc·4 when B is N x K.
+    f.get(l.bP).get(l.pc).i32(s.transposeB ? 4 : s.N * 4).op('i32.mul').op('i32.add').set(l.pS);
+    f.get(l.scr).set(l.pD);
+    f.loop(() => {
+      for (let v = 0; v < vecs; v++) {
+        const lanes = this.lanes(valid, v);
+        // Columns of B^T rows lie K·4 bytes apart; rows of B are contiguous.
+        if (s.transposeB) this.loadVector(l.av, l.pS, 4 * v * s.K * 4, lanes, s.K * 4);
+        else this.loadVector(l.av, l.pS, v * 16, lanes);
+        f.get(l.pD).get(l.av).mem('v128.store', v * 16);
+      }
+      f.addTo(l.pS, s.transposeB ? 4 : s.N * 4);
+      f.get(l.pD).i32(vecs * 16).op('i32.add').tee(l.pD).get(l.pEnd).op('i32.lt_u').op('br_if', 0);
+    });
+  }
+
+  /** Full row tiles in a loop, then the remaining rows as a shorter tile. */
+  private rowTiles(vecs: number, valid: number): void {
+    const { f, l, s, lay } = this;
+    const R = this.o.tile.rows;
+    f.get(l.a).get(l.pc).i32(s.transposeA ? s.M * 4 : 4).op('i32.mul').op('i32.add').set(l.pA0);
+    f.get(l.cP).set(l.cT);
+    const next = (rows: number) => f.addTo(l.pA0, s.transposeA ? rows * 4 : rows * s.K * 4).addTo(l.cT, rows * s.N * 4);
+    if (lay.fullRowTiles > 0) {
+      f.i32(0).set(l.i);
+      f.doWhile(l.i, 1, lay.fullRowTiles, () => { this.micro(R, vecs, valid); next(R); });
+    }
+    if (lay.edgeRows > 0) this.micro(lay.edgeRows, vecs, valid);
+  }
+
+  /** The register tile: rows x vecs accumulators over the k block, then its stores. */
+  private micro(rows: number, vecs: number, valid: number): void {
+    const { f, l, s, lay } = this;
+    const rowOffset = (r: number) => (s.transposeA ? r * 4 : r * s.K * 4);
+    const cOffset = (r: number, v: number) => r * s.N * 4 + v * 16;
+    const zeroAll = () => { for (let r = 0; r < rows; r++) for (let v = 0; v < vecs; v++) f.get(l.zero).set(l.acc[r][v]); };
+    const loadAll = () => { for (let r = 0; r < rows; r++) for (let v = 0; v < vecs; v++) this.loadVector(l.acc[r][v], l.cT, cOffset(r, v), this.lanes(valid, v)); };
+    if (lay.k.blocks === 1) zeroAll();
+    else f.get(l.pc).op('i32.eqz').if(zeroAll, loadAll);
+
+    f.get(l.pA0).set(l.pA).get(l.scr).set(l.pB);
+    f.loop(() => {
+      for (let v = 0; v < vecs; v++) f.get(l.pB).mem('v128.load', v * 16).set(l.bv[v]);
+      for (let r = 0; r < rows; r++) {
+        f.get(l.pA).mem('v128.load32_splat', rowOffset(r)).set(l.av);
+        for (let v = 0; v < vecs; v++) {
+          if (this.o.relaxed) f.get(l.av).get(l.bv[v]).get(l.acc[r][v]).op('f32x4.relaxed_madd').set(l.acc[r][v]);
+          else f.get(l.av).get(l.bv[v]).op('f32x4.mul').get(l.acc[r][v]).op('f32x4.add').set(l.acc[r][v]);
+        }
+      }
+      f.addTo(l.pA, s.transposeA ? s.M * 4 : 4);
+      f.get(l.pB).i32(vecs * 16).op('i32.add').tee(l.pB).get(l.pEnd).op('i32.lt_u').op('br_if', 0);
+    });
+
+    const raw = () => { for (let r = 0; r < rows; r++) for (let v = 0; v < vecs; v++) this.storeVector(l.cT, cOffset(r, v), l.acc[r][v], this.lanes(valid, v)); };
+    const final = () => this.finalStores(rows, vecs, valid, cOffset);
+    if (lay.k.blocks === 1) final();
+    // The last block is the one that ends at K.
+    else f.get(l.pc).get(l.kc).op('i32.add').i32(s.K).op('i32.eq').if(final, raw);
+  }
+
+  /** Stores with the native epilogue: + bias row vector, then max(x, 0). */
+  private finalStores(rows: number, vecs: number, valid: number, cOffset: (r: number, v: number) => number): void {
+    const { f, l } = this;
+    const { bias, relu } = this.o.epilogue;
+    if (bias) for (let v = 0; v < vecs; v++) this.loadVector(l.bv[v], l.biasP, v * 16, this.lanes(valid, v));
+    for (let r = 0; r < rows; r++) {
+      for (let v = 0; v < vecs; v++) {
+        const acc = l.acc[r][v];
+        if (bias || relu) {
+          f.get(acc);
+          if (bias) f.get(l.bv[v]).op('f32x4.add');
+          // f32x4.max, not pmax: NaN stays NaN and max(-0, 0) is +0, as Math.max in the JS tier.
+          if (relu) f.get(l.zero).op('f32x4.max');
+          f.set(acc);
+        }
+        this.storeVector(l.cT, cOffset(r, v), acc, this.lanes(valid, v));
+      }
+    }
+  }
+}
+
+export function emitMatmulModule(shape: MatmulShape, options: EmitOptions): WasmModule {
+  return new MatmulEmitter(shape, options).emit();
+}

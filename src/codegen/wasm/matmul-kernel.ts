@@ -1,0 +1,93 @@
+/**
+ * Compiles WebAssembly matmul kernels and instantiates them over a caller's memory. A compiled
+ * module depends on shape and options only, so it is cached; an instance binds one memory and
+ * one scratch region (one instance per thread, later).
+ *
+ * Kernel signature: `(c, a, b[, bias])`, byte offsets into the memory of C (M x N, row-major,
+ * batch-major when batched), A, B and, with the bias epilogue, the N-float bias row vector.
+ */
+import type { Node } from '../../ir/node.js';
+import { WebAssemblyApi as WA, type CompiledModule, type WasmMemory } from './engine.js';
+import { wasmFeatures } from './features.js';
+import { emitMatmulModule, IDENTITY, type NativeEpilogue } from './matmul-emit.js';
+import { baseName, DEFAULT_KC, defaultTile, layout, shapeOfMatmul, tileName, type MatmulShape, type Tile } from './matmul-plan.js';
+import { encodeModule, type WasmModule } from './module.js';
+import { printWat } from './wat.js';
+
+export type MatmulFn = (c: number, a: number, b: number, bias?: number) => void;
+
+export interface WasmMatmulOptions {
+  /** Defaults to `defaultTile(shape)`; `autotuneMatmul` times the candidates instead. */
+  readonly tile?: Tile;
+  readonly maxKc?: number;
+  /** Defaults to what the engine supports. */
+  readonly relaxed?: boolean;
+  readonly epilogue?: NativeEpilogue;
+  /** The memory it will run over is shared (a worker pool's); default false. */
+  readonly shared?: boolean;
+}
+
+export interface WasmMatmulKernel {
+  /** Readable, e.g. `matmul_nt_128x512x512_2x16_bias_relu`; also the export's name. */
+  readonly name: string;
+  readonly shape: MatmulShape;
+  readonly tile: Tile;
+  readonly maxKc: number;
+  readonly relaxed: boolean;
+  readonly epilogue: NativeEpilogue;
+  readonly shared: boolean;
+  /** Arguments the exported function takes: 3, or 4 with a bias. */
+  readonly arity: number;
+  readonly bytes: Uint8Array;
+  readonly module: CompiledModule;
+  /** Bytes of scratch each instance needs (one packed B panel), 16-byte aligned. */
+  readonly scratchBytes: number;
+  /** The module in text form, for dumps. */
+  wat(): string;
+  /**
+   * Binds the kernel to a memory and to `scratchOffset`, the byte offset of `scratchBytes`
+   * reserved for this instance alone (16-byte aligned is best).
+   */
+  instantiate(memory: WasmMemory, scratchOffset: number): MatmulFn;
+}
+
+const cache = new Map<string, WasmMatmulKernel>();
+
+export function wasmMatmulCacheSize(): number {
+  return cache.size;
+}
+
+function epilogueSuffix(e: NativeEpilogue): string {
+  return `${e.bias ? '_bias' : ''}${e.relu ? '_relu' : ''}`;
+}
+
+export function compileWasmMatmul(what: MatmulShape | Node<'matmul'>, options: WasmMatmulOptions = {}): WasmMatmulKernel {
+  const shape = 'op' in what ? shapeOfMatmul(what) : what;
+  if (!wasmFeatures().simd) throw new Error('wasm: this engine has no WebAssembly SIMD');
+  const relaxed = options.relaxed ?? wasmFeatures().relaxedSimd;
+  const tile = options.tile ?? defaultTile(shape, relaxed);
+  const maxKc = options.maxKc ?? DEFAULT_KC;
+  if (relaxed && !wasmFeatures().relaxedSimd) throw new Error('wasm: relaxed SIMD was asked for but the engine lacks it');
+  const epilogue = options.epilogue ?? IDENTITY;
+  const shared = options.shared ?? false;
+  const name = `${baseName(shape)}_${tileName(tile)}${epilogueSuffix(epilogue)}`;
+  const key = JSON.stringify([shape, tile, maxKc, relaxed, epilogue, shared]);
+  const known = cache.get(key);
+  if (known !== undefined) return known;
+
+  const spec: WasmModule = emitMatmulModule(shape, { name, tile, maxKc, relaxed, epilogue, shared });
+  const bytes = encodeModule(spec);
+  const module = new WA.Module(bytes);
+  const scratchBytes = Math.ceil(layout(shape, tile, maxKc).scratchBytes / 16) * 16;
+  const kernel: WasmMatmulKernel = {
+    name, shape, tile, maxKc, relaxed, epilogue, shared, bytes, module, scratchBytes,
+    arity: epilogue.bias ? 4 : 3,
+    wat: () => printWat(spec),
+    instantiate(memory: WasmMemory, scratchOffset: number): MatmulFn {
+      const instance = new WA.Instance(module, { env: { memory, scratch: scratchOffset } });
+      return instance.exports[name] as MatmulFn;
+    },
+  };
+  cache.set(key, kernel);
+  return kernel;
+}
