@@ -1,10 +1,11 @@
 import type * as ES from 'estree';
 import type { FusedKernel } from '../ir/fusion.js';
-import type { Node } from '../ir/node.js';
+import { isOp, type Node } from '../ir/node.js';
 import { OPS } from '../ir/optable.js';
 import { sameShape, sizeOf, stridesOf, type ConcreteShape } from '../ir/types.js';
 import { emitContraction } from './contraction.js';
-import type { ContractionOp } from './contraction-api.js';
+import type { ContractionOp, Epilogue } from './contraction-api.js';
+import { emitEpiloguePass } from './wasm/epilogue-pass.js';
 import { ExprEmitter, shapeOf, viewName } from './expr-emitter.js';
 import { At, linearOf } from './index-expr.js';
 import { instantiate, type Kernel, type KernelAst } from './kernel.js';
@@ -21,6 +22,22 @@ export function fusedKernel(k: FusedKernel): { kernel: Kernel; buffers: readonly
   let kernel = cache.get(key);
   if (kernel === undefined) {
     kernel = instantiate(buildAst(k, buffers));
+    cache.set(key, kernel);
+  }
+  return { kernel, buffers };
+}
+
+/**
+ * The JavaScript half of a matmul group run by the WebAssembly tier when its epilogue is not one
+ * the wasm kernel applies itself: reads the raw product (the offset after the group's buffers)
+ * and applies the group's epilogue, writing its outputs.
+ */
+export function fusedEpiloguePass(k: FusedKernel): { kernel: Kernel; buffers: readonly Node[] } {
+  const buffers = kernelBuffers(k);
+  const key = `pass;${structuralKey(k, buffers)}`;
+  let kernel = cache.get(key);
+  if (kernel === undefined) {
+    kernel = instantiate(buildAst(k, buffers, true));
     cache.set(key, kernel);
   }
   return { kernel, buffers };
@@ -68,7 +85,7 @@ function nameOf(k: FusedKernel, base: string): string {
   return [base, ...ops].join('_');
 }
 
-function buildAst(k: FusedKernel, buffers: readonly Node[]): KernelAst {
+function buildAst(k: FusedKernel, buffers: readonly Node[], epiloguePass = false): KernelAst {
   const param = new Map<Node, ES.Expression>(buffers.map((b, i) => [b, ident(`o${i}`)]));
   const bufferParam = (n: Node) => {
     const p = param.get(n);
@@ -113,16 +130,17 @@ function buildAst(k: FusedKernel, buffers: readonly Node[]): KernelAst {
     case 'contraction': {
       const node = k.anchor as Node<ContractionOp>;
       const shape = shapeOf(node);
-      const code = emitContraction({
-        node, a: bufferParam(node.inputs[0]), b: bufferParam(node.inputs[1]),
-        epilogue: (acc, index) => {
-          emitter.resetLocals();
-          const at = At.of(shape, index.flat, (axis) => index.coord(axis));
-          emitter.provide(node, at, acc);
-          return storeOutputs(k.outputs, at);
-        },
-      });
-      return { name: nameOf(k, code.name), buffers: buffers.length, prelude: code.prelude, body: [...emitter.setup, ...code.body] };
+      const epilogue: Epilogue = (acc, index) => {
+        emitter.resetLocals();
+        const at = At.of(shape, index.flat, (axis) => index.coord(axis));
+        emitter.provide(node, at, acc);
+        return storeOutputs(k.outputs, at);
+      };
+      // The epilogue pass of the WebAssembly tier: the raw product comes in one more buffer, after the group's own.
+      const code = epiloguePass && isOp(node, 'matmul')
+        ? emitEpiloguePass(node, ident(`o${buffers.length}`), epilogue)
+        : emitContraction({ node, a: bufferParam(node.inputs[0]), b: bufferParam(node.inputs[1]), epilogue });
+      return { name: nameOf(k, code.name), buffers: buffers.length + (epiloguePass ? 1 : 0), prelude: code.prelude, body: [...emitter.setup, ...code.body] };
     }
     case 'opaque': {
       const node = k.anchor;

@@ -1,5 +1,5 @@
-import { fusedKernel } from '../codegen/fused-kernel.js';
-import type { KernelFn } from '../codegen/kernel.js';
+import { defaultTier } from './tier.js';
+import { lowerKernel, type Call, type Tier } from './lower.js';
 import { kernelBytes, kernelFlops } from '../ir/cost.js';
 import { fuse, type FusedKernel } from '../ir/fusion.js';
 import type { Graph } from '../ir/graph.js';
@@ -23,18 +23,11 @@ export interface CompiledParts {
   readonly arenaOffset: number;
 }
 
-interface Call {
-  readonly run: KernelFn;
-  readonly args: (Float32Array | Int32Array | Uint8Array | number)[];
-  /** The gather's layer name, to name the layer when an index is out of range. */
-  readonly label: string | null;
-}
-
 /**
  * Compiles a program: simplify, fuse, plan memory, generate kernels; then runs it as a flat list
  * of kernel calls over the session memory. A steady-state run allocates nothing.
  */
-export function compiledProgram(spec: ProgramSpec, session: Session): Program & { readonly parts: CompiledParts } {
+export function compiledProgram(spec: ProgramSpec, session: Session, tier: Tier = defaultTier()): Program & { readonly parts: CompiledParts } {
   const started = performance.now();
   const graph = simplify(numberStreams(spec.graph));
   const fed = spec.seed !== undefined ? [...spec.inputs, spec.seed] : [...spec.inputs];
@@ -49,13 +42,11 @@ export function compiledProgram(spec: ProgramSpec, session: Session): Program & 
   };
   const elementOffset = (n: Node) => byteOffset(n) / bytesPerElement(n.dtype);
 
-  const parts: CompiledParts['calls'][number][] = [];
-  const calls: Call[] = plan.kernels.map((k) => {
-    const { kernel, buffers } = fusedKernel(k);
-    parts.push({ kernel: k, name: kernel.name, source: kernel.source, buffers });
-    const label = k.anchor.op === 'gather' ? (k.anchor as Node<'gather'>).attrs.label : k.anchor.op === 'scatterAdd' ? 'scatterAdd' : null;
-    return { run: kernel.run, args: [memory.f32, memory.i32, memory.u8, ...buffers.map(elementOffset)], label };
-  });
+  const lowered = plan.kernels.map((k) => lowerKernel(k, tier));
+  const parts: CompiledParts['calls'][number][] = lowered.map((l) => ({ kernel: l.kernel, name: l.name, source: l.source, buffers: l.buffers }));
+  const scratchBytes = Math.max(0, ...lowered.map((l) => l.scratchBytes));
+  const scratchOffset = scratchBytes > 0 ? memory.alloc(scratchBytes) : 0;
+  const calls: Call[] = lowered.map((l) => l.bind({ memory, byteOffset, scratchOffset }));
   const copies = plan.copies.map((c) => ({
     dtype: c.from.dtype, from: elementOffset(c.from), to: session.variableOf(c.to).byteOffset / bytesPerElement(c.to.dtype),
     length: sizeOf(concrete(c.from.shape, 'update')),
@@ -69,7 +60,7 @@ export function compiledProgram(spec: ProgramSpec, session: Session): Program & 
   const refresh = () => {
     if (generation === memory.generation) return;
     generation = memory.generation;
-    for (const c of calls) { c.args[0] = memory.f32; c.args[1] = memory.i32; c.args[2] = memory.u8; }
+    for (const c of calls) if (c.takesViews) { c.args[0] = memory.f32; c.args[1] = memory.i32; c.args[2] = memory.u8; }
     inputViews = spec.inputs.map((n) => viewOf(memory, byteOffset(n), sizeOf(concrete(n.shape, 'input')), n.dtype));
     outputViews = graph.outputs.map((n) => viewOf(memory, byteOffset(n), bufferBytes(n) / bytesPerElement(n.dtype), n.dtype));
   };
@@ -94,14 +85,14 @@ export function compiledProgram(spec: ProgramSpec, session: Session): Program & 
           for (; i < calls.length; i++) {
             const c = calls[i];
             const t = performance.now();
-            c.run.apply(undefined, c.args as Parameters<KernelFn>);
+            (c.run as (...args: unknown[]) => void).apply(undefined, c.args);
             profile.add(i, performance.now() - t);
           }
           profile.steps++;
         } else {
           for (; i < calls.length; i++) {
             const c = calls[i];
-            c.run.apply(undefined, c.args as Parameters<KernelFn>);
+            (c.run as (...args: unknown[]) => void).apply(undefined, c.args);
           }
         }
       } catch (e) {
@@ -117,6 +108,7 @@ export function compiledProgram(spec: ProgramSpec, session: Session): Program & 
       if (disposed) return;
       disposed = true;
       memory.release(arenaOffset, Math.max(plan.arenaBytes, 64));
+      if (scratchBytes > 0) memory.release(scratchOffset, scratchBytes);
     },
   };
 }

@@ -1,0 +1,103 @@
+import { fusedEpiloguePass, fusedKernel } from '../codegen/fused-kernel.js';
+import type { KernelFn } from '../codegen/kernel.js';
+import { matchNativeEpilogue } from '../codegen/wasm/epilogue-match.js';
+import { compileWasmMatmul } from '../codegen/wasm/matmul-kernel.js';
+import type { FusedKernel } from '../ir/fusion.js';
+import { bufferBytes } from '../ir/memory-plan.js';
+import type { Node } from '../ir/node.js';
+import { bytesPerElement } from './buffers.js';
+import type { Memory } from './memory.js';
+
+export type Tier = 'js' | 'wasm';
+
+/** One entry of a program's run loop. */
+export interface Call {
+  readonly run: KernelFn | ((...args: number[]) => void);
+  readonly args: (Float32Array | Int32Array | Uint8Array | number)[];
+  /** JavaScript kernels take the memory's views first; they are replaced when the memory grows. */
+  readonly takesViews: boolean;
+  /** The gather's layer name, to name the layer when an index is out of range. */
+  readonly label: string | null;
+}
+
+export interface BindContext {
+  readonly memory: Memory;
+  byteOffset(n: Node): number;
+  /** The program's scratch region (16-byte aligned), shared by its calls since they run one at a time. */
+  readonly scratchOffset: number;
+}
+
+/** A fused kernel lowered to a tier, before memory offsets are known. */
+export interface Lowered {
+  readonly kernel: FusedKernel;
+  readonly name: string;
+  /** Generated JavaScript, or the WebAssembly module as text (plus its JS epilogue pass). */
+  readonly source: string;
+  readonly buffers: readonly Node[];
+  readonly scratchBytes: number;
+  bind(ctx: BindContext): Call;
+}
+
+const align16 = (n: number) => Math.ceil(n / 16) * 16;
+
+function labelOf(k: FusedKernel): string | null {
+  return k.anchor.op === 'gather' ? (k.anchor as Node<'gather'>).attrs.label : k.anchor.op === 'scatterAdd' ? 'scatterAdd' : null;
+}
+
+function jsCall(k: FusedKernel): Lowered {
+  const { kernel, buffers } = fusedKernel(k);
+  return {
+    kernel: k, name: kernel.name, source: kernel.source, buffers, scratchBytes: 0,
+    bind: ({ memory, byteOffset }) => ({
+      run: kernel.run, takesViews: true, label: labelOf(k),
+      args: [memory.f32, memory.i32, memory.u8, ...buffers.map((b) => byteOffset(b) / bytesPerElement(b.dtype))],
+    }),
+  };
+}
+
+/**
+ * A matmul on the WebAssembly SIMD tier. Bias and relu epilogues run inside the wasm kernel;
+ * any other epilogue runs as a JavaScript pass over the raw product, kept in scratch so an
+ * in-place variable update still reads the variable's old value.
+ */
+function wasmMatmulCall(k: FusedKernel): Lowered {
+  const node = k.anchor as Node<'matmul'>;
+  const native = matchNativeEpilogue(k);
+  const wasm = compileWasmMatmul(node, native !== undefined ? { epilogue: native.epilogue } : {});
+  const panel = align16(wasm.scratchBytes);
+  if (native !== undefined) {
+    const operands = [k.outputs[0], node.inputs[0], node.inputs[1], ...(native.bias !== undefined ? [native.bias] : [])];
+    return {
+      kernel: k, name: wasm.name, source: wasm.wat(), buffers: operands, scratchBytes: panel,
+      bind: ({ memory, byteOffset, scratchOffset }) => ({
+        run: wasm.instantiate(memory.wasm, scratchOffset), takesViews: false, label: null,
+        args: operands.map(byteOffset),
+      }),
+    };
+  }
+  const pass = fusedEpiloguePass(k);
+  const raw = bufferBytes(node);
+  return {
+    kernel: k, name: `${wasm.name}${pass.kernel.name.slice(Math.max(0, pass.kernel.name.indexOf('_epilogue')))}`, source: `${wasm.wat()}\n${pass.kernel.source}`,
+    buffers: pass.buffers, scratchBytes: panel + raw,
+    bind: ({ memory, byteOffset, scratchOffset }) => {
+      const product = wasm.instantiate(memory.wasm, scratchOffset);
+      const [a, b] = [byteOffset(node.inputs[0]), byteOffset(node.inputs[1])];
+      const rawByte = scratchOffset + panel;
+      const offsets = [...pass.buffers.map((n) => byteOffset(n) / bytesPerElement(n.dtype)), rawByte / 4];
+      const epilogue = pass.kernel.run;
+      return {
+        run: () => {
+          product(rawByte, a, b);
+          epilogue(memory.f32, memory.i32, memory.u8, ...offsets);
+        },
+        takesViews: false, label: null, args: [],
+      };
+    },
+  };
+}
+
+export function lowerKernel(k: FusedKernel, tier: Tier): Lowered {
+  if (tier === 'wasm' && k.kind === 'contraction' && k.anchor.op === 'matmul') return wasmMatmulCall(k);
+  return jsCall(k);
+}
