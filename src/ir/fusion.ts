@@ -35,8 +35,8 @@ export interface FusionPlan {
 const kindOf = (n: Node) => OPS[n.op].kind;
 const isAnchor = (n: Node) => ['reduce', 'contraction', 'opaque'].includes(kindOf(n));
 const isInlineable = (n: Node) => ['elementwise', 'movement', 'generator'].includes(kindOf(n));
-/** Ops worth storing rather than recomputing in each consumer. */
-const EXPENSIVE = new Set(['exp', 'log', 'tanh', 'erf', 'power', 'sqrt', 'divide', 'pad', 'concatenate']);
+/** Ops worth storing rather than recomputing in each consumer (random draws hash twice per element). */
+const EXPENSIVE = new Set(['exp', 'log', 'tanh', 'erf', 'power', 'sqrt', 'divide', 'pad', 'concatenate', 'randomUniform']);
 
 /**
  * The fusion pass (DESIGN.md, "Fusion by kind"): elementwise chains become one loop; a reduction
@@ -76,6 +76,17 @@ export function fuse(graph: Graph): FusionPlan {
     subtreeSize.set(n, s);
   }
 
+  // Expensive if it, or anything it would recompute inline, is: a dropout mask (a comparison of
+  // random draws) read by the forward and the backward pass is stored once, not drawn twice.
+  const costlyMemo = new Map<Node, boolean>();
+  const costly = (n: Node): boolean => {
+    let c = costlyMemo.get(n);
+    if (c === undefined) {
+      c = EXPENSIVE.has(n.op) || n.inputs.some((i) => isInlineable(i) && !materialised.has(i) && costly(i));
+      costlyMemo.set(n, c);
+    }
+    return c;
+  };
   for (const n of order) {
     const kind = kindOf(n);
     const us = users.get(n)!;
@@ -88,7 +99,7 @@ export function fuse(graph: Graph): FusionPlan {
     if (inChain.has(n)) continue; // handled with its anchor
     const needsBuffer = roots.has(n)
       || us.some((u) => kindOf(u) === 'contraction' || kindOf(u) === 'opaque' || (u.op === 'randomUniform'))
-      || (us.length > 1 && kind !== 'generator' && (EXPENSIVE.has(n.op) || (subtreeSize.get(n) ?? 1) > 3));
+      || (us.length > 1 && kind !== 'generator' && (costly(n) || (subtreeSize.get(n) ?? 1) > 3));
     if (needsBuffer) materialised.add(n);
   }
 
@@ -159,13 +170,22 @@ function mergeElementwise(kernels: FusedKernel[], users: Map<Node, Node[]>): Fus
         // The reader must use the value at the very index it writes, i.e. only through elementwise ops of the same shape.
         const readersInside = (users.get(input) ?? []).filter((u) => reader.inline.has(u) || reader.outputs.includes(u));
         if (!readersInside.every((u) => kindOf(u) === 'elementwise' && sameShape(u.shape, input.shape))) continue;
-        const ready = reader.inputs.every((b) => source.outputs.includes(b) || (producer.get(b) ?? -1) < i);
-        if (!ready) continue;
+        // The merged kernel runs where the producer ran, if the reader's buffers are ready by then,
+        // or where the reader runs, if nothing in between reads the producer's outputs.
+        const readyEarly = reader.inputs.every((b) => source.outputs.includes(b) || (producer.get(b) ?? -1) < i);
+        const unreadBetween = list.slice(i + 1, j).every((k) => !k.inputs.some((b) => source.outputs.includes(b)));
+        if (!readyEarly && !unreadBetween) continue;
         const inline = new Set([...source.inline, ...reader.inline]);
         const outputs = [...source.outputs, ...reader.outputs];
         const inputs = [...new Set([...source.inputs, ...reader.inputs])].filter((b) => !outputs.includes(b));
-        list[i] = { kind: 'elementwise', anchor: source.anchor, epilogue: [], outputs, inline, inputs };
-        list.splice(j, 1);
+        const merged: FusedKernel = { kind: 'elementwise', anchor: source.anchor, epilogue: [], outputs, inline, inputs };
+        if (readyEarly) {
+          list[i] = merged;
+          list.splice(j, 1);
+        } else {
+          list[j] = merged;
+          list.splice(i, 1);
+        }
         changed = true;
         break;
       }
