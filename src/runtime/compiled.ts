@@ -43,7 +43,7 @@ export function compiledProgram(spec: ProgramSpec, session: Session, tier: Tier 
   const elementOffset = (n: Node) => byteOffset(n) / bytesPerElement(n.dtype);
 
   const lowered = plan.kernels.map((k) => lowerKernel(k, tier));
-  const parts: CompiledParts['calls'][number][] = lowered.map((l) => ({ kernel: l.kernel, name: l.name, source: l.source, buffers: l.buffers }));
+  const parts: CompiledParts['calls'][number][] = lowered.map((l) => ({ kernel: l.kernel, name: l.name, get source() { return l.source; }, buffers: l.buffers }));
   const scratchBytes = Math.max(0, ...lowered.map((l) => l.scratchBytes));
   const scratchOffset = scratchBytes > 0 ? memory.alloc(scratchBytes) : 0;
   const calls: Call[] = lowered.map((l) => l.bind({ memory, byteOffset, scratchOffset }));

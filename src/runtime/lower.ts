@@ -31,7 +31,7 @@ export interface BindContext {
 export interface Lowered {
   readonly kernel: FusedKernel;
   readonly name: string;
-  /** Generated JavaScript, or the WebAssembly module as text (plus its JS epilogue pass). */
+  /** Generated JavaScript, or the WebAssembly module as text (plus its JS epilogue pass); printed only when a dump asks. */
   readonly source: string;
   readonly buffers: readonly Node[];
   readonly scratchBytes: number;
@@ -68,7 +68,7 @@ function wasmMatmulCall(k: FusedKernel): Lowered {
   if (native !== undefined) {
     const operands = [k.outputs[0], node.inputs[0], node.inputs[1], ...(native.bias !== undefined ? [native.bias] : [])];
     return {
-      kernel: k, name: wasm.name, source: wasm.wat(), buffers: operands, scratchBytes: panel,
+      kernel: k, name: wasm.name, get source() { return wasm.wat(); }, buffers: operands, scratchBytes: panel,
       bind: ({ memory, byteOffset, scratchOffset }) => ({
         run: wasm.instantiate(memory.wasm, scratchOffset), takesViews: false, label: null,
         args: operands.map(byteOffset),
@@ -78,7 +78,7 @@ function wasmMatmulCall(k: FusedKernel): Lowered {
   const pass = fusedEpiloguePass(k);
   const raw = bufferBytes(node);
   return {
-    kernel: k, name: `${wasm.name}${pass.kernel.name.slice(Math.max(0, pass.kernel.name.indexOf('_epilogue')))}`, source: `${wasm.wat()}\n${pass.kernel.source}`,
+    kernel: k, name: `${wasm.name}${pass.kernel.name.slice(Math.max(0, pass.kernel.name.indexOf('_epilogue')))}`, get source() { return `${wasm.wat()}\n${pass.kernel.source}`; },
     buffers: pass.buffers, scratchBytes: panel + raw,
     bind: ({ memory, byteOffset, scratchOffset }) => {
       const product = wasm.instantiate(memory.wasm, scratchOffset);
