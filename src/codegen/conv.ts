@@ -38,7 +38,7 @@ function forwardGather(image: ES.Expression, x: Dims4, out: readonly number[], K
 }
 
 /** `_s2x2_d2x2_p0x1x0x1`, leaving out unit strides, unit dilation and zero padding. */
-function attrSuffix(a: Conv2DAttrs): string {
+export function attrSuffix(a: Conv2DAttrs): string {
   let s = '';
   if (a.strides[0] !== 1 || a.strides[1] !== 1) s += `_s${a.strides.join('x')}`;
   if (a.dilation[0] !== 1 || a.dilation[1] !== 1) s += `_d${a.dilation.join('x')}`;

@@ -1,6 +1,6 @@
 import type * as ES from 'estree';
 import type { FusedKernel } from '../ir/fusion.js';
-import { isOp, type Node } from '../ir/node.js';
+import { stableJson, type Node } from '../ir/node.js';
 import { OPS } from '../ir/optable.js';
 import { sameShape, sizeOf, stridesOf, type ConcreteShape } from '../ir/types.js';
 import { emitContraction } from './contraction.js';
@@ -28,7 +28,7 @@ export function fusedKernel(k: FusedKernel): { kernel: Kernel; buffers: readonly
 }
 
 /**
- * The JavaScript half of a matmul group run by the WebAssembly tier when its epilogue is not one
+ * The JavaScript half of a contraction group run by the WebAssembly tier when its epilogue is not one
  * the wasm kernel applies itself: reads the raw product (the offset after the group's buffers)
  * and applies the group's epilogue, writing its outputs.
  */
@@ -57,7 +57,7 @@ export function kernelBuffers(k: FusedKernel): Node[] {
 }
 
 /** The group's structure with buffers replaced by their positions: equal keys, equal kernels. */
-function structuralKey(k: FusedKernel, buffers: readonly Node[]): string {
+export function structuralKey(k: FusedKernel, buffers: readonly Node[]): string {
   const ids = new Map<Node, string>();
   const inputs = new Set(k.inputs);
   const parts: string[] = [k.kind];
@@ -69,7 +69,8 @@ function structuralKey(k: FusedKernel, buffers: readonly Node[]): string {
     else {
       const args = n.inputs.map(visit);
       // A gather's label only names the layer in errors; it does not change the code.
-      const attrs = n.op === 'gather' ? '' : JSON.stringify(n.attrs);
+      // stableJson, not JSON.stringify: a fill of NaN and one of Infinity must not share a kernel.
+      const attrs = n.op === 'gather' ? '' : stableJson(n.attrs);
       id = `#${parts.length}`;
       parts.push(`${id}=${n.op}${attrs}(${args.join(',')}):${n.dtype}[${n.shape.join(',')}]`);
     }
@@ -80,7 +81,8 @@ function structuralKey(k: FusedKernel, buffers: readonly Node[]): string {
   return parts.join(';');
 }
 
-function nameOf(k: FusedKernel, base: string): string {
+/** A readable kernel name: `base` then up to four of the group's elementwise op names. */
+export function nameOf(k: FusedKernel, base: string): string {
   const ops = [...new Set([...k.epilogue, ...k.inline].map((n) => n.op).filter((op) => OPS[op].kind === 'elementwise'))].slice(0, 4);
   return [base, ...ops].join('_');
 }
@@ -137,7 +139,7 @@ function buildAst(k: FusedKernel, buffers: readonly Node[], epiloguePass = false
         return storeOutputs(k.outputs, at);
       };
       // The epilogue pass of the WebAssembly tier: the raw product comes in one more buffer, after the group's own.
-      const code = epiloguePass && isOp(node, 'matmul')
+      const code = epiloguePass
         ? emitEpiloguePass(node, ident(`o${buffers.length}`), epilogue)
         : emitContraction({ node, a: bufferParam(node.inputs[0]), b: bufferParam(node.inputs[1]), epilogue });
       return { name: nameOf(k, code.name), buffers: buffers.length + (epiloguePass ? 1 : 0), prelude: code.prelude, body: [...emitter.setup, ...code.body] };

@@ -32,7 +32,8 @@ const reaper = new FinalizationRegistry<string>((key) => {
 /** Serialises attributes with sorted keys so equal attributes give equal keys. */
 export function stableJson(value: unknown): string {
   if (value === null || typeof value !== 'object') {
-    if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
+    // NaN, the infinities and -0 print apart, so fill(-0) and fill(0) stay different nodes.
+    if (typeof value === 'number' && (!Number.isFinite(value) || Object.is(value, -0))) return Object.is(value, -0) ? '-0' : String(value);
     return JSON.stringify(value);
   }
   if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;

@@ -7,6 +7,10 @@ import { bufferBytes } from '../ir/memory-plan.js';
 import type { Node } from '../ir/node.js';
 import { bytesPerElement } from './buffers.js';
 import type { Memory } from './memory.js';
+import { wasmElementwiseCall } from './lower-elementwise.js';
+import { isConvKernel, wasmConvCall } from './lower-conv.js';
+import { defaultSharedMemory } from './threads/config.js';
+import { bindMatmul, matmulThreads } from './threads/parallel-matmul.js';
 
 export type Tier = 'js' | 'wasm';
 
@@ -58,19 +62,25 @@ function jsCall(k: FusedKernel): Lowered {
 /**
  * A matmul on the WebAssembly SIMD tier. Bias and relu epilogues run inside the wasm kernel;
  * any other epilogue runs as a JavaScript pass over the raw product, kept in scratch so an
- * in-place variable update still reads the variable's old value.
+ * in-place variable update still reads the variable's old value. Large products run on the
+ * worker pool, one scratch panel per thread.
  */
 function wasmMatmulCall(k: FusedKernel): Lowered {
   const node = k.anchor as Node<'matmul'>;
   const native = matchNativeEpilogue(k);
-  const wasm = compileWasmMatmul(node, native !== undefined ? { epilogue: native.epilogue } : {});
-  const panel = align16(wasm.scratchBytes);
+  const options = native !== undefined ? { epilogue: native.epilogue } : {};
+  const wasm = compileWasmMatmul(node, { ...options, shared: defaultSharedMemory() });
+  // A module imports its memory as shared or not: a session that chose otherwise gets its own compile.
+  const bound = (memory: Memory, scratchOffset: number) =>
+    bindMatmul(memory.shared === wasm.shared ? wasm : compileWasmMatmul(node, { ...options, shared: memory.shared }), memory, scratchOffset, threads);
+  const threads = matmulThreads(wasm);
+  const panel = align16(wasm.scratchBytes) * threads;
   if (native !== undefined) {
     const operands = [k.outputs[0], node.inputs[0], node.inputs[1], ...(native.bias !== undefined ? [native.bias] : [])];
     return {
       kernel: k, name: wasm.name, get source() { return wasm.wat(); }, buffers: operands, scratchBytes: panel,
       bind: ({ memory, byteOffset, scratchOffset }) => ({
-        run: wasm.instantiate(memory.wasm, scratchOffset), takesViews: false, label: null,
+        run: bound(memory, scratchOffset), takesViews: false, label: null,
         args: operands.map(byteOffset),
       }),
     };
@@ -81,7 +91,7 @@ function wasmMatmulCall(k: FusedKernel): Lowered {
     kernel: k, name: `${wasm.name}${pass.kernel.name.slice(Math.max(0, pass.kernel.name.indexOf('_epilogue')))}`, get source() { return `${wasm.wat()}\n${pass.kernel.source}`; },
     buffers: pass.buffers, scratchBytes: panel + raw,
     bind: ({ memory, byteOffset, scratchOffset }) => {
-      const product = wasm.instantiate(memory.wasm, scratchOffset);
+      const product = bound(memory, scratchOffset);
       const [a, b] = [byteOffset(node.inputs[0]), byteOffset(node.inputs[1])];
       const rawByte = scratchOffset + panel;
       const offsets = [...pass.buffers.map((n) => byteOffset(n) / bytesPerElement(n.dtype)), rawByte / 4];
@@ -99,5 +109,7 @@ function wasmMatmulCall(k: FusedKernel): Lowered {
 
 export function lowerKernel(k: FusedKernel, tier: Tier): Lowered {
   if (tier === 'wasm' && k.kind === 'contraction' && k.anchor.op === 'matmul') return wasmMatmulCall(k);
+  if (tier === 'wasm' && isConvKernel(k)) return wasmConvCall(k);
+  if (tier === 'wasm' && k.kind === 'elementwise') return wasmElementwiseCall(k) ?? jsCall(k);
   return jsCall(k);
 }

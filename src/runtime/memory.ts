@@ -13,7 +13,9 @@ interface Block { offset: number; size: number }
 
 export class Memory {
   readonly wasm: WasmMemory;
-  buffer: ArrayBuffer;
+  /** Shared memories can be handed to worker threads; their buffer is a SharedArrayBuffer. */
+  readonly shared: boolean;
+  buffer: ArrayBuffer | SharedArrayBuffer;
   f32: Float32Array;
   i32: Int32Array;
   u8: Uint8Array;
@@ -21,10 +23,13 @@ export class Memory {
   generation = 0;
   private free: Block[];
 
-  constructor(initialBytes = 1 << 20) {
+  constructor(initialBytes = 1 << 20, shared = false) {
     const size = roundUp(initialBytes, PAGE);
-    this.wasm = new WebAssemblyApi.Memory({ initial: size / PAGE, maximum: 65536 });
-    this.buffer = this.wasm.buffer as ArrayBuffer;
+    this.shared = shared;
+    // A shared memory never moves when it grows (its buffer is not detached, only outgrown), so
+    // the same maximum costs address space only; the views below are re-read all the same.
+    this.wasm = new WebAssemblyApi.Memory({ initial: size / PAGE, maximum: 65536, shared });
+    this.buffer = this.wasm.buffer;
     this.f32 = new Float32Array(this.buffer);
     this.i32 = new Int32Array(this.buffer);
     this.u8 = new Uint8Array(this.buffer);
@@ -70,7 +75,7 @@ export class Memory {
     const old = this.buffer.byteLength;
     const size = roundUp(Math.max(old * 2, old + atLeast), PAGE);
     this.wasm.grow((size - old) / PAGE);
-    const next = this.wasm.buffer as ArrayBuffer;
+    const next = this.wasm.buffer;
     this.buffer = next;
     this.f32 = new Float32Array(next);
     this.i32 = new Int32Array(next);

@@ -5,6 +5,7 @@ import { bytesPerElement, viewOf, type TypedArray } from './buffers.js';
 import { compileProgram } from './compile.js';
 import { reportCompiled } from './compile-report.js';
 import { Memory } from './memory.js';
+import { defaultSharedMemory } from './threads/config.js';
 import { formatProfile } from './profile.js';
 import { programBatch } from './program-text.js';
 import type { Program, ProgramSpec } from './program.js';
@@ -31,6 +32,8 @@ export class Variable {
 export interface SessionOptions {
   /** Makes weight initialisation and dropout repeatable. */
   readonly seed?: number;
+  /** A SharedArrayBuffer-backed memory, which worker threads can run kernels over; default: when the engine can. */
+  readonly sharedMemory?: boolean;
 }
 
 /**
@@ -40,7 +43,7 @@ export interface SessionOptions {
  */
 export class Session {
   readonly seed: number;
-  readonly memory = new Memory();
+  readonly memory: Memory;
   /** 0 or 1 forces the phase; undefined lets fit train with 1 and evaluate/predict use 0. */
   learningPhase: 0 | 1 | undefined = undefined;
   private readonly variables = new Map<number, Variable>();
@@ -50,6 +53,7 @@ export class Session {
 
   constructor(options: SessionOptions = {}) {
     this.seed = options.seed ?? Math.floor(Math.random() * 0x7fffffff);
+    this.memory = new Memory(undefined, options.sharedMemory ?? defaultSharedMemory());
   }
 
   createVariable(label: string, shape: ConcreteShape, dtype: DType = 'float32', initial?: ArrayLike<number>): Variable {

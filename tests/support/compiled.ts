@@ -8,12 +8,15 @@ import type { Node } from '../../src/ir/node.js';
 import type { RefTensor } from '../../src/ir/ops/rule.js';
 import { concrete, sizeOf } from '../../src/ir/types.js';
 import { compiledProgram } from '../../src/runtime/compiled.js';
+import type { Tier } from '../../src/runtime/lower.js';
 import { Session, type Variable } from '../../src/runtime/session.js';
 
 export interface Comparison {
   readonly maxRelError: number;
   readonly kernels: number;
   readonly worst: string;
+  /** The compiled kernels' names, in run order (to check which tier ran a group). */
+  readonly names: readonly string[];
 }
 
 export interface Feed {
@@ -37,7 +40,8 @@ export function relError(actual: ArrayLike<number>, expected: ArrayLike<number>)
   return worst;
 }
 
-export function compareCompiled(graph: Graph, feeds: readonly Feed[], session: Session, seed?: { node: Node<'input'>; value: number }): Comparison {
+/** `tier` defaults to the process's default tier (KERAS_JIT_BACKEND). */
+export function compareCompiled(graph: Graph, feeds: readonly Feed[], session: Session, seed?: { node: Node<'input'>; value: number }, tier?: Tier): Comparison {
   // Variables are read before the compiled run updates them in place.
   const sources = new Map<Node, RefTensor>();
   for (const f of feeds) sources.set(f.node, { shape: concrete(f.node.shape, 'feed'), data: Float64Array.from(f.data) });
@@ -57,7 +61,7 @@ export function compareCompiled(graph: Graph, feeds: readonly Feed[], session: S
   }
   const expected = interpret(graph, refContext(sources));
 
-  const program = compiledProgram({ name: 'test', inputs: feeds.map((f) => f.node), graph, seed: seed?.node }, session);
+  const program = compiledProgram({ name: 'test', inputs: feeds.map((f) => f.node), graph, seed: seed?.node }, session, tier);
   feeds.forEach((f, i) => program.input(i).set(f.data));
   program.run(seed?.value ?? 0);
   let maxRelError = 0;
@@ -68,8 +72,9 @@ export function compareCompiled(graph: Graph, feeds: readonly Feed[], session: S
   graph.outputs.forEach((n, i) => note(`output ${i} (${n.op})`, relError(program.output(i), expected.outputs[i].data)));
   graph.updates.forEach((u, i) => note(`update ${i} (${u.variable.attrs.label})`, relError(session.view(session.variableOf(u.variable)), expected.updates[i].data)));
   const kernels = program.stats.kernels;
+  const names = program.parts.calls.map((c) => c.name);
   program.dispose();
-  return { maxRelError, kernels, worst };
+  return { maxRelError, kernels, worst, names };
 }
 
 export function randomData(n: number, r: () => number, lo = -1, hi = 1): Float32Array {

@@ -1,5 +1,6 @@
 /**
- * Decides whether a fused matmul group's epilogue is one the WebAssembly kernel applies itself
+ * Decides whether a fused contraction group's epilogue (matmul or convolution: the bias runs along
+ * the output's last axis in both) is one the WebAssembly kernel applies itself
  * (identity, + bias row vector, relu, bias then relu), and which buffer is the bias. Anything
  * else, or a group that stores more than its final value, takes the JS fallback pass
  * (epilogue-pass.ts) instead.
@@ -19,7 +20,7 @@ const isZero = (n: Node) => isOp(n, 'fill') && n.attrs.value === 0;
 
 export function matchNativeEpilogue(k: FusedKernel): NativeMatch | undefined {
   const anchor = k.anchor;
-  if (k.kind !== 'contraction' || !isOp(anchor, 'matmul') || k.outputs.length !== 1) return undefined;
+  if (k.kind !== 'contraction' || k.outputs.length !== 1) return undefined;
   const N = anchor.shape[anchor.shape.length - 1];
   let prev: Node = anchor, bias: Node | undefined, relu = false;
   for (const n of k.epilogue) {

@@ -9,7 +9,9 @@
  * (K·4 bytes, or 4 when A is transposed) so one pointer serves the whole tile. C accumulates
  * across k blocks in memory; the epilogue runs on the last block only.
  *
- * The exported function takes byte offsets (c, a, b[, bias]) into the imported memory; the
+ * The exported function takes byte offsets (c, a, b, bias) into the imported memory (bias is
+ * ignored without the bias epilogue) and a range [p0, p1) of column panels, numbered from 0 with
+ * the edge panel last: threads split the columns by giving each instance its own range. The
  * scratch panel's byte offset is the imported global `env.scratch`, one per instance, so
  * instances on several threads each own one.
  */
@@ -34,6 +36,11 @@ export interface EmitOptions {
   readonly epilogue: NativeEpilogue;
   /** Import the memory as shared (for a worker pool); it must then be created shared. */
   readonly shared: boolean;
+  /**
+   * C += op(A)·op(B): every k block starts from C's stored value instead of zero, so a caller can
+   * split K across calls (the convolution filter gradient sums over chunks of pixels).
+   */
+  readonly accumulate?: boolean;
 }
 
 /** Largest memory a wasm32 module may declare, in 64 KiB pages: imports must state a maximum when shared. */
@@ -41,7 +48,8 @@ const MAX_PAGES = 65536;
 
 interface Locals {
   readonly c: LocalRef; readonly a: LocalRef; readonly b: LocalRef; readonly bias?: LocalRef;
-  readonly scr: LocalRef; readonly bt: LocalRef; readonly jp: LocalRef;
+  readonly p0: LocalRef; readonly p1: LocalRef;
+  readonly scr: LocalRef; readonly bt: LocalRef; readonly jp: LocalRef; readonly jEnd: LocalRef;
   readonly cP: LocalRef; readonly bP: LocalRef; readonly biasP: LocalRef;
   readonly pc: LocalRef; readonly kc: LocalRef; readonly pEnd: LocalRef;
   readonly pS: LocalRef; readonly pD: LocalRef;
@@ -59,14 +67,16 @@ class MatmulEmitter {
 
   constructor(readonly s: MatmulShape, readonly o: EmitOptions) {
     this.lay = layout(s, o.tile, o.maxKc);
-    const params = ['c', 'a', 'b', ...(o.epilogue.bias ? ['bias'] : [])].map((name) => ({ name, type: 'i32' as const }));
+    // One signature for every epilogue, so a worker calls any matmul the same way.
+    const params = ['c', 'a', 'b', 'bias', 'p0', 'p1'].map((name) => ({ name, type: 'i32' as const }));
     const f = new FuncBuilder(o.name, params);
     const i32 = (name: string) => f.local(name, 'i32');
     const v128 = (name: string) => f.local(name, 'v128');
     const { rows, vecs } = o.tile;
     this.l = {
       c: f.param(0), a: f.param(1), b: f.param(2), ...(o.epilogue.bias ? { bias: f.param(3) } : {}),
-      scr: i32('scr'), bt: i32('bt'), jp: i32('jp'), cP: i32('cP'), bP: i32('bP'), biasP: i32('biasP'),
+      p0: f.param(4), p1: f.param(5),
+      scr: i32('scr'), bt: i32('bt'), jp: i32('jp'), jEnd: i32('jEnd'), cP: i32('cP'), bP: i32('bP'), biasP: i32('biasP'),
       pc: i32('pc'), kc: i32('kc'), pEnd: i32('pEnd'), pS: i32('pS'), pD: i32('pD'),
       i: i32('i'), pA0: i32('pA0'), cT: i32('cT'), pA: i32('pA'), pB: i32('pB'),
       acc: Array.from({ length: rows }, (_, r) => Array.from({ length: vecs }, (_, v) => v128(`acc${r}_${v}`))),
@@ -119,21 +129,36 @@ class MatmulEmitter {
     };
   }
 
-  /** Full panels in a loop, then the narrower edge panel once. */
+  /** The full panels of [p0, p1) in a loop, then the narrower edge panel (number fullPanels) if in range. */
   private panels(): void {
     const { f, l, s, lay } = this;
     const W = lay.width;
-    f.get(l.c).set(l.cP).get(l.b).set(l.bP);
-    if (l.bias !== undefined) f.get(l.bias).set(l.biasP);
+    const full = lay.fullPanels;
+    const bStep = s.transposeB ? W * s.K * 4 : W * 4;
+    // min(x, full) as select(x, full, x < full).
+    const clamp = (x: LocalRef) => f.get(x).i32(full).get(x).i32(full).op('i32.lt_s').op('select');
+    clamp(l.p0).set(l.jp);
+    clamp(l.p1).set(l.jEnd);
+    const at = (base: LocalRef, step: number, into: LocalRef) => f.get(base).get(l.jp).i32(step).op('i32.mul').op('i32.add').set(into);
+    at(l.c, W * 4, l.cP);
+    at(l.b, bStep, l.bP);
+    if (l.bias !== undefined) at(l.bias, W * 4, l.biasP);
     const next = () => {
-      f.addTo(l.cP, W * 4).addTo(l.bP, s.transposeB ? W * s.K * 4 : W * 4);
+      f.addTo(l.cP, W * 4).addTo(l.bP, bStep);
       if (l.bias !== undefined) f.addTo(l.biasP, W * 4);
     };
-    if (lay.fullPanels > 0) {
-      f.i32(0).set(l.jp);
-      f.doWhile(l.jp, 1, lay.fullPanels, () => { this.panel(this.o.tile.vecs, W); next(); });
+    if (full > 0) {
+      // A range may hold no full panel: test before the first one.
+      f.block(() => {
+        f.get(l.jp).get(l.jEnd).op('i32.ge_s').op('br_if', 0);
+        f.doWhile(l.jp, 1, l.jEnd, () => { this.panel(this.o.tile.vecs, W); next(); });
+      });
     }
-    if (lay.edgeColumns > 0) this.panel(Math.ceil(lay.edgeColumns / 4), lay.edgeColumns);
+    // The pointers now stand at panel `full` whenever the edge panel is in range (p0 <= full < p1).
+    if (lay.edgeColumns > 0) {
+      f.get(l.p0).i32(full).op('i32.le_s').get(l.p1).i32(full).op('i32.gt_s').op('i32.and')
+        .if(() => this.panel(Math.ceil(lay.edgeColumns / 4), lay.edgeColumns));
+    }
   }
 
   /** One column panel of `vecs` vectors with `valid` real columns: every k block, every row. */
@@ -194,7 +219,8 @@ class MatmulEmitter {
     const cOffset = (r: number, v: number) => r * s.N * 4 + v * 16;
     const zeroAll = () => { for (let r = 0; r < rows; r++) for (let v = 0; v < vecs; v++) f.get(l.zero).set(l.acc[r][v]); };
     const loadAll = () => { for (let r = 0; r < rows; r++) for (let v = 0; v < vecs; v++) this.loadVector(l.acc[r][v], l.cT, cOffset(r, v), this.lanes(valid, v)); };
-    if (lay.k.blocks === 1) zeroAll();
+    if (this.o.accumulate === true) loadAll();
+    else if (lay.k.blocks === 1) zeroAll();
     else f.get(l.pc).op('i32.eqz').if(zeroAll, loadAll);
 
     f.get(l.pA0).set(l.pA).get(l.scr).set(l.pB);

@@ -4,7 +4,8 @@
  * one scratch region (one instance per thread, later).
  *
  * Kernel signature: `(c, a, b[, bias])`, byte offsets into the memory of C (M x N, row-major,
- * batch-major when batched), A, B and, with the bias epilogue, the N-float bias row vector.
+ * batch-major when batched), A, B and, with the bias epilogue, the N-float bias row vector. The
+ * module's export adds a range of column panels, `(c, a, b, bias, p0, p1)`, for threads.
  */
 import type { Node } from '../../ir/node.js';
 import { WebAssemblyApi as WA, type CompiledModule, type WasmMemory } from './engine.js';
@@ -15,6 +16,8 @@ import { encodeModule, type WasmModule } from './module.js';
 import { printWat } from './wat.js';
 
 export type MatmulFn = (c: number, a: number, b: number, bias?: number) => void;
+/** The export itself: column panels [p0, p1) only (see `panels`); bias is ignored without the bias epilogue. */
+export type PanelFn = (c: number, a: number, b: number, bias: number, p0: number, p1: number) => void;
 
 export interface WasmMatmulOptions {
   /** Defaults to `defaultTile(shape)`; `autotuneMatmul` times the candidates instead. */
@@ -25,6 +28,8 @@ export interface WasmMatmulOptions {
   readonly epilogue?: NativeEpilogue;
   /** The memory it will run over is shared (a worker pool's); default false. */
   readonly shared?: boolean;
+  /** C += op(A)·op(B) instead of C = op(A)·op(B) (see EmitOptions); default false. */
+  readonly accumulate?: boolean;
 }
 
 export interface WasmMatmulKernel {
@@ -36,8 +41,10 @@ export interface WasmMatmulKernel {
   readonly relaxed: boolean;
   readonly epilogue: NativeEpilogue;
   readonly shared: boolean;
-  /** Arguments the exported function takes: 3, or 4 with a bias. */
+  /** Arguments the function from `instantiate` takes: 3, or 4 with a bias. */
   readonly arity: number;
+  /** Column panels of C (the last may be narrower): the unit threads split the work in. */
+  readonly panels: number;
   readonly bytes: Uint8Array;
   readonly module: CompiledModule;
   /** Bytes of scratch each instance needs (one packed B panel), 16-byte aligned. */
@@ -49,6 +56,8 @@ export interface WasmMatmulKernel {
    * reserved for this instance alone (16-byte aligned is best).
    */
   instantiate(memory: WasmMemory, scratchOffset: number): MatmulFn;
+  /** As `instantiate`, but the export itself, which computes a range of column panels. */
+  instantiatePanels(memory: WasmMemory, scratchOffset: number): PanelFn;
 }
 
 const cache = new Map<string, WasmMatmulKernel>();
@@ -70,23 +79,29 @@ export function compileWasmMatmul(what: MatmulShape | Node<'matmul'>, options: W
   if (relaxed && !wasmFeatures().relaxedSimd) throw new Error('wasm: relaxed SIMD was asked for but the engine lacks it');
   const epilogue = options.epilogue ?? IDENTITY;
   const shared = options.shared ?? false;
-  const name = `${baseName(shape)}_${tileName(tile)}${epilogueSuffix(epilogue)}`;
-  const key = JSON.stringify([shape, tile, maxKc, relaxed, epilogue, shared]);
+  const accumulate = options.accumulate ?? false;
+  const name = `${baseName(shape)}_${tileName(tile)}${epilogueSuffix(epilogue)}${accumulate ? '_acc' : ''}`;
+  const key = JSON.stringify([shape, tile, maxKc, relaxed, epilogue, shared, accumulate]);
   const known = cache.get(key);
   if (known !== undefined) return known;
 
-  const spec: WasmModule = emitMatmulModule(shape, { name, tile, maxKc, relaxed, epilogue, shared });
+  const spec: WasmModule = emitMatmulModule(shape, { name, tile, maxKc, relaxed, epilogue, shared, accumulate });
   const bytes = encodeModule(spec);
   const module = new WA.Module(bytes);
-  const scratchBytes = Math.ceil(layout(shape, tile, maxKc).scratchBytes / 16) * 16;
+  const lay = layout(shape, tile, maxKc);
+  const scratchBytes = Math.ceil(lay.scratchBytes / 16) * 16;
+  const panels = lay.fullPanels + (lay.edgeColumns > 0 ? 1 : 0);
+  const instantiatePanels = (memory: WasmMemory, scratchOffset: number): PanelFn =>
+    new WA.Instance(module, { env: { memory, scratch: scratchOffset } }).exports[name] as PanelFn;
   const kernel: WasmMatmulKernel = {
-    name, shape, tile, maxKc, relaxed, epilogue, shared, bytes, module, scratchBytes,
+    name, shape, tile, maxKc, relaxed, epilogue, shared, bytes, module, scratchBytes, panels,
     arity: epilogue.bias ? 4 : 3,
     wat: () => printWat(spec),
     instantiate(memory: WasmMemory, scratchOffset: number): MatmulFn {
-      const instance = new WA.Instance(module, { env: { memory, scratch: scratchOffset } });
-      return instance.exports[name] as MatmulFn;
+      const run = instantiatePanels(memory, scratchOffset);
+      return (c, a, b, bias = 0) => run(c, a, b, bias, 0, panels);
     },
+    instantiatePanels,
   };
   cache.set(key, kernel);
   return kernel;

@@ -1,0 +1,232 @@
+/**
+ * Compiles a convolution for the WebAssembly tier and instantiates it over a caller's memory:
+ * per GEMM of its plan (conv-plan.ts) and per chunk of patches, a generated wasm function
+ * gathers the chunk's patch matrix into scratch (patch-emit.ts; skipped when the image already
+ * is that matrix) and the matmul kernel (matmul-emit.ts, specialised to the chunk's shape; the
+ * dot kernel of dot-emit.ts when there are fewer than 4 columns) multiplies it: straight into
+ * the output rows, into a row buffer that is then scattered (strided input gradient), or
+ * accumulating (filter gradient). JavaScript only sequences the calls and repacks the small filter.
+ *
+ * Function signature: `(out, in0, in1[, bias])`, byte offsets of the output, the op's two
+ * inputs and, with the bias epilogue, the bias vector over the output's last axis.
+ */
+import type { Node } from '../../ir/node.js';
+import { WebAssemblyApi as WA, type CompiledModule, type WasmMemory } from './engine.js';
+import { chunking, planConv, type Chunking, type ConvGemm, type ConvOp, type ConvPlan, type FilterRepack } from './conv-plan.js';
+import { compileWasmDot } from './dot-kernel.js';
+import { IDENTITY, type NativeEpilogue } from './matmul-emit.js';
+import { compileWasmMatmul, type MatmulFn, type WasmMatmulKernel } from './matmul-kernel.js';
+import { tileName, type MatmulShape, type Tile } from './matmul-plan.js';
+import { encodeModule } from './module.js';
+import { emitPatchModule, type PatchSpec } from './patch-emit.js';
+import { printWat } from './wat.js';
+
+export type ConvFn = (out: number, in0: number, in1: number, bias?: number) => void;
+type PatchFn = (dst: number, src: number, count: number, n: number, y: number, x: number) => void;
+
+export interface WasmConvOptions {
+  /** Bias and relu in the kernel; only when the plan's rows land in the output in order. */
+  readonly epilogue?: NativeEpilogue;
+  readonly shared?: boolean;
+  /** Bytes of patch matrix per chunk; defaults measured below. */
+  readonly chunkBytes?: number;
+  /** The matmul register tile; defaults to `convTile`. */
+  readonly tile?: Tile;
+}
+
+export interface WasmConvKernel {
+  /** Readable, e.g. `conv2d_128x26x26x32_3x3x64_3x12_bias_relu`. */
+  readonly name: string;
+  readonly plan: ConvPlan;
+  readonly epilogue: NativeEpilogue;
+  /** Its modules import the memory as shared (a worker pool's). */
+  readonly shared: boolean;
+  /** Bytes of scratch an instance needs: B panel, patch chunk, row buffer, repacked filters. */
+  readonly scratchBytes: number;
+  wat(): string;
+  instantiate(memory: WasmMemory, scratchOffset: number): ConvFn;
+}
+
+/**
+ * Patch-matrix chunk sizes, timed at the mnist_cnn shapes (batch 128, 3x3, 1->32 and 32->64
+ * channels) for every tile: a chunk's rows are re-read once per column panel, so it should stay
+ * in L2 (1 MiB). From 64 KiB to 512 KiB all ran within the shared machine's noise (40-53
+ * GFLOP/s); at 1 MiB the forward GEMM with the 3x12 tile fell to 34. The filter gradient's
+ * chunk is its k extent, where longer chunks mean fewer loads and stores of dw.
+ */
+const ROWS_CHUNK_BYTES = 256 * 1024;
+const K_CHUNK_BYTES = 512 * 1024;
+/** Chunk rows are a multiple of every tile's row count (2, 3, 4) so only the tail has edges. */
+const ROW_UNIT = 12;
+const K_UNIT = 16;
+
+interface PatchModule {
+  readonly name: string;
+  readonly module: CompiledModule;
+  wat(): string;
+}
+
+const patchCache = new Map<string, PatchModule>();
+
+function compilePatch(spec: PatchSpec, direction: 'gather' | 'scatter', shared: boolean): PatchModule {
+  const key = JSON.stringify([spec, direction, shared]);
+  const known = patchCache.get(key);
+  if (known !== undefined) return known;
+  const [n, h, w, r] = spec.imageDims;
+  const name = `${direction === 'gather' ? 'im2col' : 'col2im'}_${n}x${h}x${w}x${r}_${spec.rows.taps}x${spec.cols.taps}`;
+  const mod = emitPatchModule(name, spec, direction, shared);
+  const compiled: PatchModule = { name, module: new WA.Module(encodeModule(mod)), wat: () => printWat(mod) };
+  patchCache.set(key, compiled);
+  return compiled;
+}
+
+function bindPatch(p: PatchModule, memory: WasmMemory): PatchFn {
+  return new WA.Instance(p.module, { env: { memory } }).exports[p.name] as PatchFn;
+}
+
+/** A product kernel for one chunk shape: the matmul kernel, or the dot kernel for < 4 columns. */
+interface Product {
+  readonly name: string;
+  readonly scratchBytes: number;
+  wat(): string;
+  instantiate(memory: WasmMemory, scratchOffset: number): MatmulFn;
+}
+
+/** One GEMM of the plan, compiled: its patch modules, chunking and product kernels. */
+interface CompiledGemm {
+  readonly gemm: ConvGemm;
+  readonly chunks: Chunking;
+  readonly gather: PatchModule;
+  readonly scatter?: PatchModule;
+  readonly main: Product;
+  /** The last chunk's kernel when it is shorter. */
+  readonly tail: Product;
+  /** The product takes B transposed (N x K): the dot kernel. */
+  readonly transposedB: boolean;
+  /** The matmul tile, for the name; undefined for the dot kernel. */
+  readonly tile?: Tile;
+}
+
+function compileGemm(g: ConvGemm, plan: ConvPlan, epilogue: NativeEpilogue, shared: boolean, chunkBytes: number | undefined, tile: Tile | undefined): CompiledGemm {
+  const chunks = plan.accumulate
+    ? chunking(g.patches, g.K * 4, chunkBytes ?? K_CHUNK_BYTES, K_UNIT)
+    : chunking(g.patches, g.K * 4, chunkBytes ?? ROWS_CHUNK_BYTES, ROW_UNIT);
+  const own = g.scatter !== undefined ? IDENTITY : epilogue;
+  const common = {
+    gemm: g, chunks,
+    gather: compilePatch(g.gather, 'gather', shared),
+    ...(g.scatter !== undefined ? { scatter: compilePatch(g.scatter, 'scatter', shared) } : {}),
+  };
+  if (!plan.accumulate && g.N < 4) {
+    // Measured at 128x28x28 <- 3x3x32 (one input channel): the matmul kernel ran at 5 GFLOP/s.
+    const main = compileWasmDot({ M: chunks.rows, K: g.K, N: g.N }, own, shared);
+    const tail = chunks.last === chunks.rows ? main : compileWasmDot({ M: chunks.last, K: g.K, N: g.N }, own, shared);
+    return { ...common, main, tail, transposedB: true };
+  }
+  const shape = (rows: number): MatmulShape => plan.accumulate
+    // dw (K' x F) += patchesᵀ (K' x rows) · dy rows (rows x F): the patch chunk is A stored transposed.
+    ? { batch: 1, M: g.K, K: rows, N: g.N, transposeA: true, transposeB: false }
+    : { batch: 1, M: rows, K: g.K, N: g.N, transposeA: false, transposeB: false };
+  const options = { epilogue: own, shared, accumulate: plan.accumulate, ...(tile !== undefined ? { tile } : {}) };
+  const main: WasmMatmulKernel = compileWasmMatmul(shape(chunks.rows), options);
+  const tail = chunks.last === chunks.rows ? main : compileWasmMatmul(shape(chunks.last), options);
+  return { ...common, main, tail, transposedB: false, tile: main.tile };
+}
+
+const align16 = (n: number) => Math.ceil(n / 16) * 16;
+
+/**
+ * B for a stride phase: B[k, c] = w[kh, kw, c, f] with k = (ta, tb, f), or its transpose Bᵀ[c, k]
+ * for the dot kernel. Small (one filter), so plain JS.
+ */
+function repackFilter(F: Float32Array<ArrayBufferLike>, w: number, dst: number, r: FilterRepack, transposed: boolean): void {
+  const { KW, C, F: FO, rows, cols } = r;
+  const K = rows.count * cols.count * FO;
+  for (let ta = 0; ta < rows.count; ta++) {
+    for (let tb = 0; tb < cols.count; tb++) {
+      const tap = (rows.first + rows.step * ta) * KW + cols.first + cols.step * tb;
+      for (let f = 0; f < FO; f++) {
+        const k = (ta * cols.count + tb) * FO + f;
+        for (let c = 0; c < C; c++) F[dst + (transposed ? c * K + k : k * C + c)] = F[w + (tap * C + c) * FO + f];
+      }
+    }
+  }
+}
+
+/** Bᵀ (N x K) from B (K x N) in place elsewhere: conv2d's filter for the dot kernel. */
+function transposeInto(F: Float32Array<ArrayBufferLike>, b: number, dst: number, K: number, N: number): void {
+  for (let j = 0; j < N; j++) for (let k = 0; k < K; k++) F[dst + j * K + k] = F[b + k * N + j];
+}
+
+const cache = new Map<string, WasmConvKernel>();
+
+export function compileWasmConv(node: Node<ConvOp>, options: WasmConvOptions = {}): WasmConvKernel {
+  const plan = planConv(node);
+  const epilogue = options.epilogue ?? IDENTITY;
+  const shared = options.shared ?? false;
+  if ((epilogue.bias || epilogue.relu) && !plan.rowsInOrder) throw new Error(`wasm: ${plan.name} cannot apply an epilogue in the kernel`);
+  const key = JSON.stringify([node.op, node.attrs, node.inputs.map((i) => i.shape), epilogue, shared, options.chunkBytes, options.tile]);
+  const known = cache.get(key);
+  if (known !== undefined) return known;
+
+  const gemms = plan.gemms.map((g) => compileGemm(g, plan, epilogue, shared, options.chunkBytes, options.tile));
+  const kernels = gemms.flatMap((g) => [g.main, g.tail]);
+  // Scratch: [B panel | patch chunk | row buffer | repacked filters], each 16-byte aligned.
+  const panel = align16(Math.max(0, ...kernels.map((k) => k.scratchBytes)));
+  const patchBytes = align16(Math.max(0, ...gemms.filter((g) => !g.gemm.inPlace).map((g) => g.chunks.rows * g.gemm.K * 4)));
+  const rowBytes = align16(Math.max(0, ...gemms.filter((g) => g.scatter !== undefined).map((g) => g.chunks.rows * g.gemm.N * 4)));
+  const repackAt: number[] = [];
+  let repackBytes = 0;
+  for (const g of gemms) {
+    repackAt.push(repackBytes);
+    if (g.gemm.repack !== undefined || g.transposedB) repackBytes += align16(g.gemm.K * g.gemm.N * 4);
+  }
+  const suffix = `${epilogue.bias ? '_bias' : ''}${epilogue.relu ? '_relu' : ''}`;
+  const first = gemms[0];
+  const name = `${plan.name}${first === undefined ? '' : first.tile !== undefined ? `_${tileName(first.tile)}` : '_dot'}${suffix}`;
+
+  const kernel: WasmConvKernel = {
+    name, plan, epilogue, shared, scratchBytes: panel + patchBytes + rowBytes + repackBytes,
+    wat: () => [...new Set([...gemms.flatMap((g) => [g.gather, ...(g.scatter !== undefined ? [g.scatter] : [])]), ...kernels])].map((m) => m.wat()).join('\n'),
+    instantiate(memory: WasmMemory, scratchOffset: number): ConvFn {
+      const patchAt = scratchOffset + panel, rowsAt = patchAt + patchBytes, filtersAt = rowsAt + rowBytes;
+      const bound = gemms.map((g, i) => ({
+        g, repackAt: filtersAt + repackAt[i],
+        gather: bindPatch(g.gather, memory),
+        scatter: g.scatter !== undefined ? bindPatch(g.scatter, memory) : undefined,
+        main: g.main.instantiate(memory, scratchOffset),
+        tail: g.tail === g.main ? undefined : g.tail.instantiate(memory, scratchOffset),
+      }));
+      // Views for the zero fill and the filter repack, renewed when the memory grows.
+      let buffer: ArrayBufferLike | undefined, F32: Float32Array<ArrayBufferLike> = new Float32Array(0), U8: Uint8Array<ArrayBufferLike> = new Uint8Array(0);
+      const views = () => {
+        if (buffer !== memory.buffer) { buffer = memory.buffer; F32 = new Float32Array(buffer); U8 = new Uint8Array(buffer); }
+      };
+      return (out, in0, in1, bias = 0) => {
+        views();
+        if (plan.zeroFirst) U8.fill(0, out, out + plan.size * 4);
+        for (const b of bound) {
+          const { gemm, chunks } = b.g;
+          const [, PY, PX] = gemm.gather.patchDims;
+          let w = in1;
+          if (gemm.repack !== undefined) { repackFilter(F32, in1 / 4, b.repackAt / 4, gemm.repack, b.g.transposedB); w = b.repackAt; }
+          else if (b.g.transposedB) { transposeInto(F32, in1 / 4, b.repackAt / 4, gemm.K, gemm.N); w = b.repackAt; }
+          for (let c = 0, m0 = 0; c < chunks.chunks; c++) {
+            const last = c === chunks.chunks - 1;
+            const count = last ? chunks.last : chunks.rows;
+            const run = last && b.tail !== undefined ? b.tail : b.main;
+            const n = Math.floor(m0 / (PY * PX)), y = Math.floor(m0 / PX) % PY, x = m0 % PX;
+            const a = gemm.inPlace ? in0 + m0 * gemm.K * 4 : patchAt;
+            if (!gemm.inPlace) b.gather(patchAt, in0, count, n, y, x);
+            if (plan.accumulate) run(out, a, in1 + m0 * gemm.N * 4);
+            else if (b.scatter !== undefined) { run(rowsAt, a, w); b.scatter(out, rowsAt, count, n, y, x); }
+            else run(out + m0 * gemm.N * 4, a, w, bias);
+            m0 += count;
+          }
+        }
+      };
+    },
+  };
+  cache.set(key, kernel);
+  return kernel;
+}

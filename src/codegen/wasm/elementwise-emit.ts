@@ -1,0 +1,253 @@
+/**
+ * Emits the WebAssembly module of one flat elementwise group (see elementwise-match.ts): a loop
+ * over four elements at a time on f32x4 lanes, then a tail loop over the last size % 4 elements
+ * one at a time. The tail runs the very same vector ops on lane 0 (single-element loads and
+ * lane stores) rather than scalar f32 ops, so every element gets bit-identical arithmetic, NaN
+ * and -0 handling, whichever loop computes it.
+ *
+ * Values live in v128 locals: float32 as f32x4, bool as lane masks (all ones or zero), the form
+ * f32x4 comparisons produce and v128.bitselect consumes. Bool buffers hold one byte per element,
+ * widened to masks on load and narrowed back to 0/1 bytes on store. Constants, one-element
+ * buffers and the nodes computed only from them are computed once, before the loops. Random
+ * draws hash the element index on i32x4 lanes exactly as `uniformAt` does (ir/math.ts), so the
+ * tiers and the interpreter draw the same numbers.
+ *
+ * The exported function takes the byte offset of each buffer (outputs, then inputs). Per element
+ * every load and every computation comes before any store, so an output written in place over an
+ * input (a variable update) still reads the input's old value.
+ */
+import type { Node } from '../../ir/node.js';
+import { FuncBuilder, type LocalRef } from './builder.js';
+import type { FlatElementwise, SimdElementwiseOp } from './elementwise-match.js';
+import type { WasmModule } from './module.js';
+import type { OpName } from './opcodes.js';
+
+/** Largest memory a wasm32 module may declare, in 64 KiB pages: imports must state a maximum when shared. */
+const MAX_PAGES = 65536;
+
+/** Elements per loop iteration: the main loop's four lanes, or the tail's one. */
+type Lanes = 4 | 1;
+
+type OpEmit = (e: ElementwiseEmitter, args: readonly LocalRef[], node: Node) => void;
+const binary = (op: OpName): OpEmit => (e, [a, b]) => { e.f.get(a).get(b).op(op); };
+const unary = (op: OpName): OpEmit => (e, [a]) => { e.f.get(a).op(op); };
+
+/**
+ * Each op as f32x4 instructions leaving its value on the stack. f32x4.max and min propagate NaN
+ * and order -0 below +0, as Math.max and Math.min do in the JavaScript tier.
+ */
+const SIMD_OPS: { readonly [K in Exclude<SimdElementwiseOp, 'fill'>]: OpEmit } = {
+  add: binary('f32x4.add'),
+  subtract: binary('f32x4.sub'),
+  multiply: binary('f32x4.mul'),
+  divide: binary('f32x4.div'),
+  maximum: binary('f32x4.max'),
+  minimum: binary('f32x4.min'),
+  sqrt: unary('f32x4.sqrt'),
+  negative: unary('f32x4.neg'),
+  abs: unary('f32x4.abs'),
+  less: binary('f32x4.lt'),
+  lessEqual: binary('f32x4.le'),
+  greater: binary('f32x4.gt'),
+  greaterEqual: binary('f32x4.ge'),
+  equal: binary('f32x4.eq'),
+  notEqual: binary('f32x4.ne'),
+  // bitselect(x, y, mask) takes x's bits where the mask is set, y's elsewhere.
+  where: (e, [c, x, y]) => { e.f.get(x).get(y).get(c).op('v128.bitselect'); },
+  randomUniform: (e, _args, node) => e.draw(node as Node<'randomUniform'>),
+  cast: (e, [a], node) => {
+    const from = node.inputs[0].dtype, to = node.dtype;
+    if (from === to) e.f.get(a);
+    else if (to === 'bool') e.f.get(a).get(e.zero()).op('f32x4.ne'); // x !== 0, true for NaN, false for -0
+    else e.f.get(a).get(e.oneF32()).op('v128.and'); // mask bits & 1.0f: 1 or +0
+  },
+};
+
+class ElementwiseEmitter {
+  readonly f: FuncBuilder;
+  private readonly base = new Map<Node, LocalRef>();
+  private readonly value = new Map<Node, LocalRef>();
+  /** One local per distinct constant, keyed by dtype and value (-0 apart from +0). */
+  private readonly consts = new Map<string, { readonly local: LocalRef; readonly node: Node<'fill'> }>();
+  private readonly p: LocalRef;
+  private readonly zeroLocal: LocalRef | undefined;
+  private readonly oneLocal: LocalRef | undefined;
+  /** Each random draw's stream key, and the hash's constants and scratch, when there are draws. */
+  private readonly keys = new Map<Node, LocalRef>();
+  private readonly hash: { readonly h: LocalRef; readonly mixA: LocalRef; readonly mixB: LocalRef; readonly iota: LocalRef; readonly unit: LocalRef } | undefined;
+  /** Lanes of the loop body being emitted. */
+  private lanes: Lanes = 4;
+
+  constructor(readonly plan: FlatElementwise, name: string) {
+    const params = plan.buffers.map((_, i) => ({ name: `o${i}`, type: 'i32' as const }));
+    const f = new FuncBuilder(name, params);
+    this.f = f;
+    plan.buffers.forEach((b, i) => this.base.set(b, f.param(i)));
+    this.p = f.local('p', 'i32');
+    plan.buffers.forEach((b, i) => { if (!plan.outputs.includes(b)) this.value.set(b, f.local(`x${i}`, 'v128')); });
+    plan.order.forEach((n, i) => {
+      if (n.op !== 'fill') this.value.set(n, f.local(`t${i}`, 'v128'));
+      else if (!this.consts.has(constKey(n as Node<'fill'>))) {
+        this.consts.set(constKey(n as Node<'fill'>), { local: f.local(`k${this.consts.size}`, 'v128'), node: n as Node<'fill'> });
+      }
+    });
+    const casts = plan.order.filter((n) => n.op === 'cast' && n.dtype !== n.inputs[0].dtype);
+    const needsZero = plan.buffers.some((b) => b.dtype === 'bool') || casts.some((n) => n.dtype === 'bool');
+    this.zeroLocal = needsZero ? f.local('zero', 'v128') : undefined;
+    this.oneLocal = casts.some((n) => n.dtype === 'float32') ? f.local('one', 'v128') : undefined;
+    plan.order.forEach((n, i) => { if (n.op === 'randomUniform') this.keys.set(n, f.local(`r${i}`, 'v128')); });
+    const v128 = (name: string) => f.local(name, 'v128');
+    this.hash = this.keys.size > 0 ? { h: v128('h'), mixA: v128('mixA'), mixB: v128('mixB'), iota: v128('iota'), unit: v128('unit') } : undefined;
+  }
+
+  /** The all-zero vector: +0.0 lanes, false masks, and the second half of narrowing. */
+  zero(): LocalRef {
+    if (this.zeroLocal === undefined) throw new Error('wasm: the elementwise kernel did not plan for a zero vector');
+    return this.zeroLocal;
+  }
+
+  oneF32(): LocalRef {
+    if (this.oneLocal === undefined) throw new Error('wasm: the elementwise kernel did not plan for a vector of ones');
+    return this.oneLocal;
+  }
+
+  private valueOf(n: Node): LocalRef {
+    if (n.op === 'fill') return this.consts.get(constKey(n as Node<'fill'>))!.local;
+    const l = this.value.get(n);
+    if (l === undefined) throw new Error(`wasm: ${n.op} has no value in the elementwise kernel`);
+    return l;
+  }
+
+  /** Pushes the byte address of element p/4 of buffer `b` (bool buffers hold a byte per element). */
+  private address(b: Node): void {
+    const f = this.f;
+    f.get(this.base.get(b)!).get(this.p);
+    if (b.dtype === 'bool') f.i32(2).op('i32.shr_u');
+    f.op('i32.add');
+  }
+
+  /** Turns the i32 lanes on the stack (0 or not) into masks. */
+  private toMask(): void {
+    this.f.get(this.zero()).op('i32x4.ne');
+  }
+
+  private load(b: Node, lanes: Lanes): void {
+    const f = this.f;
+    this.address(b);
+    if (b.dtype === 'float32') f.mem(lanes === 4 ? 'v128.load' : 'v128.load32_zero', 0);
+    else if (lanes === 4) { f.mem('v128.load32_zero', 0).op('i16x8.extend_low_i8x16_u').op('i32x4.extend_low_i16x8_u'); this.toMask(); }
+    else { f.mem('i32.load8_u', 0).op('i32x4.splat'); this.toMask(); }
+    f.set(this.valueOf(b));
+  }
+
+  private store(o: Node, lanes: Lanes): void {
+    const f = this.f;
+    this.address(o);
+    f.get(this.valueOf(o));
+    if (o.dtype === 'float32') { f.mem(lanes === 4 ? 'v128.store' : 'v128.store32_lane', 0, ...(lanes === 4 ? [] : [0])); return; }
+    // Masks (-1 or 0 per i32 lane) narrow with saturation to -1/0 bytes in lanes 0..3; negated, 1/0.
+    f.get(this.zero()).op('i16x8.narrow_i32x4_s').get(this.zero()).op('i8x16.narrow_i16x8_s').op('i8x16.neg');
+    f.mem(lanes === 4 ? 'v128.store32_lane' : 'v128.store8_lane', 0, 0);
+  }
+
+  private compute(n: Node): void {
+    const args = n.inputs.map((i) => this.valueOf(i));
+    SIMD_OPS[n.op as Exclude<SimdElementwiseOp, 'fill'>](this, args, n);
+    this.f.set(this.valueOf(n));
+  }
+
+  /** One loop body: load the varying inputs, compute the varying nodes, then store every output. */
+  private body(lanes: Lanes): void {
+    const { plan } = this;
+    this.lanes = lanes;
+    for (const b of plan.buffers) if (!plan.outputs.includes(b) && !plan.uniform.has(b)) this.load(b, lanes);
+    for (const n of plan.order) if (!plan.uniform.has(n)) this.compute(n);
+    for (const o of plan.outputs) this.store(o, lanes);
+  }
+
+  /** Values every element shares: one-element buffers splatted, then the nodes made of them. */
+  private prologue(): void {
+    const { f, plan } = this;
+    for (const b of plan.buffers) {
+      if (plan.outputs.includes(b) || !plan.uniform.has(b)) continue;
+      f.get(this.base.get(b)!);
+      // float32 values and the int32 seed splat as they are; bools become masks.
+      if (b.dtype !== 'bool') f.mem('v128.load32_splat', 0);
+      else { f.mem('i32.load8_u', 0).op('i32x4.splat'); this.toMask(); }
+      f.set(this.valueOf(b));
+    }
+    for (const [n, key] of this.keys) this.streamKey(n as Node<'randomUniform'>, key);
+    for (const n of plan.order) if (plan.uniform.has(n) && n.op !== 'fill') this.compute(n);
+  }
+
+  /** key = streamKey(seed, stream), from the splatted seed: fmix32(seed ^ imul(stream + 1, golden ratio)). */
+  private streamKey(n: Node<'randomUniform'>, key: LocalRef): void {
+    const hash = this.hash!;
+    this.f.get(this.valueOf(n.inputs[0])).i32(Math.imul(n.attrs.stream + 1, 0x9e3779b1)).op('i32x4.splat').op('v128.xor').set(hash.h);
+    fmix32(this.f, hash);
+    this.f.get(hash.h).set(key);
+  }
+
+  /** Pushes uniformAt(key, index) for this body's lanes: fmix32(fmix32(index ^ key) + key) >>> 8, times 2^-24 (exact). */
+  draw(n: Node<'randomUniform'>): void {
+    const { f } = this;
+    const hash = this.hash!;
+    const key = this.keys.get(n)!;
+    f.get(this.p).i32(2).op('i32.shr_u').op('i32x4.splat');
+    if (this.lanes === 4) f.get(hash.iota).op('i32x4.add');
+    f.get(key).op('v128.xor').set(hash.h);
+    fmix32(f, hash);
+    f.get(hash.h).get(key).op('i32x4.add').set(hash.h);
+    fmix32(f, hash);
+    f.get(hash.h).i32(8).op('i32x4.shr_u').op('f32x4.convert_i32x4_s').get(hash.unit).op('f32x4.mul');
+  }
+
+  emit(shared: boolean): WasmModule {
+    const { f, plan } = this;
+    this.constants();
+    this.prologue();
+    const main = plan.size - (plan.size % 4);
+    if (main > 0) f.doWhile(this.p, 16, main * 4, () => this.body(4));
+    if (main < plan.size) f.doWhile(this.p, 4, plan.size * 4, () => this.body(1));
+    return {
+      memory: { module: 'env', name: 'memory', min: 1, ...(shared ? { max: MAX_PAGES } : {}), shared },
+      globals: [],
+      funcs: [f.func()],
+    };
+  }
+
+  private constants(): void {
+    const f = this.f;
+    if (this.hash !== undefined) {
+      const { mixA, mixB, iota, unit } = this.hash;
+      f.i32(0x85ebca6b | 0).op('i32x4.splat').set(mixA);
+      f.i32(0xc2b2ae35 | 0).op('i32x4.splat').set(mixB);
+      f.op('v128.const', 0, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0).set(iota);
+      f.op('f32.const', 2 ** -24).op('f32x4.splat').set(unit);
+    }
+    if (this.zeroLocal !== undefined) f.op('v128.const', ...new Array<number>(16).fill(0)).set(this.zeroLocal);
+    if (this.oneLocal !== undefined) f.op('f32.const', 1).op('f32x4.splat').set(this.oneLocal);
+    for (const { local, node } of this.consts.values()) {
+      if (node.dtype === 'bool') f.i32(node.attrs.value !== 0 ? -1 : 0).op('i32x4.splat');
+      else f.op('f32.const', node.attrs.value).op('f32x4.splat');
+      f.set(local);
+    }
+  }
+}
+
+/** The random-draw half of the emitter: the same integer hash as ir/math.ts, on i32x4 lanes. */
+interface HashLocals { readonly h: LocalRef; readonly mixA: LocalRef; readonly mixB: LocalRef }
+
+/** h = fmix32(h), MurmurHash3's finaliser; i32x4.mul wraps as Math.imul does. */
+function fmix32(f: FuncBuilder, { h, mixA, mixB }: HashLocals): void {
+  f.get(h).get(h).i32(16).op('i32x4.shr_u').op('v128.xor').get(mixA).op('i32x4.mul');
+  f.tee(h).get(h).i32(13).op('i32x4.shr_u').op('v128.xor').get(mixB).op('i32x4.mul');
+  f.tee(h).get(h).i32(16).op('i32x4.shr_u').op('v128.xor').set(h);
+}
+
+const constKey = (n: Node<'fill'>) => `${n.dtype}:${Object.is(n.attrs.value, -0) ? '-0' : String(n.attrs.value)}`;
+
+/** The module of one flat elementwise group; `name` is also its export's name. */
+export function emitElementwiseModule(plan: FlatElementwise, name: string, shared: boolean): WasmModule {
+  return new ElementwiseEmitter(plan, name).emit(shared);
+}

@@ -1,0 +1,78 @@
+/**
+ * Compiles flat elementwise groups to WebAssembly SIMD and instantiates them over a caller's
+ * memory. A compiled module depends on the group's structure and shapes only (buffers by
+ * position, as the JavaScript tier's cache key), so it is cached and shared by every program
+ * with that group; an instance binds one memory.
+ *
+ * Kernel signature: one byte offset per buffer, outputs then inputs (as `kernelBuffers`).
+ */
+import type { FusedKernel } from '../../ir/fusion.js';
+import type { Node } from '../../ir/node.js';
+import { kernelBuffers, nameOf, structuralKey } from '../fused-kernel.js';
+import { emitElementwiseModule } from './elementwise-emit.js';
+import { matchFlatElementwise, type FlatElementwise } from './elementwise-match.js';
+import { WebAssemblyApi as WA, type CompiledModule, type WasmMemory } from './engine.js';
+import { wasmFeatures } from './features.js';
+import { encodeModule, type WasmModule } from './module.js';
+import { printWat } from './wat.js';
+
+export type ElementwiseFn = (...byteOffsets: number[]) => void;
+
+export interface WasmElementwiseKernel {
+  /** Readable, e.g. `fused_784x512_multiply_divide_sqrt_add_simd`; also the export's name. */
+  readonly name: string;
+  /** Outputs then inputs, the order the function takes their byte offsets in. */
+  readonly buffers: readonly Node[];
+  /** The module in text form, for dumps, as compiled for a shared memory or (by default) an unshared one. */
+  wat(shared?: boolean): string;
+  instantiate(memory: WasmMemory): ElementwiseFn;
+}
+
+interface Compiled {
+  readonly name: string;
+  readonly spec: WasmModule;
+  readonly module: CompiledModule;
+}
+
+const cache = new Map<string, Compiled>();
+
+export function wasmElementwiseCacheSize(): number {
+  return cache.size;
+}
+
+/**
+ * The group's SIMD kernel, or undefined when the group is not one the SIMD loop runs (it then
+ * stays on the JavaScript tier).
+ */
+export function compileWasmElementwise(k: FusedKernel): WasmElementwiseKernel | undefined {
+  if (!wasmFeatures().simd) return undefined;
+  const buffers = kernelBuffers(k);
+  const plan = matchFlatElementwise(k, buffers);
+  if (plan === undefined) return undefined;
+  const name = `${nameOf(k, `fused_${plan.outputs[0].shape.join('x') || 'scalar'}`)}_simd`;
+  const key = structuralKey(k, buffers);
+  const forMemory = (shared: boolean): Compiled => {
+    const full = `${shared ? 'shared' : 'own'};${key}`;
+    let c = cache.get(full);
+    if (c === undefined) {
+      c = compile(plan, name, shared);
+      cache.set(full, c);
+    }
+    return c;
+  };
+  return {
+    name, buffers,
+    wat: (shared = false) => printWat(forMemory(shared).spec),
+    instantiate(memory: WasmMemory): ElementwiseFn {
+      // A module's memory import must say whether the memory is shared, so each kind gets its own module.
+      const c = forMemory(memory.buffer instanceof SharedArrayBuffer);
+      const instance = new WA.Instance(c.module, { env: { memory } });
+      return instance.exports[c.name] as ElementwiseFn;
+    },
+  };
+}
+
+function compile(plan: FlatElementwise, name: string, shared: boolean): Compiled {
+  const spec = emitElementwiseModule(plan, name, shared);
+  return { name, spec, module: new WA.Module(encodeModule(spec)) };
+}

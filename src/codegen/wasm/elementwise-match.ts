@@ -1,0 +1,96 @@
+/**
+ * Decides whether a fused elementwise group can run as a WebAssembly SIMD loop, and if so lays
+ * it out for the emitter. The SIMD loop reads every buffer at the element it writes, four lanes
+ * at a time, so it serves "flat" groups only: every value has the output's shape or holds one
+ * element (a broadcast scalar); no movement or index ops. Values are float32, or bool as lane
+ * masks (comparisons, `where` conditions, stored masks); the one int32 value allowed is the step's
+ * seed, read by random draws (Dropout's mask) of the output's shape. Anything else stays on the
+ * JavaScript tier, which handles every group.
+ */
+import type { FusedKernel } from '../../ir/fusion.js';
+import type { Node } from '../../ir/node.js';
+import { isConcrete, sameShape, sizeOf } from '../../ir/types.js';
+
+/** Ops the SIMD loop computes; `emitElementwiseModule` has one emitter per name. */
+export const SIMD_ELEMENTWISE_OPS = [
+  'add', 'subtract', 'multiply', 'divide', 'maximum', 'minimum', 'sqrt', 'negative', 'abs',
+  'less', 'lessEqual', 'greater', 'greaterEqual', 'equal', 'notEqual', 'where', 'cast', 'fill',
+  'randomUniform',
+] as const;
+export type SimdElementwiseOp = (typeof SIMD_ELEMENTWISE_OPS)[number];
+
+const SUPPORTED: ReadonlySet<string> = new Set(SIMD_ELEMENTWISE_OPS);
+const COMPARISONS: ReadonlySet<string> = new Set(['less', 'lessEqual', 'greater', 'greaterEqual', 'equal', 'notEqual']);
+
+/** A group the SIMD loop can run, in the order the emitter needs it. */
+export interface FlatElementwise {
+  /** Elements of the output (every output has the same shape). */
+  readonly size: number;
+  /** Buffers in the kernel's parameter order: outputs, then inputs (as `kernelBuffers`). */
+  readonly buffers: readonly Node[];
+  readonly outputs: readonly Node[];
+  /** Computed nodes (inline and outputs), operands before users. */
+  readonly order: readonly Node[];
+  /**
+   * Values equal at every element: fills, one-element buffers, and nodes computed from those
+   * only (random draws aside: they depend on the element). The emitter computes them once,
+   * before the loop.
+   */
+  readonly uniform: ReadonlySet<Node>;
+}
+
+/** The group's layout for the SIMD loop, or undefined when only the JavaScript tier can run it. */
+export function matchFlatElementwise(k: FusedKernel, buffers: readonly Node[]): FlatElementwise | undefined {
+  if (k.kind !== 'elementwise') return undefined;
+  const shape = k.outputs[0].shape;
+  if (!isConcrete(shape)) return undefined;
+  const size = sizeOf(shape);
+  const inputs = new Set(k.inputs);
+  const computed = new Set<Node>([...k.inline, ...k.outputs]);
+  const one = (n: Node) => isConcrete(n.shape) && sizeOf(n.shape) === 1;
+
+  const seedOnly = (b: Node) => one(b) && [...computed].every((n) => !n.inputs.includes(b) || n.op === 'randomUniform');
+  for (const b of k.inputs) {
+    if (b.dtype === 'int32' ? !seedOnly(b) : !(sameShape(b.shape, shape) || one(b))) return undefined;
+  }
+  for (const o of k.outputs) {
+    if (o.dtype === 'int32' || !sameShape(o.shape, shape) || inputs.has(o)) return undefined;
+  }
+  for (const n of computed) {
+    if (!SUPPORTED.has(n.op) || !typesFit(n)) return undefined;
+    if (n.op !== 'fill' && !(sameShape(n.shape, shape) || (one(n) && n.op !== 'randomUniform'))) return undefined;
+    if (n.inputs.some((i) => !computed.has(i) && !inputs.has(i))) return undefined;
+  }
+
+  // Operands before users, by depth-first search from the outputs through computed nodes.
+  const order: Node[] = [];
+  const seen = new Set<Node>();
+  const visit = (n: Node) => {
+    if (seen.has(n) || !computed.has(n)) return;
+    seen.add(n);
+    n.inputs.forEach(visit);
+    order.push(n);
+  };
+  k.outputs.forEach(visit);
+
+  const uniform = new Set<Node>(k.inputs.filter(one));
+  for (const n of order) {
+    if (n.op === 'fill' || (n.op !== 'randomUniform' && n.inputs.length > 0 && n.inputs.every((i) => uniform.has(i)))) uniform.add(n);
+  }
+  return { size, buffers, outputs: k.outputs, order, uniform };
+}
+
+/**
+ * float32 arithmetic; comparisons of float32 giving bool masks; `where` on a bool mask choosing
+ * float32 values; casts between float32 and bool; float32 draws from an int32 seed. Other int32
+ * values are left to JavaScript.
+ */
+function typesFit(n: Node): boolean {
+  const f32 = (x: Node) => x.dtype === 'float32';
+  if (n.op === 'fill') return n.dtype !== 'int32';
+  if (n.op === 'randomUniform') return f32(n) && n.inputs[0].dtype === 'int32';
+  if (COMPARISONS.has(n.op)) return n.inputs.every(f32);
+  if (n.op === 'where') return n.inputs[0].dtype === 'bool' && f32(n) && f32(n.inputs[1]) && f32(n.inputs[2]);
+  if (n.op === 'cast') return n.dtype !== 'int32' && n.inputs[0].dtype !== 'int32';
+  return f32(n) && n.inputs.every(f32);
+}

@@ -1,0 +1,27 @@
+/**
+ * How many threads kernels may use, and whether session memories are shared. Read from the
+ * environment on every call (cheap), so a test can change KERAS_JIT_THREADS before it creates
+ * the pool; the pool itself is created once, with the count of that moment.
+ */
+import { availableParallelism } from 'node:os';
+import { wasmFeatures } from '../../codegen/wasm/features.js';
+
+/** KERAS_JIT_THREADS if set to a positive integer, else the cores this process may use. */
+export function threadCount(): number {
+  const raw = process.env.KERAS_JIT_THREADS;
+  if (raw !== undefined && raw !== '') {
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`KERAS_JIT_THREADS must be a positive integer, got '${raw}'`);
+    return n;
+  }
+  return availableParallelism();
+}
+
+/**
+ * Session memories are shared whenever the engine can share them, whatever the thread count:
+ * generated JS kernels run as fast over a SharedArrayBuffer (see bench/shared-memory.ts), and one
+ * memory kind means one compiled form of each wasm kernel and dumps that do not vary by machine.
+ */
+export function defaultSharedMemory(): boolean {
+  return wasmFeatures().sharedMemory;
+}

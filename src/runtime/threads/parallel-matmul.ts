@@ -1,0 +1,49 @@
+/**
+ * Runs a WebAssembly matmul on several threads: its column panels are split into contiguous
+ * ranges, one per thread, each thread packing B into its own scratch panel (so they share no
+ * state but the inputs they read and the disjoint columns of C they write).
+ */
+import type { MatmulFn, WasmMatmulKernel } from '../../codegen/wasm/matmul-kernel.js';
+import type { Memory } from '../memory.js';
+import { defaultPool } from './default-pool.js';
+import type { ThreadPool } from './pool.js';
+
+/**
+ * A matmul below this many FLOPs takes under about 1 ms on one thread (~50 GFLOP/s), and the
+ * hand-off (tens of microseconds to wake a worker, plus its pass over A) eats the gain.
+ */
+export const PARALLEL_MIN_FLOPS = 5e7;
+
+/** Threads worth giving `kernel` (1: run it on the calling thread alone). */
+export function matmulThreads(kernel: WasmMatmulKernel, pool: ThreadPool | undefined = defaultPool()): number {
+  if (pool === undefined || !kernel.shared) return 1;
+  const { batch, M, K, N } = kernel.shape;
+  if (2 * batch * M * K * N < PARALLEL_MIN_FLOPS) return 1;
+  return Math.max(1, Math.min(pool.size, kernel.panels));
+}
+
+/** `threads` contiguous ranges covering [0, panels), sizes differing by at most one. */
+export function splitPanels(panels: number, threads: number): [number, number][] {
+  return Array.from({ length: threads }, (_, t) => [Math.floor((t * panels) / threads), Math.floor(((t + 1) * panels) / threads)]);
+}
+
+/**
+ * Binds `kernel` over `memory` for `threads` threads, thread t using the scratch panel at
+ * `scratchOffset + t·kernel.scratchBytes` (the caller reserved `threads` of them). Falls back to
+ * the calling thread alone when the memory is not shared or there is no pool.
+ */
+export function bindMatmul(kernel: WasmMatmulKernel, memory: Memory, scratchOffset: number, threads: number, pool: ThreadPool | undefined = defaultPool()): MatmulFn {
+  const used = Math.min(threads, pool?.size ?? 1, kernel.panels);
+  if (used <= 1 || pool === undefined || !memory.shared || !kernel.shared) return kernel.instantiate(memory.wasm, scratchOffset);
+  const own = kernel.instantiatePanels(memory.wasm, scratchOffset);
+  const ranges = splitPanels(kernel.panels, used);
+  // Workers past `used` get no range; their scratch offset is never used.
+  const scratch = Array.from({ length: pool.size }, (_, t) => scratchOffset + (t < used ? t : 0) * kernel.scratchBytes);
+  const args = [0, 0, 0, 0];
+  const run: MatmulFn = (c, a, b, bias = 0) => {
+    args[0] = c; args[1] = a; args[2] = b; args[3] = bias;
+    pool.run(id, args, ranges, own as (...args: number[]) => void);
+  };
+  const id = pool.register(kernel.module, kernel.name, memory.wasm, scratch, run);
+  return run;
+}
