@@ -16,7 +16,9 @@ export class At {
   ) {}
 
   static ofCoords(shape: ConcreteShape, coords: ES.Expression[]): At {
-    return new At(shape, coords, null);
+    // A coordinate along a size-1 axis is 0 whatever expression produced it; saying so keeps
+    // memo keys equal for equal elements (a row value read inside and after a reduction loop).
+    return new At(shape, coords.map((c, i) => (shape[i] === 1 ? lit(0) : c)), null);
   }
   static ofLinear(shape: ConcreteShape, linear: ES.Expression, coords?: (axis: number) => ES.Expression): At {
     const at = new At(shape, null, linear);

@@ -99,7 +99,10 @@ export function fuse(graph: Graph): FusionPlan {
     if (inChain.has(n)) continue; // handled with its anchor
     const needsBuffer = roots.has(n)
       || us.some((u) => kindOf(u) === 'contraction' || kindOf(u) === 'opaque' || (u.op === 'randomUniform'))
-      || (us.length > 1 && kind !== 'generator' && (costly(n) || (subtreeSize.get(n) ?? 1) > 3));
+      || (us.length > 1 && kind !== 'generator' && (costly(n) || (subtreeSize.get(n) ?? 1) > 3))
+      // max's gradient compares x with max(x): both sides must read the same stored float32
+      // values, not one a stored maximum and the other x recomputed in float64.
+      || (us.length > 1 && kind !== 'generator' && us.some((u) => u.op === 'max'));
     if (needsBuffer) materialised.add(n);
   }
 

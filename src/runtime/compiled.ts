@@ -47,6 +47,13 @@ export function compiledProgram(spec: ProgramSpec, session: Session, tier: Tier 
   const scratchBytes = Math.max(0, ...lowered.map((l) => l.scratchBytes));
   const scratchOffset = scratchBytes > 0 ? memory.alloc(scratchBytes) : 0;
   const calls: Call[] = lowered.map((l) => l.bind({ memory, byteOffset, scratchOffset }));
+  // A variable returned as an output and updated by the same program must show its value from
+  // before the step, as the graph means: snapshot it before the kernels overwrite it.
+  const snapshots = [...new Set(graph.outputs.filter((o) => o.op === 'variable' && graph.updates.some((u) => u.variable === o)))].map((v) => {
+    const bytes = bufferBytes(v);
+    return { node: v, from: byteOffset(v), to: memory.alloc(bytes), bytes };
+  });
+  const outputOffset = (n: Node) => snapshots.find((s) => s.node === n)?.to ?? byteOffset(n);
   const copies = plan.copies.map((c) => ({
     dtype: c.from.dtype, from: elementOffset(c.from), to: session.variableOf(c.to).byteOffset / bytesPerElement(c.to.dtype),
     length: sizeOf(concrete(c.from.shape, 'update')),
@@ -62,7 +69,7 @@ export function compiledProgram(spec: ProgramSpec, session: Session, tier: Tier 
     generation = memory.generation;
     for (const c of calls) if (c.takesViews) { c.args[0] = memory.f32; c.args[1] = memory.i32; c.args[2] = memory.u8; }
     inputViews = spec.inputs.map((n) => viewOf(memory, byteOffset(n), sizeOf(concrete(n.shape, 'input')), n.dtype));
-    outputViews = graph.outputs.map((n) => viewOf(memory, byteOffset(n), bufferBytes(n) / bytesPerElement(n.dtype), n.dtype));
+    outputViews = graph.outputs.map((n) => viewOf(memory, outputOffset(n), bufferBytes(n) / bytesPerElement(n.dtype), n.dtype));
   };
   let disposed = false;
   const compileMs = performance.now() - started;
@@ -78,6 +85,7 @@ export function compiledProgram(spec: ProgramSpec, session: Session, tier: Tier 
       if (disposed) throw new Error(`program '${spec.name}' was disposed (the session was cleared)`);
       refresh();
       if (seedOffset >= 0) memory.i32[seedOffset] = seed;
+      for (const s of snapshots) memory.u8.copyWithin(s.to, s.from, s.from + s.bytes);
       let i = 0;
       try {
         // The timed loop is a separate branch, chosen once per run, so levels 0 and 1 pay nothing per kernel.
@@ -108,6 +116,7 @@ export function compiledProgram(spec: ProgramSpec, session: Session, tier: Tier 
       if (disposed) return;
       disposed = true;
       memory.release(arenaOffset, Math.max(plan.arenaBytes, 64));
+      for (const s of snapshots) memory.release(s.to, s.bytes);
       if (scratchBytes > 0) memory.release(scratchOffset, scratchBytes);
     },
   };
