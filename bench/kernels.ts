@@ -36,13 +36,13 @@ export function threadCounts(cores: number): number[] {
   return cores >= 2 ? [1, 2] : [1];
 }
 
-export async function benchKernels(cores: number, maxTime = 1): Promise<KernelRow[]> {
+export async function benchKernels(cores: number, maxTime = 0.7): Promise<KernelRow[]> {
   const rows: KernelRow[] = [];
   for (const c of MATMUL_CASES) {
     const shape = `${c.transposeA ? 'Aᵀ' : 'A'}·${c.transposeB ? 'Bᵀ' : 'B'} ${c.M}x${c.K}x${c.N}`;
     const flops = 2 * c.M * c.K * c.N;
     const variants: [Tier, number][] = [['js', 1], ...threadCounts(cores).map((t): [Tier, number] => ['wasm', t])];
-    for (const [tier, threads] of variants) {
+    const compiled = variants.map(([tier, threads]) => {
       const session = new Session({ seed: 1 });
       const a = B.input('a', c.transposeA ? [c.K, c.M] : [c.M, c.K]);
       const b = B.input('b', c.transposeB ? [c.N, c.K] : [c.K, c.N]);
@@ -52,11 +52,18 @@ export async function benchKernels(cores: number, maxTime = 1): Promise<KernelRo
         const view = program.input(i);
         for (let k = 0; k < view.length; k++) view[k] = Math.random() - 0.5;
       }
-      const hz = hzSync(`${tier} ${threads}`, () => program.run(0), maxTime);
-      rows.push({ shape, tier, threads, name: program.parts.calls[0]?.name ?? '?', gflops: (hz * flops) / 1e9 });
-      program.dispose();
-      session.clear();
+      return { tier, threads, session, program, best: 0 };
+    });
+    // Forwards then backwards, keeping each variant's better rate: a burst of load from a
+    // neighbour on the shared machine then rarely decides a ratio.
+    for (const v of [...compiled, ...[...compiled].reverse()]) {
+      v.best = Math.max(v.best, hzSync(`${v.tier} ${v.threads}`, () => v.program.run(0), maxTime));
       await breathe();
+    }
+    for (const v of compiled) {
+      rows.push({ shape, tier: v.tier, threads: v.threads, name: v.program.parts.calls[0]?.name ?? '?', gflops: (v.best * flops) / 1e9 });
+      v.program.dispose();
+      v.session.clear();
     }
   }
   return rows;

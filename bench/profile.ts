@@ -17,6 +17,9 @@ import { threadCount } from '../src/runtime/threads/config.js';
 
 export type KernelClass = 'matmul' | 'convolution' | 'elementwise' | 'reduction' | 'optimizer update' | 'other';
 
+/** The kinds issue 5 says must not become the bottleneck once matmuls are fast. */
+export const NON_CONTRACTION: ReadonlySet<KernelClass> = new Set(['elementwise', 'reduction', 'optimizer update']);
+
 export interface ProfileClassRow {
   readonly kind: KernelClass;
   readonly kernels: number;

@@ -9,7 +9,7 @@
  * record what it measured in `facts` for the summary. Add new ones to SECTIONS.
  */
 import { writeFileSync } from 'node:fs';
-import { availableParallelism, cpus } from 'node:os';
+import { availableParallelism, cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { threadCount } from '../src/runtime/threads/config.js';
 import { wasmFeatures } from '../src/codegen/wasm/features.js';
@@ -18,7 +18,7 @@ import { benchFirstStep } from './first-step.js';
 import { benchKernels } from './kernels.js';
 import { benchMatmul } from './matmul.js';
 import { MODELS, TF_CPU_CONV_BATCH } from './models.js';
-import { benchProfile } from './profile.js';
+import { benchProfile, NON_CONTRACTION } from './profile.js';
 import { benchSharedMemory } from './shared-memory.js';
 import { ratiosTable, targetsTable, type Facts } from './summary.js';
 import { markdown, plain, type Table } from './table.js';
@@ -43,7 +43,7 @@ const progress = (line: string) => process.stderr.write(`${line}\n`);
 const kernelsSection: Section = {
   id: 'kernels',
   title: 'Matmul GFLOP/s per tier and thread count',
-  note: 'GFLOP/s = 2·M·K·N / time of a one-matmul program compiled by the runtime for the tier, with KERAS_JIT_THREADS set at compile time; run through Program.run as training runs it. Ratio: against the JS tier on the same shape, same run.',
+  note: 'GFLOP/s = 2·M·K·N / time of a one-matmul program compiled by the runtime for the tier, with KERAS_JIT_THREADS set at compile time; run through Program.run as training runs it. Each variant is timed twice (all in order, then in reverse) and keeps its better rate. Ratio: against the JS tier on the same shape, same run.',
   async run(facts) {
     const rows = await benchKernels(availableParallelism());
     facts.kernels = rows;
@@ -61,13 +61,13 @@ const trainingSection: Section = {
   id: 'training',
   title: 'Training samples/s: the example models on keras-jit and its peers',
   note: [
-    'Each trainer: an untimed warm-up epoch of one step (keras-jit compiles there), then epochs of as many steps as take about 0.5 s (1 at least, at most the batches prepared),',
+    'Each trainer: an untimed warm-up epoch of one step (keras-jit compiles there), one more to time a step (skipped when the warm-up took over 5 s), then epochs of as many steps as take about 0.5 s (1 at least, at most the batches prepared),',
     'timed by Benchmark.js for 3 s with at least 2 samples, so the slowest trainers run exactly 2 timed epochs of one step. Ratio: against TensorFlow.js cpu on the same model, same run.',
     `Data: the first ${MODELS.mnist_mlp.batch * MODELS.mnist_mlp.batches} shipped MNIST digits (the autoencoder: with Gaussian noise as input), and examples/two_input_embedding.ts's synthetic set.`,
     `Batches are the examples' (${Object.values(MODELS).map((m) => `${m.id} ${m.batch}`).join(', ')}), except TensorFlow.js cpu on the two convolutional models: batch ${TF_CPU_CONV_BATCH},`,
     'because one step of 128 takes minutes there, and its convolutions loop over the batch so samples/s barely depends on it (a mnist_cnn step: 9.3 s at batch 4, 18 s at batch 8).',
     'jax-js runs the MLP only (bench/jaxjs.ts: one jit-compiled step with valueAndGrad and RMSprop), on one thread: its worker pool needs a browser `Worker`, which Node lacks.',
-    'TensorFlow.js wasm cannot train convolutions: it has no Conv2DBackpropFilter kernel.',
+    'TensorFlow.js wasm cannot train convolutions (no Conv2DBackpropFilter kernel) nor an Embedding (no UnsortedSegmentSum kernel, which the gradient of a gather needs).',
   ].join('\n'),
   async run(facts) {
     const rows = await benchTraining(3, progress);
@@ -111,6 +111,8 @@ const profileSection: Section = {
       columns: ['kernel kind', 'share of step', 'ms/step', 'kernels', 'slowest (its share)'],
       rows: [
         ...p.rows.map((r) => [r.kind, `${fmt(r.share * 100, 1)}%`, fmt(r.msPerStep, 3), fmt(r.kernels, 0), r.top]),
+        ['elementwise + reduction + optimizer update', `${fmt(p.rows.filter((r) => NON_CONTRACTION.has(r.kind)).reduce((a, r) => a + r.share, 0) * 100, 1)}%`,
+          fmt(p.rows.filter((r) => NON_CONTRACTION.has(r.kind)).reduce((a, r) => a + r.msPerStep, 0), 3), fmt(p.rows.filter((r) => NON_CONTRACTION.has(r.kind)).reduce((a, r) => a + r.kernels, 0), 0), ''],
         ['all kernels', '100%', fmt(p.kernelMsPerStep, 3), fmt(p.rows.reduce((a, r) => a + r.kernels, 0), 0), `step without profiling: ${fmt(p.stepMs, 3)} ms, ${p.threads} thread${p.threads === 1 ? '' : 's'}`],
       ],
     };
@@ -215,6 +217,8 @@ async function main(args: readonly string[]): Promise<void> {
   }
   const sections = chosenSections(args);
   const started = performance.now();
+  // What else was running: the machine is shared, and a busy core halves a two-thread figure.
+  const loadBefore = loadavg()[0];
   const facts: Facts = {};
   const details: string[] = [];
   for (const section of sections) {
@@ -238,7 +242,8 @@ async function main(args: readonly string[]): Promise<void> {
     '# Benchmark results',
     '',
     `Generated by \`npm run bench\` in ${seconds.toFixed(0)} s: Node ${process.version}, ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores,`,
-    `keras-jit on ${threadCount()} thread${threadCount() === 1 ? '' : 's'} by default (WebAssembly SIMD ${features.simd ? 'yes' : 'no'}, relaxed SIMD ${features.relaxedSimd ? 'yes' : 'no'}), ${new Date().toISOString()}.`,
+    `keras-jit on ${threadCount()} thread${threadCount() === 1 ? '' : 's'} by default (WebAssembly SIMD ${features.simd ? 'yes' : 'no'}, relaxed SIMD ${features.relaxedSimd ? 'yes' : 'no'}), ${new Date().toISOString()};`,
+    `load average ${loadBefore.toFixed(2)} when the run started and ${loadavg()[0].toFixed(2)} when it ended (the bench itself keeps one to two cores busy).`,
     'The machine is shared and noisy: absolute figures move between runs by tens of percent; the ratios, measured side by side',
     'in the same run, are steadier and come first.',
     '',

@@ -36,6 +36,9 @@ export async function useTf(backend: TfBackend): Promise<Tf> {
       wasm.setWasmPaths(`${dist}/`);
       wasmPathsSet = true;
     }
+    // Production mode only silences warnings, among them the banner the cpu backend prints on
+    // first use in Node (in the middle of the bench's progress lines).
+    tf.env().set('PROD', true);
     if (!(await tf.setBackend(backend))) throw new Error(`TensorFlow.js: backend '${backend}' failed to initialise`);
     await tf.ready();
     return tf;
