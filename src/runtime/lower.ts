@@ -70,10 +70,11 @@ function wasmMatmulCall(k: FusedKernel): Lowered {
   const native = matchNativeEpilogue(k);
   const options = native !== undefined ? { epilogue: native.epilogue } : {};
   const wasm = compileWasmMatmul(node, { ...options, shared: defaultSharedMemory() });
+  const threads = matmulThreads(wasm);
   // A module imports its memory as shared or not: a session that chose otherwise gets its own compile.
   const bound = (memory: Memory, scratchOffset: number) =>
     bindMatmul(memory.shared === wasm.shared ? wasm : compileWasmMatmul(node, { ...options, shared: memory.shared }), memory, scratchOffset, threads);
-  const threads = matmulThreads(wasm);
+  // One packed B panel per thread.
   const panel = align16(wasm.scratchBytes) * threads;
   if (native !== undefined) {
     const operands = [k.outputs[0], node.inputs[0], node.inputs[1], ...(native.bias !== undefined ? [native.bias] : [])];

@@ -4,7 +4,7 @@
  * Loop order (outer to inner): batch, column panel of B (the tile's width, 8-16 columns), k block,
  * row tile, k. Each (panel, k block) of B is packed into scratch as kc rows of `width` contiguous
  * floats just before its row tiles use it, so the k loop reads B as consecutive vectors from L1
- * and panels share no state (threads can split them later); A is read in place, one
+ * and panels share no state (threads split them by panel range); A is read in place, one
  * v128.load32_splat per row and k, with the distance between rows as a constant memarg offset
  * (K·4 bytes, or 4 when A is transposed) so one pointer serves the whole tile. C accumulates
  * across k blocks in memory; the epilogue runs on the last block only.

@@ -1,7 +1,7 @@
 /**
  * Compiles WebAssembly matmul kernels and instantiates them over a caller's memory. A compiled
  * module depends on shape and options only, so it is cached; an instance binds one memory and
- * one scratch region (one instance per thread, later).
+ * one scratch region (one instance per thread: see src/runtime/threads).
  *
  * Kernel signature: `(c, a, b[, bias])`, byte offsets into the memory of C (M x N, row-major,
  * batch-major when batched), A, B and, with the bias epilogue, the N-float bias row vector. The

@@ -19,8 +19,11 @@ export function threadCount(): number {
 
 /**
  * Session memories are shared whenever the engine can share them, whatever the thread count:
- * generated JS kernels run as fast over a SharedArrayBuffer (see bench/shared-memory.ts), and one
- * memory kind means one compiled form of each wasm kernel and dumps that do not vary by machine.
+ * generated JS kernels run as fast over a SharedArrayBuffer (bench/shared-memory.ts: 0.98-1.0x),
+ * and one memory kind means one compiled form of each wasm kernel and dumps that do not vary by
+ * machine. Typed-array bulk operations are slower on shared buffers (set 0.55x, copyWithin 0.3x,
+ * fill 0.1x, as V8 copies them with relaxed atomics), but they only feed inputs (~0.4 MB per
+ * mnist_mlp step, microseconds) and release blocks, off the per-kernel path.
  */
 export function defaultSharedMemory(): boolean {
   return wasmFeatures().sharedMemory;

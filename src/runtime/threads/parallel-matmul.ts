@@ -9,17 +9,18 @@ import { defaultPool } from './default-pool.js';
 import type { ThreadPool } from './pool.js';
 
 /**
- * A matmul below this many FLOPs takes under about 1 ms on one thread (~50 GFLOP/s), and the
- * hand-off (tens of microseconds to wake a worker, plus its pass over A) eats the gain.
+ * A matmul below this many FLOPs takes under about 1 ms on one thread (~50 GFLOP/s). Smaller
+ * ones gain less: waking a sleeping worker takes ~40 us, and each thread packs its own panels.
  */
 export const PARALLEL_MIN_FLOPS = 5e7;
 
 /** Threads worth giving `kernel` (1: run it on the calling thread alone). */
-export function matmulThreads(kernel: WasmMatmulKernel, pool: ThreadPool | undefined = defaultPool()): number {
-  if (pool === undefined || !kernel.shared) return 1;
+export function matmulThreads(kernel: WasmMatmulKernel): number {
   const { batch, M, K, N } = kernel.shape;
-  if (2 * batch * M * K * N < PARALLEL_MIN_FLOPS) return 1;
-  return Math.max(1, Math.min(pool.size, kernel.panels));
+  if (!kernel.shared || 2 * batch * M * K * N < PARALLEL_MIN_FLOPS) return 1;
+  // Only now, so a process whose products are all small never starts a worker.
+  const pool = defaultPool();
+  return pool === undefined ? 1 : Math.max(1, Math.min(pool.size, kernel.panels));
 }
 
 /** `threads` contiguous ranges covering [0, panels), sizes differing by at most one. */

@@ -16,15 +16,9 @@ export type RangeFn = (...args: number[]) => void;
 
 /** Polls before sleeping, as the workers do; most jobs end within this. */
 const SPIN = 50_000;
-/**
- * A live worker claims its range within microseconds (or ~50 ms while it boots); one that has
- * not after this long is taken for dead and the calling thread runs its range.
- */
-const UNCLAIMED_MS = 2_000;
 
 export interface PoolOptions {
   readonly entry?: URL;
-  readonly unclaimedMs?: number;
   readonly warn?: (message: string) => void;
 }
 
@@ -37,18 +31,16 @@ export class ThreadPool {
   private readonly ports: MessagePort[] = [];
   private readonly workers: Worker[] = [];
   private nextId = 1;
-  /** Set once a worker failed to answer: jobs then run on the calling thread alone. */
+  /** Set once a worker has exited: jobs then run on the calling thread alone. */
   private degraded = false;
   /** Registered kernels are dropped from the workers once the caller's handle is collected. */
   private readonly registry = new FinalizationRegistry<number>((id) => this.post({ kind: 'drop', id }));
 
-  private readonly unclaimedMs: number;
   private readonly warn: (message: string) => void;
 
-  /** `options` are for tests: another worker script, another patience, another place for the warning. */
+  /** `options` are for tests: another worker script, another place for the warning. */
   constructor(size: number, options: PoolOptions = {}) {
     this.size = size;
-    this.unclaimedMs = options.unclaimedMs ?? UNCLAIMED_MS;
     this.warn = options.warn ?? ((message) => process.emitWarning(message, 'KerasJitWarning'));
     this.ctrl = new Int32Array(new SharedArrayBuffer(4 * controlLength(size)));
     const entry = options.entry ?? new URL('./worker.js', import.meta.url);
@@ -59,10 +51,14 @@ export class ThreadPool {
       const worker = new Worker(entry, { workerData: init, transferList: [port2], execArgv: [] });
       worker.unref();
       port1.unref();
-      // Seen between jobs only (the event loop is not running during one); claims cover the rest.
-      // The 'error' listener also keeps a worker's crash from becoming the process's.
+      // Seen between jobs only (the event loop does not run during one); within a job, the
+      // caller runs the ranges a dead worker never claims. The 'error' listener also keeps a
+      // worker's crash from becoming the process's.
       worker.on('error', () => { this.degraded = true; });
-      worker.on('exit', () => { this.degraded = true; });
+      worker.on('exit', () => {
+        if (!this.degraded) this.warn('a keras-jit worker thread exited; kernels now run on the calling thread alone');
+        this.degraded = true;
+      });
       this.workers.push(worker);
       this.ports.push(port1);
     }
@@ -98,17 +94,19 @@ export class ThreadPool {
     c[KERNEL] = id;
     c[ARGC] = args.length;
     args.forEach((a, i) => { c[ARGS + i] = a; });
+    // PENDING first: a worker still awake from an earlier job may claim a range the moment it
+    // is POSTED, before SEQ moves, and its decrement must find this job's count.
     let posted = 0;
+    for (let t = 1; t < ranges.length; t++) if (ranges[t][0] < ranges[t][1]) posted++;
+    Atomics.store(c, FAILED, 0);
+    Atomics.store(c, PENDING, posted);
     for (let t = 1; t < ranges.length; t++) {
       const [r0, r1] = ranges[t];
       if (r0 >= r1) continue;
       c[RANGES + 2 * t] = r0;
       c[RANGES + 2 * t + 1] = r1;
       Atomics.store(c, stateIndex(this.size, t), POSTED);
-      posted++;
     }
-    Atomics.store(c, FAILED, 0);
-    Atomics.store(c, PENDING, posted);
     Atomics.add(c, SEQ, 1);
     Atomics.notify(c, SEQ);
     let failure: unknown;
@@ -117,39 +115,42 @@ export class ThreadPool {
     } catch (e) {
       failure = e;
     }
+    try {
+      this.runUnclaimed(args, failure === undefined ? own : undefined);
+    } catch (e) {
+      failure ??= e;
+    }
     // Even when our share threw, the workers are writing the same memory: wait for them.
-    this.await(args, own);
+    this.await();
     if (failure !== undefined) throw failure;
     if (Atomics.load(c, FAILED) > 0) throw new Error(`keras-jit: kernel failed on a worker thread: ${this.takeMessages()}`);
   }
 
-  private await(args: readonly number[], own: RangeFn): void {
-    const c = this.ctrl;
-    for (let i = 0; i < SPIN; i++) if (Atomics.load(c, PENDING) === 0) return;
-    const deadline = performance.now() + this.unclaimedMs;
-    for (let left = Atomics.load(c, PENDING); left !== 0; left = Atomics.load(c, PENDING)) {
-      // Node lets its main thread block in Atomics.wait; bounded, so unclaimed ranges get noticed.
-      Atomics.wait(c, PENDING, left, 10);
-      if (performance.now() > deadline) this.claimUnclaimed(args, own);
-    }
-  }
-
   /**
-   * Runs, on the calling thread, every range no worker has claimed: a worker that failed to start
-   * or died never will. Later jobs then run on the calling thread alone, correct if slower.
+   * Runs on the calling thread the ranges no worker has claimed by the time its own is done. A
+   * worker wakes within tens of microseconds, so one that has not is booting, descheduled by a
+   * busy machine, or dead: waiting could take long or forever, doing the work costs at most
+   * what one thread would have taken. The claim word makes sure each range runs once. Without
+   * `own` (the job already failed) the ranges are only withdrawn.
    */
-  private claimUnclaimed(args: readonly number[], own: RangeFn): void {
+  private runUnclaimed(args: readonly number[], own: RangeFn | undefined): void {
     const c = this.ctrl;
     for (let t = 1; t < this.size; t++) {
       if (Atomics.compareExchange(c, stateIndex(this.size, t), POSTED, IDLE) !== POSTED) continue;
-      if (!this.degraded) this.warn(`a worker thread did not answer within ${this.unclaimedMs} ms; kernels now run on the calling thread alone`);
-      this.degraded = true;
       try {
-        own(...args, c[RANGES + 2 * t], c[RANGES + 2 * t + 1]);
+        own?.(...args, c[RANGES + 2 * t], c[RANGES + 2 * t + 1]);
       } finally {
         Atomics.sub(c, PENDING, 1);
       }
     }
+  }
+
+  /** Waits for the claimed ranges: their workers are running them and will finish. */
+  private await(): void {
+    const c = this.ctrl;
+    for (let i = 0; i < SPIN; i++) if (Atomics.load(c, PENDING) === 0) return;
+    // Node lets its main thread block in Atomics.wait; the wait ends when the last worker notifies.
+    for (let left = Atomics.load(c, PENDING); left !== 0; left = Atomics.load(c, PENDING)) Atomics.wait(c, PENDING, left);
   }
 
   private takeMessages(): string {

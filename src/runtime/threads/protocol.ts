@@ -3,10 +3,14 @@
  * SharedArrayBuffer (not the session memory, so growing that never touches it). The caller
  * writes a job's kernel, arguments and per-thread ranges, marks each worker with a range POSTED,
  * sets PENDING, bumps SEQ and notifies; a worker claims its range (POSTED -> CLAIMED, a
- * compare-exchange), runs it, decrements PENDING, and the last one notifies the caller. A range
- * nobody claims in time the caller claims and runs itself, so a dead worker cannot hang it.
+ * compare-exchange), runs it, decrements PENDING, and the last one notifies the caller. Ranges
+ * still unclaimed when the caller's own is done the caller claims and runs itself, so a slow,
+ * booting or dead worker never makes it wait for more than the ranges already running.
  * Kernels are registered over a MessagePort that workers read synchronously when they wake.
  */
+import type { MessagePort } from 'node:worker_threads';
+import type { CompiledModule, WasmMemory } from '../../codegen/wasm/engine.js';
+
 export const SEQ = 0;
 export const PENDING = 1;
 /** Workers whose kernel threw in the current job; their messages wait on the port. */
@@ -33,7 +37,7 @@ export interface WorkerInit {
   readonly thread: number;
   /** The pool's size, the calling thread included. */
   readonly threads: number;
-  readonly port: import('node:worker_threads').MessagePort;
+  readonly port: MessagePort;
 }
 
 /** Caller to worker, over the port. */
@@ -42,9 +46,9 @@ export type ToWorker =
       readonly kind: 'register';
       readonly id: number;
       /** A WebAssembly.Module, structured-cloned: compiled once, shared by every thread. */
-      readonly module: unknown;
+      readonly module: CompiledModule;
       /** The shared WebAssembly.Memory the module imports as env.memory. */
-      readonly memory: unknown;
+      readonly memory: WasmMemory;
       /** This worker's scratch byte offset, imported as env.scratch. */
       readonly scratch: number;
       readonly exportName: string;

@@ -4,7 +4,7 @@
  * loop never runs after start-up, so the pool needs no message handlers and no promises.
  */
 import { receiveMessageOnPort, workerData } from 'node:worker_threads';
-import { WebAssemblyApi as WA, type CompiledModule, type WasmMemory } from '../../codegen/wasm/engine.js';
+import { WebAssemblyApi as WA } from '../../codegen/wasm/engine.js';
 import { ARGC, ARGS, CLAIMED, FAILED, IDLE, KERNEL, PENDING, POSTED, RANGES, SEQ, stateIndex, type FromWorker, type ToWorker, type WorkerInit } from './protocol.js';
 
 type RangeFn = (...args: number[]) => void;
@@ -22,7 +22,7 @@ const SPIN = 20_000;
 
 function handle(message: ToWorker): void {
   if (message.kind === 'drop') { kernels.delete(message.id); return; }
-  const instance = new WA.Instance(message.module as CompiledModule, { env: { memory: message.memory as WasmMemory, scratch: message.scratch } });
+  const instance = new WA.Instance(message.module, { env: { memory: message.memory, scratch: message.scratch } });
   kernels.set(message.id, instance.exports[message.exportName] as RangeFn);
 }
 
