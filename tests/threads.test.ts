@@ -12,7 +12,9 @@ import type { MatmulShape } from '../src/codegen/wasm/matmul-plan.js';
 import { Memory } from '../src/runtime/memory.js';
 import { Session } from '../src/runtime/session.js';
 import { defaultPool } from '../src/runtime/threads/default-pool.js';
-import { bindMatmul, matmulThreads, splitPanels } from '../src/runtime/threads/parallel-matmul.js';
+import { bindMatmul, matmulThreads, parallelThreads, PARALLEL_MIN_FLOPS, splitPanels } from '../src/runtime/threads/parallel-matmul.js';
+import { compileWasmConv } from '../src/codegen/wasm/conv-kernel.js';
+import type { Node } from '../src/ir/node.js';
 import { ThreadPool } from '../src/runtime/threads/pool.js';
 import { compareCompiled, makeVariable, randomData } from './support/compiled.js';
 import { rng } from './support/gradcheck.js';
@@ -239,6 +241,88 @@ test('a training step on two threads matches the interpreter', () => {
     const c = compareCompiled(graph, feeds, session);
     if (process.env.KERAS_JIT_BACKEND !== 'js') assert.ok((defaultPool()?.jobs ?? 0) > jobs, 'some matmul ran on the pool');
     assert.ok(c.maxRelError <= 1e-5, `max rel error ${c.maxRelError} at ${c.worst}`);
+  } finally {
+    if (saved === undefined) delete process.env.KERAS_JIT_THREADS;
+    else process.env.KERAS_JIT_THREADS = saved;
+  }
+});
+
+/**
+ * Convolutions above PARALLEL_MIN_FLOPS, one per op and path: the bias+relu epilogue in the
+ * kernel, the relu gradient's mask as a SIMD pass over the raw product, a tanh as the JS pass,
+ * the strided input gradient's scatter, and an SGD update fused into the filter gradient (which
+ * accumulates over chunks: split by column panels, each element still has one writer).
+ */
+test('large convolutions on two threads match the interpreter and run on the pool', () => {
+  if (!usable) return;
+  const saved = process.env.KERAS_JIT_THREADS;
+  process.env.KERAS_JIT_THREADS = '2';
+  try {
+    const size = (shape: readonly number[]) => shape.reduce((p, q) => p * q, 1);
+    const cases: { what: string; build: (s: Session, r: () => number) => { graph: Graph; inputs: Node<'input'>[] } }[] = [
+      { what: 'conv2d, bias+relu in the kernel', build: (s, r) => {
+        const x = B.input('x', [4, 20, 20, 32]);
+        const w = makeVariable(s, 'w', [3, 3, 32, 64], r), b = makeVariable(s, 'b', [64], r);
+        return { graph: { outputs: [B.maximum(B.add(B.conv2d(x, w.node, [1, 1], [1, 1, 1, 1]), b.node), 0)], updates: [] }, inputs: [x] };
+      } },
+      { what: 'conv2d, tanh epilogue (JS pass)', build: (s, r) => {
+        const x = B.input('x', [4, 22, 22, 32]);
+        const w = makeVariable(s, 'w', [3, 3, 32, 64], r), b = makeVariable(s, 'b', [64], r);
+        return { graph: { outputs: [B.subtract(B.multiply(B.conv2d(x, w.node, [1, 1], [0, 0, 0, 0]), 0.5), B.tanh(b.node))], updates: [] }, inputs: [x] };
+      } },
+      { what: 'conv2dBackpropInput, relu mask (SIMD pass)', build: (s, r) => {
+        const dy = B.input('dy', [4, 20, 20, 64]), mask = B.input('mask', [4, 20, 20, 32]);
+        const w = makeVariable(s, 'w', [3, 3, 32, 64], r);
+        const dx = B.where(B.greater(mask, 0), B.conv2dBackpropInput(dy, w.node, [20, 20], [1, 1], [1, 1, 1, 1]), 0);
+        return { graph: { outputs: [dx], updates: [] }, inputs: [dy, mask] };
+      } },
+      { what: 'conv2dBackpropInput, stride 2 (scatter)', build: (s, r) => {
+        const dy = B.input('dy', [8, 16, 16, 64]);
+        const w = makeVariable(s, 'w', [3, 3, 32, 64], r);
+        return { graph: { outputs: [B.conv2dBackpropInput(dy, w.node, [32, 32], [2, 2], [0, 1, 0, 1])], updates: [] }, inputs: [dy] };
+      } },
+      { what: 'conv2dBackpropFilter', build: () => {
+        const x = B.input('x', [4, 20, 20, 32]), dy = B.input('dy', [4, 20, 20, 64]);
+        return { graph: { outputs: [B.conv2dBackpropFilter(x, dy, [3, 3], [1, 1], [1, 1, 1, 1])], updates: [] }, inputs: [x, dy] };
+      } },
+      { what: 'conv2dBackpropFilter with an in-place SGD update', build: (s, r) => {
+        const x = B.input('x', [4, 22, 22, 32]), dy = B.input('dy', [4, 20, 20, 64]);
+        const w = makeVariable(s, 'w', [3, 3, 32, 64], r);
+        const dw = B.conv2dBackpropFilter(x, dy, [3, 3], [1, 1], [0, 0, 0, 0]);
+        return { graph: { outputs: [], updates: [{ variable: w.node, value: B.subtract(w.node, B.multiply(dw, 0.1)) }] }, inputs: [x, dy] };
+      } },
+    ];
+    let seed = 20;
+    for (const c of cases) {
+      const r = rng(seed);
+      const session = new Session({ seed: seed++ });
+      const { graph, inputs } = c.build(session, r);
+      const feeds = inputs.map((n) => ({ node: n, data: randomData(size(n.shape as number[]), r) }));
+      const jobs = defaultPool()?.jobs ?? 0;
+      const cmp = compareCompiled(graph, feeds, session);
+      if (process.env.KERAS_JIT_BACKEND !== 'js') assert.ok((defaultPool()?.jobs ?? 0) > jobs, `${c.what}: ran on the pool`);
+      assert.ok(cmp.maxRelError <= 1e-5, `${c.what}: max rel error ${cmp.maxRelError} at ${cmp.worst}`);
+    }
+  } finally {
+    if (saved === undefined) delete process.env.KERAS_JIT_THREADS;
+    else process.env.KERAS_JIT_THREADS = saved;
+  }
+});
+
+test('only large convolutions go parallel, and KERAS_JIT_THREADS=1 keeps them on one thread', () => {
+  if (!usable) return;
+  const saved = process.env.KERAS_JIT_THREADS;
+  try {
+    process.env.KERAS_JIT_THREADS = '2';
+    const big = compileWasmConv(B.conv2d(B.input('x', [4, 20, 20, 32]), B.input('w', [3, 3, 32, 64]), [1, 1], [1, 1, 1, 1]), { shared: true });
+    const small = compileWasmConv(B.conv2d(B.input('x', [2, 8, 8, 3]), B.input('w', [3, 3, 3, 8]), [1, 1], [1, 1, 1, 1]), { shared: true });
+    assert.ok(big.flops >= PARALLEL_MIN_FLOPS && big.panels > 1, `${big.name}: ${big.flops} FLOPs, ${big.panels} panels`);
+    assert.is(parallelThreads(big.flops, big.panels, big.shared), 2);
+    assert.is(parallelThreads(small.flops, small.panels, small.shared), 1);
+    assert.is(big.scratchBytesFor(1), big.scratchBytes, 'one thread: the single-threaded layout');
+    assert.ok(big.scratchBytesFor(2) > big.scratchBytes, 'a B panel per thread');
+    process.env.KERAS_JIT_THREADS = '1';
+    assert.is(parallelThreads(big.flops, big.panels, big.shared), 1);
   } finally {
     if (saved === undefined) delete process.env.KERAS_JIT_THREADS;
     else process.env.KERAS_JIT_THREADS = saved;

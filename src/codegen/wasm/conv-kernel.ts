@@ -6,6 +6,9 @@
  * dot kernel of dot-emit.ts when there are fewer than 4 columns) multiplies it: straight into
  * the output rows, into a row buffer that is then scattered (strided input gradient), or
  * accumulating (filter gradient). JavaScript only sequences the calls and repacks the small filter.
+ * A large convolution can hand each chunk's matmul to the runtime's worker pool (`parallel` in
+ * `instantiate`), split by column panels: threads write disjoint columns of the product, so the
+ * filter gradient's sum over chunks keeps one writer per element and the same summation order.
  *
  * Function signature: `(out, in0, in1[, bias])`, byte offsets of the output, the op's two
  * inputs and, with the bias epilogue, the bias vector over the output's last axis.
@@ -43,8 +46,29 @@ export interface WasmConvKernel {
   readonly shared: boolean;
   /** Bytes of scratch an instance needs: B panel, patch chunk, row buffer, repacked filters. */
   readonly scratchBytes: number;
+  /** Multiply-adds times two, over every GEMM: what decides whether it is worth threads. */
+  readonly flops: number;
+  /**
+   * Column panels every chunk's product splits into (the fewest over the GEMMs): the unit
+   * threads share a chunk in. 1 when a product is the dot kernel, which does not split.
+   */
+  readonly panels: number;
+  /** `scratchBytes` with one B panel per thread (the patch chunk and the rest stay single). */
+  scratchBytesFor(threads: number): number;
   wat(): string;
-  instantiate(memory: WasmMemory, scratchOffset: number): ConvFn;
+  /**
+   * Binds the kernel over `memory` with `scratchBytesFor(threads)` at `scratchOffset`. With
+   * `parallel`, each chunk's matmul products are bound through it (the runtime's worker pool),
+   * thread t packing its B panels at `scratchOffset + t·panel`; the patches are still gathered
+   * on the calling thread, one chunk at a time.
+   */
+  instantiate(memory: WasmMemory, scratchOffset: number, parallel?: ParallelProducts): ConvFn;
+}
+
+/** How the runtime runs a chunk's product on several threads, without this module knowing the pool. */
+export interface ParallelProducts {
+  readonly threads: number;
+  bind(kernel: WasmMatmulKernel, scratchOffset: number): MatmulFn;
 }
 
 /**
@@ -101,6 +125,8 @@ interface CompiledGemm {
   readonly main: Product;
   /** The last chunk's kernel when it is shorter. */
   readonly tail: Product;
+  /** The same two as matmul kernels, which split into column panels; undefined for the dot kernel. */
+  readonly matmul?: { readonly main: WasmMatmulKernel; readonly tail: WasmMatmulKernel };
   /** The product takes B transposed (N x K): the dot kernel. */
   readonly transposedB: boolean;
   /** The matmul tile, for the name; undefined for the dot kernel. */
@@ -130,7 +156,7 @@ function compileGemm(g: ConvGemm, plan: ConvPlan, epilogue: NativeEpilogue, shar
   const options = { epilogue: own, shared, accumulate: plan.accumulate, ...(tile !== undefined ? { tile } : {}) };
   const main: WasmMatmulKernel = compileWasmMatmul(shape(chunks.rows), options);
   const tail = chunks.last === chunks.rows ? main : compileWasmMatmul(shape(chunks.last), options);
-  return { ...common, main, tail, transposedB: false, tile: main.tile };
+  return { ...common, main, tail, matmul: { main, tail }, transposedB: false, tile: main.tile };
 }
 
 const align16 = (n: number) => Math.ceil(n / 16) * 16;
@@ -185,17 +211,26 @@ export function compileWasmConv(node: Node<ConvOp>, options: WasmConvOptions = {
   const first = gemms[0];
   const name = `${plan.name}${first === undefined ? '' : first.tile !== undefined ? `_${tileName(first.tile)}` : '_dot'}${suffix}`;
 
+  const flops = gemms.reduce((sum, g) => sum + 2 * g.gemm.patches * g.gemm.K * g.gemm.N, 0);
+  // No GEMM at all (every phase of an input gradient without taps): nothing to split.
+  const panels = gemms.length === 0 ? 1 : Math.min(...gemms.map((g) => g.matmul?.main.panels ?? 1));
+  const scratchBytesFor = (threads: number) => panel * Math.max(1, threads) + patchBytes + rowBytes + repackBytes;
+
   const kernel: WasmConvKernel = {
-    name, plan, epilogue, shared, scratchBytes: panel + patchBytes + rowBytes + repackBytes,
+    name, plan, epilogue, shared, scratchBytes: scratchBytesFor(1), flops, panels, scratchBytesFor,
     wat: () => [...new Set([...gemms.flatMap((g) => [g.gather, ...(g.scatter !== undefined ? [g.scatter] : [])]), ...kernels])].map((m) => m.wat()).join('\n'),
-    instantiate(memory: WasmMemory, scratchOffset: number): ConvFn {
-      const patchAt = scratchOffset + panel, rowsAt = patchAt + patchBytes, filtersAt = rowsAt + rowBytes;
+    instantiate(memory: WasmMemory, scratchOffset: number, parallel?: ParallelProducts): ConvFn {
+      // One B panel per thread first: a product's threads each pack their own columns of B.
+      const threads = Math.max(1, parallel?.threads ?? 1);
+      const patchAt = scratchOffset + panel * threads, rowsAt = patchAt + patchBytes, filtersAt = rowsAt + rowBytes;
+      const product = (k: Product, m: WasmMatmulKernel | undefined): MatmulFn =>
+        parallel !== undefined && threads > 1 && m !== undefined ? parallel.bind(m, scratchOffset) : k.instantiate(memory, scratchOffset);
       const bound = gemms.map((g, i) => ({
         g, repackAt: filtersAt + repackAt[i],
         gather: bindPatch(g.gather, memory),
         scatter: g.scatter !== undefined ? bindPatch(g.scatter, memory) : undefined,
-        main: g.main.instantiate(memory, scratchOffset),
-        tail: g.tail === g.main ? undefined : g.tail.instantiate(memory, scratchOffset),
+        main: product(g.main, g.matmul?.main),
+        tail: g.tail === g.main ? undefined : product(g.tail, g.matmul?.tail),
       }));
       // Views for the zero fill and the filter repack, renewed when the memory grows.
       let buffer: ArrayBufferLike | undefined, F32: Float32Array<ArrayBufferLike> = new Float32Array(0), U8: Uint8Array<ArrayBufferLike> = new Uint8Array(0);

@@ -17,10 +17,19 @@ export const PARALLEL_MIN_FLOPS = 5e7;
 /** Threads worth giving `kernel` (1: run it on the calling thread alone). */
 export function matmulThreads(kernel: WasmMatmulKernel): number {
   const { batch, M, K, N } = kernel.shape;
-  if (!kernel.shared || 2 * batch * M * K * N < PARALLEL_MIN_FLOPS) return 1;
+  return parallelThreads(2 * batch * M * K * N, kernel.panels, kernel.shared);
+}
+
+/**
+ * Threads worth giving a kernel of `flops` whose work splits into `panels` units, over a shared
+ * memory or not (1: the calling thread alone). Shared by the matmul and convolution paths so
+ * both go parallel at the same size.
+ */
+export function parallelThreads(flops: number, panels: number, shared: boolean): number {
+  if (!shared || panels <= 1 || flops < PARALLEL_MIN_FLOPS) return 1;
   // Only now, so a process whose products are all small never starts a worker.
   const pool = defaultPool();
-  return pool === undefined ? 1 : Math.max(1, Math.min(pool.size, kernel.panels));
+  return pool === undefined ? 1 : Math.max(1, Math.min(pool.size, panels));
 }
 
 /** `threads` contiguous ranges covering [0, panels), sizes differing by at most one. */
