@@ -10,7 +10,6 @@
  * large matmuls do (mnist_cnn, 2 threads: the 32->64 forward and filter gradient ~1.7x faster);
  * the patch gather and any epilogue pass stay on the calling thread.
  */
-import { fusedEpiloguePass } from '../codegen/fused-kernel.js';
 import { compileWasmConv, type WasmConvKernel } from '../codegen/wasm/conv-kernel.js';
 import { compileWasmElementwise } from '../codegen/wasm/elementwise-kernel.js';
 import { planConv, type ConvOp } from '../codegen/wasm/conv-plan.js';
@@ -18,8 +17,8 @@ import { matchNativeEpilogue } from '../codegen/wasm/epilogue-match.js';
 import type { FusedKernel } from '../ir/fusion.js';
 import { bufferBytes } from '../ir/memory-plan.js';
 import type { Node } from '../ir/node.js';
-import { bytesPerElement } from './buffers.js';
 import type { Lowered } from './lower.js';
+import { productThenJsEpilogue } from './product-pass.js';
 import type { Memory } from './memory.js';
 import { defaultSharedMemory } from './threads/config.js';
 import { bindMatmul, parallelThreads } from './threads/parallel-matmul.js';
@@ -104,26 +103,5 @@ function simdEpilogueCall(k: FusedKernel, conv: WasmConvKernel, convScratch: num
 }
 
 function jsEpilogueCall(k: FusedKernel, conv: WasmConvKernel, convScratch: number, bound: Bind): Lowered {
-  const node = k.anchor as Node<ConvOp>;
-  const pass = fusedEpiloguePass(k);
-  const own = align16(convScratch);
-  return {
-    kernel: k, name: `${conv.name}${pass.kernel.name.slice(Math.max(0, pass.kernel.name.indexOf('_epilogue')))}`,
-    get source() { return `${conv.wat()}\n${pass.kernel.source}`; },
-    buffers: pass.buffers, scratchBytes: own + bufferBytes(node),
-    bind: ({ memory, byteOffset, scratchOffset }) => {
-      const product = bound(memory, scratchOffset);
-      const [a, b] = [byteOffset(node.inputs[0]), byteOffset(node.inputs[1])];
-      const rawByte = scratchOffset + own;
-      const offsets = [...pass.buffers.map((n) => byteOffset(n) / bytesPerElement(n.dtype)), rawByte / 4];
-      const epilogue = pass.kernel.run;
-      return {
-        run: () => {
-          product(rawByte, a, b);
-          epilogue(memory.f32, memory.i32, memory.u8, ...offsets);
-        },
-        takesViews: false, label: null, args: [],
-      };
-    },
-  };
+  return productThenJsEpilogue(k, conv.name, () => conv.wat(), convScratch, bound);
 }

@@ -1,12 +1,12 @@
-import { fusedEpiloguePass, fusedKernel } from '../codegen/fused-kernel.js';
+import { fusedKernel } from '../codegen/fused-kernel.js';
 import type { KernelFn } from '../codegen/kernel.js';
 import { matchNativeEpilogue } from '../codegen/wasm/epilogue-match.js';
 import { compileWasmMatmul } from '../codegen/wasm/matmul-kernel.js';
 import type { FusedKernel } from '../ir/fusion.js';
-import { bufferBytes } from '../ir/memory-plan.js';
 import type { Node } from '../ir/node.js';
 import { bytesPerElement } from './buffers.js';
 import type { Memory } from './memory.js';
+import { productThenJsEpilogue } from './product-pass.js';
 import { wasmElementwiseCall } from './lower-elementwise.js';
 import { isConvKernel, wasmConvCall } from './lower-conv.js';
 import { defaultSharedMemory } from './threads/config.js';
@@ -86,26 +86,7 @@ function wasmMatmulCall(k: FusedKernel): Lowered {
       }),
     };
   }
-  const pass = fusedEpiloguePass(k);
-  const raw = bufferBytes(node);
-  return {
-    kernel: k, name: `${wasm.name}${pass.kernel.name.slice(Math.max(0, pass.kernel.name.indexOf('_epilogue')))}`, get source() { return `${wasm.wat()}\n${pass.kernel.source}`; },
-    buffers: pass.buffers, scratchBytes: panel + raw,
-    bind: ({ memory, byteOffset, scratchOffset }) => {
-      const product = bound(memory, scratchOffset);
-      const [a, b] = [byteOffset(node.inputs[0]), byteOffset(node.inputs[1])];
-      const rawByte = scratchOffset + panel;
-      const offsets = [...pass.buffers.map((n) => byteOffset(n) / bytesPerElement(n.dtype)), rawByte / 4];
-      const epilogue = pass.kernel.run;
-      return {
-        run: () => {
-          product(rawByte, a, b);
-          epilogue(memory.f32, memory.i32, memory.u8, ...offsets);
-        },
-        takesViews: false, label: null, args: [],
-      };
-    },
-  };
+  return productThenJsEpilogue(k, wasm.name, () => wasm.wat(), panel, bound);
 }
 
 export function lowerKernel(k: FusedKernel, tier: Tier): Lowered {

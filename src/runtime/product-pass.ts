@@ -1,0 +1,46 @@
+import { fusedEpiloguePass } from '../codegen/fused-kernel.js';
+import type { FusedKernel } from '../ir/fusion.js';
+import { bufferBytes } from '../ir/memory-plan.js';
+import type { Node } from '../ir/node.js';
+import { bytesPerElement } from './buffers.js';
+import type { Lowered } from './lower.js';
+import type { Memory } from './memory.js';
+
+/** Binds a WebAssembly contraction to a memory and scratch: `(out, in0, in1)` in byte offsets. */
+export type BindProduct = (memory: Memory, scratchOffset: number) => (out: number, in0: number, in1: number) => void;
+
+/**
+ * A contraction on the WebAssembly tier whose epilogue the wasm kernel cannot apply: the kernel
+ * writes the raw product to scratch (after its own `kernelScratch` bytes), then the group's
+ * epilogue runs as generated JavaScript over it. The product stays out of the outputs so an
+ * in-place update still reads the variable's old value.
+ */
+export function productThenJsEpilogue(k: FusedKernel, kernelName: string, kernelText: () => string, kernelScratch: number, bind: BindProduct): Lowered {
+  const node = k.anchor;
+  const pass = fusedEpiloguePass(k);
+  const own = Math.ceil(kernelScratch / 16) * 16;
+  return {
+    kernel: k,
+    name: `${kernelName}${pass.kernel.name.slice(Math.max(0, pass.kernel.name.indexOf('_epilogue')))}`,
+    get source() { return `${kernelText()}\n${pass.kernel.source}`; },
+    buffers: pass.buffers,
+    scratchBytes: own + bufferBytes(node as Node),
+    bind: ({ memory, byteOffset, scratchOffset }) => {
+      const product = bind(memory, scratchOffset);
+      const [a, b] = [byteOffset(node.inputs[0]), byteOffset(node.inputs[1])];
+      const rawByte = scratchOffset + own;
+      // Views first, refreshed each run (the memory may have grown); no array is made per step.
+      const args: (Float32Array | Int32Array | Uint8Array | number)[] = [memory.f32, memory.i32, memory.u8,
+        ...pass.buffers.map((n) => byteOffset(n) / bytesPerElement(n.dtype)), rawByte / 4];
+      const epilogue = pass.kernel.run as (...xs: unknown[]) => void;
+      return {
+        run: () => {
+          product(rawByte, a, b);
+          args[0] = memory.f32; args[1] = memory.i32; args[2] = memory.u8;
+          epilogue.apply(undefined, args);
+        },
+        takesViews: false, label: null, args: [],
+      };
+    },
+  };
+}
