@@ -11,14 +11,12 @@
  * the patch gather and any epilogue pass stay on the calling thread.
  */
 import { compileWasmConv, type WasmConvKernel } from '../codegen/wasm/conv-kernel.js';
-import { compileWasmElementwise } from '../codegen/wasm/elementwise-kernel.js';
 import { planConv, type ConvOp } from '../codegen/wasm/conv-plan.js';
 import { matchNativeEpilogue } from '../codegen/wasm/epilogue-match.js';
 import type { FusedKernel } from '../ir/fusion.js';
-import { bufferBytes } from '../ir/memory-plan.js';
 import type { Node } from '../ir/node.js';
 import type { Lowered } from './lower.js';
-import { productThenJsEpilogue } from './product-pass.js';
+import { productThenJsEpilogue, productThenSimdEpilogue } from './product-pass.js';
 import type { Memory } from './memory.js';
 import { defaultSharedMemory } from './threads/config.js';
 import { bindMatmul, parallelThreads } from './threads/parallel-matmul.js';
@@ -56,51 +54,10 @@ export function wasmConvCall(k: FusedKernel): Lowered {
       }),
     };
   }
-  return simdEpilogueCall(k, conv, scratchBytes, bound) ?? jsEpilogueCall(k, conv, scratchBytes, bound);
+  return productThenSimdEpilogue(k, conv.name, () => conv.wat(), scratchBytes, bound) ?? jsEpilogueCall(k, conv, scratchBytes, bound);
 }
 
 type Bind = (memory: Memory, scratchOffset: number) => (out: number, in0: number, in1: number) => void;
-
-/**
- * The group's epilogue as an elementwise group whose input is the raw product, for the SIMD
- * loop; undefined when that loop cannot run it (broadcast operands such as a bias, other ops).
- */
-function simdEpilogueCall(k: FusedKernel, conv: WasmConvKernel, convScratch: number, bound: Bind): Lowered | undefined {
-  const node = k.anchor as Node<ConvOp>;
-  const computed = new Set<Node>([...k.epilogue, ...k.inline, ...k.outputs]);
-  computed.delete(node);
-  const read = new Set([...computed].flatMap((n) => n.inputs));
-  const group: FusedKernel = {
-    kind: 'elementwise', anchor: k.outputs[0], epilogue: [], outputs: k.outputs,
-    inline: new Set([...computed].filter((n) => !k.outputs.includes(n))),
-    inputs: [node, ...k.inputs.filter((i) => i !== node && read.has(i))],
-  };
-  const simd = compileWasmElementwise(group);
-  if (simd === undefined) return undefined;
-  const own = align16(convScratch);
-  const prefix = `fused_${node.shape.join('x')}`;
-  return {
-    // `fused_<shape>_<ops>_simd` after the convolution's name, without repeating the shape.
-    kernel: k, name: `${conv.name}${simd.name.startsWith(prefix) ? simd.name.slice(prefix.length) : `_${simd.name}`}`,
-    get source() { return `${conv.wat()}\n${simd.wat()}`; },
-    buffers: [...k.outputs, node.inputs[0], node.inputs[1], ...simd.buffers.filter((b) => b !== node && !k.outputs.includes(b))],
-    scratchBytes: own + bufferBytes(node),
-    bind: ({ memory, byteOffset, scratchOffset }) => {
-      const product = bound(memory, scratchOffset);
-      const rawByte = scratchOffset + own;
-      const [a, b] = [byteOffset(node.inputs[0]), byteOffset(node.inputs[1])];
-      const epilogue = simd.instantiate(memory.wasm);
-      const offsets = simd.buffers.map((n) => (n === node ? rawByte : byteOffset(n)));
-      return {
-        run: () => {
-          product(rawByte, a, b);
-          epilogue(...offsets);
-        },
-        takesViews: false, label: null, args: [],
-      };
-    },
-  };
-}
 
 function jsEpilogueCall(k: FusedKernel, conv: WasmConvKernel, convScratch: number, bound: Bind): Lowered {
   return productThenJsEpilogue(k, conv.name, () => conv.wat(), convScratch, bound);

@@ -6,7 +6,7 @@ import type { FusedKernel } from '../ir/fusion.js';
 import type { Node } from '../ir/node.js';
 import { bytesPerElement } from './buffers.js';
 import type { Memory } from './memory.js';
-import { productThenJsEpilogue } from './product-pass.js';
+import { productThenJsEpilogue, productThenSimdEpilogue } from './product-pass.js';
 import { wasmElementwiseCall } from './lower-elementwise.js';
 import { isConvKernel, wasmConvCall } from './lower-conv.js';
 import { defaultSharedMemory } from './threads/config.js';
@@ -86,7 +86,7 @@ function wasmMatmulCall(k: FusedKernel): Lowered {
       }),
     };
   }
-  return productThenJsEpilogue(k, wasm.name, () => wasm.wat(), panel, bound);
+  return productThenSimdEpilogue(k, wasm.name, () => wasm.wat(), panel, bound) ?? productThenJsEpilogue(k, wasm.name, () => wasm.wat(), panel, bound);
 }
 
 export function lowerKernel(k: FusedKernel, tier: Tier): Lowered {

@@ -1,4 +1,5 @@
 import { fusedEpiloguePass } from '../codegen/fused-kernel.js';
+import { compileWasmElementwise } from '../codegen/wasm/elementwise-kernel.js';
 import type { FusedKernel } from '../ir/fusion.js';
 import { bufferBytes } from '../ir/memory-plan.js';
 import type { Node } from '../ir/node.js';
@@ -24,7 +25,7 @@ export function productThenJsEpilogue(k: FusedKernel, kernelName: string, kernel
     name: `${kernelName}${pass.kernel.name.slice(Math.max(0, pass.kernel.name.indexOf('_epilogue')))}`,
     get source() { return `${kernelText()}\n${pass.kernel.source}`; },
     buffers: pass.buffers,
-    scratchBytes: own + bufferBytes(node as Node),
+    scratchBytes: own + bufferBytes(node),
     bind: ({ memory, byteOffset, scratchOffset }) => {
       const product = bind(memory, scratchOffset);
       const [a, b] = [byteOffset(node.inputs[0]), byteOffset(node.inputs[1])];
@@ -38,6 +39,47 @@ export function productThenJsEpilogue(k: FusedKernel, kernelName: string, kernel
           product(rawByte, a, b);
           args[0] = memory.f32; args[1] = memory.i32; args[2] = memory.u8;
           epilogue.apply(undefined, args);
+        },
+        takesViews: false, label: null, args: [],
+      };
+    },
+  };
+}
+
+/**
+ * The same with the epilogue as an elementwise group over the raw product on the WebAssembly
+ * SIMD loop; undefined when that loop cannot run it (broadcast operands such as a bias, other ops).
+ */
+export function productThenSimdEpilogue(k: FusedKernel, kernelName: string, kernelText: () => string, kernelScratch: number, bind: BindProduct): Lowered | undefined {
+  const node = k.anchor;
+  const computed = new Set<Node>([...k.epilogue, ...k.inline, ...k.outputs]);
+  computed.delete(node);
+  const read = new Set([...computed].flatMap((n) => n.inputs));
+  const group: FusedKernel = {
+    kind: 'elementwise', anchor: k.outputs[0], epilogue: [], outputs: k.outputs,
+    inline: new Set([...computed].filter((n) => !k.outputs.includes(n))),
+    inputs: [node, ...k.inputs.filter((i) => i !== node && read.has(i))],
+  };
+  const simd = compileWasmElementwise(group);
+  if (simd === undefined) return undefined;
+  const own = Math.ceil(kernelScratch / 16) * 16;
+  const prefix = `fused_${node.shape.join('x')}`;
+  return {
+    // `fused_<shape>_<ops>_simd` after the contraction's name, without repeating the shape.
+    kernel: k, name: `${kernelName}${simd.name.startsWith(prefix) ? simd.name.slice(prefix.length) : `_${simd.name}`}`,
+    get source() { return `${kernelText()}\n${simd.wat()}`; },
+    buffers: [...k.outputs, node.inputs[0], node.inputs[1], ...simd.buffers.filter((b) => b !== node && !k.outputs.includes(b))],
+    scratchBytes: own + bufferBytes(node),
+    bind: ({ memory, byteOffset, scratchOffset }) => {
+      const product = bind(memory, scratchOffset);
+      const rawByte = scratchOffset + own;
+      const [a, b] = [byteOffset(node.inputs[0]), byteOffset(node.inputs[1])];
+      const epilogue = simd.instantiate(memory.wasm) as (...offsets: number[]) => void;
+      const offsets = simd.buffers.map((n) => (n === node ? rawByte : byteOffset(n)));
+      return {
+        run: () => {
+          product(rawByte, a, b);
+          epilogue.apply(undefined, offsets);
         },
         takesViews: false, label: null, args: [],
       };
