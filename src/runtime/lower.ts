@@ -9,6 +9,7 @@ import type { Memory } from './memory.js';
 import { productThenJsEpilogue, productThenSimdEpilogue } from './product-pass.js';
 import { wasmElementwiseCall } from './lower-elementwise.js';
 import { isConvKernel, wasmConvCall } from './lower-conv.js';
+import { wasmPoolCall } from './lower-pool.js';
 import { defaultSharedMemory } from './threads/config.js';
 import { bindMatmul, matmulThreads } from './threads/parallel-matmul.js';
 
@@ -93,5 +94,6 @@ export function lowerKernel(k: FusedKernel, tier: Tier): Lowered {
   if (tier === 'wasm' && k.kind === 'contraction' && k.anchor.op === 'matmul') return wasmMatmulCall(k);
   if (tier === 'wasm' && isConvKernel(k)) return wasmConvCall(k);
   if (tier === 'wasm' && k.kind === 'elementwise') return wasmElementwiseCall(k) ?? jsCall(k);
+  if (tier === 'wasm' && (k.kind === 'opaque' || k.kind === 'reduce')) return wasmPoolCall(k) ?? jsCall(k);
   return jsCall(k);
 }

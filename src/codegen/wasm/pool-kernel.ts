@@ -1,0 +1,289 @@
+/**
+ * WebAssembly SIMD kernels for max pooling, its gradient, and the bias gradient's sum over every
+ * axis but the last: NHWC layouts with the channels as the f32x4 lanes (four channels per vector,
+ * so C % 4 must be 0; other groups stay on JavaScript).
+ *
+ * - maxPool2d scans each window in row-major order with `m = v > m ? v : m` (a strict compare,
+ *   so NaN never wins and an all-NaN or empty window gives -Infinity), as the interpreter does.
+ * - maxPool2dGrad finds each window's FIRST maximum the same way (the first tap is always taken,
+ *   then strictly greater ones), keeping per lane the winning tap's address, then walks the window
+ *   again adding dy where the tap won (dx is zeroed first; +0 is added elsewhere, which changes no
+ *   stored value, so the sums match the JavaScript tier's `dx[best] += dy` in the same order).
+ *   When windows cannot overlap (stride >= window on both axes) the walk stores instead of adding.
+ * - sum over axes 0..r-2 accumulates each row into float64 pairs (f64x2) in scratch, as the
+ *   JavaScript tier accumulates in a float64 number, then rounds once to float32.
+ *
+ * A module depends on shapes and attributes only, so it is cached; an instance binds one memory.
+ */
+import type { FusedKernel } from '../../ir/fusion.js';
+import type { Node } from '../../ir/node.js';
+import { sizeOf } from '../../ir/types.js';
+import { FuncBuilder, type LocalRef } from './builder.js';
+import { WebAssemblyApi as WA, type CompiledModule, type WasmMemory } from './engine.js';
+import { wasmFeatures } from './features.js';
+import { encodeModule, type WasmModule } from './module.js';
+import { printWat } from './wat.js';
+
+const MAX_PAGES = 65536;
+
+export type PoolFn = (...byteOffsets: number[]) => void;
+
+export interface WasmPoolKernel {
+  readonly name: string;
+  /** Buffers in the order the function takes their byte offsets (the sum kernel then takes its scratch offset). */
+  readonly buffers: readonly Node[];
+  /** Scratch the kernel needs (the sum's float64 accumulators), 0 for pooling. */
+  readonly scratchBytes: number;
+  wat(shared?: boolean): string;
+  instantiate(memory: WasmMemory): PoolFn;
+}
+
+type Plan =
+  | { readonly kind: 'maxPool2d' | 'maxPool2dGrad'; readonly x: readonly number[]; readonly y: readonly number[]; readonly attrs: Node<'maxPool2d'>['attrs'] }
+  | { readonly kind: 'sum'; readonly rows: number; readonly c: number };
+
+const dims = (n: Node): number[] | undefined => (n.shape.every((d) => typeof d === 'number' && d > 0) ? (n.shape as number[]) : undefined);
+
+/** The group as one of this file's kernels, or undefined when it is not one. */
+function match(k: FusedKernel): { plan: Plan; buffers: Node[]; name: string } | undefined {
+  const a = k.anchor;
+  if (k.epilogue.length !== 0 || k.outputs.length !== 1 || k.outputs[0] !== a || k.stages !== undefined || k.inline.size !== 0) return undefined;
+  if (a.dtype !== 'float32' || !a.inputs.every((i) => i.dtype === 'float32' && k.inputs.includes(i))) return undefined;
+  if (k.kind === 'opaque' && (a.op === 'maxPool2d' || a.op === 'maxPool2dGrad')) {
+    const node = a as Node<'maxPool2d' | 'maxPool2dGrad'>;
+    const x = dims(node.inputs[0]);
+    const y = dims(a.op === 'maxPool2d' ? a : a.inputs[1]);
+    if (x === undefined || y === undefined || x.length !== 4 || y.length !== 4 || x[3] % 4 !== 0 || y[3] !== x[3]) return undefined;
+    const name = `${a.op}_${(a.shape as number[]).join('x')}_simd`;
+    return { plan: { kind: a.op, x, y, attrs: node.attrs }, buffers: [a, ...a.inputs], name };
+  }
+  if (k.kind === 'reduce' && a.op === 'sum') {
+    const node = a as Node<'sum'>;
+    const x = dims(node.inputs[0]);
+    if (x === undefined || x.length < 2) return undefined;
+    const axes = [...node.attrs.axes].sort((p, q) => p - q);
+    if (axes.length !== x.length - 1 || axes.some((d, i) => d !== i)) return undefined;
+    const c = x[x.length - 1];
+    if (c % 4 !== 0) return undefined;
+    return { plan: { kind: 'sum', rows: sizeOf(x) / c, c }, buffers: [a, node.inputs[0]], name: `sum_${x.join('x')}_axis${axes.join('')}_simd` };
+  }
+  return undefined;
+}
+
+interface Compiled { readonly spec: WasmModule; readonly module: CompiledModule }
+const cache = new Map<string, Compiled>();
+
+export function wasmPoolCacheSize(): number {
+  return cache.size;
+}
+
+export function compileWasmPool(k: FusedKernel): WasmPoolKernel | undefined {
+  if (!wasmFeatures().simd) return undefined;
+  const m = match(k);
+  if (m === undefined) return undefined;
+  const { plan, buffers, name } = m;
+  const key = `${name};${JSON.stringify(plan)}`;
+  const forMemory = (shared: boolean): Compiled => {
+    const full = `${shared ? 'shared' : 'own'};${key}`;
+    let c = cache.get(full);
+    if (c === undefined) {
+      const spec = emit(plan, name, shared);
+      c = { spec, module: new WA.Module(encodeModule(spec)) };
+      cache.set(full, c);
+    }
+    return c;
+  };
+  return {
+    name, buffers,
+    scratchBytes: plan.kind === 'sum' ? plan.c * 8 : 0,
+    wat: (shared = false) => printWat(forMemory(shared).spec),
+    instantiate(memory: WasmMemory): PoolFn {
+      const c = forMemory(memory.buffer instanceof SharedArrayBuffer);
+      return new WA.Instance(c.module, { env: { memory } }).exports[name] as PoolFn;
+    },
+  };
+}
+
+function emit(plan: Plan, name: string, shared: boolean): WasmModule {
+  const f = plan.kind === 'sum' ? emitSum(plan.rows, plan.c, name) : emitPool(plan, name);
+  return {
+    memory: { module: 'env', name: 'memory', min: 1, ...(shared ? { max: MAX_PAGES } : {}), shared },
+    globals: [],
+    funcs: [f.func()],
+  };
+}
+
+/** Runs `inner` for counter = start.. end-1 (an i32 local `end`), skipping it when empty. */
+function range(f: FuncBuilder, counter: LocalRef, start: LocalRef, end: LocalRef, inner: () => void): void {
+  f.get(start).set(counter);
+  f.get(start).get(end).op('i32.lt_s').if(() => { f.doWhile(counter, 1, end, inner); });
+}
+
+/** Pushes min(a, b) or max(a, b) of two i32 values already computed into locals. */
+function pick(f: FuncBuilder, a: LocalRef, b: LocalRef, min: boolean): void {
+  f.get(a).get(b).get(a).get(b).op(min ? 'i32.lt_s' : 'i32.gt_s').op('select');
+}
+
+function emitPool(plan: Extract<Plan, { kind: 'maxPool2d' | 'maxPool2dGrad' }>, name: string): FuncBuilder {
+  const grad = plan.kind === 'maxPool2dGrad';
+  const [N, H, W, C] = plan.x;
+  const [, OH, OW] = plan.y;
+  const { window: [KH, KW], strides: [SH, SW], padding } = plan.attrs;
+  const [PT, , PL] = padding;
+  const rowBytes = C * 4;
+  // o0: the output (y, or dx); o1: x; o2: dy (gradient only).
+  const f = new FuncBuilder(name, (grad ? ['o0', 'o1', 'o2'] : ['o0', 'o1']).map((n) => ({ name: n, type: 'i32' as const })));
+  const [out, x] = [f.param(0), f.param(1)];
+  const dy = grad ? f.param(2) : undefined;
+  const i32 = (n: string) => f.local(n, 'i32');
+  const v128 = (n: string) => f.local(n, 'v128');
+  const n = i32('n'), oh = i32('oh'), ow = i32('ow'), h = i32('h'), w = i32('w');
+  const hs = i32('hs'), he = i32('he'), ws = i32('ws'), we = i32('we'), t0 = i32('t0'), t1 = i32('t1');
+  const c = i32('c'), yp = i32('yp'), xa = i32('xa');
+  const zeroI = i32('zero');
+  const m = v128('m'), v = v128('v'), mask = v128('mask');
+  const best = grad ? v128('best') : undefined, g = grad ? v128('g') : undefined, zero = grad ? v128('zeros') : undefined;
+  const overlap = SH < KH || SW < KW;
+  // No padding and every window inside x: the taps unroll as constant offsets.
+  const unrolled = padding.every((p) => p === 0) && (OH - 1) * SH + KH <= H && (OW - 1) * SW + KW <= W && KH * KW <= 25;
+  const xb = i32('xb');
+
+  if (grad) {
+    // dx = 0.
+    f.op('v128.const', ...new Array<number>(16).fill(0)).set(zero!);
+    f.i32(0).set(c);
+    f.doWhile(c, 16, sizeOf(plan.x) * 4, () => { f.get(out).get(c).op('i32.add').get(zero!).mem('v128.store', 0); });
+  }
+  /** The window's taps for channels [c, c+4): `tap` runs with xa = the tap's byte address in x. */
+  const taps = (tap: () => void) => {
+    range(f, h, hs, he, () => {
+      // xa = x + ((n*H + h)*W + ws)*C*4 + c
+      f.get(n).i32(H).op('i32.mul').get(h).op('i32.add').i32(W).op('i32.mul').get(ws).op('i32.add').i32(rowBytes).op('i32.mul');
+      f.get(x).op('i32.add').get(c).op('i32.add').set(xa);
+      range(f, w, ws, we, () => {
+        tap();
+        f.addTo(xa, rowBytes);
+      });
+    });
+  };
+  /** One channel group's window with runtime bounds (padding may clip it); xa walks the taps. */
+  const loopedWindow = () => {
+    f.op('f32.const', -Infinity).op('f32x4.splat').set(m);
+    if (!grad) {
+      taps(() => {
+        f.get(xa).mem('v128.load', 0).tee(v).get(m).op('f32x4.gt').set(mask);
+        f.get(v).get(m).get(mask).op('v128.bitselect').set(m);
+      });
+      f.get(yp).get(c).op('i32.add').get(m).mem('v128.store', 0);
+      return;
+    }
+    f.i32(-1).op('i32x4.splat').set(best!);
+    taps(() => {
+      // Taken when strictly greater, or when nothing is taken yet (the first tap).
+      f.get(xa).mem('v128.load', 0).tee(v).get(m).op('f32x4.gt');
+      f.get(best!).i32(-1).op('i32x4.splat').op('i32x4.eq').op('v128.or').set(mask);
+      f.get(v).get(m).get(mask).op('v128.bitselect').set(m);
+      f.get(xa).op('i32x4.splat').get(best!).get(mask).op('v128.bitselect').set(best!);
+    });
+    f.get(yp).get(c).op('i32.add').mem('v128.load', 0).set(g!);
+    taps(() => {
+      f.get(xa).get(x).op('i32.sub').get(out).op('i32.add').set(t0);
+      scatter(t0, 0, () => { f.get(xa).op('i32x4.splat'); });
+    });
+  };
+  /** dx[tap] (+)= (tap won ? dy : +0), through a +0 add so -0 lands as the JS tier's 0 + -0. */
+  const scatter = (at: LocalRef, offset: number, id: () => void) => {
+    f.get(at);
+    f.get(g!).get(best!);
+    id();
+    f.op('i32x4.eq').op('v128.and');
+    if (overlap) f.get(at).mem('v128.load', offset);
+    else f.get(zero!);
+    f.op('f32x4.add').mem('v128.store', offset);
+  };
+  /** One channel group's window when no window is clipped: every tap a constant offset from xb. */
+  const unrolledWindow = () => {
+    f.get(xb).get(c).op('i32.add').set(xa);
+    const offsets: number[] = [];
+    for (let kh = 0; kh < KH; kh++) for (let kw = 0; kw < KW; kw++) offsets.push((kh * W + kw) * rowBytes);
+    // The forward pass starts from -Infinity (a NaN first tap must not win); the gradient takes
+    // its first tap whatever it holds, as the reference does.
+    if (!grad) f.op('f32.const', -Infinity).op('f32x4.splat').set(m);
+    offsets.forEach((off, t) => {
+      if (t === 0 && grad) {
+        f.get(xa).mem('v128.load', off).set(m);
+        f.i32(0).op('i32x4.splat').set(best!);
+        return;
+      }
+      f.get(xa).mem('v128.load', off).tee(v).get(m).op('f32x4.gt').set(mask);
+      f.get(v).get(m).get(mask).op('v128.bitselect').set(m);
+      if (grad) f.i32(t).op('i32x4.splat').get(best!).get(mask).op('v128.bitselect').set(best!);
+    });
+    if (!grad) { f.get(yp).get(c).op('i32.add').get(m).mem('v128.store', 0); return; }
+    f.get(yp).get(c).op('i32.add').mem('v128.load', 0).set(g!);
+    f.get(xa).get(x).op('i32.sub').get(out).op('i32.add').set(t0);
+    offsets.forEach((off, t) => scatter(t0, off, () => { f.i32(t).op('i32x4.splat'); }));
+  };
+  f.i32(0).set(zeroI);
+  f.get(grad ? dy! : out).set(yp);
+  f.i32(0).set(n);
+  f.doWhile(n, 1, N, () => {
+    f.i32(0).set(oh);
+    f.doWhile(oh, 1, OH, () => {
+      f.get(oh).i32(SH).op('i32.mul').i32(PT).op('i32.sub').set(t0);
+      pick(f, t0, zeroI, false); f.set(hs);
+      f.get(t0).i32(KH).op('i32.add').set(t1); f.i32(H).set(t0);
+      pick(f, t1, t0, true); f.set(he);
+      f.i32(0).set(ow);
+      f.doWhile(ow, 1, OW, () => {
+        f.get(ow).i32(SW).op('i32.mul').i32(PL).op('i32.sub').set(t0);
+        pick(f, t0, zeroI, false); f.set(ws);
+        f.get(t0).i32(KW).op('i32.add').set(t1); f.i32(W).set(t0);
+        pick(f, t1, t0, true); f.set(we);
+        if (unrolled) {
+          // The window's top-left tap: taps are then constant offsets from it.
+          f.get(n).i32(H).op('i32.mul').get(oh).i32(SH).op('i32.mul').op('i32.add').i32(W).op('i32.mul');
+          f.get(ow).i32(SW).op('i32.mul').op('i32.add').i32(rowBytes).op('i32.mul').get(x).op('i32.add').set(xb);
+        }
+        f.i32(0).set(c);
+        f.doWhile(c, 16, rowBytes, () => (unrolled ? unrolledWindow() : loopedWindow()));
+        f.addTo(yp, rowBytes);
+      });
+    });
+  });
+  return f;
+}
+
+/** out[c] = sum over rows of x[row, c], accumulated as float64 pairs in scratch (o2). */
+function emitSum(rows: number, C: number, name: string): FuncBuilder {
+  const f = new FuncBuilder(name, ['o0', 'o1', 'o2'].map((n) => ({ name: n, type: 'i32' as const })));
+  const [out, x, acc] = [f.param(0), f.param(1), f.param(2)];
+  const r = f.local('r', 'i32'), c = f.local('c', 'i32'), xa = f.local('xa', 'i32'), aa = f.local('aa', 'i32');
+  // Accumulators: C/2 f64x2 pairs, zeroed.
+  f.i32(0).set(c);
+  f.doWhile(c, 16, C * 8, () => { f.get(acc).get(c).op('i32.add').op('v128.const', ...new Array<number>(16).fill(0)).mem('v128.store', 0); });
+  f.get(x).set(xa);
+  f.i32(0).set(r);
+  f.doWhile(r, 1, rows, () => {
+    f.get(acc).set(aa);
+    f.i32(0).set(c);
+    // Four channels per iteration: two float32 pairs promoted and added to two f64x2 accumulators.
+    f.doWhile(c, 16, C * 4, () => {
+      for (const half of [0, 1]) {
+        f.get(aa);
+        f.get(aa).mem('v128.load', half * 16);
+        f.get(xa).mem('v128.load64_zero', half * 8).op('f64x2.promote_low_f32x4');
+        f.op('f64x2.add').mem('v128.store', half * 16);
+      }
+      f.addTo(aa, 32).addTo(xa, 16);
+    });
+  });
+  // Round each pair once to float32.
+  f.i32(0).set(c);
+  f.doWhile(c, 8, C * 4, () => {
+    f.get(out).get(c).op('i32.add');
+    f.get(acc).get(c).i32(1).op('i32.shl').op('i32.add').mem('v128.load', 0).op('f32x4.demote_f64x2_zero');
+    f.mem('v128.store64_lane', 0, 0);
+  });
+  return f;
+}
