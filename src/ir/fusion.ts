@@ -150,43 +150,31 @@ export function fuse(graph: Graph): FusionPlan {
   return { kernels: mergeElementwise(mergeReductions(kernels, users), users), materialised };
 }
 
+/** Where a merged pair's kernel runs: at the producer's place or at the reader's. */
+type Merge = { readonly kernel: FusedKernel; readonly at: 'producer' | 'reader' };
+
 /**
- * Merges an elementwise kernel into the one that reads its output at the same index, so values
- * such as Adam's new moments feed the weight update from a register, not memory. Legal when the
- * reader's other buffers are all ready where the producer runs.
+ * Merges pairs of kernels until none merges: for each kernel (the reader) and each buffer it
+ * reads that another kernel writes (the producer), `tryMerge` says whether the two become one.
  */
-function mergeElementwise(kernels: FusedKernel[], users: Map<Node, Node[]>): FusedKernel[] {
+function mergePairs(kernels: readonly FusedKernel[], tryMerge: (producer: FusedKernel, reader: FusedKernel, buffer: Node, i: number, j: number, list: readonly FusedKernel[], producerOf: ReadonlyMap<Node, number>) => Merge | undefined): FusedKernel[] {
   const list = [...kernels];
   let changed = true;
   while (changed) {
     changed = false;
-    const producer = new Map<Node, number>();
-    list.forEach((k, i) => k.outputs.forEach((o) => producer.set(o, i)));
+    const producerOf = new Map<Node, number>();
+    list.forEach((k, i) => k.outputs.forEach((o) => producerOf.set(o, i)));
     for (let j = 0; j < list.length && !changed; j++) {
-      const reader = list[j];
-      if (reader.kind !== 'elementwise') continue;
-      for (const input of reader.inputs) {
-        const i = producer.get(input);
+      for (const buffer of list[j].inputs) {
+        const i = producerOf.get(buffer);
         if (i === undefined || i === j) continue;
-        const source = list[i];
-        if (source.kind !== 'elementwise' || !sameShape(source.anchor.shape, reader.anchor.shape)) continue;
-        // The reader must use the value at the very index it writes, i.e. only through elementwise ops of the same shape.
-        const readersInside = (users.get(input) ?? []).filter((u) => reader.inline.has(u) || reader.outputs.includes(u));
-        if (!readersInside.every((u) => kindOf(u) === 'elementwise' && sameShape(u.shape, input.shape))) continue;
-        // The merged kernel runs where the producer ran, if the reader's buffers are ready by then,
-        // or where the reader runs, if nothing in between reads the producer's outputs.
-        const readyEarly = reader.inputs.every((b) => source.outputs.includes(b) || (producer.get(b) ?? -1) < i);
-        const unreadBetween = list.slice(i + 1, j).every((k) => !k.inputs.some((b) => source.outputs.includes(b)));
-        if (!readyEarly && !unreadBetween) continue;
-        const inline = new Set([...source.inline, ...reader.inline]);
-        const outputs = [...source.outputs, ...reader.outputs];
-        const inputs = [...new Set([...source.inputs, ...reader.inputs])].filter((b) => !outputs.includes(b));
-        const merged: FusedKernel = { kind: 'elementwise', anchor: source.anchor, epilogue: [], outputs, inline, inputs };
-        if (readyEarly) {
-          list[i] = merged;
+        const merge = tryMerge(list[i], list[j], buffer, i, j, list, producerOf);
+        if (merge === undefined) continue;
+        if (merge.at === 'producer') {
+          list[i] = merge.kernel;
           list.splice(j, 1);
         } else {
-          list[j] = merged;
+          list[j] = merge.kernel;
           list.splice(i, 1);
         }
         changed = true;
@@ -198,47 +186,55 @@ function mergeElementwise(kernels: FusedKernel[], users: Map<Node, Node[]>): Fus
 }
 
 /**
+ * Merges an elementwise kernel into the one that reads its output at the same index, so values
+ * such as Adam's new moments feed the weight update from a register, not memory.
+ */
+function mergeElementwise(kernels: FusedKernel[], users: Map<Node, Node[]>): FusedKernel[] {
+  return mergePairs(kernels, (source, reader, input, i, j, list, producerOf) => {
+    if (reader.kind !== 'elementwise' || source.kind !== 'elementwise' || !sameShape(source.anchor.shape, reader.anchor.shape)) return undefined;
+    // The reader must use the value at the very index it writes, i.e. only through elementwise ops of the same shape.
+    const readersInside = (users.get(input) ?? []).filter((u) => reader.inline.has(u) || reader.outputs.includes(u));
+    if (!readersInside.every((u) => kindOf(u) === 'elementwise' && sameShape(u.shape, input.shape))) return undefined;
+    // The merged kernel runs where the producer ran, if the reader's buffers are ready by then,
+    // or where the reader runs, if nothing in between reads the producer's outputs.
+    const readyEarly = reader.inputs.every((b) => source.outputs.includes(b) || (producerOf.get(b) ?? -1) < i);
+    const unreadBetween = list.slice(i + 1, j).every((k) => !k.inputs.some((b) => source.outputs.includes(b)));
+    if (!readyEarly && !unreadBetween) return undefined;
+    const outputs = [...source.outputs, ...reader.outputs];
+    const kernel: FusedKernel = {
+      kind: 'elementwise', anchor: source.anchor, epilogue: [], outputs,
+      inline: new Set([...source.inline, ...reader.inline]),
+      inputs: [...new Set([...source.inputs, ...reader.inputs])].filter((b) => !outputs.includes(b)),
+    };
+    return { kernel, at: readyEarly ? 'producer' : 'reader' };
+  });
+}
+
+/**
  * Merges a reduction into a later one over the same domain and axes that reads its result only
  * broadcast along the reduced axes (so, per output row, once the first loop is done): both run
  * in one kernel, one inner loop after the other, the first result kept in a register.
  */
 function mergeReductions(kernels: FusedKernel[], users: Map<Node, Node[]>): FusedKernel[] {
-  const list = [...kernels];
   const stagesOf = (k: FusedKernel) => k.stages ?? [{ anchor: k.anchor, epilogue: k.epilogue }];
   const domain = (k: FusedKernel) => k.anchor.inputs[0].shape;
   const axesOf = (k: FusedKernel) => (k.anchor as Node<'sum' | 'max'>).attrs.axes;
-  let changed = true;
-  while (changed) {
-    changed = false;
-    const producer = new Map<Node, number>();
-    list.forEach((k, i) => k.outputs.forEach((o) => producer.set(o, i)));
-    for (let j = 0; j < list.length && !changed; j++) {
-      const later = list[j];
-      if (later.kind !== 'reduce') continue;
-      for (const input of later.inputs) {
-        const i = producer.get(input);
-        if (i === undefined || i === j) continue;
-        const first = list[i];
-        if (first.kind !== 'reduce' || !sameShape(domain(first), domain(later)) || axesOf(first).join() !== axesOf(later).join()) continue;
-        const rowShape = domain(later).map((d, a) => (axesOf(later).includes(a) ? 1 : d));
-        // Read only as a per-row value: the same row shape, consumed by elementwise ops of the domain's shape.
-        if (!sameShape(input.shape, rowShape)) continue;
-        const inside = (users.get(input) ?? []).filter((u) => later.inline.has(u));
-        if (!inside.every((u) => kindOf(u) === 'elementwise' && sameShape(u.shape, domain(later)))) continue;
-        if (!later.inputs.every((b) => first.outputs.includes(b) || (producer.get(b) ?? -1) < i)) continue;
-        const outputs = [...first.outputs, ...later.outputs];
-        list[i] = {
-          kind: 'reduce', anchor: first.anchor, epilogue: [],
-          stages: [...stagesOf(first), ...stagesOf(later)],
-          outputs,
-          inline: new Set([...first.inline, ...later.inline, ...stagesOf(later).map((s) => s.anchor)]),
-          inputs: [...new Set([...first.inputs, ...later.inputs])].filter((b) => !outputs.includes(b)),
-        };
-        list.splice(j, 1);
-        changed = true;
-        break;
-      }
-    }
-  }
-  return list;
+  return mergePairs(kernels, (first, later, input, i, _j, _list, producerOf) => {
+    if (later.kind !== 'reduce' || first.kind !== 'reduce' || !sameShape(domain(first), domain(later)) || axesOf(first).join() !== axesOf(later).join()) return undefined;
+    const rowShape = domain(later).map((d, a) => (axesOf(later).includes(a) ? 1 : d));
+    // Read only as a per-row value: the same row shape, consumed by elementwise ops of the domain's shape.
+    if (!sameShape(input.shape, rowShape)) return undefined;
+    const inside = (users.get(input) ?? []).filter((u) => later.inline.has(u));
+    if (!inside.every((u) => kindOf(u) === 'elementwise' && sameShape(u.shape, domain(later)))) return undefined;
+    if (!later.inputs.every((b) => first.outputs.includes(b) || (producerOf.get(b) ?? -1) < i)) return undefined;
+    const outputs = [...first.outputs, ...later.outputs];
+    const kernel: FusedKernel = {
+      kind: 'reduce', anchor: first.anchor, epilogue: [],
+      stages: [...stagesOf(first), ...stagesOf(later)],
+      outputs,
+      inline: new Set([...first.inline, ...later.inline, ...stagesOf(later).map((s) => s.anchor)]),
+      inputs: [...new Set([...first.inputs, ...later.inputs])].filter((b) => !outputs.includes(b)),
+    };
+    return { kernel, at: 'producer' };
+  });
 }
