@@ -2,6 +2,7 @@
  * model.dump(): golden dumps of every stage of a small model's programs, their stability, their
  * errors, and that dumping leaves training as it was. UPDATE_GOLDEN=1 rewrites the goldens.
  */
+import { parse } from 'acorn';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { backend, tensor, type DumpStage } from '../src/index.js';
@@ -10,11 +11,78 @@ import { smallModel } from './support/dump-model.js';
 
 const STAGES: readonly DumpStage[] = ['ir', 'optimized', 'fused', 'code'];
 
-for (const stage of STAGES) {
+for (const stage of ['ir', 'optimized', 'fused'] as const) {
   test(`golden: train graph, stage '${stage}'`, () => {
-    golden(`model-train-${stage}.txt`, smallModel().dump({ graph: 'train', stage, batchSize: 4 }), { perTier: stage === 'fused' || stage === 'code' });
+    golden(`model-train-${stage}.txt`, smallModel().dump({ graph: 'train', stage, batchSize: 4 }), { perTier: stage === 'fused' });
   });
 }
+
+interface CodeSection { readonly index: number; readonly name: string; readonly header: string; readonly body: string }
+
+/** The 'code' dump split at its `// kernel N: name (...)` headers. */
+function codeSections(code: string): { headline: string; sections: CodeSection[] } {
+  const [head, ...rest] = code.split(/\n\n(?=\/\/ kernel \d+: )/);
+  const sections = rest.map((text) => {
+    const m = /^\/\/ kernel (\d+): (\w+) \(.*\)$/m.exec(text);
+    if (m === null) throw new Error(`unexpected code section: ${text.slice(0, 80)}`);
+    const newline = text.indexOf('\n');
+    return { index: Number(m[1]), name: m[2], header: text.slice(0, newline), body: newline < 0 ? '' : text.slice(newline + 1) };
+  });
+  return { headline: head.replace(/^\/\/ /, '').trimEnd(), sections };
+}
+
+/** Checks one kernel's printed source is well formed: JavaScript that parses, or a WebAssembly text module that exports the kernel. */
+function assertWellFormed(section: CodeSection): void {
+  const body = section.body;
+  if (body.startsWith('(module')) {
+    let depth = 0;
+    for (const c of body.split('\n(module')[0]) {
+      depth += c === '(' ? 1 : c === ')' ? -1 : 0;
+      assert.ok(depth >= 0, `${section.name}: unbalanced parentheses`);
+    }
+    // A contraction with an epilogue pass is named after both; its own module exports the contraction.
+    const exports = [...body.matchAll(/\(export "(\w+)"/g)].map((m) => m[1]);
+    assert.ok(exports.some((e) => section.name.startsWith(e)), `${section.name}: exports its kernel (exports: ${exports.join(', ')})`);
+  } else {
+    assert.not.throws(() => parse(body, { ecmaVersion: 'latest', sourceType: 'script', allowReturnOutsideFunction: true }), `${section.name}: parses as JavaScript`);
+    assert.match(body, new RegExp(`function ${section.name}\\(`), `${section.name}: defines a function of its own name`);
+  }
+}
+
+test("stage 'code': one section per kernel of the fused view, in run order, each well formed", () => {
+  const model = smallModel();
+  const fused = model.dump({ stage: 'fused', batchSize: 4 });
+  const { headline, sections } = codeSections(model.dump({ stage: 'code', batchSize: 4 }));
+  assert.is(headline, /^program .*$/m.exec(fused)![0]);
+  const kernels = [...fused.matchAll(/^kernel (\d+) (\w+) \((\w+)\)$/gm)].map((m) => ({ index: Number(m[1]), name: m[2] }));
+  assert.equal(sections.map((s) => ({ index: s.index, name: s.name })), kernels);
+  for (const s of sections) {
+    const same = /^\/\/ same source as kernel (\d+)$/.exec(s.body.trim());
+    if (same !== null) {
+      assert.ok(Number(same[1]) < s.index, `kernel ${s.index} refers to a later kernel`);
+      continue;
+    }
+    assertWellFormed(s);
+  }
+});
+
+test("golden: stage 'code', the smallest kernel of each kind in each language", () => {
+  const model = smallModel();
+  const fused = model.dump({ stage: 'fused', batchSize: 4 });
+  const kindOf = new Map([...fused.matchAll(/^kernel (\d+) \w+ \((\w+)\)$/gm)].map((m) => [Number(m[1]), m[2]]));
+  const { headline, sections } = codeSections(model.dump({ stage: 'code', batchSize: 4 }));
+  const smallest = new Map<string, CodeSection>();
+  for (const s of sections) {
+    if (s.body.startsWith('// same source')) continue;
+    const kind = `${kindOf.get(s.index)!} ${s.body.startsWith('(module') ? 'wasm' : 'js'}`;
+    const best = smallest.get(kind);
+    if (best === undefined || s.body.length < best.body.length) smallest.set(kind, s);
+  }
+  const kinds = [...smallest.keys()].map((k) => k.split(' ')[0]);
+  assert.equal([...new Set(kinds)].sort(), ['contraction', 'elementwise', 'reduce']);
+  const picked = [...smallest.values()].sort((a, b) => a.index - b.index);
+  golden('model-train-kernels.txt', `// ${headline}\n${picked.map((s) => `\n${s.header}\n${s.body}`).join('\n')}\n`, { perTier: true });
+});
 test('golden: predict and evaluate graphs, fused', () => {
   const model = smallModel();
   golden('model-predict-fused.txt', model.dump({ graph: 'predict', stage: 'fused', batchSize: 2 }), { perTier: true });
