@@ -1,6 +1,6 @@
 import type * as ES from 'estree';
 import type { FusedKernel } from '../ir/fusion.js';
-import { stableJson, type Node } from '../ir/node.js';
+import type { Node } from '../ir/node.js';
 import { OPS } from '../ir/optable.js';
 import { sameShape, sizeOf, stridesOf, type ConcreteShape } from '../ir/types.js';
 import { emitContraction } from './contraction.js';
@@ -8,6 +8,7 @@ import type { ContractionOp, Epilogue } from './contraction-api.js';
 import { emitEpiloguePass } from './wasm/epilogue-pass.js';
 import { ExprEmitter, shapeOf, viewName } from './expr-emitter.js';
 import { At, linearOf } from './index-expr.js';
+import { elementwiseName, kernelBuffers, nameOf, structuralKey } from './kernel-identity.js';
 import { instantiate, type Kernel, type KernelAst } from './kernel.js';
 import { OPAQUE, isOpaqueOp } from './opaque.js';
 import { expr, ident, lit, stmts } from './template.js';
@@ -48,45 +49,6 @@ export function kernelCacheSize(): number {
   return cache.size;
 }
 
-export function kernelBuffers(k: FusedKernel): Node[] {
-  if (k.kind === 'contraction' || k.kind === 'opaque') {
-    const anchorInputs = k.anchor.inputs;
-    return [...k.outputs, ...anchorInputs, ...k.inputs.filter((i) => !anchorInputs.includes(i))];
-  }
-  return [...k.outputs, ...k.inputs];
-}
-
-/** The group's structure with buffers replaced by their positions: equal keys, equal kernels. */
-export function structuralKey(k: FusedKernel, buffers: readonly Node[]): string {
-  const ids = new Map<Node, string>();
-  const inputs = new Set(k.inputs);
-  const parts: string[] = [k.kind];
-  const visit = (n: Node): string => {
-    const known = ids.get(n);
-    if (known !== undefined) return known;
-    let id: string;
-    if (inputs.has(n)) id = `$${buffers.indexOf(n)}:${n.dtype}[${n.shape.join(',')}]`;
-    else {
-      const args = n.inputs.map(visit);
-      // A gather's label only names the layer in errors; it does not change the code.
-      // stableJson, not JSON.stringify: a fill of NaN and one of Infinity must not share a kernel.
-      const attrs = n.op === 'gather' ? '' : stableJson(n.attrs);
-      id = `#${parts.length}`;
-      parts.push(`${id}=${n.op}${attrs}(${args.join(',')}):${n.dtype}[${n.shape.join(',')}]`);
-    }
-    ids.set(n, id);
-    return id;
-  };
-  for (const o of k.outputs) parts.push(`out${buffers.indexOf(o)}=${visit(o)}`);
-  return parts.join(';');
-}
-
-/** A readable kernel name: `base` then up to four of the group's elementwise op names. */
-export function nameOf(k: FusedKernel, base: string): string {
-  const ops = [...new Set([...k.epilogue, ...k.inline].map((n) => n.op).filter((op) => OPS[op].kind === 'elementwise'))].slice(0, 4);
-  return [base, ...ops].join('_');
-}
-
 function buildAst(k: FusedKernel, buffers: readonly Node[], epiloguePass = false): KernelAst {
   const param = new Map<Node, ES.Expression>(buffers.map((b, i) => [b, ident(`o${i}`)]));
   const bufferParam = (n: Node) => {
@@ -122,7 +84,7 @@ function buildAst(k: FusedKernel, buffers: readonly Node[], epiloguePass = false
       const shape = shapeOf(k.outputs[0]);
       const flat = isFlat(k, shape);
       const loops = loopNest(shape, flat, (at) => { emitter.resetLocals(); return storeOutputs(k.outputs, at); });
-      return { name: nameOf(k, `fused_${shape.join('x') || 'scalar'}`), buffers: buffers.length, prelude: [], body: [...emitter.setup, ...loops] };
+      return { name: elementwiseName(k, shape), buffers: buffers.length, prelude: [], body: [...emitter.setup, ...loops] };
     }
     case 'reduce': {
       const r = k.anchor as Node<'sum' | 'max'>;

@@ -8,7 +8,7 @@
  */
 import type { FusedKernel } from '../../ir/fusion.js';
 import type { Node } from '../../ir/node.js';
-import { kernelBuffers, nameOf, structuralKey } from '../fused-kernel.js';
+import { elementwiseName, kernelBuffers, structuralKey } from '../kernel-identity.js';
 import { emitElementwiseModule } from './elementwise-emit.js';
 import { matchFlatElementwise, type FlatElementwise } from './elementwise-match.js';
 import { WebAssemblyApi as WA, type CompiledModule, type WasmMemory } from './engine.js';
@@ -49,7 +49,7 @@ export function compileWasmElementwise(k: FusedKernel): WasmElementwiseKernel | 
   const buffers = kernelBuffers(k);
   const plan = matchFlatElementwise(k, buffers);
   if (plan === undefined) return undefined;
-  const name = `${nameOf(k, `fused_${plan.outputs[0].shape.join('x') || 'scalar'}`)}_simd`;
+  const name = `${elementwiseName(k, plan.outputs[0].shape)}_simd`;
   const key = structuralKey(k, buffers);
   const forMemory = (shared: boolean): Compiled => {
     const full = `${shared ? 'shared' : 'own'};${key}`;
