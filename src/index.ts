@@ -1,4 +1,4 @@
-/** keras-jit: Keras for TypeScript as a lazy graph compiler. The public surface (see API.md). */
+/** keras-jit: Keras for TypeScript as a lazy graph compiler. The public surface (see docs/API.md). */
 export { tensor, Tensor, type NestedArray, type TensorData } from './api/tensor.js';
 export { Sequential, Model, type ModelArgs, type SequentialArgs, type SummaryOptions } from './api/models/index.js';
 export { Input, type InputArgs, KerasTensor } from './api/layers/index.js';

@@ -133,7 +133,7 @@ class Scale extends layers.Layer {
   }
 }
 
-test('custom layer of API.md: traced like built-ins, weights and training flag', () => {
+test('custom layer of docs/API.md: traced like built-ins, weights and training flag', () => {
   const input = Input({ shape: [4] });
   const scale = new Scale();
   const y = scale(input);

@@ -1,5 +1,5 @@
 /**
- * Fusion outcomes, asserted as kernel counts of compiled programs (DESIGN.md, "Fusion by kind"),
+ * Fusion outcomes, asserted as kernel counts of compiled programs (docs/ARCHITECTURE.md, "Fusion kinds"),
  * and in-place variable updates (an empty copy list). Every case is also checked against the
  * interpreter, so a fusion that changes results fails here too.
  */

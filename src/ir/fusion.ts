@@ -39,7 +39,7 @@ const isInlineable = (n: Node) => ['elementwise', 'movement', 'generator'].inclu
 const EXPENSIVE = new Set(['exp', 'log', 'tanh', 'erf', 'power', 'sqrt', 'divide', 'pad', 'concatenate', 'randomUniform']);
 
 /**
- * The fusion pass (DESIGN.md, "Fusion by kind"): elementwise chains become one loop; a reduction
+ * The fusion pass (docs/ARCHITECTURE.md, "Fusion kinds"): elementwise chains become one loop; a reduction
  * absorbs its elementwise producers and a chain of same-shape consumers; a contraction absorbs
  * such a chain as its epilogue; cheap producers are recomputed where used; elementwise kernels of
  * one shape that feed each other merge into one loop with several outputs (optimizer updates).

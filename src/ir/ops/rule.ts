@@ -4,7 +4,7 @@ import type { Node } from '../node.js';
 import type { ConcreteShape, DType, Shape } from '../types.js';
 
 /**
- * How a primitive may be fused (DESIGN.md, "Fusion by kind"):
+ * How a primitive may be fused (docs/ARCHITECTURE.md, "Fusion kinds"):
  * - source: a buffer from outside the program (inputs, variables)
  * - generator: computed from its index alone (constants, iota, random numbers); inlined wherever used
  * - elementwise: one output element from the same-index elements of its inputs; fuses into loops
