@@ -6,7 +6,7 @@
 import Benchmark from 'benchmark';
 import { compileWasmMatmul } from '../src/codegen/wasm/matmul-kernel.js';
 import { wasmFeatures } from '../src/codegen/wasm/features.js';
-import { baseName, type MatmulShape } from '../src/codegen/wasm/matmul-plan.js';
+import { matmulName, type MatmulShape } from '../src/codegen/matmul-shape.js';
 import { Memory } from '../src/runtime/memory.js';
 import { bindMatmul } from '../src/runtime/threads/parallel-matmul.js';
 import { ThreadPool } from '../src/runtime/threads/pool.js';
@@ -50,7 +50,7 @@ export async function benchThreads(maxTime = 2): Promise<ThreadsRow[]> {
       // Interleaved, so a noisy neighbour hits both alike; the better of two runs each.
       const t1 = hz('1 thread', () => one(out, a, b), maxTime), t2 = hz('2 threads', () => two(out, a, b), maxTime);
       const t3 = hz('2 threads', () => two(out, a, b), maxTime), t4 = hz('1 thread', () => one(out, a, b), maxTime);
-      rows.push({ name: baseName(shape), oneThread: gflops(Math.max(t1, t4)), twoThreads: gflops(Math.max(t2, t3)) });
+      rows.push({ name: matmulName(shape), oneThread: gflops(Math.max(t1, t4)), twoThreads: gflops(Math.max(t2, t3)) });
       await new Promise((resolve) => setImmediate(resolve));
     }
   } finally {

@@ -7,7 +7,8 @@ import Benchmark from 'benchmark';
 import { WebAssemblyApi as WA, pagesFor } from '../src/codegen/wasm/engine.js';
 import { wasmFeatures } from '../src/codegen/wasm/features.js';
 import { autotuneMatmul } from '../src/codegen/wasm/matmul-autotune.js';
-import { tileName, type MatmulShape } from '../src/codegen/wasm/matmul-plan.js';
+import type { MatmulShape } from '../src/codegen/matmul-shape.js';
+import { tileName } from '../src/codegen/wasm/matmul-plan.js';
 import { compileMatmul, MATMUL_CASES } from './matmul.js';
 
 export interface WasmMatmulRow {

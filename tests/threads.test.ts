@@ -8,7 +8,7 @@ import type { Graph } from '../src/ir/graph.js';
 import { wasmFeatures } from '../src/codegen/wasm/features.js';
 import { IDENTITY, type NativeEpilogue } from '../src/codegen/wasm/matmul-emit.js';
 import { compileWasmMatmul } from '../src/codegen/wasm/matmul-kernel.js';
-import type { MatmulShape } from '../src/codegen/wasm/matmul-plan.js';
+import type { MatmulShape } from '../src/codegen/matmul-shape.js';
 import { Memory } from '../src/runtime/memory.js';
 import { Session } from '../src/runtime/session.js';
 import { defaultPool } from '../src/runtime/threads/default-pool.js';

@@ -14,7 +14,8 @@ import { wasmFeatures } from '../src/codegen/wasm/features.js';
 import { autotuneMatmul } from '../src/codegen/wasm/matmul-autotune.js';
 import { IDENTITY, type NativeEpilogue } from '../src/codegen/wasm/matmul-emit.js';
 import { compileWasmMatmul, type WasmMatmulOptions } from '../src/codegen/wasm/matmul-kernel.js';
-import { kBlocking, shapeOfMatmul, TILES } from '../src/codegen/wasm/matmul-plan.js';
+import { shapeOfMatmul } from '../src/codegen/matmul-shape.js';
+import { kBlocking, TILES } from '../src/codegen/wasm/matmul-plan.js';
 
 /** Deterministic data, so a failure reproduces. */
 function rng(seed: number): () => number {

@@ -7,6 +7,7 @@ import type * as ES from 'estree';
 import type { Node } from '../ir/node.js';
 import type { ContractionCode, Epilogue } from './contraction-api.js';
 import { emitGemm, type GemmPlan } from './gemm.js';
+import { matmulName, shapeOfMatmul } from './matmul-shape.js';
 import { stmts } from './template.js';
 
 /** A(i, k) from an M x K row-major matrix at `a`: rows are contiguous along k. */
@@ -47,23 +48,10 @@ export function packColsAlongK(b: ES.Expression, K: number): ES.Statement[] {
     }`, { $b: b, $K: K });
 }
 
-/** Shape facts of a matmul node: batch, M, K, N and its kernel name. */
-export function matmulDims(node: Node<'matmul'>): { batch: number; M: number; K: number; N: number; name: string } {
-  const { transposeA, transposeB } = node.attrs;
-  const shape = node.shape as readonly number[];
-  const a = node.inputs[0].shape as readonly number[];
-  const r = shape.length;
-  const batch = r === 3 ? shape[0] : 1;
-  const [M, N] = [shape[r - 2], shape[r - 1]];
-  const K = transposeA ? a[r - 2] : a[r - 1];
-  const flags = transposeA || transposeB ? `_${transposeA ? 't' : 'n'}${transposeB ? 't' : 'n'}` : '';
-  const name = `matmul${r === 3 ? `_b${batch}` : ''}${flags}_${M}x${K}x${N}`;
-  return { batch, M, K, N, name };
-}
-
 export function emitMatmul(node: Node<'matmul'>, a: ES.Expression, b: ES.Expression, epilogue: Epilogue): ContractionCode {
-  const { batch, M, K, N, name } = matmulDims(node);
-  const { transposeA, transposeB } = node.attrs;
+  const shape = shapeOfMatmul(node);
+  const { batch, M, K, N, transposeA, transposeB } = shape;
+  const name = matmulName(shape, node.shape.length === 3);
   const plan: GemmPlan = {
     name, batch, M, K, N, mAlign: 1, kAlign: 1,
     packA: (a) => (transposeA ? packRowsAcrossK(a, M) : packRowsAlongK(a, K)),

@@ -14,12 +14,14 @@
  * inputs and, with the bias epilogue, the bias vector over the output's last axis.
  */
 import type { Node } from '../../ir/node.js';
+import { align16 } from '../align.js';
+import type { MatmulShape } from '../matmul-shape.js';
 import { WebAssemblyApi as WA, type CompiledModule, type WasmMemory } from './engine.js';
 import { chunking, planConv, type Chunking, type ConvGemm, type ConvOp, type ConvPlan, type FilterRepack } from './conv-plan.js';
 import { compileWasmDot } from './dot-kernel.js';
 import { IDENTITY, type NativeEpilogue } from './matmul-emit.js';
 import { compileWasmMatmul, type MatmulFn, type WasmMatmulKernel } from './matmul-kernel.js';
-import { tileName, type MatmulShape, type Tile } from './matmul-plan.js';
+import { tileName, type Tile } from './matmul-plan.js';
 import { encodeModule } from './module.js';
 import { emitPatchModule, type PatchSpec } from './patch-emit.js';
 import { printWat } from './wat.js';
@@ -158,8 +160,6 @@ function compileGemm(g: ConvGemm, plan: ConvPlan, epilogue: NativeEpilogue, shar
   const tail = chunks.last === chunks.rows ? main : compileWasmMatmul(shape(chunks.last), options);
   return { ...common, main, tail, matmul: { main, tail }, transposedB: false, tile: main.tile };
 }
-
-const align16 = (n: number) => Math.ceil(n / 16) * 16;
 
 /**
  * B for a stride phase: B[k, c] = w[kh, kw, c, f] with k = (ta, tb, f), or its transpose Bᵀ[c, k]

@@ -12,7 +12,7 @@
  */
 import { FuncBuilder, type LocalRef } from './builder.js';
 import type { NativeEpilogue } from './matmul-emit.js';
-import type { WasmModule } from './module.js';
+import { envMemory, type WasmModule } from './module.js';
 
 export interface DotShape {
   readonly M: number;
@@ -20,8 +20,6 @@ export interface DotShape {
   /** 1 to 3. */
   readonly N: number;
 }
-
-const MAX_PAGES = 65536;
 
 /** Rows per tile and k vectors per step for N columns (see the register count above). */
 export function dotTile(N: number): { rows: number; unroll: number } {
@@ -105,7 +103,7 @@ export function emitDotModule(name: string, s: DotShape, epilogue: NativeEpilogu
   }
   if (edge > 0) tile(edge);
   return {
-    memory: { module: 'env', name: 'memory', min: 1, ...(shared ? { max: MAX_PAGES } : {}), shared },
+    memory: envMemory(shared),
     globals: [],
     funcs: [f.func()],
   };

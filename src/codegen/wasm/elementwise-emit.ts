@@ -19,11 +19,8 @@
 import type { Node } from '../../ir/node.js';
 import { FuncBuilder, type LocalRef } from './builder.js';
 import type { FlatElementwise, SimdElementwiseOp } from './elementwise-match.js';
-import type { WasmModule } from './module.js';
+import { envMemory, type WasmModule } from './module.js';
 import type { OpName } from './opcodes.js';
-
-/** Largest memory a wasm32 module may declare, in 64 KiB pages: imports must state a maximum when shared. */
-const MAX_PAGES = 65536;
 
 /** Elements per loop iteration: the main loop's four lanes, or the tail's one. */
 type Lanes = 4 | 1;
@@ -210,7 +207,7 @@ class ElementwiseEmitter {
     if (main > 0) f.doWhile(this.p, 16, main * 4, () => this.body(4));
     if (main < plan.size) f.doWhile(this.p, 4, plan.size * 4, () => this.body(1));
     return {
-      memory: { module: 'env', name: 'memory', min: 1, ...(shared ? { max: MAX_PAGES } : {}), shared },
+      memory: envMemory(shared),
       globals: [],
       funcs: [f.func()],
     };

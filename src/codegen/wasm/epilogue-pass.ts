@@ -12,9 +12,9 @@ import type * as ES from 'estree';
 import { isOp, type Node } from '../../ir/node.js';
 import type { ContractionCode, ContractionOp, Epilogue, OutputIndex } from '../contraction-api.js';
 import { unflatten } from '../gemm.js';
+import { matmulName, shapeOfMatmul } from '../matmul-shape.js';
 import { expr, ident, stmts } from '../template.js';
 import { planConv, type ConvOp } from './conv-plan.js';
-import { baseName, shapeOfMatmul } from './matmul-plan.js';
 
 interface PassShape {
   readonly name: string;
@@ -30,7 +30,7 @@ function passShape(node: Node<ContractionOp>): PassShape {
     const s = shapeOfMatmul(node);
     const lead = s.batch > 1 ? 1 : 0;
     return {
-      name: baseName(s), batch: s.batch, M: s.M, N: s.N,
+      name: matmulName(s), batch: s.batch, M: s.M, N: s.N,
       coord(axis) {
         if (lead === 1 && axis === 0) return ident('bt');
         if (axis === lead) return ident('i');

@@ -8,7 +8,8 @@
 import { WebAssemblyApi as WA, pagesFor } from './engine.js';
 import { wasmFeatures } from './features.js';
 import { compileWasmMatmul, type WasmMatmulKernel, type WasmMatmulOptions } from './matmul-kernel.js';
-import { defaultTile, TILES, type MatmulShape, type Tile } from './matmul-plan.js';
+import type { MatmulShape } from '../matmul-shape.js';
+import { defaultTile, TILES, type Tile } from './matmul-plan.js';
 
 export interface TileTrial {
   readonly tile: Tile;

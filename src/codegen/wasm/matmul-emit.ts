@@ -16,8 +16,9 @@
  * instances on several threads each own one.
  */
 import { FuncBuilder, type LocalRef } from './builder.js';
-import { layout, type MatmulLayout, type MatmulShape, type Tile } from './matmul-plan.js';
-import type { WasmModule } from './module.js';
+import type { MatmulShape } from '../matmul-shape.js';
+import { layout, type MatmulLayout, type Tile } from './matmul-plan.js';
+import { envMemory, type WasmModule } from './module.js';
 
 /** Epilogues the kernel applies itself, on vectors, as it stores the last k block. */
 export interface NativeEpilogue {
@@ -42,9 +43,6 @@ export interface EmitOptions {
    */
   readonly accumulate?: boolean;
 }
-
-/** Largest memory a wasm32 module may declare, in 64 KiB pages: imports must state a maximum when shared. */
-const MAX_PAGES = 65536;
 
 interface Locals {
   readonly c: LocalRef; readonly a: LocalRef; readonly b: LocalRef; readonly bias?: LocalRef;
@@ -123,7 +121,7 @@ class MatmulEmitter {
       });
     }
     return {
-      memory: { module: 'env', name: 'memory', min: 1, ...(this.o.shared ? { max: MAX_PAGES } : {}), shared: this.o.shared },
+      memory: envMemory(this.o.shared),
       globals: [{ module: 'env', name: 'scratch', type: 'i32', mutable: false }],
       funcs: [f.func()],
     };

@@ -8,10 +8,12 @@
  * module's export adds a range of column panels, `(c, a, b, bias, p0, p1)`, for threads.
  */
 import type { Node } from '../../ir/node.js';
+import { align16 } from '../align.js';
 import { WebAssemblyApi as WA, type CompiledModule, type WasmMemory } from './engine.js';
 import { wasmFeatures } from './features.js';
 import { emitMatmulModule, IDENTITY, type NativeEpilogue } from './matmul-emit.js';
-import { baseName, DEFAULT_KC, defaultTile, layout, shapeOfMatmul, tileName, type MatmulShape, type Tile } from './matmul-plan.js';
+import { matmulName, shapeOfMatmul, type MatmulShape } from '../matmul-shape.js';
+import { DEFAULT_KC, defaultTile, layout, tileName, type Tile } from './matmul-plan.js';
 import { encodeModule, type WasmModule } from './module.js';
 import { printWat } from './wat.js';
 
@@ -80,7 +82,7 @@ export function compileWasmMatmul(what: MatmulShape | Node<'matmul'>, options: W
   const epilogue = options.epilogue ?? IDENTITY;
   const shared = options.shared ?? false;
   const accumulate = options.accumulate ?? false;
-  const name = `${baseName(shape)}_${tileName(tile)}${epilogueSuffix(epilogue)}${accumulate ? '_acc' : ''}`;
+  const name = `${matmulName(shape)}_${tileName(tile)}${epilogueSuffix(epilogue)}${accumulate ? '_acc' : ''}`;
   const key = JSON.stringify([shape, tile, maxKc, relaxed, epilogue, shared, accumulate]);
   const known = cache.get(key);
   if (known !== undefined) return known;
@@ -89,7 +91,7 @@ export function compileWasmMatmul(what: MatmulShape | Node<'matmul'>, options: W
   const bytes = encodeModule(spec);
   const module = new WA.Module(bytes);
   const lay = layout(shape, tile, maxKc);
-  const scratchBytes = Math.ceil(lay.scratchBytes / 16) * 16;
+  const scratchBytes = align16(lay.scratchBytes);
   const panels = lay.fullPanels + (lay.edgeColumns > 0 ? 1 : 0);
   const instantiatePanels = (memory: WasmMemory, scratchOffset: number): PanelFn =>
     new WA.Instance(module, { env: { memory, scratch: scratchOffset } }).exports[name] as PanelFn;

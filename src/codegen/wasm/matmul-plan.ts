@@ -2,20 +2,7 @@
  * The shape facts a WebAssembly matmul kernel is specialised to, and its tiling: register tile,
  * k blocking and scratch size. Pure arithmetic, no code: the emitter and the tests share it.
  */
-import type { Node } from '../../ir/node.js';
-import { matmulDims } from '../matmul.js';
-
-export interface MatmulShape {
-  /** Independent products of equal shape, one after another; 1 when unbatched. */
-  readonly batch: number;
-  readonly M: number;
-  readonly K: number;
-  readonly N: number;
-  /** A is stored K x M (its transpose) rather than M x K. */
-  readonly transposeA: boolean;
-  /** B is stored N x K rather than K x N. */
-  readonly transposeB: boolean;
-}
+import type { MatmulShape } from '../matmul-shape.js';
 
 /** Register tile: `rows` rows of C by `vecs` f32x4 vectors (4·vecs columns). */
 export interface Tile {
@@ -33,12 +20,10 @@ export const TILES: readonly Tile[] = [{ rows: 2, vecs: 4 }, { rows: 4, vecs: 2 
 export const DEFAULT_TILE: Tile = TILES[0];
 
 /**
- * The untimed choice, from timings at 128x784x512, 128x512x512 (B transposed), 512x128x784 (A
- * transposed), 128x512x784, 784x128x512 and 512x128x10 on the target machine (all tiles land at
- * 50-60 GFLOP/s, near this core's 128-bit peak, except where noted):
- * - with relaxed FMA, 3x12 led in 5 of 7 shapes by 2-5% and by 30% at N = 10 (one 12-wide panel);
- * - with mul+add, 3x12 spills (its products need a 14th register) and drops to 33-43, so 2x16,
- *   or 4x8 when A is transposed (its four rows share each cache line of A: 57 against 54);
+ * The untimed choice, from timings of the candidates over the MLP and CNN shapes (bench/RESULTS.md):
+ * - with relaxed FMA, 3x12 led in most shapes, and clearly when N fits one 12-wide panel;
+ * - with mul+add, 3x12 spills (its products need a 14th register), so 2x16, or 4x8 when A is
+ *   transposed (its four rows share each cache line of A);
  * - at N <= 8 a wider panel is mostly padding: 4x8.
  */
 export function defaultTile(s: MatmulShape, relaxed: boolean): Tile {
@@ -50,17 +35,6 @@ export function defaultTile(s: MatmulShape, relaxed: boolean): Tile {
 export const DEFAULT_KC = 512;
 
 export const tileName = (t: Tile) => `${t.rows}x${4 * t.vecs}`;
-
-export function shapeOfMatmul(node: Node<'matmul'>): MatmulShape {
-  const { batch, M, K, N } = matmulDims(node);
-  return { batch, M, K, N, transposeA: node.attrs.transposeA, transposeB: node.attrs.transposeB };
-}
-
-/** The JS tier's name for the same product (e.g. `matmul_nt_128x512x512`), so profiles line up. */
-export function baseName(s: MatmulShape): string {
-  const flags = s.transposeA || s.transposeB ? `_${s.transposeA ? 't' : 'n'}${s.transposeB ? 't' : 'n'}` : '';
-  return `matmul${s.batch > 1 ? `_b${s.batch}` : ''}${flags}_${s.M}x${s.K}x${s.N}`;
-}
 
 export interface KBlocking {
   /** Size of every block but possibly the last, which gets the remainder. */

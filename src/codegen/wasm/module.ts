@@ -32,6 +32,14 @@ export interface MemoryImport {
   readonly shared: boolean;
 }
 
+/** Largest memory a wasm32 module may declare, in 64 KiB pages: a shared import must state a maximum. */
+const MAX_PAGES = 65536;
+
+/** The memory every kernel module imports as `env.memory`, shared (and so bounded) or not. */
+export function envMemory(shared: boolean): MemoryImport {
+  return { module: 'env', name: 'memory', min: 1, ...(shared ? { max: MAX_PAGES } : {}), shared };
+}
+
 export interface GlobalImport {
   readonly module: string;
   readonly name: string;

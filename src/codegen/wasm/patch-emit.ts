@@ -13,10 +13,7 @@
  * not a multiple of 4, so no scalar tail is needed unless R < 4.
  */
 import { FuncBuilder, type LocalRef } from './builder.js';
-import type { WasmModule } from './module.js';
-
-/** Largest memory a wasm32 module may declare, in 64 KiB pages (a shared import must state one). */
-const MAX_PAGES = 65536;
+import { envMemory, type WasmModule } from './module.js';
 
 /** How one spatial axis of a patch and of a tap index the image. */
 export interface PatchAxis {
@@ -123,7 +120,7 @@ export function emitPatchModule(name: string, s: PatchSpec, direction: 'gather' 
     f.get(row).get(end).op('i32.lt_u').op('br_if', 0);
   });
   return {
-    memory: { module: 'env', name: 'memory', min: 1, ...(shared ? { max: MAX_PAGES } : {}), shared },
+    memory: envMemory(shared),
     globals: [],
     funcs: [f.func()],
   };

@@ -21,10 +21,8 @@ import { sizeOf } from '../../ir/types.js';
 import { FuncBuilder, type LocalRef } from './builder.js';
 import { WebAssemblyApi as WA, type CompiledModule, type WasmMemory } from './engine.js';
 import { wasmFeatures } from './features.js';
-import { encodeModule, type WasmModule } from './module.js';
+import { encodeModule, envMemory, type WasmModule } from './module.js';
 import { printWat } from './wat.js';
-
-const MAX_PAGES = 65536;
 
 export type PoolFn = (...byteOffsets: number[]) => void;
 
@@ -107,7 +105,7 @@ export function compileWasmPool(k: FusedKernel): WasmPoolKernel | undefined {
 function emit(plan: Plan, name: string, shared: boolean): WasmModule {
   const f = plan.kind === 'sum' ? emitSum(plan.rows, plan.c, name) : emitPool(plan, name);
   return {
-    memory: { module: 'env', name: 'memory', min: 1, ...(shared ? { max: MAX_PAGES } : {}), shared },
+    memory: envMemory(shared),
     globals: [],
     funcs: [f.func()],
   };
