@@ -1,8 +1,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as B from '../src/ir/build.js';
-import { eliminateDeadCode, liveNodes, pruneUpdates } from '../src/ir/dce.js';
+import { liveNodes, pruneUpdates } from '../src/ir/dce.js';
 import { topoOrder, type Graph } from '../src/ir/graph.js';
+import { runPipeline } from '../src/ir/pipeline.js';
 import { simplify } from '../src/ir/simplify.js';
 
 test('liveNodes: every node the outputs and updates read, each after its inputs', () => {
@@ -20,22 +21,28 @@ test('liveNodes: every node the outputs and updates read, each after its inputs'
   assert.equal(liveNodes(g), order, 'the order is deterministic');
 });
 
-test('eliminateDeadCode: nodes a rewrite orphaned are reported, live ones keep the schedule order', () => {
+test('the pipeline schedules no node a rewrite orphaned, and every live one once', () => {
   const x = B.input('x', [2, 3]);
-  const before: Graph = { outputs: [B.tanh(B.multiply(B.add(x, 0), 1))], updates: [] };
-  const schedule = topoOrder(before.outputs);
-  const after = simplify(before);
-  const { live, dead } = eliminateDeadCode(after, schedule.concat(after.outputs));
-  assert.equal(live.map((n) => n.op), ['input', 'tanh']);
-  assert.equal(dead.map((n) => n.op), ['fill', 'add', 'fill', 'multiply', 'tanh']);
+  const traced: Graph = { outputs: [B.tanh(B.multiply(B.add(x, 0), 1))], updates: [] };
+  const orphaned = topoOrder(traced.outputs).filter((n) => n.op !== 'input');
+  const { optimized, fusion } = runPipeline(traced, [x]);
+  const scheduled = fusion.kernels.flatMap((k) => [...k.inline, ...k.outputs]);
+  assert.equal(new Set(scheduled).size, scheduled.length, 'no node is scheduled twice');
+  const live = new Set(liveNodes(optimized));
+  for (const n of scheduled) assert.ok(live.has(n), `${n.op} #${n.id} is scheduled but dead`);
+  for (const n of orphaned) assert.not.ok(scheduled.includes(n), `orphaned ${n.op} #${n.id} is scheduled`);
+  assert.equal(scheduled.map((n) => n.op), ['tanh']);
 });
 
-test('eliminateDeadCode: rejects a schedule that misses a live node or breaks dependencies', () => {
-  const x = B.input('x', [2]);
-  const y = B.exp(B.negative(x));
-  const g: Graph = { outputs: [y], updates: [] };
-  assert.throws(() => eliminateDeadCode(g, [x, y]), /before its input/);
-  assert.throws(() => eliminateDeadCode(g, [x]), /missing live nodes/);
+test('the pipeline drops an update that writes its variable back: no kernel and no copy for it', () => {
+  const v = B.variable(1, 'v', [2]);
+  const w = B.variable(2, 'w', [2]);
+  const traced: Graph = { outputs: [], updates: [{ variable: v, value: B.add(v, 0) }, { variable: w, value: B.add(w, 1) }] };
+  const { simplified, optimized, memory } = runPipeline(traced, []);
+  assert.equal(simplified.updates.length, 2, 'simplify alone leaves v := v');
+  assert.equal(optimized.updates.map((u) => u.variable), [w]);
+  assert.is(memory.kernels.length, 1);
+  assert.not.ok(memory.copies.some((c) => c.to === v));
 });
 
 test('pruneUpdates drops updates that write a variable back unchanged', () => {

@@ -93,7 +93,7 @@ test('levels 0 and 1 time nothing: no profile is recorded', async () => {
 
 test('level 3: the IR after each pass, but no kernel source', async () => {
   const text = await stderrAt(3);
-  for (const title of ['traced IR (with gradients and updates)', 'after simplify (constant folding, identities, CSE, dead code)', 'after fusion and memory planning']) {
+  for (const title of ['traced IR (with gradients and updates)', 'after the graph passes (constant folding, identities, no-op updates dropped)', 'after fusion and memory planning']) {
     assert.ok(text.includes(`[keras-jit] train ${title}:\n`), title);
   }
   assert.match(text, /\n {2}[a-z]+:f32\[4,4\] = randomUniform\[stream=0\] /);

@@ -1,5 +1,6 @@
 import type * as ES from 'estree';
 import type { Node } from '../ir/node.js';
+import type { ContractionOp } from '../ir/op-kinds.js';
 
 /** Where one output element of a contraction lives: its flat index and, lazily, its coordinates. */
 export interface OutputIndex {
@@ -15,7 +16,7 @@ export interface OutputIndex {
  */
 export type Epilogue = (acc: ES.Expression, at: OutputIndex) => ES.Statement[];
 
-export type ContractionOp = 'matmul' | 'conv2d' | 'conv2dBackpropInput' | 'conv2dBackpropFilter';
+export type { ContractionOp } from '../ir/op-kinds.js';
 
 export interface ContractionSpec {
   /** The contraction node; every shape is concrete. */

@@ -1,11 +1,7 @@
 import type * as ES from 'estree';
 import type { Node } from '../ir/node.js';
+import type { ElementwiseOp } from '../ir/op-kinds.js';
 import { expr } from './template.js';
-
-export type ElementwiseOp =
-  | 'negative' | 'exp' | 'log' | 'sqrt' | 'tanh' | 'abs' | 'sign' | 'erf' | 'cast'
-  | 'add' | 'subtract' | 'multiply' | 'divide' | 'power' | 'maximum' | 'minimum'
-  | 'less' | 'lessEqual' | 'greater' | 'greaterEqual' | 'equal' | 'notEqual' | 'where';
 
 type Emit = (args: readonly ES.Expression[], node: Node) => ES.Expression;
 
@@ -15,7 +11,8 @@ const b = (src: string): Emit => ([a, c]) => expr(src, { $a: a, $b: c });
 /**
  * How each elementwise primitive reads in JavaScript. Arithmetic runs in float64 and is rounded
  * once, when a kernel stores to a Float32Array; comparisons yield booleans, stored as 0/1 bytes.
- * Keyed by the op table's names, so a new elementwise op without an emitter does not type-check.
+ * Keyed by the op table's elementwise ops (ir/op-kinds.ts), so a new elementwise op without an
+ * emitter does not type-check.
  */
 export const ELEMENTWISE: { readonly [K in ElementwiseOp]: Emit } = {
   negative: u('-$a'),

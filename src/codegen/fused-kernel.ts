@@ -1,7 +1,7 @@
 import type * as ES from 'estree';
 import type { FusedKernel } from '../ir/fusion.js';
 import type { Node } from '../ir/node.js';
-import { OPS } from '../ir/optable.js';
+import { readsCoordinates } from '../ir/op-kinds.js';
 import { sameShape, sizeOf, stridesOf, type ConcreteShape } from '../ir/types.js';
 import { emitContraction } from './contraction.js';
 import type { ContractionOp, Epilogue } from './contraction-api.js';
@@ -119,8 +119,7 @@ function buildAst(k: FusedKernel, buffers: readonly Node[], epiloguePass = false
 function isFlat(k: FusedKernel, shape: ConcreteShape): boolean {
   const same = (n: Node) => sameShape(n.shape, shape) || sizeOf(shapeOf(n)) === 1;
   for (const n of [...k.inline, ...k.outputs]) {
-    const kind = OPS[n.op].kind;
-    if (kind === 'movement' || n.op === 'iota') return false;
+    if (readsCoordinates(n)) return false;
     if (!same(n) && n.op !== 'fill') return false;
   }
   return k.inputs.every(same);

@@ -1,10 +1,9 @@
 import type * as ES from 'estree';
 import type { Node } from '../ir/node.js';
+import type { OpaqueOp } from '../ir/op-kinds.js';
 import { sizeOf } from '../ir/types.js';
 import { shapeOf, viewName } from './expr-emitter.js';
 import { ident, stmts } from './template.js';
-
-type OpaqueOp = 'maxPool2d' | 'maxPool2dGrad' | 'avgPool2d' | 'avgPool2dGrad' | 'gather' | 'scatterAdd';
 
 /** Body of an opaque kernel: o0 is the output, o1.. the inputs in the node's order. */
 export const OPAQUE: { readonly [K in OpaqueOp]: (node: Node<K>) => ES.Statement[] } = {

@@ -21,10 +21,20 @@ export interface ReduceAttrs {
 type None = Record<string, never>;
 
 /**
+ * The elementwise primitives without attributes, by arity. Naming one here is all OpAttrs needs;
+ * the op table's record (ops/elementwise.ts) and the JavaScript emitter
+ * (codegen/elementwise-emitters.ts) are then required by the type checker.
+ */
+export type UnaryOp = 'negative' | 'exp' | 'log' | 'sqrt' | 'tanh' | 'abs' | 'sign' | 'erf';
+export type BinaryOp = 'add' | 'subtract' | 'multiply' | 'divide' | 'power' | 'maximum' | 'minimum';
+export type ComparisonOp = 'less' | 'lessEqual' | 'greater' | 'greaterEqual' | 'equal' | 'notEqual';
+type AttributelessElementwise = { readonly [K in UnaryOp | BinaryOp | ComparisonOp]: None };
+
+/**
  * Every primitive and its attributes. The op table, the interpreter and the emitters are all
  * mapped types over these keys, so adding a primitive without its rules fails to type-check.
  */
-export interface OpAttrs {
+export interface OpAttrs extends AttributelessElementwise {
   // sources: buffers that come from outside the program
   input: { readonly slot: number; readonly label: string; readonly shape: Shape; readonly dtype: DType };
   variable: { readonly varId: number; readonly label: string; readonly shape: Shape; readonly dtype: DType };
@@ -33,12 +43,8 @@ export interface OpAttrs {
   iota: { readonly shape: Shape; readonly axis: number; readonly dtype: DType };
   /** Uniform [0, 1) from a counter-based generator: input 0 is the int32 seed scalar of the step. */
   randomUniform: { readonly shape: Shape; readonly stream: number };
-  // elementwise unary
-  negative: None; exp: None; log: None; sqrt: None; tanh: None; abs: None; sign: None; erf: None;
+  // elementwise with attributes or a third operand (the rest are UnaryOp, BinaryOp, ComparisonOp)
   cast: { readonly dtype: DType };
-  // elementwise binary, broadcasting
-  add: None; subtract: None; multiply: None; divide: None; power: None; maximum: None; minimum: None;
-  less: None; lessEqual: None; greater: None; greaterEqual: None; equal: None; notEqual: None;
   where: None;
   // reductions
   sum: ReduceAttrs;

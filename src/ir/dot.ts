@@ -12,17 +12,17 @@ export function dotString(text: string): string {
   return `"${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\r?\n/g, '\\n')}"`;
 }
 
-function describe(name: string, n: Node, streams: ReadonlyMap<number, number>): string {
+function describe(name: string, n: Node): string {
   const type = formatType(n.dtype, n.shape);
   if (n.op === 'input' || n.op === 'variable') {
     const label = (n as Node<'input'> | Node<'variable'>).attrs.label;
     return `${name}: ${n.op} ${stringLiteral(label)}\n${type}`;
   }
-  return `${name} = ${n.op}${formatAttrs(n, streams)}\n${type}`;
+  return `${name} = ${n.op}${formatAttrs(n)}\n${type}`;
 }
 
 export function dotGraph(graph: Graph): string {
-  const { order, names, streams } = nameGraph(graph);
+  const { order, names } = nameGraph(graph);
   const lines: string[] = ['digraph "graph" {', '  node [shape=box, fontname="monospace"];'];
   const literals = new Map<Node, string>();
   const id = (n: Node): string => {
@@ -38,7 +38,7 @@ export function dotGraph(graph: Graph): string {
   };
   for (const n of order) {
     const shape = n.op === 'input' || n.op === 'variable' ? ', shape=ellipse' : '';
-    lines.push(`  ${id(n)} [label=${dotString(describe(names.get(n)!, n, streams))}${shape}];`);
+    lines.push(`  ${id(n)} [label=${dotString(describe(names.get(n)!, n))}${shape}];`);
     n.inputs.forEach((input, i) => {
       const edgeLabel = n.inputs.length > 1 ? ` [label="${i}"]` : '';
       lines.push(`  ${id(input)} -> ${id(n)}${edgeLabel};`);

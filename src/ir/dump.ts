@@ -19,7 +19,7 @@ import { formatAttrs, formatType, nameGraph, stringLiteral, type NamedGraph } fr
 /** One equation, `c:f32[4,8] = add a b`, named as `named` names the graph. */
 export function formatEquation(named: NamedGraph, n: Node): string {
   const args = n.inputs.map(named.operand);
-  return `${named.names.get(n)}:${formatType(n.dtype, n.shape)} = ${n.op}${formatAttrs(n, named.streams)}${args.length > 0 ? ' ' : ''}${args.join(' ')}`;
+  return `${named.names.get(n)}:${formatType(n.dtype, n.shape)} = ${n.op}${formatAttrs(n)}${args.length > 0 ? ' ' : ''}${args.join(' ')}`;
 }
 
 export interface DumpOptions {

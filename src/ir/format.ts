@@ -5,6 +5,7 @@
 import type { Graph } from './graph.js';
 import { graphRoots, topoOrder } from './graph.js';
 import type { Node } from './node.js';
+import { OPS } from './optable.js';
 import type { DType, Shape } from './types.js';
 
 /** Names in the jaxpr style: a..z, then ba, bb, ... (base 26 with a as the zero digit). */
@@ -64,26 +65,12 @@ function formatAttrValue(key: string, value: unknown): string {
   return stringLiteral(String(value));
 }
 
-/** Attributes already shown elsewhere: the type annotation, the header's label, or a global counter. */
-const HIDDEN: Partial<Record<string, readonly string[]>> = {
-  input: ['shape', 'dtype', 'label', 'slot'],
-  variable: ['shape', 'dtype', 'label'],
-  fill: ['shape', 'dtype'],
-  iota: ['shape', 'dtype'],
-  randomUniform: ['shape'],
-};
-
-/**
- * `[k=v,...]` with sorted keys, or '' when the op has no attributes worth printing. `streams`
- * renumbers random streams (a global counter) by their order in the graph, so a dump does not
- * depend on what was traced before it.
- */
-export function formatAttrs(node: Node, streams?: ReadonlyMap<number, number>): string {
-  const hidden = HIDDEN[node.op] ?? [];
+/** `[k=v,...]` with sorted keys, or '' when the op has no attributes worth printing (see OpRule.hiddenAttrs). */
+export function formatAttrs(node: Node): string {
+  const hidden: readonly string[] = OPS[node.op].hiddenAttrs ?? [];
   const record = node.attrs as Readonly<Record<string, unknown>>;
   const keys = Object.keys(record).filter((k) => !hidden.includes(k)).sort();
-  const value = (k: string): unknown => (node.op === 'randomUniform' && k === 'stream' ? streams?.get(record[k] as number) ?? record[k] : record[k]);
-  return keys.length === 0 ? '' : `[${keys.map((k) => `${k}=${formatAttrValue(k, value(k))}`).join(',')}]`;
+  return keys.length === 0 ? '' : `[${keys.map((k) => `${k}=${formatAttrValue(k, record[k])}`).join(',')}]`;
 }
 
 export const isSource = (node: Node): boolean => node.op === 'input' || node.op === 'variable';
@@ -92,8 +79,6 @@ export interface NamedGraph {
   /** Named nodes: inputs, variables, then the rest; each after its inputs. Literals are excluded. */
   readonly order: readonly Node[];
   readonly names: ReadonlyMap<Node, string>;
-  /** Random stream number → its ordinal among the graph's random ops (see formatAttrs). */
-  readonly streams: ReadonlyMap<number, number>;
   /** A node's name, or its literal text. */
   operand(node: Node): string;
 }
@@ -107,14 +92,9 @@ export function nameGraph(graph: Graph): NamedGraph {
   const order = [...all.filter((n) => n.op === 'input'), ...all.filter((n) => n.op === 'variable'), ...all.filter((n) => !isSource(n))];
   const names = new Map<Node, string>();
   order.forEach((n, i) => names.set(n, varName(i)));
-  const streams = new Map<number, number>();
-  for (const n of order) {
-    if (n.op === 'randomUniform') streams.set((n as Node<'randomUniform'>).attrs.stream, streams.size);
-  }
   return {
     order,
     names,
-    streams,
     operand: (node) => names.get(node) ?? formatLiteral(node as Node<'fill'>),
   };
 }

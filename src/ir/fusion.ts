@@ -1,5 +1,6 @@
 import type { Graph } from './graph.js';
-import { consumersOf, graphRoots, topoOrder } from './graph.js';
+import { liveNodes } from './dce.js';
+import { consumersOf, graphRoots } from './graph.js';
 import type { Node } from './node.js';
 import { OPS } from './optable.js';
 import { sameShape } from './types.js';
@@ -35,8 +36,6 @@ export interface FusionPlan {
 const kindOf = (n: Node) => OPS[n.op].kind;
 const isAnchor = (n: Node) => ['reduce', 'contraction', 'opaque'].includes(kindOf(n));
 const isInlineable = (n: Node) => ['elementwise', 'movement', 'generator'].includes(kindOf(n));
-/** Ops worth storing rather than recomputing in each consumer (random draws hash twice per element). */
-const EXPENSIVE = new Set(['exp', 'log', 'tanh', 'erf', 'power', 'sqrt', 'divide', 'pad', 'concatenate', 'randomUniform']);
 
 /**
  * The fusion pass (docs/ARCHITECTURE.md, "Fusion kinds"): elementwise chains become one loop; a reduction
@@ -46,7 +45,7 @@ const EXPENSIVE = new Set(['exp', 'log', 'tanh', 'erf', 'power', 'sqrt', 'divide
  */
 export function fuse(graph: Graph): FusionPlan {
   const roots = new Set(graphRoots(graph));
-  const order = topoOrder([...roots]);
+  const order = liveNodes(graph);
   const users = consumersOf(order);
   const materialised = new Set<Node>();
   const chainOf = new Map<Node, Node[]>();
@@ -82,7 +81,7 @@ export function fuse(graph: Graph): FusionPlan {
   const costly = (n: Node): boolean => {
     let c = costlyMemo.get(n);
     if (c === undefined) {
-      c = EXPENSIVE.has(n.op) || n.inputs.some((i) => isInlineable(i) && !materialised.has(i) && costly(i));
+      c = OPS[n.op].expensive === true || n.inputs.some((i) => isInlineable(i) && !materialised.has(i) && costly(i));
       costlyMemo.set(n, c);
     }
     return c;

@@ -1,6 +1,7 @@
 import type { FusedKernel, FusionPlan } from './fusion.js';
 import type { Graph } from './graph.js';
 import type { Node } from './node.js';
+import { OPS } from './optable.js';
 import { concrete, sameShape, sizeOf } from './types.js';
 
 export const BUFFER_ALIGN = 64;
@@ -103,8 +104,7 @@ function readsAtSameIndexOnly(k: FusedKernel, v: Node): boolean {
     const epilogue = new Set([...k.epilogue, ...(k.stages ?? []).flatMap((s) => s.epilogue)]);
     if (!inside.every((n) => epilogue.has(n))) return false;
   }
-  return inside.every((n) => sameShape(n.shape, v.shape) && n.op !== 'reshape' && n.op !== 'transpose' && n.op !== 'slice'
-    && n.op !== 'pad' && n.op !== 'concatenate' && n.op !== 'broadcastTo');
+  return inside.every((n) => sameShape(n.shape, v.shape) && OPS[n.op].kind !== 'movement');
 }
 
 function transitiveDependencies(kernels: readonly FusedKernel[], producer: Map<Node, FusedKernel>): Map<FusedKernel, Set<FusedKernel>> {

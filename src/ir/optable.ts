@@ -6,18 +6,23 @@ import { movementRules } from './ops/movement.js';
 import { poolRules } from './ops/pool.js';
 import { reduceRules } from './ops/reduce.js';
 import type { RuleTable } from './ops/rule.js';
-import { sourceRules } from './ops/sources.js';
+import { generatorRules, sourceRules } from './ops/sources.js';
 
-/**
- * The op table: one record per primitive with its shape and dtype rules, gradient, fusion kind
- * and float64 reference. Typed over every OpName, so a primitive without rules does not compile.
- */
-export const OPS: RuleTable<OpName> = {
+/** The records with each table's fusion kind in their type, for op-kinds.ts to derive op sets from. */
+export const RULES = {
   ...sourceRules,
+  ...generatorRules,
   ...elementwiseRules,
   ...reduceRules,
   ...contractionRules,
   ...poolRules,
   ...movementRules,
   ...indexingRules,
-};
+} satisfies RuleTable<OpName>;
+
+/**
+ * The op table: one record per primitive with its shape and dtype rules, gradient, fusion kind,
+ * float64 reference and the facts passes ask about it. Typed over every OpName, so a primitive
+ * without rules does not compile.
+ */
+export const OPS: RuleTable<OpName> = RULES;

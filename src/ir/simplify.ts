@@ -11,7 +11,7 @@ import type { Graph } from './graph.js';
 import { make, type Node } from './node.js';
 import type { RefContext, RefTensor } from './ops/rule.js';
 import { OPS } from './optable.js';
-import { sameShape, type Shape } from './types.js';
+import { sameShape } from './types.js';
 
 type Rewrite = (node: Node) => Node;
 
@@ -44,46 +44,15 @@ function foldElementwise(node: Node): Node | undefined {
   return Build.fill(ref(tensors, small, noSources).data[0], node.shape, node.dtype);
 }
 
-function elementCount(shape: Shape, axes: readonly number[]): number | undefined {
-  let n = 1;
-  for (const a of axes) {
-    const d = shape[a];
-    if (d === null) return undefined;
-    n *= d;
-  }
-  return n;
-}
-
-/** Largest reduction folded by replaying the additions: replaying keeps the result bit-exact. */
-const MAX_FOLDED_SUM = 1 << 20;
-
-/** Reductions and movements of a fill are fills: every output element sees the same value. */
+/**
+ * Reductions and movements of fills are fills when every output element sees the same value;
+ * each op's record says when (OpRule.foldFills).
+ */
 function foldStructured(node: Node): Node | undefined {
-  const v = node.inputs.length > 0 ? fillValue(node.inputs[0]) : undefined;
-  if (v === undefined) return undefined;
-  const out = (value: number) => Build.fill(value, node.shape, node.dtype);
-  switch (node.op) {
-    case 'reshape': case 'transpose': case 'broadcastTo': case 'slice':
-      return out(v);
-    case 'pad':
-      return (node as Node<'pad'>).attrs.value === v ? out(v) : undefined;
-    case 'concatenate':
-      return node.inputs.every((x) => isFill(x, v) || Number.isNaN(v) && Number.isNaN(fillValue(x))) ? out(v) : undefined;
-    case 'max': {
-      const n = elementCount(node.inputs[0].shape, (node as Node<'max'>).attrs.axes);
-      if (n === undefined) return undefined;
-      return out(n === 0 ? -Infinity : v);
-    }
-    case 'sum': {
-      const n = elementCount(node.inputs[0].shape, (node as Node<'sum'>).attrs.axes);
-      if (n === undefined || n > MAX_FOLDED_SUM) return undefined;
-      let acc = 0; // the same sequence of float64 additions as the reference
-      for (let i = 0; i < n; i++) acc += v;
-      return out(acc);
-    }
-    default:
-      return undefined;
-  }
+  const fold = OPS[node.op].foldFills as ((values: readonly (number | undefined)[], n: Node) => number | undefined) | undefined;
+  if (fold === undefined) return undefined;
+  const value = fold(node.inputs.map(fillValue), node);
+  return value === undefined ? undefined : Build.fill(value, node.shape, node.dtype);
 }
 
 function compose(inner: readonly number[], outer: readonly number[]): number[] {

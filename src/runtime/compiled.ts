@@ -1,13 +1,12 @@
 import { defaultTier } from './tier.js';
 import { lowerKernel, type Call, type Tier } from './lower.js';
 import { kernelBytes, kernelFlops } from '../ir/cost.js';
-import { fuse, type FusedKernel } from '../ir/fusion.js';
+import type { FusedKernel } from '../ir/fusion.js';
 import type { Graph } from '../ir/graph.js';
-import { planMemory, bufferBytes, type MemoryPlan, type Placement } from '../ir/memory-plan.js';
+import { bufferBytes, type MemoryPlan, type Placement } from '../ir/memory-plan.js';
 import type { Node } from '../ir/node.js';
 import { IndexRangeError } from '../ir/ops/indexing.js';
-import { simplify } from '../ir/simplify.js';
-import { numberStreams } from '../ir/streams.js';
+import { runPipeline } from '../ir/pipeline.js';
 import { concrete, sizeOf } from '../ir/types.js';
 import { bytesPerElement, viewOf, type TypedArray } from './buffers.js';
 import { debugLevel } from './debug.js';
@@ -24,14 +23,13 @@ export interface CompiledParts {
 }
 
 /**
- * Compiles a program: simplify, fuse, plan memory, generate kernels; then runs it as a flat list
+ * Compiles a program: the graph passes and memory plan of ir/pipeline.ts, then a kernel per fused group; then runs it as a flat list
  * of kernel calls over the session memory. A steady-state run allocates nothing.
  */
 export function compiledProgram(spec: ProgramSpec, session: Session, tier: Tier = defaultTier()): Program & { readonly parts: CompiledParts } {
   const started = performance.now();
-  const graph = simplify(numberStreams(spec.graph));
   const fed = spec.seed !== undefined ? [...spec.inputs, spec.seed] : [...spec.inputs];
-  const plan = planMemory(graph, fuse(graph), fed);
+  const { optimized: graph, memory: plan } = runPipeline(spec.graph, fed);
   const memory = session.memory;
   const arenaOffset = memory.alloc(Math.max(plan.arenaBytes, 64));
 

@@ -15,16 +15,15 @@ import { planConv, type ConvOp } from '../codegen/wasm/conv-plan.js';
 import { matchNativeEpilogue } from '../codegen/wasm/epilogue-match.js';
 import type { FusedKernel } from '../ir/fusion.js';
 import type { Node } from '../ir/node.js';
+import { isConvOp } from '../ir/op-kinds.js';
 import type { Lowered } from './lower.js';
 import { productThenJsEpilogue, productThenSimdEpilogue } from './product-pass.js';
 import type { Memory } from './memory.js';
 import { defaultSharedMemory } from './threads/config.js';
 import { bindMatmul, parallelThreads } from './threads/parallel-matmul.js';
 
-const CONV_OPS: readonly string[] = ['conv2d', 'conv2dBackpropInput', 'conv2dBackpropFilter'] satisfies readonly ConvOp[];
-
 export function isConvKernel(k: FusedKernel): boolean {
-  return k.kind === 'contraction' && CONV_OPS.includes(k.anchor.op);
+  return k.kind === 'contraction' && isConvOp(k.anchor.op);
 }
 
 const align16 = (n: number) => Math.ceil(n / 16) * 16;

@@ -40,7 +40,7 @@ export function dotProgram(p: InspectableProgram): string {
     lines.push(`    label=${dotString(`kernel ${k}: ${call.name}`)}; style=rounded; color="#4a6fa5";`);
     for (const n of ops) {
       const args = n.inputs.map(named.operand).join(' ');
-      const text = `${name(n)} = ${n.op}${formatAttrs(n, named.streams)}${args ? ` ${args}` : ''}\n${formatType(n.dtype, n.shape)}`;
+      const text = `${name(n)} = ${n.op}${formatAttrs(n)}${args ? ` ${args}` : ''}\n${formatType(n.dtype, n.shape)}`;
       const where = call.kernel.outputs.includes(n) ? `\n${whereOf(parts, n)}` : '';
       lines.push(`    ${id(n, k)} [label=${dotString(text + where)}];`);
       for (const input of n.inputs) {

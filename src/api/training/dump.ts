@@ -7,7 +7,7 @@
  */
 import { dotGraph } from '../../ir/dot.js';
 import { dumpGraph } from '../../ir/dump.js';
-import { simplify } from '../../ir/simplify.js';
+import { optimizeGraph } from '../../ir/pipeline.js';
 import { compiledProgram } from '../../runtime/compiled.js';
 import { dotProgram } from '../../runtime/program-dot.js';
 import { formatCode, formatFused, isInspectable, type InspectableProgram } from '../../runtime/program-text.js';
@@ -22,8 +22,8 @@ export interface DumpOptions {
   /** Which program: the training step (needs compile()), evaluation, or prediction. Default 'train'. */
   readonly graph?: GraphKind;
   /**
-   * 'ir': the traced graph (with gradients and updates); 'optimized': after simplify, CSE and
-   * dead-code elimination; 'fused': the kernels in run order with their ops and buffers;
+   * 'ir': the traced graph (with gradients and updates); 'optimized': after the graph passes (ir/pipeline.ts:
+   * constant folding, identities, updates that change nothing dropped) — what fusion reads; 'fused': the kernels in run order with their ops and buffers;
    * 'code': the generated source of every kernel. Default 'ir'.
    */
   readonly stage?: DumpStage;
@@ -76,7 +76,8 @@ export function dumpModel(model: TrainableModel, options: DumpOptions = {}): str
   }
   if (stage === 'ir' || stage === 'optimized') {
     const { spec } = buildSpec(model, kind, batch, trainingFor(kind), inputSigs(model), defaultLabelSigs(model));
-    const graph = stage === 'ir' ? spec.graph : simplify(spec.graph);
+    const stages = optimizeGraph(spec.graph);
+    const graph = stage === 'ir' ? stages.numbered : stages.optimized;
     return format === 'dot' ? dotGraph(graph) : dumpGraph(graph, { varIds: false });
   }
   return withCompiled(model, kind, batch, (p) => (stage === 'code' ? formatCode(p) : format === 'dot' ? dotProgram(p) : formatFused(p)));

@@ -9,12 +9,13 @@
  *                        A transposed (K x M in memory), dy's rows are B in place
  */
 import type { Node } from '../../ir/node.js';
+import type { ConvOp } from '../../ir/op-kinds.js';
 import type { TapRun } from '../conv-pack.js';
 import { axisPhases } from '../conv-phases.js';
 import { attrSuffix } from '../conv.js';
 import { rowFloats, type PatchSpec } from './patch-emit.js';
 
-export type ConvOp = 'conv2d' | 'conv2dBackpropInput' | 'conv2dBackpropFilter';
+export type { ConvOp } from '../../ir/op-kinds.js';
 type Dims4 = readonly [number, number, number, number];
 const dims4 = (n: Node): Dims4 => n.shape as unknown as Dims4;
 

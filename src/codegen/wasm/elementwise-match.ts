@@ -9,6 +9,8 @@
  */
 import type { FusedKernel } from '../../ir/fusion.js';
 import type { Node } from '../../ir/node.js';
+import type { ElementwiseOp, GeneratorOp } from '../../ir/op-kinds.js';
+import { OPS } from '../../ir/optable.js';
 import { isConcrete, sameShape, sizeOf } from '../../ir/types.js';
 
 /** Ops the SIMD loop computes; `emitElementwiseModule` has one emitter per name. */
@@ -16,11 +18,10 @@ export const SIMD_ELEMENTWISE_OPS = [
   'add', 'subtract', 'multiply', 'divide', 'maximum', 'minimum', 'sqrt', 'negative', 'abs',
   'less', 'lessEqual', 'greater', 'greaterEqual', 'equal', 'notEqual', 'where', 'cast', 'fill',
   'randomUniform',
-] as const;
+] as const satisfies readonly (ElementwiseOp | GeneratorOp)[];
 export type SimdElementwiseOp = (typeof SIMD_ELEMENTWISE_OPS)[number];
 
 const SUPPORTED: ReadonlySet<string> = new Set(SIMD_ELEMENTWISE_OPS);
-const COMPARISONS: ReadonlySet<string> = new Set(['less', 'lessEqual', 'greater', 'greaterEqual', 'equal', 'notEqual']);
 
 /** A group the SIMD loop can run, in the order the emitter needs it. */
 export interface FlatElementwise {
@@ -89,7 +90,7 @@ function typesFit(n: Node): boolean {
   const f32 = (x: Node) => x.dtype === 'float32';
   if (n.op === 'fill') return n.dtype !== 'int32';
   if (n.op === 'randomUniform') return f32(n) && n.inputs[0].dtype === 'int32';
-  if (COMPARISONS.has(n.op)) return n.inputs.every(f32);
+  if (OPS[n.op].compares === true) return n.inputs.every(f32);
   if (n.op === 'where') return n.inputs[0].dtype === 'bool' && f32(n) && f32(n.inputs[1]) && f32(n.inputs[2]);
   if (n.op === 'cast') return n.dtype !== 'int32' && n.inputs[0].dtype !== 'int32';
   return f32(n) && n.inputs.every(f32);

@@ -68,7 +68,7 @@ function floatInputs(op: string, inputs: readonly Node[]): 'float32' {
   return 'float32';
 }
 
-export const contractionRules: RuleTable<'matmul' | 'conv2d' | 'conv2dBackpropInput' | 'conv2dBackpropFilter'> = {
+export const contractionRules: RuleTable<'matmul' | 'conv2d' | 'conv2dBackpropInput' | 'conv2dBackpropFilter', 'contraction'> = {
   matmul: {
     arity: 2, kind: 'contraction',
     shape: ([a, b], { transposeA, transposeB }) => {

@@ -1,12 +1,9 @@
+import type { BinaryOp as Binary, ComparisonOp as Comparison, OpName, UnaryOp as Unary } from '../attrs.js';
 import type { Node } from '../node.js';
 import { erf } from '../math.js';
 import { broadcastShapes, ShapeError, type DType } from '../types.js';
 import { outShape, refMap, toInt32 } from './ref-util.js';
 import type { Builder, OpRule, RefTensor, RuleTable } from './rule.js';
-
-type Unary = 'negative' | 'exp' | 'log' | 'sqrt' | 'tanh' | 'abs' | 'sign' | 'erf';
-type Binary = 'add' | 'subtract' | 'multiply' | 'divide' | 'power' | 'maximum' | 'minimum';
-type Comparison = 'less' | 'lessEqual' | 'greater' | 'greaterEqual' | 'equal' | 'notEqual';
 
 /** Rounds a float64 result to what the output dtype stores, so the reference matches stored values' semantics. */
 function store(dtype: DType, x: number): number {
@@ -24,7 +21,7 @@ function unary<K extends Unary>(
   f: (x: number) => number,
   vjp: (g: Node, x: Node, y: Node, b: Builder) => Node,
   floatOnly: boolean,
-): OpRule<K> {
+): OpRule<K, 'elementwise'> {
   return {
     arity: 1, kind: 'elementwise',
     shape: ([x]) => x.shape,
@@ -51,7 +48,7 @@ function binary<K extends Binary>(
   f: (a: number, b: number) => number,
   vjp: (g: Node, a: Node, b: Node, y: Node, bld: Builder) => [Node, Node],
   floatOnly = false,
-): OpRule<K> {
+): OpRule<K, 'elementwise'> {
   return {
     arity: 2, kind: 'elementwise',
     shape: binaryShape(op),
@@ -70,9 +67,9 @@ function binary<K extends Binary>(
   };
 }
 
-function comparison<K extends Comparison>(op: K, f: (a: number, b: number) => boolean): OpRule<K> {
+function comparison<K extends Comparison>(op: K, f: (a: number, b: number) => boolean): OpRule<K, 'elementwise'> {
   return {
-    arity: 2, kind: 'elementwise',
+    arity: 2, kind: 'elementwise', compares: true,
     shape: binaryShape(op),
     dtype: ([a, b]) => (sameDtype(op, a, b), 'bool'),
     vjp: () => [null, null],
@@ -80,25 +77,28 @@ function comparison<K extends Comparison>(op: K, f: (a: number, b: number) => bo
   };
 }
 
+/** Marks a record as worth storing rather than recomputing in each consumer (see OpRule.expensive). */
+const expensive = <K extends OpName>(rule: OpRule<K, 'elementwise'>): OpRule<K, 'elementwise'> => ({ ...rule, expensive: true });
+
 /** int32 division is not a primitive: Keras's divide returns floats, so callers cast first. */
-export const elementwiseRules: RuleTable<Unary | Binary | Comparison | 'where' | 'cast'> = {
+export const elementwiseRules: RuleTable<Unary | Binary | Comparison | 'where' | 'cast', 'elementwise'> = {
   negative: unary('negative', (x) => -x, (g, _x, _y, b) => b.negative(g), false),
-  exp: unary('exp', Math.exp, (g, _x, y, b) => b.multiply(g, y), true),
-  log: unary('log', Math.log, (g, x, _y, b) => b.divide(g, x), true),
-  sqrt: unary('sqrt', Math.sqrt, (g, _x, y, b) => b.divide(b.multiply(g, 0.5), y), true),
-  tanh: unary('tanh', Math.tanh, (g, _x, y, b) => b.multiply(g, b.subtract(1, b.multiply(y, y))), true),
+  exp: expensive(unary('exp', Math.exp, (g, _x, y, b) => b.multiply(g, y), true)),
+  log: expensive(unary('log', Math.log, (g, x, _y, b) => b.divide(g, x), true)),
+  sqrt: expensive(unary('sqrt', Math.sqrt, (g, _x, y, b) => b.divide(b.multiply(g, 0.5), y), true)),
+  tanh: expensive(unary('tanh', Math.tanh, (g, _x, y, b) => b.multiply(g, b.subtract(1, b.multiply(y, y))), true)),
   abs: unary('abs', Math.abs, (g, x, _y, b) => b.multiply(g, b.sign(x)), false),
   sign: unary('sign', Math.sign, (g, _x, _y, b) => b.zerosLike(g), false),
-  erf: unary('erf', erf, (g, x, _y, b) => b.multiply(g, b.multiply(2 / Math.sqrt(Math.PI), b.exp(b.negative(b.multiply(x, x))))), true),
+  erf: expensive(unary('erf', erf, (g, x, _y, b) => b.multiply(g, b.multiply(2 / Math.sqrt(Math.PI), b.exp(b.negative(b.multiply(x, x))))), true)),
 
   add: binary('add', (a, b) => a + b, (g, _a, _b, _y, bld) => [g, g]),
   subtract: binary('subtract', (a, b) => a - b, (g, _a, _b, _y, bld) => [g, bld.negative(g)]),
   multiply: binary('multiply', (a, b) => a * b, (g, a, b, _y, bld) => [bld.multiply(g, b), bld.multiply(g, a)]),
-  divide: binary('divide', (a, b) => a / b, (g, _a, b, y, bld) => [bld.divide(g, b), bld.negative(bld.divide(bld.multiply(g, y), b))], true),
-  power: binary('power', (a, b) => Math.pow(a, b), (g, a, b, y, bld) => [
+  divide: expensive(binary('divide', (a, b) => a / b, (g, _a, b, y, bld) => [bld.divide(g, b), bld.negative(bld.divide(bld.multiply(g, y), b))], true)),
+  power: expensive(binary('power', (a, b) => Math.pow(a, b), (g, a, b, y, bld) => [
     bld.multiply(g, bld.multiply(b, bld.power(a, bld.subtract(b, 1)))),
     bld.multiply(g, bld.multiply(y, bld.log(a))),
-  ], true),
+  ], true)),
   maximum: binary('maximum', Math.max, (g, a, b, _y, bld) => {
     const first = bld.greaterEqual(a, b);
     return [bld.where(first, g, 0), bld.where(first, 0, g)];

@@ -10,7 +10,7 @@ export class IndexRangeError extends RangeError {
   }
 }
 
-export const indexingRules: RuleTable<'gather' | 'scatterAdd'> = {
+export const indexingRules: RuleTable<'gather' | 'scatterAdd', 'opaque'> = {
   gather: {
     arity: 2, kind: 'opaque',
     shape: ([table, indices]) => {

@@ -36,16 +36,19 @@ function refGatherBy(x: RefTensor, shape: readonly number[], source: (index: rea
   return out;
 }
 
-export const movementRules: RuleTable<'reshape' | 'transpose' | 'broadcastTo' | 'slice' | 'pad' | 'concatenate'> = {
+/** Every output element is one of the input's: a movement of a fill is that fill. */
+const sameFill = ([v]: readonly (number | undefined)[]): number | undefined => v;
+
+export const movementRules: RuleTable<'reshape' | 'transpose' | 'broadcastTo' | 'slice' | 'pad' | 'concatenate', 'movement'> = {
   reshape: {
-    arity: 1, kind: 'movement',
+    arity: 1, kind: 'movement', foldFills: sameFill,
     shape: ([x], a) => reshapeTarget(x.shape, a.shape),
     dtype: ([x]) => x.dtype,
     vjp: (g, node, b) => [b.reshape(g, node.inputs[0].shape)],
     ref: ([x], node) => refTensor(outShape(node.shape), Float64Array.from(x.data)),
   },
   transpose: {
-    arity: 1, kind: 'movement',
+    arity: 1, kind: 'movement', foldFills: sameFill,
     shape: ([x], { perm }) => {
       const ok = perm.length === x.shape.length && [...perm].sort((p, q) => p - q).every((v, i) => v === i);
       if (!ok) throw new ShapeError(`transpose: [${perm.join(', ')}] is not a permutation of the ${x.shape.length} axes of ${formatShape(x.shape)}`);
@@ -64,7 +67,7 @@ export const movementRules: RuleTable<'reshape' | 'transpose' | 'broadcastTo' | 
     },
   },
   broadcastTo: {
-    arity: 1, kind: 'movement',
+    arity: 1, kind: 'movement', foldFills: sameFill,
     shape: ([x], { shape }) => {
       const out = broadcastShapes('broadcastTo', [x.shape, shape]);
       if (out.length !== shape.length || !sameShape(out, shape) && out.some((d, i) => shape[i] !== null && d !== shape[i])) {
@@ -81,7 +84,7 @@ export const movementRules: RuleTable<'reshape' | 'transpose' | 'broadcastTo' | 
     },
   },
   slice: {
-    arity: 1, kind: 'movement',
+    arity: 1, kind: 'movement', foldFills: sameFill,
     shape: ([x], { begin, end }) => {
       if (begin.length !== x.shape.length || end.length !== x.shape.length) {
         throw new ShapeError(`slice: expected begin and end of length ${x.shape.length} for ${formatShape(x.shape)}, got [${begin.join(', ')}] and [${end.join(', ')}]`);
@@ -106,7 +109,8 @@ export const movementRules: RuleTable<'reshape' | 'transpose' | 'broadcastTo' | 
     },
   },
   pad: {
-    arity: 1, kind: 'movement',
+    arity: 1, kind: 'movement', expensive: true,
+    foldFills: ([v], node) => (v !== undefined && node.attrs.value === v ? v : undefined),
     shape: ([x], { widths }) => {
       if (widths.length !== x.shape.length || widths.some(([lo, hi]) => !(Number.isInteger(lo) && Number.isInteger(hi) && lo >= 0 && hi >= 0))) {
         throw new ShapeError(`pad: expected ${x.shape.length} pairs of non-negative integers for ${formatShape(x.shape)}, got ${JSON.stringify(widths)}`);
@@ -134,7 +138,11 @@ export const movementRules: RuleTable<'reshape' | 'transpose' | 'broadcastTo' | 
     },
   },
   concatenate: {
-    arity: 'variadic', kind: 'movement',
+    arity: 'variadic', kind: 'movement', expensive: true,
+    foldFills: (values) => {
+      const v = values[0];
+      return v !== undefined && values.every((x) => x === v || Number.isNaN(v) && Number.isNaN(x)) ? v : undefined;
+    },
     shape: (xs, { axis }) => {
       const first = xs[0];
       for (const x of xs) {

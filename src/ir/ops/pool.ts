@@ -51,7 +51,7 @@ function notTwice(op: string): never {
   throw new ShapeError(`${op}: second-order gradients of pooling are not supported`);
 }
 
-export const poolRules: RuleTable<'maxPool2d' | 'maxPool2dGrad' | 'avgPool2d' | 'avgPool2dGrad'> = {
+export const poolRules: RuleTable<'maxPool2d' | 'maxPool2dGrad' | 'avgPool2d' | 'avgPool2dGrad', 'opaque'> = {
   maxPool2d: {
     arity: 1, kind: 'opaque',
     shape: ([x], a) => pooledShape('maxPool2d', x.shape, a),

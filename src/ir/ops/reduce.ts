@@ -24,9 +24,30 @@ function refReduce(x: RefTensor, node: Node<'sum' | 'max'>, init: number, fold: 
   return out;
 }
 
-function reduceRule<K extends 'sum' | 'max'>(op: K, init: number, fold: (a: number, v: number) => number, vjp: OpRule<K>['vjp']): OpRule<K> {
+/** The number of elements each output element folds, or undefined when the batch size is symbolic. */
+function elementCount(shape: Shape, axes: readonly number[]): number | undefined {
+  let n = 1;
+  for (const a of axes) {
+    const d = shape[a];
+    if (d === null) return undefined;
+    n *= d;
+  }
+  return n;
+}
+
+/** Largest sum of a fill folded by replaying the additions: replaying keeps the result bit-exact. */
+const MAX_FOLDED_SUM = 1 << 20;
+
+function reduceRule<K extends 'sum' | 'max'>(
+  op: K, init: number, fold: (a: number, v: number) => number, vjp: OpRule<K>['vjp'],
+  foldFills: (v: number, count: number) => number | undefined,
+): OpRule<K, 'reduce'> {
   return {
     arity: 1, kind: 'reduce',
+    foldFills: ([v], node) => {
+      const n = elementCount(node.inputs[0].shape, node.attrs.axes);
+      return v === undefined || n === undefined ? undefined : foldFills(v, n);
+    },
     shape: ([x], a) => reducedShape(x.shape, a),
     dtype: ([x]) => {
       if (x.dtype === 'bool') throw new ShapeError(`${op}: expected a numeric tensor, got bool; cast it first`);
@@ -37,10 +58,15 @@ function reduceRule<K extends 'sum' | 'max'>(op: K, init: number, fold: (a: numb
   };
 }
 
-export const reduceRules: RuleTable<'sum' | 'max'> = {
+export const reduceRules: RuleTable<'sum' | 'max', 'reduce'> = {
   sum: reduceRule('sum', 0, (a, v) => a + v, (g, node, b) => {
     const x = node.inputs[0];
     return [b.broadcastTo(b.reshape(g, reducedShape(x.shape, { axes: node.attrs.axes, keepDims: true })), x.shape)];
+  }, (v, n) => {
+    if (n > MAX_FOLDED_SUM) return undefined;
+    let acc = 0; // the same sequence of float64 additions as the reference
+    for (let i = 0; i < n; i++) acc += v;
+    return acc;
   }),
   // Ties share the cotangent equally, as TensorFlow does, so the gradient stays a valid subgradient.
   max: reduceRule('max', -Infinity, (a, v) => (v > a || Number.isNaN(v) ? v : a), (g, node, b) => {
@@ -49,5 +75,5 @@ export const reduceRules: RuleTable<'sum' | 'max'> = {
     const mask = b.cast(b.equal(x, b.reshape(node, kept)), 'float32');
     const count = b.sum(mask, node.attrs.axes, true);
     return [b.multiply(b.divide(mask, count), b.reshape(g, kept))];
-  }),
+  }, (v, n) => (n === 0 ? -Infinity : v)),
 };

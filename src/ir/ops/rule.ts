@@ -28,9 +28,29 @@ export interface RefContext {
 
 export type Builder = typeof Build;
 
-export interface OpRule<K extends OpName> {
+export interface OpRule<K extends OpName, Kind extends FusionKind = FusionKind> {
   readonly arity: number | 'variadic';
-  readonly kind: FusionKind;
+  readonly kind: Kind;
+  /**
+   * Worth storing rather than recomputing in each consumer (transcendentals, division, random
+   * draws that hash per element, movement ops with per-element branches). Default false.
+   */
+  readonly expensive?: boolean;
+  /** Attributes the dumps do not print: shown by the type annotation or the header's label. */
+  readonly hiddenAttrs?: readonly (keyof OpAttrs[K] & string)[];
+  /**
+   * Its value at an element depends on the element's coordinates, not its flat index alone, so a
+   * flat loop cannot compute it. True of every movement op by its kind; set for other ops.
+   */
+  readonly coordinates?: boolean;
+  /** An elementwise comparison: two operands of one dtype, a bool result. */
+  readonly compares?: boolean;
+  /**
+   * Constant folding when inputs are fills: given each input's fill value (undefined where the
+   * input is not a fill), the output's single value, or undefined when it is not one value.
+   * Elementwise ops need none: simplify folds them through `ref`.
+   */
+  foldFills?(values: readonly (number | undefined)[], node: Node<K>): number | undefined;
   shape(inputs: readonly Node[], attrs: OpAttrs[K]): Shape;
   dtype(inputs: readonly Node[], attrs: OpAttrs[K]): DType;
   /**
@@ -42,4 +62,5 @@ export interface OpRule<K extends OpName> {
   ref(inputs: readonly RefTensor[], node: Node<K>, ctx: RefContext): RefTensor;
 }
 
-export type RuleTable<Names extends OpName> = { readonly [K in Names]: OpRule<K> };
+/** Records of the ops `Names`, all of fusion kind `Kind` (so the op table's type says each op's kind). */
+export type RuleTable<Names extends OpName, Kind extends FusionKind = FusionKind> = { readonly [K in Names]: OpRule<K, Kind> };

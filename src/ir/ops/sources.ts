@@ -3,22 +3,26 @@ import type { RuleTable } from './rule.js';
 import { uniformAt, streamKey } from '../math.js';
 import { ShapeError, sizeOf, stridesOf } from '../types.js';
 
-/** Buffers from outside the program, and values computed from indices alone. */
-export const sourceRules: RuleTable<'input' | 'variable' | 'fill' | 'iota' | 'randomUniform'> = {
+/** Buffers from outside the program. */
+export const sourceRules: RuleTable<'input' | 'variable', 'source'> = {
   input: {
-    arity: 0, kind: 'source',
+    arity: 0, kind: 'source', hiddenAttrs: ['shape', 'dtype', 'label', 'slot'],
     shape: (_, a) => a.shape, dtype: (_, a) => a.dtype,
     vjp: () => [],
     ref: (_, node, ctx) => ctx.source(node),
   },
   variable: {
-    arity: 0, kind: 'source',
+    arity: 0, kind: 'source', hiddenAttrs: ['shape', 'dtype', 'label'],
     shape: (_, a) => a.shape, dtype: (_, a) => a.dtype,
     vjp: () => [],
     ref: (_, node, ctx) => ctx.source(node),
   },
+};
+
+/** Values computed from indices alone. */
+export const generatorRules: RuleTable<'fill' | 'iota' | 'randomUniform', 'generator'> = {
   fill: {
-    arity: 0, kind: 'generator',
+    arity: 0, kind: 'generator', hiddenAttrs: ['shape', 'dtype'],
     shape: (_, a) => a.shape, dtype: (_, a) => a.dtype,
     vjp: () => [],
     ref: (_, node) => {
@@ -28,7 +32,7 @@ export const sourceRules: RuleTable<'input' | 'variable' | 'fill' | 'iota' | 'ra
     },
   },
   iota: {
-    arity: 0, kind: 'generator',
+    arity: 0, kind: 'generator', hiddenAttrs: ['shape', 'dtype'], coordinates: true,
     shape: (_, a) => a.shape, dtype: (_, a) => a.dtype,
     vjp: () => [],
     ref: (_, node) => {
@@ -41,7 +45,8 @@ export const sourceRules: RuleTable<'input' | 'variable' | 'fill' | 'iota' | 'ra
     },
   },
   randomUniform: {
-    arity: 1, kind: 'generator',
+    // The stream number stays visible: it tells two draws of one shape apart.
+    arity: 1, kind: 'generator', hiddenAttrs: ['shape'], expensive: true,
     shape: ([seed], a) => {
       if (seed.dtype !== 'int32' || seed.shape.length !== 0) {
         throw new ShapeError(`randomUniform: the seed must be an int32 scalar, got ${seed.dtype} of rank ${seed.shape.length}`);
