@@ -7,7 +7,7 @@
  */
 import * as B from '../src/ir/build.js';
 import { compiledProgram } from '../src/runtime/compiled.js';
-import type { Tier } from '../src/runtime/lower.js';
+import type { TierName as Tier } from '../src/runtime/tiers/index.js';
 import { Session } from '../src/runtime/session.js';
 import { MATMUL_CASES } from './matmul.js';
 import { breathe, hzSync } from './measure.js';

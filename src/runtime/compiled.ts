@@ -1,5 +1,3 @@
-import { defaultTier } from './tier.js';
-import { lowerKernel, type Call, type Tier } from './lower.js';
 import { kernelBytes, kernelFlops } from '../ir/cost.js';
 import type { FusedKernel } from '../ir/fusion.js';
 import type { Graph } from '../ir/graph.js';
@@ -13,6 +11,8 @@ import { debugLevel } from './debug.js';
 import { ProgramProfile } from './profile.js';
 import type { Program, ProgramSpec } from './program.js';
 import type { Session } from './session.js';
+import { defaultTier, lowerKernel, type TierName } from './tiers/index.js';
+import type { Call } from './tiers/tier.js';
 
 /** Everything a compiled program is made of, kept for dumps and profiles. */
 export interface CompiledParts {
@@ -26,7 +26,7 @@ export interface CompiledParts {
  * Compiles a program: the graph passes and memory plan of ir/pipeline.ts, then a kernel per fused group; then runs it as a flat list
  * of kernel calls over the session memory. A steady-state run allocates nothing.
  */
-export function compiledProgram(spec: ProgramSpec, session: Session, tier: Tier = defaultTier()): Program & { readonly parts: CompiledParts } {
+export function compiledProgram(spec: ProgramSpec, session: Session, tier: TierName = defaultTier()): Program & { readonly parts: CompiledParts } {
   const started = performance.now();
   const fed = spec.seed !== undefined ? [...spec.inputs, spec.seed] : [...spec.inputs];
   const { optimized: graph, memory: plan } = runPipeline(spec.graph, fed);

@@ -1,3 +1,5 @@
+import { debugFromEnv } from './env.js';
+
 let override: number | undefined;
 
 /**
@@ -6,9 +8,7 @@ let override: number | undefined;
  * kernel source. Read on every call, so a change of the variable takes effect at once.
  */
 export function debugLevel(): number {
-  if (override !== undefined) return override;
-  const v = Number(process.env.KERAS_JIT_DEBUG ?? 0);
-  return Number.isFinite(v) ? v : 0;
+  return override ?? debugFromEnv();
 }
 
 export function setDebugLevel(level: number | undefined): void {

@@ -8,7 +8,7 @@ import type { Node } from '../../src/ir/node.js';
 import type { RefTensor } from '../../src/ir/ops/rule.js';
 import { concrete, sizeOf } from '../../src/ir/types.js';
 import { compiledProgram } from '../../src/runtime/compiled.js';
-import type { Tier } from '../../src/runtime/lower.js';
+import type { TierName as Tier } from '../../src/runtime/tiers/index.js';
 import { Session, type Variable } from '../../src/runtime/session.js';
 
 export interface Comparison {

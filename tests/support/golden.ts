@@ -4,7 +4,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as assert from 'uvu/assert';
-import { defaultTier } from '../../src/runtime/tier.js';
+import { defaultTier } from '../../src/runtime/tiers/index.js';
 
 const GOLDEN = new URL('../../../tests/golden/', import.meta.url);
 

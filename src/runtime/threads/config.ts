@@ -5,25 +5,19 @@
  */
 import { availableParallelism } from 'node:os';
 import { wasmFeatures } from '../../codegen/wasm/features.js';
+import { threadsFromEnv } from '../env.js';
 
 /** KERAS_JIT_THREADS if set to a positive integer, else the cores this process may use. */
 export function threadCount(): number {
-  const raw = process.env.KERAS_JIT_THREADS;
-  if (raw !== undefined && raw !== '') {
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < 1) throw new Error(`KERAS_JIT_THREADS must be a positive integer, got '${raw}'`);
-    return n;
-  }
-  return availableParallelism();
+  return threadsFromEnv() ?? availableParallelism();
 }
 
 /**
  * Session memories are shared whenever the engine can share them, whatever the thread count:
- * generated JS kernels run as fast over a SharedArrayBuffer (bench/shared-memory.ts: 0.98-1.0x),
+ * generated JS kernels run as fast over a SharedArrayBuffer (bench/shared-memory.ts measures it),
  * and one memory kind means one compiled form of each wasm kernel and dumps that do not vary by
- * machine. Typed-array bulk operations are slower on shared buffers (set 0.55x, copyWithin 0.3x,
- * fill 0.1x, as V8 copies them with relaxed atomics), but they only feed inputs (~0.4 MB per
- * mnist_mlp step, microseconds) and release blocks, off the per-kernel path.
+ * machine. Typed-array bulk operations are slower on shared buffers (V8 copies them with relaxed
+ * atomics), but they only feed inputs and release blocks, off the per-kernel path.
  */
 export function defaultSharedMemory(): boolean {
   return wasmFeatures().sharedMemory;

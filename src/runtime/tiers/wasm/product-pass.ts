@@ -1,14 +1,18 @@
-import { fusedEpiloguePass } from '../codegen/fused-kernel.js';
-import { compileWasmElementwise } from '../codegen/wasm/elementwise-kernel.js';
-import type { FusedKernel } from '../ir/fusion.js';
-import { bufferBytes } from '../ir/memory-plan.js';
-import type { Node } from '../ir/node.js';
-import { bytesPerElement } from './buffers.js';
-import type { Lowered } from './lower.js';
-import type { Memory } from './memory.js';
+import { align16 } from '../../../codegen/align.js';
+import { fusedEpiloguePass } from '../../../codegen/fused-kernel.js';
+import { compileWasmElementwise } from '../../../codegen/wasm/elementwise-kernel.js';
+import type { FusedKernel } from '../../../ir/fusion.js';
+import { bufferBytes } from '../../../ir/memory-plan.js';
+import type { Node } from '../../../ir/node.js';
+import { bytesPerElement } from '../../buffers.js';
+import type { Memory } from '../../memory.js';
+import type { Lowered } from '../tier.js';
 
-/** Binds a WebAssembly contraction to a memory and scratch: `(out, in0, in1)` in byte offsets. */
-export type BindProduct = (memory: Memory, scratchOffset: number) => (out: number, in0: number, in1: number) => void;
+/** A WebAssembly contraction bound to a memory and scratch: `(out, in0, in1)` in byte offsets. */
+type ProductFn = (out: number, in0: number, in1: number) => void;
+
+/** Binds a WebAssembly contraction to a memory and scratch. */
+export type BindProduct = (memory: Memory, scratchOffset: number) => ProductFn;
 
 /**
  * A contraction on the WebAssembly tier whose epilogue the wasm kernel cannot apply: the kernel
@@ -19,7 +23,7 @@ export type BindProduct = (memory: Memory, scratchOffset: number) => (out: numbe
 export function productThenJsEpilogue(k: FusedKernel, kernelName: string, kernelText: () => string, kernelScratch: number, bind: BindProduct): Lowered {
   const node = k.anchor;
   const pass = fusedEpiloguePass(k);
-  const own = Math.ceil(kernelScratch / 16) * 16;
+  const own = align16(kernelScratch);
   return {
     kernel: k,
     name: `${kernelName}${pass.kernel.name.slice(Math.max(0, pass.kernel.name.indexOf('_epilogue')))}`,
@@ -62,7 +66,7 @@ export function productThenSimdEpilogue(k: FusedKernel, kernelName: string, kern
   };
   const simd = compileWasmElementwise(group);
   if (simd === undefined) return undefined;
-  const own = Math.ceil(kernelScratch / 16) * 16;
+  const own = align16(kernelScratch);
   const prefix = `fused_${node.shape.join('x')}`;
   return {
     // `fused_<shape>_<ops>_simd` after the contraction's name, without repeating the shape.
