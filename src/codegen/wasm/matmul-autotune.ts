@@ -2,9 +2,10 @@
  * Picks a register tile for one shape by timing the candidates on a private memory (never the
  * caller's, whose buffers may be live). Worth it for large products only, once per shape and
  * options: the best tile moves with FMA, the transpose flags and the edges (see `defaultTile`),
- * but the first call of each candidate runs V8's baseline tier (~5x slower), so tuning one
- * 128x784x512 product costs some 50 ms.
+ * but the first call of each candidate runs V8's baseline tier, so tuning a large product costs
+ * a visible pause.
  */
+import { align16 } from '../align.js';
 import { WebAssemblyApi as WA, pagesFor } from './engine.js';
 import { wasmFeatures } from './features.js';
 import { compileWasmMatmul, type WasmMatmulKernel, type WasmMatmulOptions } from './matmul-kernel.js';
@@ -23,7 +24,7 @@ export interface Tuned {
   readonly trials: readonly TileTrial[];
 }
 
-/** Below this many multiply-adds one run takes well under 0.1 ms and timing is noise. */
+/** Below this many multiply-adds one run is too short to time apart from noise. */
 const MIN_TUNED_MACS = 1 << 22;
 
 const tuned = new Map<string, Tile>();
@@ -39,7 +40,7 @@ export function autotuneMatmul(shape: MatmulShape, options: Omit<WasmMatmulOptio
   const { batch, M, K, N } = shape;
   const floats = batch * (M * N + M * K + K * N) + N;
   const kernels = candidates.map((tile) => compileWasmMatmul(shape, { ...options, tile }));
-  const scratch = Math.ceil((floats * 4) / 16) * 16;
+  const scratch = align16(floats * 4);
   const bytes = scratch + Math.max(...kernels.map((k) => k.scratchBytes));
   const pages = pagesFor(bytes);
   const memory = new WA.Memory(options.shared === true ? { initial: pages, maximum: pages, shared: true } : { initial: pages });
