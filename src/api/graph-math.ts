@@ -1,27 +1,13 @@
 /**
- * Small compositions of IR primitives shared by losses, metrics and optimizers: each written
- * once so the numerics (clipping, max subtraction, first-index argmax) are the same everywhere.
+ * The few graph compositions the API needs that keras.ops does not name, written once on IR
+ * primitives: the first-index argmax as float32 (what `ops.argmax` casts, and what accuracy
+ * metrics compare), one-hot labels, Keras's rank matching of labels and predictions, and element
+ * counts.
+ * Everything else the API layer computes is written with `ops`, as users write custom layers.
  */
-import * as b from '../ir/build.js';
+import * as B from '../ir/build.js';
 import type { Node } from '../ir/node.js';
 import type { Shape } from '../ir/types.js';
-
-export function square(x: Node): Node {
-  return b.multiply(x, x);
-}
-
-/** Mean over the last axis (Keras's `axis=-1` reductions of per-sample losses and metrics). */
-export function meanLastAxis(x: Node): Node {
-  const n = x.shape[x.shape.length - 1];
-  if (n === null) throw new Error('meanLastAxis: the last dimension must be known');
-  return b.divide(b.sum(x, -1), n);
-}
-
-/** Mean over every element: Keras's 'sum_over_batch_size' reduction. */
-export function meanAll(x: Node): Node {
-  const n = elementCount(x.shape);
-  return b.divide(b.sum(x), n);
-}
 
 export function elementCount(shape: Shape): number {
   let n = 1;
@@ -32,34 +18,15 @@ export function elementCount(shape: Shape): number {
   return n;
 }
 
-export function clip(x: Node, lo: number, hi: number): Node {
-  return b.minimum(b.maximum(x, lo), hi);
-}
-
-/** log(softmax(x)) along the last axis, with the max subtracted first so exp never overflows. */
-export function logSoftmax(x: Node): Node {
-  const shifted = b.subtract(x, b.max(x, -1, true));
-  return b.subtract(shifted, b.log(b.sum(b.exp(shifted), -1, true)));
-}
-
-/** The index of the first maximum along the last axis, as float32 (as TF's argmax picks the first). */
-export function argmaxLast(x: Node): Node {
-  const c = x.shape[x.shape.length - 1];
-  if (c === null) throw new Error('argmax: the last dimension must be known');
-  const isMax = b.equal(x, b.max(x, -1, true));
-  const idx = b.iota(x.shape, -1, 'float32');
-  // The smallest index among the maxima, via max of the negated indices.
-  return b.negative(b.max(b.where(isMax, b.negative(idx), -c), -1));
-}
-
-/** Adds a trailing axis of size 1. */
-export function expandLast(x: Node): Node {
-  return b.reshape(x, [...x.shape, 1]);
-}
-
-/** Drops a trailing axis of size 1. */
-export function squeezeLast(x: Node): Node {
-  return b.reshape(x, x.shape.slice(0, -1));
+/**
+ * The index of the first maximum along (normalised) `axis`, as float32, as TF's argmax picks the
+ * first: the smallest index among the maxima, via the max of the negated indices.
+ */
+export function firstMaxIndex(x: Node, axis: number, keepdims = false): Node {
+  const isMax = B.equal(x, B.max(x, axis, true));
+  const index = B.iota(x.shape, axis, 'float32');
+  const outside = x.shape[axis] ?? 0x7fffffff;
+  return B.negative(B.max(B.where(isMax, B.negative(index), -outside), axis, keepdims));
 }
 
 /**
@@ -68,11 +35,13 @@ export function squeezeLast(x: Node): Node {
  */
 export function matchRank(yTrue: Node, yPred: Node): [Node, Node] {
   const rt = yTrue.shape.length, rp = yPred.shape.length;
-  if (rt === rp - 1 && yPred.shape[rp - 1] === 1) return [expandLast(yTrue), yPred];
-  if (rp === rt - 1 && yTrue.shape[rt - 1] === 1) return [squeezeLast(yTrue), yPred];
+  if (rt === rp - 1 && yPred.shape[rp - 1] === 1) return [B.reshape(yTrue, [...yTrue.shape, 1]), yPred];
+  if (rp === rt - 1 && yTrue.shape[rt - 1] === 1) return [B.reshape(yTrue, yTrue.shape.slice(0, -1)), yPred];
   return [yTrue, yPred];
 }
 
-export function toFloat(x: Node): Node {
-  return b.cast(x, 'float32');
+/** One-hot float32 encoding of integer labels against the classes of `like`'s last axis. */
+export function oneHotLike(labels: Node, like: Node): Node {
+  const classes = B.iota(like.shape, -1, 'int32');
+  return B.cast(B.equal(classes, B.reshape(labels, [...labels.shape, 1])), 'float32');
 }

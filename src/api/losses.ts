@@ -5,11 +5,11 @@
  * The numerics follow Keras 3's TensorFlow backend: probabilities are clipped to
  * [1e-7, 1 - 1e-7] before the log, and logits go through a max-shifted log-softmax.
  */
-import * as b from '../ir/build.js';
 import type { Node } from '../ir/node.js';
 import { formatShape, ShapeError } from '../ir/types.js';
 import { evalEager, isNode, type TensorLike } from './eager.js';
-import { clip, logSoftmax, matchRank, meanAll, meanLastAxis, square, toFloat } from './graph-math.js';
+import { matchRank, oneHotLike } from './graph-math.js';
+import * as ops from './ops.js';
 import type { Tensor } from './tensor.js';
 
 /** Keras's backend epsilon, used for clipping probabilities. */
@@ -32,13 +32,13 @@ export type LossFunction = (yTrue: Node, yPred: Node) => Node;
 // Per-sample loss definitions on nodes
 
 function mseNode(yTrue: Node, yPred: Node): Node {
-  const [t, p] = matchRank(toFloat(yTrue), yPred);
-  return meanLastAxis(square(b.subtract(p, t)));
+  const [t, p] = matchRank(ops.cast(yTrue, 'float32'), yPred);
+  return ops.mean(ops.square(ops.subtract(p, t)), -1);
 }
 
 function maeNode(yTrue: Node, yPred: Node): Node {
-  const [t, p] = matchRank(toFloat(yTrue), yPred);
-  return meanLastAxis(b.abs(b.subtract(p, t)));
+  const [t, p] = matchRank(ops.cast(yTrue, 'float32'), yPred);
+  return ops.mean(ops.abs(ops.subtract(p, t)), -1);
 }
 
 function checkSameShape(name: string, t: Node, p: Node): void {
@@ -48,56 +48,52 @@ function checkSameShape(name: string, t: Node, p: Node): void {
 }
 
 function categoricalNode(yTrue: Node, yPred: Node, options: CrossentropyOptions = {}): Node {
-  let t = toFloat(yTrue);
+  let t = ops.cast(yTrue, 'float32');
   checkSameShape('categorical_crossentropy', t, yPred);
   const smoothing = options.labelSmoothing ?? 0;
   if (smoothing > 0) {
     const classes = yPred.shape[yPred.shape.length - 1] as number;
-    t = b.add(b.multiply(t, 1 - smoothing), smoothing / classes);
+    t = ops.add(ops.multiply(t, 1 - smoothing), smoothing / classes);
   }
-  if (options.fromLogits) return b.negative(b.sum(b.multiply(t, logSoftmax(yPred)), -1));
+  if (options.fromLogits) return ops.negative(ops.sum(ops.multiply(t, ops.logSoftmax(yPred)), -1));
   // Keras rescales so the class probabilities sum to 1, then clips before the log.
-  const p = clip(b.divide(yPred, b.sum(yPred, -1, true)), EPSILON, 1 - EPSILON);
-  return b.negative(b.sum(b.multiply(t, b.log(p)), -1));
+  const p = ops.clip(ops.divide(yPred, ops.sum(yPred, { axis: -1, keepdims: true })), EPSILON, 1 - EPSILON);
+  return ops.negative(ops.sum(ops.multiply(t, ops.log(p)), -1));
 }
 
 /** Integer labels of shape (N, ...) from labels of shape (N, ...) or (N, ..., 1). */
 function sparseLabels(yTrue: Node, yPred: Node): Node {
   let t = yTrue;
-  if (t.shape.length === yPred.shape.length && t.shape[t.shape.length - 1] === 1) t = b.reshape(t, t.shape.slice(0, -1));
+  if (t.shape.length === yPred.shape.length && t.shape[t.shape.length - 1] === 1) t = ops.reshape(t, t.shape.slice(0, -1));
   if (t.shape.length !== yPred.shape.length - 1) {
     throw new ShapeError(`sparse_categorical_crossentropy: labels of shape ${formatShape(yTrue.shape)} do not fit predictions of shape ${formatShape(yPred.shape)}; expected integer labels of shape ${formatShape(yPred.shape.slice(0, -1))}`);
   }
-  return b.cast(t, 'int32');
+  return ops.cast(t, 'int32');
 }
 
-/** One-hot float32 encoding of integer labels against the classes of `like`'s last axis. */
-export function oneHotLike(labels: Node, like: Node): Node {
-  const classes = b.iota(like.shape, -1, 'int32');
-  return toFloat(b.equal(classes, b.reshape(labels, [...labels.shape, 1])));
-}
+export { oneHotLike };
 
 function sparseCategoricalNode(yTrue: Node, yPred: Node, options: SparseCrossentropyOptions = {}): Node {
   const onehot = oneHotLike(sparseLabels(yTrue, yPred), yPred);
   // Keras feeds log(clip(p)) to a softmax crossentropy, which renormalises the clipped
   // probabilities: -log(p[label]) + log(sum(p)).
-  const logits = options.fromLogits ? yPred : b.log(clip(yPred, EPSILON, 1 - EPSILON));
-  return b.negative(b.sum(b.multiply(onehot, logSoftmax(logits)), -1));
+  const logits = options.fromLogits ? yPred : ops.log(ops.clip(yPred, EPSILON, 1 - EPSILON));
+  return ops.negative(ops.sum(ops.multiply(onehot, ops.logSoftmax(logits)), -1));
 }
 
 function binaryNode(yTrue: Node, yPred: Node, options: CrossentropyOptions = {}): Node {
-  let [t, p] = matchRank(toFloat(yTrue), yPred);
+  let [t, p] = matchRank(ops.cast(yTrue, 'float32'), yPred);
   checkSameShape('binary_crossentropy', t, p);
   const smoothing = options.labelSmoothing ?? 0;
-  if (smoothing > 0) t = b.add(b.multiply(t, 1 - smoothing), 0.5 * smoothing);
+  if (smoothing > 0) t = ops.add(ops.multiply(t, 1 - smoothing), 0.5 * smoothing);
   if (options.fromLogits) {
     // TF's sigmoid_cross_entropy_with_logits: max(x, 0) - x z + log(1 + exp(-|x|)), stable for any x.
-    const softplus = b.log(b.add(1, b.exp(b.negative(b.abs(p)))));
-    return meanLastAxis(b.add(b.subtract(b.maximum(p, 0), b.multiply(p, t)), softplus));
+    const softplus = ops.log(ops.add(1, ops.exp(ops.negative(ops.abs(p)))));
+    return ops.mean(ops.add(ops.subtract(ops.maximum(p, 0), ops.multiply(p, t)), softplus), -1);
   }
-  p = clip(p, EPSILON, 1 - EPSILON);
-  const ll = b.add(b.multiply(t, b.log(p)), b.multiply(b.subtract(1, t), b.log(b.subtract(1, p))));
-  return meanLastAxis(b.negative(ll));
+  p = ops.clip(p, EPSILON, 1 - EPSILON);
+  const ll = ops.add(ops.multiply(t, ops.log(p)), ops.multiply(ops.subtract(1, t), ops.log(ops.subtract(1, p))));
+  return ops.mean(ops.negative(ll), -1);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -143,7 +139,7 @@ export class Loss {
   reduce(yTrue: Node, yPred: Node): Node {
     const values = this.call(yTrue, yPred);
     if (values.dtype !== 'float32') throw new ShapeError(`loss '${this.name}' returned ${values.dtype} values; losses must be float32`);
-    return meanAll(values);
+    return ops.mean(values);
   }
 
   /** Computes the batch loss of concrete tensors now (Keras's `loss_obj(y_true, y_pred)`). */

@@ -3,37 +3,42 @@
  * MeanMetricWrapper: its epoch value is total / count over all per-sample values seen, so the
  * engine only needs each batch's sum (a graph output) and count (known from the shapes).
  */
-import * as b from '../ir/build.js';
 import type { Node } from '../ir/node.js';
 import { formatShape, ShapeError, type Shape } from '../ir/types.js';
 import { evalEager, isNode, type TensorLike } from './eager.js';
-import { argmaxLast, matchRank, meanLastAxis, toFloat } from './graph-math.js';
+import { firstMaxIndex, matchRank } from './graph-math.js';
+import * as ops from './ops.js';
 import { lossFunctionByName, meanAbsoluteError, meanSquaredError, LOSS_NAMES } from './losses.js';
 import type { Tensor } from './tensor.js';
 
 /** Per-sample metric values over graph nodes: what custom metrics passed to compile() implement. */
 export type MetricFunction = (yTrue: Node, yPred: Node) => Node;
 
+/** The first-maximum index along the last axis as float32, so it compares with float labels. */
+function lastAxisArgmax(x: Node): Node {
+  return firstMaxIndex(x, x.shape.length - 1);
+}
+
 function binaryAccuracyNode(yTrue: Node, yPred: Node, threshold = 0.5): Node {
-  const [t, p] = matchRank(toFloat(yTrue), yPred);
-  const predicted = toFloat(b.greater(p, threshold));
-  return meanLastAxis(toFloat(b.equal(t, predicted)));
+  const [t, p] = matchRank(ops.cast(yTrue, 'float32'), yPred);
+  const predicted = ops.cast(ops.greater(p, threshold), 'float32');
+  return ops.mean(ops.cast(ops.equal(t, predicted), 'float32'), -1);
 }
 
 function categoricalAccuracyNode(yTrue: Node, yPred: Node): Node {
-  return toFloat(b.equal(argmaxLast(toFloat(yTrue)), argmaxLast(yPred)));
+  return ops.cast(ops.equal(lastAxisArgmax(ops.cast(yTrue, 'float32')), lastAxisArgmax(yPred)), 'float32');
 }
 
 function sparseCategoricalAccuracyNode(yTrue: Node, yPred: Node): Node {
-  let t = toFloat(yTrue);
+  let t = ops.cast(yTrue, 'float32');
   // Labels of shape (N, 1) are squeezed to (N,), and the matches keep the labels' shape, as Keras does.
   const keepShape = t.shape.length === yPred.shape.length;
-  if (keepShape) t = b.reshape(t, t.shape.slice(0, -1));
+  if (keepShape) t = ops.reshape(t, t.shape.slice(0, -1));
   if (t.shape.length !== yPred.shape.length - 1) {
     throw new ShapeError(`sparse_categorical_accuracy: labels of shape ${formatShape(yTrue.shape)} do not fit predictions of shape ${formatShape(yPred.shape)}`);
   }
-  const matches = toFloat(b.equal(t, argmaxLast(yPred)));
-  return keepShape ? b.reshape(matches, yTrue.shape) : matches;
+  const matches = ops.cast(ops.equal(t, lastAxisArgmax(yPred)), 'float32');
+  return keepShape ? ops.reshape(matches, yTrue.shape) : matches;
 }
 
 interface Dual {

@@ -1,12 +1,14 @@
 /**
- * The symbolic `ops` namespace, named as keras.ops. Layer `call`s (built-in and custom) are
- * written with these, so every layer is a composition of IR primitives the compiler can fuse.
+ * The symbolic `ops` namespace, named as keras.ops. Layer `call`s (built-in and custom), losses,
+ * metrics and optimizer updates are written with these, so each is a composition of IR
+ * primitives the compiler can fuse, with the same numerics wherever an op is used.
  * Composite ops (softmax, mean, argmax, ...) are built here from primitives. Operands may be
  * symbolic tensors, layer variables or plain numbers, as in Keras.
  */
 import * as B from '../ir/build.js';
 import type { Node } from '../ir/node.js';
 import { normalizeAxis, ShapeError, type DType, type Dim, type Shape } from '../ir/types.js';
+import { firstMaxIndex } from './graph-math.js';
 import { Variable } from './layers/variable.js';
 import { currentTrace } from './trace-context.js';
 
@@ -203,15 +205,10 @@ export function variance(x: TensorLike, options?: Axis | ReduceOptions): Symboli
   return mean(B.multiply(centered, centered), { axis: axes, keepdims });
 }
 export const std = (x: TensorLike, options?: Axis | ReduceOptions): SymbolicTensor => B.sqrt(variance(x, options));
-/** Index of the first maximum along `axis` (int32): max, then the smallest index where x equals it. */
+/** Index of the first maximum along `axis` (int32), as TF's argmax picks the first. */
 export function argmax(x: TensorLike, axis = -1, keepdims = false): SymbolicTensor {
   const n = convertToTensor(x);
-  const a = normalizeAxis(axis, n.shape.length, 'argmax');
-  const isMax = B.equal(n, B.max(n, a, true));
-  const index = B.iota(n.shape, a, 'float32');
-  const big = n.shape[a] ?? 0x7fffffff;
-  const first = B.negative(B.max(B.negative(B.where(isMax, index, big)), a, keepdims));
-  return B.cast(first, 'int32');
+  return B.cast(firstMaxIndex(n, normalizeAxis(axis, n.shape.length, 'argmax'), keepdims), 'int32');
 }
 export const argmin = (x: TensorLike, axis = -1, keepdims = false): SymbolicTensor => argmax(B.negative(convertToTensor(x)), axis, keepdims);
 

@@ -5,11 +5,10 @@
  * scalar variable so callbacks can change it between steps without recompiling.
  * Defaults and update formulas are Keras 3's (keras/src/optimizers/*.py).
  */
-import * as b from '../ir/build.js';
 import type { Update } from '../ir/graph.js';
 import type { Node } from '../ir/node.js';
 import type { Session, Variable } from '../runtime/session.js';
-import { clip, square } from './graph-math.js';
+import * as ops from './ops.js';
 
 export interface OptimizerOptions {
   readonly learningRate?: number;
@@ -122,21 +121,21 @@ export abstract class Optimizer {
     if (s === undefined) throw new Error(`${this.constructor.name}: build() must be called before applyGradients()`);
     const lr = s.learningRate.node;
     const iterations = s.iterations.node;
-    const step = b.cast(b.add(iterations, 1), 'float32');
+    const step = ops.cast(ops.add(iterations, 1), 'float32');
     const clipped = this.clipGradients(grads);
     const updates: Update[] = [];
     vars.forEach((v, i) => {
       const slots = s.slots.get(v.id);
       if (slots === undefined) throw new Error(`${this.constructor.name}: variable '${v.label}' was not built`);
       let value: Node = v.node;
-      if (this.weightDecay !== undefined && this.weightDecay > 0) value = b.subtract(value, b.multiply(b.multiply(value, this.weightDecay), lr));
+      if (this.weightDecay !== undefined && this.weightDecay > 0) value = ops.subtract(value, ops.multiply(ops.multiply(value, this.weightDecay), lr));
       const out = this.updateStep({ grad: clipped[i], value, slots: slots.map((sl) => sl.node), lr, step });
       updates.push({ variable: v.node, value: out.value });
       slots.forEach((sl, k) => {
         if (out.slots[k] !== sl.node) updates.push({ variable: sl.node, value: out.slots[k] });
       });
     });
-    updates.push({ variable: iterations, value: b.add(iterations, 1) });
+    updates.push({ variable: iterations, value: ops.add(iterations, 1) });
     return updates;
   }
 
@@ -144,15 +143,15 @@ export abstract class Optimizer {
   private clipGradients(grads: readonly Node[]): Node[] {
     if (this.clipnorm !== undefined && this.clipnorm > 0) {
       const c = this.clipnorm;
-      return grads.map((g) => b.divide(b.multiply(g, c), b.maximum(b.sqrt(b.sum(square(g))), c)));
+      return grads.map((g) => ops.divide(ops.multiply(g, c), ops.maximum(ops.sqrt(ops.sum(ops.square(g))), c)));
     }
     if (this.globalClipnorm !== undefined && this.globalClipnorm > 0) {
       const c = this.globalClipnorm;
-      const norm = b.sqrt(grads.map((g) => b.sum(square(g))).reduce((acc, x) => b.add(acc, x), b.scalar(0)));
-      const scale = b.divide(c, b.maximum(norm, c));
-      return grads.map((g) => b.multiply(g, scale));
+      const norm = ops.sqrt(grads.map((g) => ops.sum(ops.square(g))).reduce((acc, x) => ops.add(acc, x), ops.convertToTensor(0)));
+      const scale = ops.divide(c, ops.maximum(norm, c));
+      return grads.map((g) => ops.multiply(g, scale));
     }
-    if (this.clipvalue !== undefined && this.clipvalue > 0) return grads.map((g) => clip(g, -this.clipvalue!, this.clipvalue!));
+    if (this.clipvalue !== undefined && this.clipvalue > 0) return grads.map((g) => ops.clip(g, -this.clipvalue!, this.clipvalue!));
     return [...grads];
   }
 
@@ -192,9 +191,9 @@ export class SGD extends Optimizer {
     return this.momentum !== 0 ? [{ name: 'momentum', initial: 0 }] : [];
   }
   protected updateStep({ grad, value, slots, lr }: StepIn): StepOut {
-    if (this.momentum === 0) return { value: b.subtract(value, b.multiply(grad, lr)), slots };
-    const m = b.add(b.negative(b.multiply(grad, lr)), b.multiply(slots[0], this.momentum));
-    const next = this.nesterov ? b.add(value, b.add(b.negative(b.multiply(grad, lr)), b.multiply(m, this.momentum))) : b.add(value, m);
+    if (this.momentum === 0) return { value: ops.subtract(value, ops.multiply(grad, lr)), slots };
+    const m = ops.add(ops.negative(ops.multiply(grad, lr)), ops.multiply(slots[0], this.momentum));
+    const next = this.nesterov ? ops.add(value, ops.add(ops.negative(ops.multiply(grad, lr)), ops.multiply(m, this.momentum))) : ops.add(value, m);
     return { value: next, slots: [m] };
   }
   override getConfig() { return { ...super.getConfig(), momentum: this.momentum, nesterov: this.nesterov }; }
@@ -225,13 +224,13 @@ export class Adam extends Optimizer {
     return this.amsgrad ? [...slots, { name: 'velocity_hat', initial: 0 }] : slots;
   }
   protected updateStep({ grad, value, slots, lr, step }: StepIn): StepOut {
-    const beta1Power = b.power(b.scalar(this.beta1), step);
-    const beta2Power = b.power(b.scalar(this.beta2), step);
-    const alpha = b.divide(b.multiply(lr, b.sqrt(b.subtract(1, beta2Power))), b.subtract(1, beta1Power));
-    const m = b.add(slots[0], b.multiply(b.subtract(grad, slots[0]), 1 - this.beta1));
-    const v = b.add(slots[1], b.multiply(b.subtract(square(grad), slots[1]), 1 - this.beta2));
-    const vHat = this.amsgrad ? b.maximum(slots[2], v) : v;
-    const next = b.subtract(value, b.divide(b.multiply(m, alpha), b.add(b.sqrt(vHat), this.epsilon)));
+    const beta1Power = ops.power(ops.convertToTensor(this.beta1), step);
+    const beta2Power = ops.power(ops.convertToTensor(this.beta2), step);
+    const alpha = ops.divide(ops.multiply(lr, ops.sqrt(ops.subtract(1, beta2Power))), ops.subtract(1, beta1Power));
+    const m = ops.add(slots[0], ops.multiply(ops.subtract(grad, slots[0]), 1 - this.beta1));
+    const v = ops.add(slots[1], ops.multiply(ops.subtract(ops.square(grad), slots[1]), 1 - this.beta2));
+    const vHat = this.amsgrad ? ops.maximum(slots[2], v) : v;
+    const next = ops.subtract(value, ops.divide(ops.multiply(m, alpha), ops.add(ops.sqrt(vHat), this.epsilon)));
     return { value: next, slots: this.amsgrad ? [m, v, vHat] : [m, v] };
   }
   override getConfig() { return { ...super.getConfig(), beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon, amsgrad: this.amsgrad }; }
@@ -266,18 +265,18 @@ export class RMSprop extends Optimizer {
   protected updateStep({ grad, value, slots, lr }: StepIn): StepOut {
     const rho = this.rho;
     const hasMomentum = this.momentum > 0;
-    const velocity = b.add(b.multiply(rho, slots[0]), b.multiply(1 - rho, square(grad)));
-    let denominator = b.add(velocity, this.epsilon);
+    const velocity = ops.add(ops.multiply(rho, slots[0]), ops.multiply(1 - rho, ops.square(grad)));
+    let denominator = ops.add(velocity, this.epsilon);
     let avg: Node | undefined;
     if (this.centered) {
-      avg = b.add(b.multiply(rho, slots[hasMomentum ? 2 : 1]), b.multiply(1 - rho, grad));
-      denominator = b.add(b.subtract(velocity, square(avg)), this.epsilon);
+      avg = ops.add(ops.multiply(rho, slots[hasMomentum ? 2 : 1]), ops.multiply(1 - rho, grad));
+      denominator = ops.add(ops.subtract(velocity, ops.square(avg)), this.epsilon);
     }
-    const increment = b.divide(b.multiply(lr, grad), b.sqrt(denominator));
-    const m = hasMomentum ? b.add(b.multiply(this.momentum, slots[1]), increment) : undefined;
+    const increment = ops.divide(ops.multiply(lr, grad), ops.sqrt(denominator));
+    const m = hasMomentum ? ops.add(ops.multiply(this.momentum, slots[1]), increment) : undefined;
     // Slot order matches slotSpecs(): velocity, then momentum, then average_gradient.
     const out = [velocity, ...(m ? [m] : []), ...(avg ? [avg] : [])];
-    return { value: b.subtract(value, m ?? increment), slots: out };
+    return { value: ops.subtract(value, m ?? increment), slots: out };
   }
   override getConfig() { return { ...super.getConfig(), rho: this.rho, momentum: this.momentum, epsilon: this.epsilon, centered: this.centered }; }
 }
@@ -300,8 +299,8 @@ export class Adagrad extends Optimizer {
     return [{ name: 'accumulator', initial: this.initialAccumulatorValue }];
   }
   protected updateStep({ grad, value, slots, lr }: StepIn): StepOut {
-    const acc = b.add(slots[0], square(grad));
-    return { value: b.subtract(value, b.divide(b.multiply(lr, grad), b.sqrt(b.add(acc, this.epsilon)))), slots: [acc] };
+    const acc = ops.add(slots[0], ops.square(grad));
+    return { value: ops.subtract(value, ops.divide(ops.multiply(lr, grad), ops.sqrt(ops.add(acc, this.epsilon)))), slots: [acc] };
   }
   override getConfig() { return { ...super.getConfig(), initialAccumulatorValue: this.initialAccumulatorValue, epsilon: this.epsilon }; }
 }
@@ -325,11 +324,11 @@ export class Adadelta extends Optimizer {
   }
   protected updateStep({ grad, value, slots, lr }: StepIn): StepOut {
     const rho = this.rho;
-    const rms = (x: Node) => b.sqrt(b.add(x, this.epsilon));
-    const accGrad = b.add(b.multiply(rho, slots[0]), b.multiply(1 - rho, square(grad)));
-    const delta = b.negative(b.divide(b.multiply(rms(slots[1]), grad), rms(accGrad)));
-    const accDelta = b.add(b.multiply(rho, slots[1]), b.multiply(1 - rho, square(delta)));
-    return { value: b.add(value, b.multiply(lr, delta)), slots: [accGrad, accDelta] };
+    const rms = (x: Node) => ops.sqrt(ops.add(x, this.epsilon));
+    const accGrad = ops.add(ops.multiply(rho, slots[0]), ops.multiply(1 - rho, ops.square(grad)));
+    const delta = ops.negative(ops.divide(ops.multiply(rms(slots[1]), grad), rms(accGrad)));
+    const accDelta = ops.add(ops.multiply(rho, slots[1]), ops.multiply(1 - rho, ops.square(delta)));
+    return { value: ops.add(value, ops.multiply(lr, delta)), slots: [accGrad, accDelta] };
   }
   override getConfig() { return { ...super.getConfig(), rho: this.rho, epsilon: this.epsilon }; }
 }

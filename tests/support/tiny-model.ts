@@ -6,7 +6,7 @@ import * as b from '../../src/ir/build.js';
 import type { Node } from '../../src/ir/node.js';
 import type { DType, Shape } from '../../src/ir/types.js';
 import type { Session, Variable } from '../../src/runtime/session.js';
-import { logSoftmax } from '../../src/api/graph-math.js';
+import { logSoftmax } from '../../src/api/ops.js';
 import type { TraceResult } from '../../src/api/engine-types.js';
 import type { CompiledConfig, TrainableModel } from '../../src/api/training/types.js';
 import { Tensor } from '../../src/api/tensor.js';

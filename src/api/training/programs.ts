@@ -6,7 +6,7 @@
  * its own program; all are cached per (model, compilation, phase, batch, data signature).
  */
 import { grad } from '../../ir/autodiff.js';
-import * as b from '../../ir/build.js';
+import { input } from '../../ir/build.js';
 import type { Update } from '../../ir/graph.js';
 import type { Node } from '../../ir/node.js';
 import { formatShape, type DType, type Shape } from '../../ir/types.js';
@@ -15,6 +15,7 @@ import type { Session } from '../../runtime/session.js';
 import { getSession } from '../backend.js';
 import { elementCount } from '../graph-math.js';
 import { getMetric } from '../metrics.js';
+import * as ops from '../ops.js';
 import type { CompiledConfig, TrainableModel } from './types.js';
 
 /** A data array as a program sees it: the shape of one sample and the element type. */
@@ -88,7 +89,7 @@ function objective(model: TrainableModel, compiled: CompiledConfig, preds: reado
     const loss = compiled.losses[i];
     if (loss === null) return;
     try {
-      const value = b.multiply(loss.reduce(ys[i], p), compiled.lossWeights[i]);
+      const value = ops.multiply(loss.reduce(ys[i], p), compiled.lossWeights[i]);
       lossValues.push({ name: `${model.outputNames[i]}_loss`, value });
     } catch (e) {
       if (e instanceof Error) e.message = `output '${model.outputNames[i]}' (loss '${loss.name}'): ${e.message}`;
@@ -96,7 +97,7 @@ function objective(model: TrainableModel, compiled: CompiledConfig, preds: reado
     }
   });
   if (lossValues.length === 0) throw new Error('No loss to compute. Provide a `loss` argument in `compile()`.');
-  const total = lossValues.map((l) => l.value).reduce((acc, v) => b.add(acc, v));
+  const total = lossValues.map((l) => l.value).reduce((acc, v) => ops.add(acc, v));
   const outputs: Node[] = [total];
   const entries: LogEntry[] = [{ name: 'loss', output: 0, kind: 'mean', count: batch }];
   if (several) {
@@ -108,13 +109,13 @@ function objective(model: TrainableModel, compiled: CompiledConfig, preds: reado
       const metric = getMetric(id, ys[i].shape, p.shape);
       let values: Node;
       try {
-        values = b.cast(metric.fn(ys[i], p), 'float32');
+        values = ops.cast(metric.fn(ys[i], p), 'float32');
       } catch (e) {
         if (e instanceof Error) e.message = `output '${model.outputNames[i]}' (metric '${metric.name}'): ${e.message}`;
         throw e;
       }
       const name = uniqueName(several ? `${model.outputNames[i]}_${metric.name}` : metric.name, used);
-      entries.push({ name, output: outputs.push(b.sum(values)) - 1, kind: 'sum', count: elementCount(values.shape) });
+      entries.push({ name, output: outputs.push(ops.sum(values)) - 1, kind: 'sum', count: elementCount(values.shape) });
     }
   });
   return { total, outputs, entries };
@@ -122,15 +123,15 @@ function objective(model: TrainableModel, compiled: CompiledConfig, preds: reado
 
 /** The ProgramSpec of a graph kind at a batch size (also what model.dump() shows). */
 export function buildSpec(model: TrainableModel, kind: GraphKind, batch: number, training: boolean, xSigs: readonly DataSig[], ySigs: readonly DataSig[]): { spec: ProgramSpec; entries: LogEntry[] } {
-  const xs = model.inputNames.map((name, i) => b.input(`x:${name}`, [batch, ...xSigs[i].sample], model.inputDtypes[i]));
-  const seed = b.input('seed', [], 'int32');
+  const xs = model.inputNames.map((name, i) => input(`x:${name}`, [batch, ...xSigs[i].sample], model.inputDtypes[i]));
+  const seed = input('seed', [], 'int32');
   const traced = model.trace(xs, training, seed);
   if (kind === 'predict') {
     return { spec: { name: 'predict', inputs: xs, graph: { outputs: traced.outputs, updates: [] }, seed }, entries: [] };
   }
   const compiled = model.compiled;
   if (compiled === undefined) throw new Error(`The model '${model.name}' must be compiled before ${kind === 'train' ? 'fit' : 'evaluate'}(); call model.compile({ optimizer, loss }) first`);
-  const ys = model.outputNames.map((name, i) => b.input(`y:${name}`, [batch, ...ySigs[i].sample], ySigs[i].dtype === 'bool' ? 'float32' : ySigs[i].dtype));
+  const ys = model.outputNames.map((name, i) => input(`y:${name}`, [batch, ...ySigs[i].sample], ySigs[i].dtype === 'bool' ? 'float32' : ySigs[i].dtype));
   const { total, outputs, entries } = objective(model, compiled, traced.outputs, ys, batch);
   const inputs = [...xs, ...ys];
   if (kind === 'evaluate') return { spec: { name: 'evaluate', inputs, graph: { outputs, updates: [] }, seed }, entries };
