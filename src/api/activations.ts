@@ -4,6 +4,7 @@
  */
 import * as ops from './ops.js';
 import type { SymbolicTensor } from './ops.js';
+import { Registry, snakeCaseSpelling } from './registry.js';
 
 export type ActivationFn = (x: SymbolicTensor) => SymbolicTensor;
 export type ActivationIdentifier = string | ActivationFn | null | undefined;
@@ -27,18 +28,20 @@ export const leakyRelu: ActivationFn = (x) => ops.leakyRelu(x, 0.2);
 export const exponential: ActivationFn = (x) => ops.exp(x);
 export const hardSigmoid: ActivationFn = (x) => ops.hardSigmoid(x);
 
-/** Keras snake_case names; camelCase spellings are derived from them. */
-const BY_NAME: Readonly<Record<string, ActivationFn>> = {
+/** Keras's snake_case names; camelCase spellings find them too. */
+export const registry = new Registry<ActivationFn>('activation', {
+  spelling: snakeCaseSpelling,
+  unknown: (identifier, r) =>
+    `Could not interpret activation function identifier: '${identifier}'. Valid names are: ${r.names().join(', ')} (or their camelCase forms)`,
+});
+for (const [name, fn] of Object.entries({
   linear, relu, relu6, sigmoid, tanh, softmax, log_softmax: logSoftmax, elu, selu, gelu, silu, swish,
   softplus, softsign, leaky_relu: leakyRelu, exponential, hard_sigmoid: hardSigmoid,
-};
-
-const camelToSnake = (s: string) => s.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
+})) registry.register(name, fn);
 
 /** The Keras name of an activation function (for summaries and configs), or its JS name. */
 export function serialize(fn: ActivationFn): string {
-  for (const [name, f] of Object.entries(BY_NAME)) if (f === fn) return name;
-  return fn.name || 'custom';
+  return registry.nameOf(fn) ?? (fn.name || 'custom');
 }
 
 /** Resolves an identifier; null/undefined is linear. Unknown names list the valid ones. */
@@ -46,9 +49,5 @@ export function get(identifier: ActivationIdentifier): ActivationFn {
   if (identifier === null || identifier === undefined) return linear;
   if (typeof identifier === 'function') return identifier;
   if (typeof identifier !== 'string') throw new TypeError(`Could not interpret activation identifier: ${String(identifier)}`);
-  const fn = BY_NAME[identifier] ?? BY_NAME[camelToSnake(identifier)];
-  if (fn === undefined) {
-    throw new Error(`Could not interpret activation function identifier: '${identifier}'. Valid names are: ${Object.keys(BY_NAME).join(', ')} (or their camelCase forms)`);
-  }
-  return fn;
+  return registry.get(identifier);
 }

@@ -2,6 +2,7 @@
  * Keras weight initializers. They run on the host once, when a layer is built, and draw from a
  * seed the session hands out (`session.nextInitSeed()`), so `new Session({ seed })` repeats runs.
  */
+import { Registry, snakeCaseSpelling } from './registry.js';
 
 /** Something that fills a weight of `shape` from a 32-bit seed. */
 export interface Initializer {
@@ -168,7 +169,13 @@ export class Orthogonal implements Initializer {
   }
 }
 
-const BY_NAME: Readonly<Record<string, () => Initializer>> = {
+/** Keras's snake_case names, each making a fresh initializer; camelCase spellings find them too. */
+export const registry = new Registry<() => Initializer>('initializer', {
+  spelling: snakeCaseSpelling,
+  unknown: (identifier, r) =>
+    `Could not interpret initializer identifier: '${identifier}'. Valid names are: ${r.names().join(', ')} (or their camelCase forms)`,
+});
+for (const [name, make] of Object.entries<() => Initializer>({
   zeros: () => new Zeros(), ones: () => new Ones(),
   glorot_uniform: () => new GlorotUniform(), glorot_normal: () => new GlorotNormal(),
   he_uniform: () => new HeUniform(), he_normal: () => new HeNormal(),
@@ -177,15 +184,10 @@ const BY_NAME: Readonly<Record<string, () => Initializer>> = {
   random_normal: () => new RandomNormal(), normal: () => new RandomNormal(),
   truncated_normal: () => new TruncatedNormal(), orthogonal: () => new Orthogonal(),
   variance_scaling: () => new VarianceScaling(),
-};
+})) registry.register(name, make);
 
 /** Resolves 'glorot_uniform', 'glorotUniform', 'GlorotUniform' or an Initializer object. */
 export function get(identifier: InitializerIdentifier): Initializer {
   if (typeof identifier !== 'string') return identifier;
-  const snake = identifier.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
-  const make = BY_NAME[snake];
-  if (make === undefined) {
-    throw new Error(`Could not interpret initializer identifier: '${identifier}'. Valid names are: ${Object.keys(BY_NAME).join(', ')} (or their camelCase forms)`);
-  }
-  return make();
+  return registry.get(identifier)();
 }

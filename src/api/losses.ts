@@ -10,6 +10,7 @@ import { formatShape, ShapeError } from '../ir/types.js';
 import { evalEager, isNode, type TensorLike } from './eager.js';
 import { matchRank, oneHotLike } from './graph-math.js';
 import * as ops from './ops.js';
+import { quotedList, Registry } from './registry.js';
 import type { Tensor } from './tensor.js';
 
 /** Keras's backend epsilon, used for clipping probabilities. */
@@ -173,28 +174,22 @@ export class BinaryCrossentropy extends Loss {
 // ---------------------------------------------------------------------------------------------
 // Identifiers
 
-const BY_NAME: Record<string, () => Loss> = {
-  mean_squared_error: () => new MeanSquaredError(),
-  mean_absolute_error: () => new MeanAbsoluteError(),
-  categorical_crossentropy: () => new CategoricalCrossentropy(),
-  sparse_categorical_crossentropy: () => new SparseCategoricalCrossentropy(),
-  binary_crossentropy: () => new BinaryCrossentropy(),
-};
-const ALIASES: Record<string, string> = {
-  mse: 'mean_squared_error', MSE: 'mean_squared_error', meanSquaredError: 'mean_squared_error', MeanSquaredError: 'mean_squared_error',
-  mae: 'mean_absolute_error', MAE: 'mean_absolute_error', meanAbsoluteError: 'mean_absolute_error', MeanAbsoluteError: 'mean_absolute_error',
-  categoricalCrossentropy: 'categorical_crossentropy', CategoricalCrossentropy: 'categorical_crossentropy',
-  sparseCategoricalCrossentropy: 'sparse_categorical_crossentropy', SparseCategoricalCrossentropy: 'sparse_categorical_crossentropy',
-  binaryCrossentropy: 'binary_crossentropy', BinaryCrossentropy: 'binary_crossentropy',
-};
+/** Keras's snake_case names, each making a fresh Loss; the aliases are the spellings Keras accepts. */
+export const registry = new Registry<() => Loss>('loss', {
+  unknown: (identifier, r) => `Unknown loss '${identifier}'. Valid names: ${quotedList(r.spellings())}`,
+})
+  .register('mean_squared_error', () => new MeanSquaredError(), ['mse', 'MSE', 'meanSquaredError', 'MeanSquaredError'])
+  .register('mean_absolute_error', () => new MeanAbsoluteError(), ['mae', 'MAE', 'meanAbsoluteError', 'MeanAbsoluteError'])
+  .register('categorical_crossentropy', () => new CategoricalCrossentropy(), ['categoricalCrossentropy', 'CategoricalCrossentropy'])
+  .register('sparse_categorical_crossentropy', () => new SparseCategoricalCrossentropy(), ['sparseCategoricalCrossentropy', 'SparseCategoricalCrossentropy'])
+  .register('binary_crossentropy', () => new BinaryCrossentropy(), ['binaryCrossentropy', 'BinaryCrossentropy']);
 
 /** The canonical snake_case name of a loss identifier, or undefined when unknown. */
 export function canonicalLossName(name: string): string | undefined {
-  if (name in BY_NAME) return name;
-  return ALIASES[name];
+  return registry.canonicalName(name);
 }
 
-export const LOSS_NAMES: readonly string[] = [...Object.keys(BY_NAME), ...Object.keys(ALIASES)];
+export const LOSS_NAMES: readonly string[] = registry.spellings();
 
 export type LossIdentifier = string | Loss | LossFunction;
 
@@ -205,16 +200,12 @@ export type LossIdentifier = string | Loss | LossFunction;
 export function getLoss(identifier: LossIdentifier): Loss {
   if (identifier instanceof Loss) return identifier;
   if (typeof identifier === 'function') return new Loss(identifier.name || 'loss', identifier);
-  if (typeof identifier === 'string') {
-    const canonical = canonicalLossName(identifier);
-    if (canonical !== undefined) return BY_NAME[canonical]();
-    throw new Error(`Unknown loss '${identifier}'. Valid names: ${LOSS_NAMES.map((n) => `'${n}'`).join(', ')}`);
-  }
+  if (typeof identifier === 'string') return registry.get(identifier)();
   throw new Error(`Could not interpret loss identifier: ${String(identifier)}`);
 }
 
 /** Per-sample loss nodes by canonical name, for metrics that reuse losses (e.g. metrics: ['binary_crossentropy']). */
 export function lossFunctionByName(name: string): LossFunction | undefined {
-  const canonical = canonicalLossName(name);
-  return canonical === undefined ? undefined : (t, p) => BY_NAME[canonical]().call(t, p);
+  const make = registry.find(name);
+  return make === undefined ? undefined : (t, p) => make().call(t, p);
 }

@@ -8,7 +8,8 @@ import { formatShape, ShapeError, type Shape } from '../ir/types.js';
 import { evalEager, isNode, type TensorLike } from './eager.js';
 import { firstMaxIndex, matchRank } from './graph-math.js';
 import * as ops from './ops.js';
-import { lossFunctionByName, meanAbsoluteError, meanSquaredError, LOSS_NAMES } from './losses.js';
+import { quotedList, Registry } from './registry.js';
+import { lossFunctionByName, meanAbsoluteError, meanSquaredError, registry as lossRegistry } from './losses.js';
 import type { Tensor } from './tensor.js';
 
 /** Per-sample metric values over graph nodes: what custom metrics passed to compile() implement. */
@@ -89,14 +90,17 @@ export class MeanAbsoluteError extends Metric {
 
 export type MetricIdentifier = string | Metric | MetricFunction;
 
-const BY_NAME: Record<string, MetricFunction> = {
-  binary_accuracy: (t, p) => binaryAccuracyNode(t, p),
-  categorical_accuracy: categoricalAccuracyNode,
-  sparse_categorical_accuracy: sparseCategoricalAccuracyNode,
-  binaryAccuracy: (t, p) => binaryAccuracyNode(t, p),
-  categoricalAccuracy: categoricalAccuracyNode,
-  sparseCategoricalAccuracy: sparseCategoricalAccuracyNode,
-};
+/**
+ * Keras's snake_case metric names with their camelCase aliases. 'accuracy' and 'acc' are not
+ * here: what they mean depends on the shapes (see resolveAccuracy); loss names are metrics too.
+ */
+export const registry = new Registry<MetricFunction>('metric', {
+  unknown: (identifier, r) =>
+    `Unknown metric '${identifier}'. Valid names: ${quotedList(['accuracy', 'acc', ...r.spellings(), ...lossRegistry.spellings()])}`,
+})
+  .register('binary_accuracy', (t, p) => binaryAccuracyNode(t, p), ['binaryAccuracy'])
+  .register('categorical_accuracy', categoricalAccuracyNode, ['categoricalAccuracy'])
+  .register('sparse_categorical_accuracy', sparseCategoricalAccuracyNode, ['sparseCategoricalAccuracy']);
 
 /**
  * Keras's rule for 'accuracy': binary when the prediction has one unit, sparse categorical when
@@ -120,10 +124,8 @@ export function getMetric(identifier: MetricIdentifier, yTrueShape: Shape, yPred
   if (typeof identifier === 'string') {
     const lower = identifier.toLowerCase();
     if (lower === 'accuracy' || lower === 'acc') return new Metric(identifier, resolveAccuracy(yTrueShape, yPredShape));
-    const fn = BY_NAME[identifier] ?? lossFunctionByName(identifier);
-    if (fn !== undefined) return new Metric(identifier, fn);
-    const valid = ['accuracy', 'acc', ...Object.keys(BY_NAME), ...LOSS_NAMES];
-    throw new Error(`Unknown metric '${identifier}'. Valid names: ${valid.map((n) => `'${n}'`).join(', ')}`);
+    // An unknown name reaches registry.get, whose error lists every metric and loss name.
+    return new Metric(identifier, registry.find(identifier) ?? lossFunctionByName(identifier) ?? registry.get(identifier));
   }
   throw new Error(`Could not interpret metric identifier: ${String(identifier)}`);
 }

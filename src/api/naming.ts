@@ -13,6 +13,16 @@ export function toSnakeCase(name: string): string {
     .toLowerCase();
 }
 
+/**
+ * The snake_case spelling of a camelCase identifier ('glorotUniform' → 'glorot_uniform'), how
+ * activation and initializer names are matched. Simpler than toSnakeCase, which names layers:
+ * it keeps every character and splits only lower-or-digit-then-upper pairs, so the identifiers
+ * accepted stay exactly those accepted so far.
+ */
+export function camelToSnake(identifier: string): string {
+  return identifier.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
+}
+
 /** The next unique name for `prefix`. */
 export function uniqueName(prefix: string): string {
   const n = counters.get(prefix) ?? 0;

@@ -9,6 +9,7 @@ import type { Update } from '../ir/graph.js';
 import type { Node } from '../ir/node.js';
 import type { Session, Variable } from '../runtime/session.js';
 import * as ops from './ops.js';
+import { lowerCaseSpelling, quotedList, Registry } from './registry.js';
 
 export interface OptimizerOptions {
   readonly learningRate?: number;
@@ -333,23 +334,22 @@ export class Adadelta extends Optimizer {
   override getConfig() { return { ...super.getConfig(), rho: this.rho, epsilon: this.epsilon }; }
 }
 
-const BY_NAME: Record<string, () => Optimizer> = {
-  sgd: () => new SGD(),
-  adam: () => new Adam(),
-  rmsprop: () => new RMSprop(),
-  adagrad: () => new Adagrad(),
-  adadelta: () => new Adadelta(),
-};
+/** Keras's names in lower case, each making a fresh optimizer; matched case-insensitively, as Keras's get. */
+export const registry = new Registry<() => Optimizer>('optimizer', {
+  spelling: lowerCaseSpelling,
+  unknown: (identifier, r) => `Unknown optimizer '${identifier}'. Valid names: ${quotedList(r.names())}`,
+})
+  .register('sgd', () => new SGD())
+  .register('adam', () => new Adam())
+  .register('rmsprop', () => new RMSprop())
+  .register('adagrad', () => new Adagrad())
+  .register('adadelta', () => new Adadelta());
 
 export type OptimizerIdentifier = string | Optimizer;
 
-/** Resolves 'adam', 'Adam', 'rmsprop', 'RMSprop', ... (case-insensitive, as Keras's get) to a fresh optimizer. */
+/** Resolves 'adam', 'Adam', 'rmsprop', 'RMSprop', ... to a fresh optimizer. */
 export function getOptimizer(identifier: OptimizerIdentifier): Optimizer {
   if (identifier instanceof Optimizer) return identifier;
-  if (typeof identifier === 'string') {
-    const make = BY_NAME[identifier.toLowerCase()];
-    if (make !== undefined) return make();
-    throw new Error(`Unknown optimizer '${identifier}'. Valid names: ${Object.keys(BY_NAME).map((n) => `'${n}'`).join(', ')}`);
-  }
+  if (typeof identifier === 'string') return registry.get(identifier)();
   throw new Error(`Could not interpret optimizer identifier: ${String(identifier)}`);
 }
