@@ -47,11 +47,28 @@ export function fuse(graph: Graph): FusionPlan {
   const roots = new Set(graphRoots(graph));
   const order = liveNodes(graph);
   const users = consumersOf(order);
-  const materialised = new Set<Node>();
-  const chainOf = new Map<Node, Node[]>();
-  const inChain = new Set<Node>();
+  const chains = epilogueChains(order, users, roots);
+  const materialised = chooseBuffers(order, users, roots, chains);
+  const kernels = groupKernels(order, chains, materialised);
+  return { kernels: mergeElementwise(mergeReductions(kernels, users), users), materialised };
+}
 
-  // Epilogue chains: same-shape, single-consumer elementwise successors of an anchor.
+/** Each anchor's epilogue chain, and every node that is in one. */
+interface EpilogueChains {
+  readonly of: ReadonlyMap<Node, readonly Node[]>;
+  readonly members: ReadonlySet<Node>;
+}
+
+/** The node an anchor's kernel writes: the end of its epilogue chain, or the anchor itself. */
+function chainEnd(anchor: Node, chains: EpilogueChains): Node {
+  const chain = chains.of.get(anchor) ?? [];
+  return chain.length > 0 ? chain[chain.length - 1] : anchor;
+}
+
+/** Epilogue chains: the same-shape, single-consumer elementwise successors of each reduction and contraction. */
+function epilogueChains(order: readonly Node[], users: ReadonlyMap<Node, readonly Node[]>, roots: ReadonlySet<Node>): EpilogueChains {
+  const of = new Map<Node, Node[]>();
+  const members = new Set<Node>();
   for (const n of order) {
     if (kindOf(n) !== 'reduce' && kindOf(n) !== 'contraction') continue;
     const chain: Node[] = [];
@@ -60,14 +77,22 @@ export function fuse(graph: Graph): FusionPlan {
       const next = users.get(tail)!;
       if (next.length !== 1) break;
       const c = next[0];
-      if (kindOf(c) !== 'elementwise' || !sameShape(c.shape, n.shape) || inChain.has(c)) break;
+      if (kindOf(c) !== 'elementwise' || !sameShape(c.shape, n.shape) || members.has(c)) break;
       chain.push(c);
-      inChain.add(c);
+      members.add(c);
       tail = c;
     }
-    chainOf.set(n, chain);
+    of.set(n, chain);
   }
+  return { of, members };
+}
 
+/**
+ * The nodes that live in buffers: sources, what each anchor's kernel writes, roots, what a
+ * contraction or opaque op reads, and shared producers too costly or too large to recompute.
+ */
+function chooseBuffers(order: readonly Node[], users: ReadonlyMap<Node, readonly Node[]>, roots: ReadonlySet<Node>, chains: EpilogueChains): Set<Node> {
+  const materialised = new Set<Node>();
   const subtreeSize = new Map<Node, number>();
   for (const n of order) {
     let s = 1;
@@ -90,12 +115,8 @@ export function fuse(graph: Graph): FusionPlan {
     const kind = kindOf(n);
     const us = users.get(n)!;
     if (kind === 'source') { materialised.add(n); continue; }
-    if (isAnchor(n)) {
-      const chain = chainOf.get(n) ?? [];
-      materialised.add(chain.length > 0 ? chain[chain.length - 1] : n);
-      continue;
-    }
-    if (inChain.has(n)) continue; // handled with its anchor
+    if (isAnchor(n)) { materialised.add(chainEnd(n, chains)); continue; }
+    if (chains.members.has(n)) continue; // handled with its anchor
     const needsBuffer = roots.has(n)
       || us.some((u) => kindOf(u) === 'contraction' || kindOf(u) === 'opaque' || (u.op === 'randomUniform'))
       || (us.length > 1 && kind !== 'generator' && (costly(n) || (subtreeSize.get(n) ?? 1) > 3))
@@ -104,7 +125,11 @@ export function fuse(graph: Graph): FusionPlan {
       || (us.length > 1 && kind !== 'generator' && us.some((u) => u.op === 'max'));
     if (needsBuffer) materialised.add(n);
   }
+  return materialised;
+}
 
+/** One kernel per anchor (with its epilogue) and per other buffer, in run order, before merging. */
+function groupKernels(order: readonly Node[], chains: EpilogueChains, materialised: ReadonlySet<Node>): FusedKernel[] {
   const collectInline = (start: readonly Node[], inline: Set<Node>, inputs: Set<Node>) => {
     const stack = [...start];
     while (stack.length > 0) {
@@ -121,17 +146,17 @@ export function fuse(graph: Graph): FusionPlan {
 
   // An anchor's kernel runs where its epilogue ends, once the epilogue's other operands exist.
   const anchorOfEnd = new Map<Node, Node>();
-  for (const [anchor, chain] of chainOf) anchorOfEnd.set(chain.length > 0 ? chain[chain.length - 1] : anchor, anchor);
+  for (const anchor of chains.of.keys()) anchorOfEnd.set(chainEnd(anchor, chains), anchor);
   const kernels: FusedKernel[] = [];
   for (const at of order) {
     const n = anchorOfEnd.get(at) ?? at;
-    if (isAnchor(at) && n === at && (chainOf.get(at)?.length ?? 0) > 0) continue;
-    if (!isAnchor(n) && (!materialised.has(n) || kindOf(n) === 'source' || inChain.has(n))) continue;
+    if (isAnchor(at) && n === at && (chains.of.get(at)?.length ?? 0) > 0) continue;
+    if (!isAnchor(n) && (!materialised.has(n) || kindOf(n) === 'source' || chains.members.has(n))) continue;
     const inline = new Set<Node>();
     const inputs = new Set<Node>();
     if (isAnchor(n)) {
-      const chain = chainOf.get(n) ?? [];
-      const out = chain.length > 0 ? chain[chain.length - 1] : n;
+      const chain = chains.of.get(n) ?? [];
+      const out = chainEnd(n, chains);
       if (kindOf(n) === 'reduce') collectInline([n], inline, inputs);
       else for (const i of n.inputs) inputs.add(i);
       for (const c of chain) inline.add(c);
@@ -146,7 +171,7 @@ export function fuse(graph: Graph): FusionPlan {
       kernels.push({ kind: 'elementwise', anchor: n, epilogue: [], outputs: [n], inline, inputs: [...inputs] });
     }
   }
-  return { kernels: mergeElementwise(mergeReductions(kernels, users), users), materialised };
+  return kernels;
 }
 
 /** Where a merged pair's kernel runs: at the producer's place or at the reader's. */
