@@ -9,7 +9,7 @@ import type { Epilogue } from '../src/codegen/contraction-api.js';
 import { instantiate } from '../src/codegen/kernel.js';
 import { ident, stmts } from '../src/codegen/template.js';
 import { WebAssemblyApi as WA, pagesFor, type WasmMemory } from '../src/codegen/wasm/engine.js';
-import { emitEpiloguePass } from '../src/codegen/wasm/epilogue-pass.js';
+import { emitEpiloguePass } from '../src/codegen/epilogue-pass.js';
 import { wasmFeatures } from '../src/codegen/wasm/features.js';
 import { autotuneMatmul } from '../src/codegen/wasm/matmul-autotune.js';
 import { IDENTITY, type NativeEpilogue } from '../src/codegen/wasm/matmul-emit.js';

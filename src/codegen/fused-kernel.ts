@@ -5,7 +5,7 @@ import { readsCoordinates } from '../ir/op-kinds.js';
 import { sameShape, sizeOf, stridesOf, type ConcreteShape } from '../ir/types.js';
 import { emitContraction } from './contraction.js';
 import type { ContractionOp, Epilogue } from './contraction-api.js';
-import { emitEpiloguePass } from './wasm/epilogue-pass.js';
+import { emitEpiloguePass } from './epilogue-pass.js';
 import { ExprEmitter, shapeOf, viewName } from './expr-emitter.js';
 import { At, linearOf } from './index-expr.js';
 import { elementwiseName, kernelBuffers, nameOf, structuralKey } from './kernel-identity.js';

@@ -3,7 +3,7 @@
  * the output's last axis in both) is one the WebAssembly kernel applies itself
  * (identity, + bias row vector, relu, bias then relu), and which buffer is the bias. Anything
  * else, or a group that stores more than its final value, takes the JS fallback pass
- * (epilogue-pass.ts) instead.
+ * (codegen/epilogue-pass.ts) instead.
  */
 import type { FusedKernel } from '../../ir/fusion.js';
 import { isOp, type Node } from '../../ir/node.js';

@@ -9,12 +9,12 @@
  * [KH, KW, C, F]) read as (product of the leading three axes) x (the last axis).
  */
 import type * as ES from 'estree';
-import { isOp, type Node } from '../../ir/node.js';
-import type { ContractionCode, ContractionOp, Epilogue, OutputIndex } from '../contraction-api.js';
-import { unflatten } from '../gemm.js';
-import { matmulName, shapeOfMatmul } from '../matmul-shape.js';
-import { expr, ident, stmts } from '../template.js';
-import { planConv, type ConvOp } from './conv-plan.js';
+import { isOp, type Node } from '../ir/node.js';
+import type { ContractionCode, ContractionOp, Epilogue, OutputIndex } from './contraction-api.js';
+import { unflatten } from './gemm.js';
+import { matmulName, shapeOfMatmul } from './matmul-shape.js';
+import { expr, ident, stmts } from './template.js';
+import { planConv, type ConvOp } from './wasm/conv-plan.js';
 
 interface PassShape {
   readonly name: string;
