@@ -1,34 +1,18 @@
 /**
- * Implicit-GEMM packers for the convolutions: they gather image patches straight into the GEMM
- * panels (no im2col matrix in memory), with zeros where a tap falls in the padding.
- *
- * A "patch" is one position (n, y, x) of the GEMM's spatial side, a "tap" one point (ta, tb) of
- * a grid of filter positions; each (patch, tap) pair reads a contiguous run of R channels from an
- * image [N, IH, IW, R] at ih = y*scale + offset + ta*tapStep (likewise iw), or R zeros when that
- * is outside the image. Blocks along the tap axis are aligned to R so the packers copy whole runs.
+ * Implicit-GEMM packers for the convolutions: they gather image patches (conv-geometry.ts) straight
+ * into the GEMM panels (no im2col matrix in memory), with zeros where a tap falls in the padding.
+ * Blocks along the tap axis are aligned to the channel count R so the packers copy whole runs.
  */
 import type * as ES from 'estree';
 import { plus, times } from './arith.js';
+import type { PatchGeometry } from './conv-geometry.js';
+import type { TapRun } from './conv-phases.js';
 import { unflatten } from './gemm.js';
 import { expr, ident, stmts } from './template.js';
 
-/** How one spatial axis of a patch and a tap index the image. */
-export interface GatherAxis {
-  readonly scale: number;
-  readonly offset: number;
-  readonly tapStep: number;
-}
-
-export interface Gather {
-  /** The image's offset and shape [N, IH, IW, R]. */
+/** A patch geometry read from the image at `image` (an element offset into F). */
+export interface Gather extends PatchGeometry {
   readonly image: ES.Expression;
-  readonly imageDims: readonly [number, number, number, number];
-  /** Patch grid [n, y, x] that the patch index unflattens over. */
-  readonly patchDims: readonly [number, number, number];
-  /** Width of the tap grid (the tap index unflattens over [*, tapCols]). */
-  readonly tapCols: number;
-  readonly rows: GatherAxis;
-  readonly cols: GatherAxis;
 }
 
 /** e + v * k, folded. */
@@ -52,7 +36,7 @@ function gatherParts(g: Gather) {
     perTap: stmts(`
       const ta = ((t0 + t) / $TB) | 0, tb = (t0 + t) % $TB;
       const ih = $ih, iw = $iw;`, {
-      $TB: g.tapCols, $ih: addScaled(ident('y0'), ident('ta'), g.rows.tapStep), $iw: addScaled(ident('x0'), ident('tb'), g.cols.tapStep),
+      $TB: g.cols.taps, $ih: addScaled(ident('y0'), ident('ta'), g.rows.tapStep), $iw: addScaled(ident('x0'), ident('tb'), g.cols.tapStep),
     }),
     valid: expr('ih >= 0 && ih < $IH && iw >= 0 && iw < $IW', { $IH: IH, $IW: IW }),
     src: expr('$img + ((n * $IH + ih) * $IW + iw) * $R', { $img: g.image, $IH: IH, $IW: IW, $R: R }),
@@ -102,13 +86,6 @@ export function packTapRows(g: Gather): ES.Statement[] {
         }
       }
     }`, { $R: p.R, $coords: p.coords, $perPatch: p.perPatch, $perTap: p.perTap, $valid: p.valid, $src: p.src });
-}
-
-/** A run of filter positions kh = first + step*t, t < count, along one axis. */
-export interface TapRun {
-  readonly first: number;
-  readonly step: number;
-  readonly count: number;
 }
 
 /**

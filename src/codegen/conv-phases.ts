@@ -5,7 +5,12 @@
  * GEMM per class does exactly the useful multiply-adds, where one implicit GEMM over all taps
  * would multiply by zeros for all but 1/s of them (per axis), and still stores each element once.
  */
-import type { TapRun } from './conv-pack.js';
+/** A run of filter positions kh = first + step*t, t < count, along one axis. */
+export interface TapRun {
+  readonly first: number;
+  readonly step: number;
+  readonly count: number;
+}
 
 export interface AxisPhase {
   /** The first input row of the class and how many rows it has (every s-th from `first`). */

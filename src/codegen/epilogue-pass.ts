@@ -11,10 +11,10 @@
 import type * as ES from 'estree';
 import { isOp, type Node } from '../ir/node.js';
 import type { ContractionCode, ContractionOp, Epilogue, OutputIndex } from './contraction-api.js';
+import { convName } from './conv-geometry.js';
 import { unflatten } from './gemm.js';
 import { matmulName, shapeOfMatmul } from './matmul-shape.js';
 import { expr, ident, stmts } from './template.js';
-import { planConv, type ConvOp } from './wasm/conv-plan.js';
 
 interface PassShape {
   readonly name: string;
@@ -42,7 +42,7 @@ function passShape(node: Node<ContractionOp>): PassShape {
   const shape = node.shape as readonly number[];
   const rowDims = shape.slice(0, 3);
   return {
-    name: planConv(node as Node<ConvOp>).name, batch: 1, M: rowDims.reduce((p, q) => p * q, 1), N: shape[3],
+    name: convName(node as Node<Exclude<ContractionOp, 'matmul'>>), batch: 1, M: rowDims.reduce((p, q) => p * q, 1), N: shape[3],
     coord(axis) {
       if (axis === 3) return ident('j');
       if (axis >= 0 && axis < 3) return unflatten(ident('i'), rowDims, axis);

@@ -15,6 +15,7 @@
  */
 import type { Node } from '../../ir/node.js';
 import { align16 } from '../align.js';
+import type { PatchGeometry } from '../conv-geometry.js';
 import type { MatmulShape } from '../matmul-shape.js';
 import { WebAssemblyApi as WA, type CompiledModule, type WasmMemory } from './engine.js';
 import { chunking, planConv, type Chunking, type ConvGemm, type ConvOp, type ConvPlan, type FilterRepack } from './conv-plan.js';
@@ -23,7 +24,7 @@ import { IDENTITY, type NativeEpilogue } from './matmul-emit.js';
 import { compileWasmMatmul, type MatmulFn, type WasmMatmulKernel } from './matmul-kernel.js';
 import { tileName, type Tile } from './matmul-plan.js';
 import { encodeModule } from './module.js';
-import { emitPatchModule, type PatchSpec } from './patch-emit.js';
+import { emitPatchModule } from './patch-emit.js';
 import { printWat } from './wat.js';
 
 export type ConvFn = (out: number, in0: number, in1: number, bias?: number) => void;
@@ -94,7 +95,7 @@ interface PatchModule {
 
 const patchCache = new Map<string, PatchModule>();
 
-function compilePatch(spec: PatchSpec, direction: 'gather' | 'scatter', shared: boolean): PatchModule {
+function compilePatch(spec: PatchGeometry, direction: 'gather' | 'scatter', shared: boolean): PatchModule {
   const key = JSON.stringify([spec, direction, shared]);
   const known = patchCache.get(key);
   if (known !== undefined) return known;

@@ -10,10 +10,8 @@
  */
 import type { Node } from '../../ir/node.js';
 import type { ConvOp } from '../../ir/op-kinds.js';
-import type { TapRun } from '../conv-pack.js';
-import { axisPhases } from '../conv-phases.js';
-import { attrSuffix } from '../conv.js';
-import { rowFloats, type PatchSpec } from './patch-emit.js';
+import { convName, forwardPatches, inputGradientPhases, isStrided, patchCount, rowFloats, type PatchGeometry } from '../conv-geometry.js';
+import type { TapRun } from '../conv-phases.js';
 
 export type { ConvOp } from '../../ir/op-kinds.js';
 type Dims4 = readonly [number, number, number, number];
@@ -30,7 +28,7 @@ export interface FilterRepack {
 
 export interface ConvGemm {
   /** Patches gathered from the op's first input (x, or dy for the input gradient). */
-  readonly gather: PatchSpec;
+  readonly gather: PatchGeometry;
   /** Patches in all: the GEMM's rows (or its K, for the filter gradient). */
   readonly patches: number;
   /** Floats per patch row. */
@@ -40,7 +38,7 @@ export interface ConvGemm {
   /** B is the op's second input in place, or a filter repacked into scratch. */
   readonly repack?: FilterRepack;
   /** Rows that are not the output's rows in order go to it through this scatter. */
-  readonly scatter?: PatchSpec;
+  readonly scatter?: PatchGeometry;
   /** The image already is the patch matrix (a 1x1 filter at stride 1, no padding): no gather. */
   readonly inPlace: boolean;
 }
@@ -60,67 +58,37 @@ export interface ConvPlan {
   readonly size: number;
 }
 
-function forwardGather(x: Dims4, out: readonly number[], KH: number, KW: number, node: Node<ConvOp>): PatchSpec {
-  const a = node.attrs;
-  return {
-    imageDims: x, patchDims: [out[0], out[1], out[2]],
-    rows: { scale: a.strides[0], offset: -a.padding[0], tapStep: a.dilation[0], taps: KH },
-    cols: { scale: a.strides[1], offset: -a.padding[2], tapStep: a.dilation[1], taps: KW },
-  };
-}
-
-const identity = (s: PatchSpec) => [s.rows, s.cols].every((a) => a.taps === 1 && a.scale === 1 && a.offset === 0)
+const identity = (s: PatchGeometry) => [s.rows, s.cols].every((a) => a.taps === 1 && a.scale === 1 && a.offset === 0)
   && s.patchDims[1] === s.imageDims[1] && s.patchDims[2] === s.imageDims[2];
 
-const gemmOf = (gather: PatchSpec, N: number, extra: Partial<ConvGemm> = {}): ConvGemm => ({
-  gather, patches: gather.patchDims[0] * gather.patchDims[1] * gather.patchDims[2], K: rowFloats(gather), N, inPlace: identity(gather), ...extra,
+const gemmOf = (gather: PatchGeometry, N: number, extra: Partial<ConvGemm> = {}): ConvGemm => ({
+  gather, patches: patchCount(gather), K: rowFloats(gather), N, inPlace: identity(gather), ...extra,
 });
 
 export function planConv(node: Node<ConvOp>): ConvPlan {
   const size = (node.shape as readonly number[]).reduce((p, q) => p * q, 1);
-  const suffix = attrSuffix(node.attrs);
-  if (node.op === 'conv2d') {
-    const x = dims4(node.inputs[0]), [KH, KW, , F] = dims4(node.inputs[1]);
+  const name = convName(node);
+  if (node.op === 'conv2d' || node.op === 'conv2dBackpropFilter') {
+    const forward = node as Node<'conv2d' | 'conv2dBackpropFilter'>;
+    const [, , , F] = dims4(node.op === 'conv2d' ? node.inputs[1] : node);
+    const filterGradient = node.op === 'conv2dBackpropFilter';
     return {
-      op: node.op, name: `conv2d_${x.join('x')}_${KH}x${KW}x${F}${suffix}`, size,
-      gemms: [gemmOf(forwardGather(x, node.shape as readonly number[], KH, KW, node), F)],
-      accumulate: false, zeroFirst: false, rowsInOrder: true,
-    };
-  }
-  if (node.op === 'conv2dBackpropFilter') {
-    const x = dims4(node.inputs[0]), dy = dims4(node.inputs[1]), [KH, KW, , F] = dims4(node);
-    return {
-      op: node.op, name: `conv2dBackpropFilter_${x.join('x')}_${KH}x${KW}x${F}${suffix}`, size,
-      gemms: [gemmOf(forwardGather(x, dy, KH, KW, node), F)],
-      accumulate: true, zeroFirst: true, rowsInOrder: false,
+      op: node.op, name, size,
+      gemms: [gemmOf(forwardPatches(forward), F)],
+      accumulate: filterGradient, zeroFirst: filterGradient, rowsInOrder: !filterGradient,
     };
   }
   const bpi = node as Node<'conv2dBackpropInput'>;
-  const dy = dims4(bpi.inputs[0]), [KH, KW, C, F] = dims4(bpi.inputs[1]), dx = dims4(bpi);
-  const [N, H, W] = dx;
-  const { strides: [sh, sw], dilation: [dh, dw], padding: [pt, , pl] } = bpi.attrs;
-  const strided = sh > 1 || sw > 1;
+  const [, KW, C, F] = dims4(bpi.inputs[1]);
+  const strided = isStrided(bpi.attrs);
   const gemms: ConvGemm[] = [];
   let empty = false;
-  for (const ph of axisPhases(H, KH, sh, dh, pt)) for (const pw of axisPhases(W, KW, sw, dw, pl)) {
+  for (const { rows, cols, gather, scatter } of inputGradientPhases(bpi)) {
     // A phase no filter tap reaches gets zero gradient: the output is zeroed first instead.
-    if (ph.taps.count === 0 || pw.taps.count === 0) { empty = true; continue; }
-    const gather: PatchSpec = {
-      imageDims: dy, patchDims: [N, ph.count, pw.count],
-      rows: { scale: 1, offset: ph.base, tapStep: -ph.delta, taps: ph.taps.count },
-      cols: { scale: 1, offset: pw.base, tapStep: -pw.delta, taps: pw.taps.count },
-    };
-    const scatter: PatchSpec = {
-      imageDims: dx, patchDims: [N, ph.count, pw.count],
-      rows: { scale: sh, offset: ph.first, tapStep: 0, taps: 1 },
-      cols: { scale: sw, offset: pw.first, tapStep: 0, taps: 1 },
-    };
-    gemms.push(gemmOf(gather, C, { repack: { KW, C, F, rows: ph.taps, cols: pw.taps }, ...(strided ? { scatter } : {}) }));
+    if (rows.taps.count === 0 || cols.taps.count === 0) { empty = true; continue; }
+    gemms.push(gemmOf(gather, C, { repack: { KW, C, F, rows: rows.taps, cols: cols.taps }, ...(strided ? { scatter } : {}) }));
   }
-  return {
-    op: bpi.op, name: `conv2dBackpropInput_${dx.join('x')}_${KH}x${KW}x${F}${suffix}`, size,
-    gemms, accumulate: false, zeroFirst: empty, rowsInOrder: !strided,
-  };
+  return { op: bpi.op, name, size, gemms, accumulate: false, zeroFirst: empty, rowsInOrder: !strided };
 }
 
 export interface Chunking {

@@ -12,29 +12,9 @@
  * Channel runs are copied as f32x4 vectors, the last one overlapping the one before when R is
  * not a multiple of 4, so no scalar tail is needed unless R < 4.
  */
+import { rowFloats, type PatchAxis, type PatchGeometry } from '../conv-geometry.js';
 import { FuncBuilder, type LocalRef } from './builder.js';
 import { envMemory, type WasmModule } from './module.js';
-
-/** How one spatial axis of a patch and of a tap index the image. */
-export interface PatchAxis {
-  readonly scale: number;
-  readonly offset: number;
-  readonly tapStep: number;
-  /** Taps along this axis (1 for a plain pixel copy). */
-  readonly taps: number;
-}
-
-export interface PatchSpec {
-  /** The image [N, IH, IW, R]. */
-  readonly imageDims: readonly [number, number, number, number];
-  /** The patch grid [n, y, x]: patches are numbered row-major over it. */
-  readonly patchDims: readonly [number, number, number];
-  readonly rows: PatchAxis;
-  readonly cols: PatchAxis;
-}
-
-/** Floats in one patch row: taps x channels. */
-export const rowFloats = (s: PatchSpec) => s.rows.taps * s.cols.taps * s.imageDims[3];
 
 /** True when every (patch, tap) along the axis lands inside the image, so no test is emitted. */
 function alwaysInside(a: PatchAxis, patches: number, size: number): boolean {
@@ -67,7 +47,7 @@ function copyRun(f: FuncBuilder, R: number, to: LocalRef, toOffset: number, from
  * `direction` 'gather': dst is the patch matrix, src the image (im2col). 'scatter': dst is the
  * image, src the rows, one tap per patch, every pixel inside (the input gradient's phases).
  */
-export function emitPatchModule(name: string, s: PatchSpec, direction: 'gather' | 'scatter', shared = false): WasmModule {
+export function emitPatchModule(name: string, s: PatchGeometry, direction: 'gather' | 'scatter', shared = false): WasmModule {
   const [, IH, IW, R] = s.imageDims;
   const [, PY, PX] = s.patchDims;
   const f = new FuncBuilder(name, ['dst', 'src', 'count', 'n', 'y', 'x'].map((n) => ({ name: n, type: 'i32' as const })));
