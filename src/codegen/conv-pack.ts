@@ -4,21 +4,14 @@
  * Blocks along the tap axis are aligned to the channel count R so the packers copy whole runs.
  */
 import type * as ES from 'estree';
-import { plus, times } from './arith.js';
 import type { PatchGeometry } from './conv-geometry.js';
 import type { TapRun } from './conv-phases.js';
-import { unflatten } from './gemm.js';
+import { plus, plusScaled, times, unflatten } from './index-arith.js';
 import { expr, ident, stmts } from './template.js';
 
 /** A patch geometry read from the image at `image` (an element offset into F). */
 export interface Gather extends PatchGeometry {
   readonly image: ES.Expression;
-}
-
-/** e + v * k, folded. */
-function addScaled(e: ES.Expression, v: ES.Expression, k: number): ES.Expression {
-  if (k === 0) return e;
-  return k > 0 ? expr('$e + $v', { $e: e, $v: times(v, k) }) : expr('$e - $v', { $e: e, $v: times(v, -k) });
 }
 
 /** The per-patch, per-tap and copy statements shared by both packers. */
@@ -36,7 +29,7 @@ function gatherParts(g: Gather) {
     perTap: stmts(`
       const ta = ((t0 + t) / $TB) | 0, tb = (t0 + t) % $TB;
       const ih = $ih, iw = $iw;`, {
-      $TB: g.cols.taps, $ih: addScaled(ident('y0'), ident('ta'), g.rows.tapStep), $iw: addScaled(ident('x0'), ident('tb'), g.cols.tapStep),
+      $TB: g.cols.taps, $ih: plusScaled(ident('y0'), ident('ta'), g.rows.tapStep), $iw: plusScaled(ident('x0'), ident('tb'), g.cols.tapStep),
     }),
     valid: expr('ih >= 0 && ih < $IH && iw >= 0 && iw < $IW', { $IH: IH, $IW: IW }),
     src: expr('$img + ((n * $IH + ih) * $IW + iw) * $R', { $img: g.image, $IH: IH, $IW: IW, $R: R }),

@@ -18,9 +18,9 @@ import type { Node } from '../ir/node.js';
 import type { ContractionCode, Epilogue } from './contraction-api.js';
 import { convName, forwardPatches, inputGradientPhases, isStrided, patchCount, type PatchGeometry } from './conv-geometry.js';
 import { packFilterTransposed, packPatchRows, packTapRows } from './conv-pack.js';
-import { emitGemm, emitGemms, unflatten, type GemmPlan, type RowMap } from './gemm.js';
+import { emitGemm, emitGemms, type GemmPlan, type RowMap } from './gemm.js';
+import { plus, times, unflatten } from './index-arith.js';
 import { packColsAcrossK } from './matmul.js';
-import { plus, times } from './arith.js';
 import { expr } from './template.js';
 
 const dims = (n: Node): readonly number[] => n.shape as readonly number[];

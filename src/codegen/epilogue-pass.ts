@@ -12,7 +12,7 @@ import type * as ES from 'estree';
 import { isOp, type Node } from '../ir/node.js';
 import type { ContractionCode, ContractionOp, Epilogue, OutputIndex } from './contraction-api.js';
 import { convName } from './conv-geometry.js';
-import { unflatten } from './gemm.js';
+import { unflatten } from './index-arith.js';
 import { matmulName, shapeOfMatmul } from './matmul-shape.js';
 import { expr, ident, stmts } from './template.js';
 

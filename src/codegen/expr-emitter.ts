@@ -2,7 +2,8 @@ import type * as ES from 'estree';
 import type { Node } from '../ir/node.js';
 import { concrete, sameShape, type ConcreteShape, type DType } from '../ir/types.js';
 import { ELEMENTWISE, isElementwiseOp } from './elementwise-emitters.js';
-import { add, At, linearOf } from './index-expr.js';
+import { add } from './index-arith.js';
+import { At } from './index-expr.js';
 import { expr, ident, lit, print, stmts } from './template.js';
 
 export function viewName(dtype: DType): 'F' | 'I' | 'U' {
@@ -199,5 +200,3 @@ export class ExprEmitter {
     return id;
   }
 }
-
-export { linearOf };

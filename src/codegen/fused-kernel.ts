@@ -2,12 +2,12 @@ import type * as ES from 'estree';
 import type { FusedKernel } from '../ir/fusion.js';
 import type { Node } from '../ir/node.js';
 import { readsCoordinates } from '../ir/op-kinds.js';
-import { sameShape, sizeOf, stridesOf, type ConcreteShape } from '../ir/types.js';
+import { sameShape, sizeOf, type ConcreteShape } from '../ir/types.js';
 import { emitContraction } from './contraction.js';
 import type { ContractionOp, Epilogue } from './contraction-api.js';
 import { emitEpiloguePass } from './epilogue-pass.js';
 import { ExprEmitter, shapeOf, viewName } from './expr-emitter.js';
-import { At, linearOf } from './index-expr.js';
+import { At } from './index-expr.js';
 import { elementwiseName, kernelBuffers, nameOf, structuralKey } from './kernel-identity.js';
 import { instantiate, type Kernel, type KernelAst } from './kernel.js';
 import { OPAQUE, isOpaqueOp } from './opaque.js';
@@ -183,5 +183,3 @@ function reduceLoops(k: FusedKernel, emitter: ExprEmitter, storeOutputs: (nodes:
   }
   return outer;
 }
-
-export { linearOf, stridesOf, expr };

@@ -12,7 +12,7 @@
  */
 import type * as ES from 'estree';
 import type { ContractionCode, Epilogue, OutputIndex } from './contraction-api.js';
-import { plus } from './arith.js';
+import { plus, unflatten } from './index-arith.js';
 import { expr, ident, stmts } from './template.js';
 
 /** Register tile: rows of A and columns of B per micro-kernel call. */
@@ -89,17 +89,9 @@ export function chooseBlocking(p: Pick<GemmPlan, 'M' | 'K' | 'N' | 'mAlign' | 'k
   };
 }
 
-/** The coordinate of `row` along axis `axis` of `dims` (row-major), as an expression. */
-export function unflatten(row: ES.Expression, dims: readonly number[], axis: number): ES.Expression {
-  let inner = 1;
-  for (let d = axis + 1; d < dims.length; d++) inner *= dims[d];
-  const q = inner === 1 ? row : expr('($row / $inner) | 0', { $row: row, $inner: inner });
-  return axis === 0 ? q : expr('$q % $dim', { $q: q, $dim: dims[axis] });
-}
-
 function outputIndex(plan: GemmPlan, r: number, c: number): OutputIndex {
-  const row = r === 0 ? ident('i') : expr('i + $r', { $r: r });
-  const col = c === 0 ? ident('j') : expr('j + $c', { $c: c });
+  const row = plus(ident('i'), r);
+  const col = plus(ident('j'), c);
   const lead = plan.batch > 1 ? 1 : 0;
   const map = plan.rowMap;
   return {

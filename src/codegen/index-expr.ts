@@ -1,7 +1,7 @@
 import type * as ES from 'estree';
 import type { ConcreteShape } from '../ir/types.js';
-import { stridesOf } from '../ir/types.js';
-import { expr, lit } from './template.js';
+import { coordOfLinear, linearOf } from './index-arith.js';
+import { lit } from './template.js';
 
 /**
  * Where an element is, as generated expressions: its coordinates and/or its flat row-major
@@ -55,34 +55,4 @@ export class At {
     if (this.coordsCache === null) this.coordsCache = this.shape.map((_, i) => this.coord(i));
     return this.coordsCache;
   }
-}
-
-export function add(a: ES.Expression, b: ES.Expression): ES.Expression {
-  if (a.type === 'Literal' && a.value === 0) return b;
-  if (b.type === 'Literal' && b.value === 0) return a;
-  return expr('$a + $b', { $a: a, $b: b });
-}
-
-export function mul(a: ES.Expression, k: number): ES.Expression {
-  if (k === 0) return lit(0);
-  if (k === 1) return a;
-  return expr('$a * $k', { $a: a, $k: k });
-}
-
-/** Row-major flat index from coordinates, with stride literals; size-1 axes drop out. */
-export function linearOf(shape: ConcreteShape, coords: readonly ES.Expression[]): ES.Expression {
-  const strides = stridesOf(shape);
-  let out: ES.Expression = lit(0);
-  shape.forEach((d, i) => {
-    if (d !== 1) out = add(out, mul(coords[i], strides[i]));
-  });
-  return out;
-}
-
-/** One coordinate of a flat index: floor(linear / stride) % size, skipping what is trivially known. */
-export function coordOfLinear(shape: ConcreteShape, linear: ES.Expression, axis: number): ES.Expression {
-  if (shape[axis] === 1) return lit(0);
-  const stride = stridesOf(shape)[axis];
-  const q = stride === 1 ? linear : expr('Math.floor($l / $s)', { $l: linear, $s: stride });
-  return axis === 0 ? q : expr('$q % $n', { $q: q, $n: shape[axis] });
 }
