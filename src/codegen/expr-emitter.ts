@@ -14,10 +14,18 @@ export function shapeOf(node: Node): ConcreteShape {
   return concrete(node.shape, `${node.op} in a compiled program`);
 }
 
+/** Values as expressions, and the statements that bind the locals they use, in order. */
+export interface Emitted {
+  readonly statements: ES.Statement[];
+  readonly values: ES.Expression[];
+}
+
 /**
  * Emits the value of a node at an index as JavaScript, inlining the elementwise, movement and
  * generator nodes of a fused group and loading everything else from buffers. Each distinct
  * (node, index) becomes one local, so shared subexpressions are computed once per element.
+ * Every private step takes the statement list (`sink`) its locals go to: a conditional's branch
+ * passes its own, so nothing computed there is hoisted above the condition.
  */
 export class ExprEmitter {
   private readonly memo = new Map<string, ES.Expression>();
@@ -31,8 +39,6 @@ export class ExprEmitter {
     private readonly inline: ReadonlySet<Node>,
     /** The offset parameter (e.g. `o2`) of a node that lives in a buffer. */
     private readonly bufferParam: (node: Node) => ES.Expression,
-    /** Where per-element statements go (swapped by kernels as they open loops). */
-    public sink: ES.Statement[],
     private readonly prefix = 't',
   ) {}
 
@@ -49,17 +55,27 @@ export class ExprEmitter {
     this.memo.set(this.keyOf(node, at), value);
   }
 
-  fresh(name = this.prefix): ES.Identifier {
+  /**
+   * The values of `nodes` at `at`, all computed before the caller stores any (an in-place update
+   * must not be read back), with the statements binding their locals.
+   */
+  values(nodes: readonly Node[], at: At): Emitted {
+    const statements: ES.Statement[] = [];
+    const values = nodes.map((node) => this.value(node, at, statements));
+    return { statements, values };
+  }
+
+  private fresh(name = this.prefix): ES.Identifier {
     return ident(`${name}${this.locals++}`);
   }
 
-  private bind(key: string, value: ES.Expression): ES.Expression {
+  private bind(key: string, value: ES.Expression, sink: ES.Statement[]): ES.Expression {
     if (value.type === 'Literal' || value.type === 'Identifier') {
       this.memo.set(key, value);
       return value;
     }
     const id = this.fresh();
-    this.sink.push(...stmts('const $id = $v;', { $id: id, $v: value }));
+    sink.push(...stmts('const $id = $v;', { $id: id, $v: value }));
     this.memo.set(key, id);
     return id;
   }
@@ -73,20 +89,20 @@ export class ExprEmitter {
     return `${node.id}@${at.hasLinear ? print(at.linear()) : at.coords().map((c) => print(c)).join(',')}`;
   }
 
-  load(node: Node, at: At): ES.Expression {
+  private load(node: Node, at: At): ES.Expression {
     const view = ident(viewName(node.dtype));
     const offset = this.bufferParam(node);
     return expr('$V[$o + $i]', { $V: view, $o: offset, $i: at.linear() });
   }
 
-  value(node: Node, at: At): ES.Expression {
+  private value(node: Node, at: At, sink: ES.Statement[]): ES.Expression {
     const key = this.keyOf(node, at);
     const found = this.memo.get(key);
     if (found !== undefined) return found;
-    return this.bind(key, this.compute(node, at));
+    return this.bind(key, this.compute(node, at, sink), sink);
   }
 
-  private compute(node: Node, at: At): ES.Expression {
+  private compute(node: Node, at: At, sink: ES.Statement[]): ES.Expression {
     if (!this.inline.has(node)) return this.load(node, at);
     const shape = shapeOf(node);
     switch (node.op) {
@@ -99,33 +115,33 @@ export class ExprEmitter {
       }
       case 'reshape': {
         const src = node.inputs[0];
-        return this.value(src, At.ofLinear(shapeOf(src), at.linear()));
+        return this.value(src, At.ofLinear(shapeOf(src), at.linear()), sink);
       }
       case 'transpose': {
         const perm = (node as Node<'transpose'>).attrs.perm;
         const src = node.inputs[0];
         const coords: ES.Expression[] = [];
         perm.forEach((p, i) => { coords[p] = at.coord(i); });
-        return this.value(src, At.ofCoords(shapeOf(src), coords));
+        return this.value(src, At.ofCoords(shapeOf(src), coords), sink);
       }
-      case 'broadcastTo': return this.value(node.inputs[0], this.broadcastAt(node.inputs[0], shape, at));
+      case 'broadcastTo': return this.value(node.inputs[0], this.broadcastAt(node.inputs[0], shape, at), sink);
       case 'slice': {
         const begin = (node as Node<'slice'>).attrs.begin;
         const src = node.inputs[0];
-        return this.value(src, At.ofCoords(shapeOf(src), begin.map((b, i) => add(at.coord(i), lit(b)))));
+        return this.value(src, At.ofCoords(shapeOf(src), begin.map((b, i) => add(at.coord(i), lit(b)))), sink);
       }
-      case 'pad': return this.pad(node as Node<'pad'>, at);
-      case 'concatenate': return this.concatenate(node as Node<'concatenate'>, at);
+      case 'pad': return this.pad(node as Node<'pad'>, at, sink);
+      case 'concatenate': return this.concatenate(node as Node<'concatenate'>, at, sink);
       default: {
         if (!isElementwiseOp(node.op)) throw new Error(`codegen: ${node.op} cannot be computed inline`);
-        const args = node.inputs.map((input) => this.value(input, this.broadcastAt(input, shape, at)));
+        const args = node.inputs.map((input) => this.value(input, this.broadcastAt(input, shape, at), sink));
         return ELEMENTWISE[node.op](args, node);
       }
     }
   }
 
   /** The index into `input` that broadcasting maps output index `at` to. */
-  broadcastAt(input: Node, outShape: ConcreteShape, at: At): At {
+  private broadcastAt(input: Node, outShape: ConcreteShape, at: At): At {
     const inShape = shapeOf(input);
     if (sameShape(inShape, outShape)) return at;
     if (inShape.every((d) => d === 1)) return At.ofLinear(inShape, lit(0));
@@ -133,31 +149,31 @@ export class ExprEmitter {
     return At.ofCoords(inShape, inShape.map((d, i) => (d === 1 ? lit(0) : at.coord(lead + i))));
   }
 
-  private pad(node: Node<'pad'>, at: At): ES.Expression {
+  private pad(node: Node<'pad'>, at: At, sink: ES.Statement[]): ES.Expression {
     const src = node.inputs[0];
     const inShape = shapeOf(src);
     const { widths, value } = node.attrs;
-    const inner: ES.Expression[] = inShape.map((_, i) => this.value_(expr('$c - $lo', { $c: at.coord(i), $lo: widths[i][0] })));
+    const inner: ES.Expression[] = inShape.map((_, i) => this.bindIndex(expr('$c - $lo', { $c: at.coord(i), $lo: widths[i][0] }), sink));
     let test: ES.Expression | null = null;
     inShape.forEach((d, i) => {
       if (widths[i][0] === 0 && widths[i][1] === 0) return;
       const cond = expr('$c >>> 0 < $n', { $c: inner[i], $n: d });
       test = test === null ? cond : expr('$a && $b', { $a: test, $b: cond });
     });
-    // Values inside a conditional must not be hoisted above it, so the branch gets its own sink.
-    const branch = this.inBranch(() => this.value(src, At.ofCoords(inShape, inner)));
+    const branch = this.inBranch((branchSink) => this.value(src, At.ofCoords(inShape, inner), branchSink));
     return test === null ? branch : expr('$t ? $v : $p', { $t: test, $v: branch, $p: lit(value) });
   }
 
-  private concatenate(node: Node<'concatenate'>, at: At): ES.Expression {
+  private concatenate(node: Node<'concatenate'>, at: At, sink: ES.Statement[]): ES.Expression {
     const axis = node.attrs.axis;
-    const c = this.value_(at.coord(axis));
+    const c = this.bindIndex(at.coord(axis), sink);
     let start = 0;
     const pieces = node.inputs.map((input) => {
       const s = start;
       const inShape = shapeOf(input);
       start += inShape[axis];
-      return { end: start, value: () => this.inBranch(() => this.value(input, At.ofCoords(inShape, at.coords().map((e, i) => (i === axis ? add(c, lit(-s)) : e))))) };
+      const coords = () => at.coords().map((e, i) => (i === axis ? add(c, lit(-s)) : e));
+      return { end: start, value: () => this.inBranch((branchSink) => this.value(input, At.ofCoords(inShape, coords()), branchSink)) };
     });
     let out = pieces[pieces.length - 1].value();
     for (let i = pieces.length - 2; i >= 0; i--) {
@@ -166,14 +182,14 @@ export class ExprEmitter {
     return out;
   }
 
-  /** Evaluates inside a branch: locals made there stay in an arrow function's body. */
-  private inBranch(make: () => ES.Expression): ES.Expression {
-    const outer = this.sink;
+  /**
+   * Evaluates inside a branch: locals made there go to the branch's own statements, which stay in
+   * an arrow function's body, and are forgotten after it.
+   */
+  private inBranch(make: (sink: ES.Statement[]) => ES.Expression): ES.Expression {
     const saved = new Map(this.memo);
     const inner: ES.Statement[] = [];
-    this.sink = inner;
-    const v = make();
-    this.sink = outer;
+    const v = make(inner);
     this.memo.clear();
     for (const [k, e] of saved) this.memo.set(k, e);
     if (inner.length === 0) return v;
@@ -181,10 +197,10 @@ export class ExprEmitter {
   }
 
   /** Binds an index expression to a local so conditions and loads share it. */
-  private value_(e: ES.Expression): ES.Expression {
+  private bindIndex(e: ES.Expression, sink: ES.Statement[]): ES.Expression {
     if (e.type === 'Literal' || e.type === 'Identifier') return e;
     const id = this.fresh('c');
-    this.sink.push(...stmts('const $id = $v;', { $id: id, $v: e }));
+    sink.push(...stmts('const $id = $v;', { $id: id, $v: e }));
     return id;
   }
 

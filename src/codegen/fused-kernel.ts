@@ -60,22 +60,17 @@ function buildAst(k: FusedKernel, buffers: readonly Node[], epiloguePass = false
   computed.delete(k.anchor);
   for (const stage of k.stages ?? []) computed.delete(stage.anchor);
   if (k.kind === 'elementwise') computed.add(k.anchor);
-  const body: ES.Statement[] = [];
-  const emitter = new ExprEmitter(computed, bufferParam, body);
+  const emitter = new ExprEmitter(computed, bufferParam);
   const store = (n: Node, at: At, value: ES.Expression) =>
     stmts('$V[$o + $i] = $v;', { $V: ident(viewName(n.dtype)), $o: bufferParam(n), $i: at.linear(), $v: value });
   const storeOutputs = (nodes: readonly Node[], a: At): ES.Statement[] => {
-    const out: ES.Statement[] = [];
-    const saved = emitter.sink;
-    emitter.sink = out;
-    // Every value is computed before any store: an in-place update must not be read back.
-    const values = nodes.map((o) => emitter.value(o, a));
+    const { statements, values } = emitter.values(nodes, a);
+    const out = [...statements];
     nodes.forEach((o, i) => {
       out.push(...store(o, a, values[i]));
       // Later reduction stages read this row's value from the local, not from memory.
       if (k.kind === 'reduce') emitter.pin(o, a, values[i]);
     });
-    emitter.sink = saved;
     return out;
   };
 
@@ -155,13 +150,11 @@ function reduceLoops(k: FusedKernel, emitter: ExprEmitter, storeOutputs: (nodes:
   stages.forEach((stage, s) => {
     const r = stage.anchor as Node<'sum' | 'max'>;
     const acc = ident(`acc${s}`);
-    const inner: ES.Statement[] = [];
-    emitter.sink = inner;
     emitter.resetLocals();
-    const v = emitter.value(r.inputs[0], At.ofCoords(xShape, coords));
-    inner.push(...(r.op === 'sum'
+    const { statements, values: [v] } = emitter.values([r.inputs[0]], At.ofCoords(xShape, coords));
+    const inner = [...statements, ...(r.op === 'sum'
       ? stmts('$acc += $v;', { $acc: acc, $v: v })
-      : stmts('{ const v = $v; if (v > $acc || v !== v) $acc = v; }', { $acc: acc, $v: v })));
+      : stmts('{ const v = $v; if (v > $acc || v !== v) $acc = v; }', { $acc: acc, $v: v }))];
     let loops: ES.Statement[] = inner;
     for (let d = xShape.length - 1; d >= 0; d--) {
       if (!axes.includes(d)) continue;

@@ -197,9 +197,30 @@ export function compileWasmConv(node: Node<ConvOp>, options: WasmConvOptions = {
   if (known !== undefined) return known;
 
   const gemms = plan.gemms.map((g) => compileGemm(g, plan, epilogue, shared, options.chunkBytes, options.tile));
-  const kernels = gemms.flatMap((g) => [g.main, g.tail]);
-  // Scratch: [B panel | patch chunk | row buffer | repacked filters], each 16-byte aligned.
-  const panel = align16(Math.max(0, ...kernels.map((k) => k.scratchBytes)));
+  const products = gemms.flatMap((g) => [g.main, g.tail]);
+  const scratch = scratchLayout(gemms, products);
+  const kernel: WasmConvKernel = {
+    name: kernelName(plan, gemms, epilogue), plan, epilogue, shared,
+    scratchBytes: scratch.bytesFor(1), flops: flopsOf(gemms), panels: panelsOf(gemms), scratchBytesFor: scratch.bytesFor,
+    wat: () => [...new Set([...gemms.flatMap(patchModulesOf), ...products])].map((m) => m.wat()).join('\n'),
+    instantiate: (memory, scratchOffset, parallel) => bindConv(plan, gemms, scratch, memory, scratchOffset, parallel),
+  };
+  cache.set(key, kernel);
+  return kernel;
+}
+
+/** Scratch: [B panel per thread | patch chunk | row buffer | repacked filters], each 16-byte aligned. */
+interface ScratchLayout {
+  readonly panel: number;
+  readonly patchBytes: number;
+  readonly rowBytes: number;
+  /** Each GEMM's repacked filter, from the start of the filters. */
+  readonly repackAt: readonly number[];
+  bytesFor(threads: number): number;
+}
+
+function scratchLayout(gemms: readonly CompiledGemm[], products: readonly Product[]): ScratchLayout {
+  const panel = align16(Math.max(0, ...products.map((k) => k.scratchBytes)));
   const patchBytes = align16(Math.max(0, ...gemms.filter((g) => !g.gemm.inPlace).map((g) => g.chunks.rows * g.gemm.K * 4)));
   const rowBytes = align16(Math.max(0, ...gemms.filter((g) => g.scatter !== undefined).map((g) => g.chunks.rows * g.gemm.N * 4)));
   const repackAt: number[] = [];
@@ -208,61 +229,81 @@ export function compileWasmConv(node: Node<ConvOp>, options: WasmConvOptions = {
     repackAt.push(repackBytes);
     if (g.gemm.repack !== undefined || g.transposedB) repackBytes += align16(g.gemm.K * g.gemm.N * 4);
   }
+  return { panel, patchBytes, rowBytes, repackAt, bytesFor: (threads) => panel * Math.max(1, threads) + patchBytes + rowBytes + repackBytes };
+}
+
+/** The plan's name, the first GEMM's tile (or `_dot`), then the epilogue. */
+function kernelName(plan: ConvPlan, gemms: readonly CompiledGemm[], epilogue: NativeEpilogue): string {
   const suffix = `${epilogue.bias ? '_bias' : ''}${epilogue.relu ? '_relu' : ''}`;
   const first = gemms[0];
-  const name = `${plan.name}${first === undefined ? '' : first.tile !== undefined ? `_${tileName(first.tile)}` : '_dot'}${suffix}`;
+  return `${plan.name}${first === undefined ? '' : first.tile !== undefined ? `_${tileName(first.tile)}` : '_dot'}${suffix}`;
+}
 
-  const flops = gemms.reduce((sum, g) => sum + 2 * g.gemm.patches * g.gemm.K * g.gemm.N, 0);
-  // No GEMM at all (every phase of an input gradient without taps): nothing to split.
-  const panels = gemms.length === 0 ? 1 : Math.min(...gemms.map((g) => g.matmul?.main.panels ?? 1));
-  const scratchBytesFor = (threads: number) => panel * Math.max(1, threads) + patchBytes + rowBytes + repackBytes;
+const flopsOf = (gemms: readonly CompiledGemm[]): number => gemms.reduce((sum, g) => sum + 2 * g.gemm.patches * g.gemm.K * g.gemm.N, 0);
 
-  const kernel: WasmConvKernel = {
-    name, plan, epilogue, shared, scratchBytes: scratchBytesFor(1), flops, panels, scratchBytesFor,
-    wat: () => [...new Set([...gemms.flatMap((g) => [g.gather, ...(g.scatter !== undefined ? [g.scatter] : [])]), ...kernels])].map((m) => m.wat()).join('\n'),
-    instantiate(memory: WasmMemory, scratchOffset: number, parallel?: ParallelProducts): ConvFn {
-      // One B panel per thread first: a product's threads each pack their own columns of B.
-      const threads = Math.max(1, parallel?.threads ?? 1);
-      const patchAt = scratchOffset + panel * threads, rowsAt = patchAt + patchBytes, filtersAt = rowsAt + rowBytes;
-      const product = (k: Product, m: WasmMatmulKernel | undefined): MatmulFn =>
-        parallel !== undefined && threads > 1 && m !== undefined ? parallel.bind(m, scratchOffset) : k.instantiate(memory, scratchOffset);
-      const bound = gemms.map((g, i) => ({
-        g, repackAt: filtersAt + repackAt[i],
-        gather: bindPatch(g.gather, memory),
-        scatter: g.scatter !== undefined ? bindPatch(g.scatter, memory) : undefined,
-        main: product(g.main, g.matmul?.main),
-        tail: g.tail === g.main ? undefined : product(g.tail, g.matmul?.tail),
-      }));
-      // Views for the zero fill and the filter repack, renewed when the memory grows.
-      let buffer: ArrayBufferLike | undefined, F32: Float32Array<ArrayBufferLike> = new Float32Array(0), U8: Uint8Array<ArrayBufferLike> = new Uint8Array(0);
-      const views = () => {
-        if (buffer !== memory.buffer) { buffer = memory.buffer; F32 = new Float32Array(buffer); U8 = new Uint8Array(buffer); }
-      };
-      return (out, in0, in1, bias = 0) => {
-        views();
-        if (plan.zeroFirst) U8.fill(0, out, out + plan.size * 4);
-        for (const b of bound) {
-          const { gemm, chunks } = b.g;
-          const [, PY, PX] = gemm.gather.patchDims;
-          let w = in1;
-          if (gemm.repack !== undefined) { repackFilter(F32, in1 / 4, b.repackAt / 4, gemm.repack, b.g.transposedB); w = b.repackAt; }
-          else if (b.g.transposedB) { transposeInto(F32, in1 / 4, b.repackAt / 4, gemm.K, gemm.N); w = b.repackAt; }
-          for (let c = 0, m0 = 0; c < chunks.chunks; c++) {
-            const last = c === chunks.chunks - 1;
-            const count = last ? chunks.last : chunks.rows;
-            const run = last && b.tail !== undefined ? b.tail : b.main;
-            const n = Math.floor(m0 / (PY * PX)), y = Math.floor(m0 / PX) % PY, x = m0 % PX;
-            const a = gemm.inPlace ? in0 + m0 * gemm.K * 4 : patchAt;
-            if (!gemm.inPlace) b.gather(patchAt, in0, count, n, y, x);
-            if (plan.accumulate) run(out, a, in1 + m0 * gemm.N * 4);
-            else if (b.scatter !== undefined) { run(rowsAt, a, w); b.scatter(out, rowsAt, count, n, y, x); }
-            else run(out + m0 * gemm.N * 4, a, w, bias);
-            m0 += count;
-          }
-        }
-      };
-    },
+/** The fewest column panels over the GEMMs; no GEMM at all (every phase of an input gradient without taps): nothing to split. */
+const panelsOf = (gemms: readonly CompiledGemm[]): number => (gemms.length === 0 ? 1 : Math.min(...gemms.map((g) => g.matmul?.main.panels ?? 1)));
+
+const patchModulesOf = (g: CompiledGemm): PatchModule[] => [g.gather, ...(g.scatter !== undefined ? [g.scatter] : [])];
+
+/** One GEMM bound over a memory: its patch functions, products and where its filter is repacked. */
+interface BoundGemm {
+  readonly g: CompiledGemm;
+  readonly repackAt: number;
+  readonly gather: PatchFn;
+  readonly scatter: PatchFn | undefined;
+  readonly main: MatmulFn;
+  readonly tail: MatmulFn | undefined;
+}
+
+/** Where a call's GEMMs work in scratch: the patch chunk and the row buffer. */
+interface CallScratch {
+  readonly patchAt: number;
+  readonly rowsAt: number;
+}
+
+function bindConv(plan: ConvPlan, gemms: readonly CompiledGemm[], scratch: ScratchLayout, memory: WasmMemory, scratchOffset: number, parallel?: ParallelProducts): ConvFn {
+  // One B panel per thread first: a product's threads each pack their own columns of B.
+  const threads = Math.max(1, parallel?.threads ?? 1);
+  const patchAt = scratchOffset + scratch.panel * threads, rowsAt = patchAt + scratch.patchBytes, filtersAt = rowsAt + scratch.rowBytes;
+  const product = (k: Product, m: WasmMatmulKernel | undefined): MatmulFn =>
+    parallel !== undefined && threads > 1 && m !== undefined ? parallel.bind(m, scratchOffset) : k.instantiate(memory, scratchOffset);
+  const bound: BoundGemm[] = gemms.map((g, i) => ({
+    g, repackAt: filtersAt + scratch.repackAt[i],
+    gather: bindPatch(g.gather, memory),
+    scatter: g.scatter !== undefined ? bindPatch(g.scatter, memory) : undefined,
+    main: product(g.main, g.matmul?.main),
+    tail: g.tail === g.main ? undefined : product(g.tail, g.matmul?.tail),
+  }));
+  // Views for the zero fill and the filter repack, renewed when the memory grows.
+  let buffer: ArrayBufferLike | undefined, F32: Float32Array<ArrayBufferLike> = new Float32Array(0), U8: Uint8Array<ArrayBufferLike> = new Uint8Array(0);
+  const views = () => {
+    if (buffer !== memory.buffer) { buffer = memory.buffer; F32 = new Float32Array(buffer); U8 = new Uint8Array(buffer); }
   };
-  cache.set(key, kernel);
-  return kernel;
+  return (out, in0, in1, bias = 0) => {
+    views();
+    if (plan.zeroFirst) U8.fill(0, out, out + plan.size * 4);
+    for (const b of bound) runGemm(plan, b, { patchAt, rowsAt }, F32, out, in0, in1, bias);
+  };
+}
+
+/** One GEMM of a call: repack its filter if it needs one, then gather, multiply and store chunk by chunk. */
+function runGemm(plan: ConvPlan, b: BoundGemm, at: CallScratch, F32: Float32Array<ArrayBufferLike>, out: number, in0: number, in1: number, bias: number): void {
+  const { gemm, chunks } = b.g;
+  const [, PY, PX] = gemm.gather.patchDims;
+  let w = in1;
+  if (gemm.repack !== undefined) { repackFilter(F32, in1 / 4, b.repackAt / 4, gemm.repack, b.g.transposedB); w = b.repackAt; }
+  else if (b.g.transposedB) { transposeInto(F32, in1 / 4, b.repackAt / 4, gemm.K, gemm.N); w = b.repackAt; }
+  for (let c = 0, m0 = 0; c < chunks.chunks; c++) {
+    const last = c === chunks.chunks - 1;
+    const count = last ? chunks.last : chunks.rows;
+    const run = last && b.tail !== undefined ? b.tail : b.main;
+    const n = Math.floor(m0 / (PY * PX)), y = Math.floor(m0 / PX) % PY, x = m0 % PX;
+    const a = gemm.inPlace ? in0 + m0 * gemm.K * 4 : at.patchAt;
+    if (!gemm.inPlace) b.gather(at.patchAt, in0, count, n, y, x);
+    if (plan.accumulate) run(out, a, in1 + m0 * gemm.N * 4);
+    else if (b.scatter !== undefined) { run(at.rowsAt, a, w); b.scatter(out, at.rowsAt, count, n, y, x); }
+    else run(out + m0 * gemm.N * 4, a, w, bias);
+    m0 += count;
+  }
 }

@@ -122,134 +122,196 @@ function pick(f: FuncBuilder, a: LocalRef, b: LocalRef, min: boolean): void {
   f.get(a).get(b).get(a).get(b).op(min ? 'i32.lt_s' : 'i32.gt_s').op('select');
 }
 
+/** Everything the pooling emitters share: the function, its shapes and its locals. */
+interface PoolEmit {
+  readonly f: FuncBuilder;
+  readonly dims: { readonly N: number; readonly H: number; readonly W: number; readonly OH: number; readonly OW: number };
+  readonly window: { readonly KH: number; readonly KW: number; readonly SH: number; readonly SW: number; readonly PT: number; readonly PL: number };
+  /** Bytes of one pixel's channels. */
+  readonly rowBytes: number;
+  /** Windows may overlap, so a gradient tap adds to dx rather than storing. */
+  readonly overlap: boolean;
+  /** No padding and every window inside x: the taps unroll as constant offsets. */
+  readonly unrolled: boolean;
+  /** The output (y, or dx) and x. */
+  readonly out: LocalRef;
+  readonly x: LocalRef;
+  readonly at: {
+    readonly n: LocalRef; readonly oh: LocalRef; readonly ow: LocalRef; readonly h: LocalRef; readonly w: LocalRef;
+    /** The window's clipped bounds [hs, he) x [ws, we). */
+    readonly hs: LocalRef; readonly he: LocalRef; readonly ws: LocalRef; readonly we: LocalRef;
+    readonly t0: LocalRef; readonly t1: LocalRef;
+    /** Byte offset of the channel group, the output pixel, the tap in x, the window's top-left tap. */
+    readonly c: LocalRef; readonly yp: LocalRef; readonly xa: LocalRef; readonly xb: LocalRef;
+    readonly zero: LocalRef;
+  };
+  /** The running maximum, the tap's value, the lanes where it wins. */
+  readonly m: LocalRef;
+  readonly v: LocalRef;
+  readonly mask: LocalRef;
+  /** The gradient only: dy, the winning tap per lane, dy's value, a zero vector. */
+  readonly grad?: { readonly dy: LocalRef; readonly best: LocalRef; readonly g: LocalRef; readonly zero: LocalRef };
+}
+
 function emitPool(plan: Extract<Plan, { kind: 'maxPool2d' | 'maxPool2dGrad' }>, name: string): FuncBuilder {
+  const p = poolEmit(plan, name);
+  if (p.grad !== undefined) zeroOutput(p, p.grad, sizeOf(plan.x) * 4);
+  eachWindow(p, () => (p.unrolled ? unrolledWindow(p) : loopedWindow(p)));
+  return p.f;
+}
+
+/** Declares the function and its locals (in a fixed order: it decides their indices). */
+function poolEmit(plan: Extract<Plan, { kind: 'maxPool2d' | 'maxPool2dGrad' }>, name: string): PoolEmit {
   const grad = plan.kind === 'maxPool2dGrad';
   const [N, H, W, C] = plan.x;
   const [, OH, OW] = plan.y;
   const { window: [KH, KW], strides: [SH, SW], padding } = plan.attrs;
   const [PT, , PL] = padding;
-  const rowBytes = C * 4;
   // o0: the output (y, or dx); o1: x; o2: dy (gradient only).
   const f = new FuncBuilder(name, (grad ? ['o0', 'o1', 'o2'] : ['o0', 'o1']).map((n) => ({ name: n, type: 'i32' as const })));
-  const [out, x] = [f.param(0), f.param(1)];
-  const dy = grad ? f.param(2) : undefined;
   const i32 = (n: string) => f.local(n, 'i32');
   const v128 = (n: string) => f.local(n, 'v128');
   const n = i32('n'), oh = i32('oh'), ow = i32('ow'), h = i32('h'), w = i32('w');
   const hs = i32('hs'), he = i32('he'), ws = i32('ws'), we = i32('we'), t0 = i32('t0'), t1 = i32('t1');
   const c = i32('c'), yp = i32('yp'), xa = i32('xa');
-  const zeroI = i32('zero');
+  const zero = i32('zero');
   const m = v128('m'), v = v128('v'), mask = v128('mask');
-  const best = grad ? v128('best') : undefined, g = grad ? v128('g') : undefined, zero = grad ? v128('zeros') : undefined;
-  const overlap = SH < KH || SW < KW;
-  // No padding and every window inside x: the taps unroll as constant offsets.
-  const unrolled = padding.every((p) => p === 0) && (OH - 1) * SH + KH <= H && (OW - 1) * SW + KW <= W && KH * KW <= 25;
+  const gradLocals = grad ? { dy: f.param(2), best: v128('best'), g: v128('g'), zero: v128('zeros') } : undefined;
   const xb = i32('xb');
+  return {
+    f, dims: { N, H, W, OH, OW }, window: { KH, KW, SH, SW, PT, PL }, rowBytes: C * 4,
+    overlap: SH < KH || SW < KW,
+    unrolled: padding.every((q) => q === 0) && (OH - 1) * SH + KH <= H && (OW - 1) * SW + KW <= W && KH * KW <= 25,
+    out: f.param(0), x: f.param(1),
+    at: { n, oh, ow, h, w, hs, he, ws, we, t0, t1, c, yp, xa, xb, zero },
+    m, v, mask,
+    ...(gradLocals !== undefined ? { grad: gradLocals } : {}),
+  };
+}
 
-  if (grad) {
-    // dx = 0.
-    f.op('v128.const', ...new Array<number>(16).fill(0)).set(zero!);
-    f.i32(0).set(c);
-    f.doWhile(c, 16, sizeOf(plan.x) * 4, () => { f.get(out).get(c).op('i32.add').get(zero!).mem('v128.store', 0); });
-  }
-  /** The window's taps for channels [c, c+4): `tap` runs with xa = the tap's byte address in x. */
-  const taps = (tap: () => void) => {
-    range(f, h, hs, he, () => {
-      // xa = x + ((n*H + h)*W + ws)*C*4 + c
-      f.get(n).i32(H).op('i32.mul').get(h).op('i32.add').i32(W).op('i32.mul').get(ws).op('i32.add').i32(rowBytes).op('i32.mul');
-      f.get(x).op('i32.add').get(c).op('i32.add').set(xa);
-      range(f, w, ws, we, () => {
-        tap();
-        f.addTo(xa, rowBytes);
-      });
-    });
-  };
-  /** One channel group's window with runtime bounds (padding may clip it); xa walks the taps. */
-  const loopedWindow = () => {
-    f.op('f32.const', -Infinity).op('f32x4.splat').set(m);
-    if (!grad) {
-      taps(() => {
-        f.get(xa).mem('v128.load', 0).tee(v).get(m).op('f32x4.gt').set(mask);
-        f.get(v).get(m).get(mask).op('v128.bitselect').set(m);
-      });
-      f.get(yp).get(c).op('i32.add').get(m).mem('v128.store', 0);
-      return;
-    }
-    f.i32(-1).op('i32x4.splat').set(best!);
-    taps(() => {
-      // Taken when strictly greater, or when nothing is taken yet (the first tap).
-      f.get(xa).mem('v128.load', 0).tee(v).get(m).op('f32x4.gt');
-      f.get(best!).i32(-1).op('i32x4.splat').op('i32x4.eq').op('v128.or').set(mask);
-      f.get(v).get(m).get(mask).op('v128.bitselect').set(m);
-      f.get(xa).op('i32x4.splat').get(best!).get(mask).op('v128.bitselect').set(best!);
-    });
-    f.get(yp).get(c).op('i32.add').mem('v128.load', 0).set(g!);
-    taps(() => {
-      f.get(xa).get(x).op('i32.sub').get(out).op('i32.add').set(t0);
-      scatter(t0, 0, () => { f.get(xa).op('i32x4.splat'); });
-    });
-  };
-  /** dx[tap] (+)= (tap won ? dy : +0), through a +0 add so -0 lands as the JS tier's 0 + -0. */
-  const scatter = (at: LocalRef, offset: number, id: () => void) => {
-    f.get(at);
-    f.get(g!).get(best!);
-    id();
-    f.op('i32x4.eq').op('v128.and');
-    if (overlap) f.get(at).mem('v128.load', offset);
-    else f.get(zero!);
-    f.op('f32x4.add').mem('v128.store', offset);
-  };
-  /** One channel group's window when no window is clipped: every tap a constant offset from xb. */
-  const unrolledWindow = () => {
-    f.get(xb).get(c).op('i32.add').set(xa);
-    const offsets: number[] = [];
-    for (let kh = 0; kh < KH; kh++) for (let kw = 0; kw < KW; kw++) offsets.push((kh * W + kw) * rowBytes);
-    // The forward pass starts from -Infinity (a NaN first tap must not win); the gradient takes
-    // its first tap whatever it holds, as the reference does.
-    if (!grad) f.op('f32.const', -Infinity).op('f32x4.splat').set(m);
-    offsets.forEach((off, t) => {
-      if (t === 0 && grad) {
-        f.get(xa).mem('v128.load', off).set(m);
-        f.i32(0).op('i32x4.splat').set(best!);
-        return;
-      }
-      f.get(xa).mem('v128.load', off).tee(v).get(m).op('f32x4.gt').set(mask);
-      f.get(v).get(m).get(mask).op('v128.bitselect').set(m);
-      if (grad) f.i32(t).op('i32x4.splat').get(best!).get(mask).op('v128.bitselect').set(best!);
-    });
-    if (!grad) { f.get(yp).get(c).op('i32.add').get(m).mem('v128.store', 0); return; }
-    f.get(yp).get(c).op('i32.add').mem('v128.load', 0).set(g!);
-    f.get(xa).get(x).op('i32.sub').get(out).op('i32.add').set(t0);
-    offsets.forEach((off, t) => scatter(t0, off, () => { f.i32(t).op('i32x4.splat'); }));
-  };
-  f.i32(0).set(zeroI);
-  f.get(grad ? dy! : out).set(yp);
+/** dx = 0, before the windows add into it. */
+function zeroOutput(p: PoolEmit, g: NonNullable<PoolEmit['grad']>, bytes: number): void {
+  const { f, at: { c } } = p;
+  f.op('v128.const', ...new Array<number>(16).fill(0)).set(g.zero);
+  f.i32(0).set(c);
+  f.doWhile(c, 16, bytes, () => { f.get(p.out).get(c).op('i32.add').get(g.zero).mem('v128.store', 0); });
+}
+
+/**
+ * Loops over the output pixels (n, oh, ow), clipping each window to x, and runs `window` per
+ * channel group c with yp at the output pixel (dy's, for the gradient).
+ */
+function eachWindow(p: PoolEmit, window: () => void): void {
+  const { f, dims: { N, H, W, OH, OW }, window: { KH, KW, SH, SW, PT, PL }, rowBytes } = p;
+  const { n, oh, ow, hs, he, ws, we, c, yp, xb, zero } = p.at;
+  f.i32(0).set(zero);
+  f.get(p.grad !== undefined ? p.grad.dy : p.out).set(yp);
   f.i32(0).set(n);
   f.doWhile(n, 1, N, () => {
     f.i32(0).set(oh);
     f.doWhile(oh, 1, OH, () => {
-      f.get(oh).i32(SH).op('i32.mul').i32(PT).op('i32.sub').set(t0);
-      pick(f, t0, zeroI, false); f.set(hs);
-      f.get(t0).i32(KH).op('i32.add').set(t1); f.i32(H).set(t0);
-      pick(f, t1, t0, true); f.set(he);
+      clipWindow(p, oh, SH, PT, KH, H, hs, he);
       f.i32(0).set(ow);
       f.doWhile(ow, 1, OW, () => {
-        f.get(ow).i32(SW).op('i32.mul').i32(PL).op('i32.sub').set(t0);
-        pick(f, t0, zeroI, false); f.set(ws);
-        f.get(t0).i32(KW).op('i32.add').set(t1); f.i32(W).set(t0);
-        pick(f, t1, t0, true); f.set(we);
-        if (unrolled) {
+        clipWindow(p, ow, SW, PL, KW, W, ws, we);
+        if (p.unrolled) {
           // The window's top-left tap: taps are then constant offsets from it.
           f.get(n).i32(H).op('i32.mul').get(oh).i32(SH).op('i32.mul').op('i32.add').i32(W).op('i32.mul');
-          f.get(ow).i32(SW).op('i32.mul').op('i32.add').i32(rowBytes).op('i32.mul').get(x).op('i32.add').set(xb);
+          f.get(ow).i32(SW).op('i32.mul').op('i32.add').i32(rowBytes).op('i32.mul').get(p.x).op('i32.add').set(xb);
         }
         f.i32(0).set(c);
-        f.doWhile(c, 16, rowBytes, () => (unrolled ? unrolledWindow() : loopedWindow()));
+        f.doWhile(c, 16, rowBytes, window);
         f.addTo(yp, rowBytes);
       });
     });
   });
-  return f;
+}
+
+/** start = max(o*stride - pad, 0), end = min(o*stride - pad + taps, size): the window along one axis. */
+function clipWindow(p: PoolEmit, o: LocalRef, stride: number, pad: number, taps: number, size: number, start: LocalRef, end: LocalRef): void {
+  const { f, at: { t0, t1, zero } } = p;
+  f.get(o).i32(stride).op('i32.mul').i32(pad).op('i32.sub').set(t0);
+  pick(f, t0, zero, false); f.set(start);
+  f.get(t0).i32(taps).op('i32.add').set(t1); f.i32(size).set(t0);
+  pick(f, t1, t0, true); f.set(end);
+}
+
+/** The window's taps for channels [c, c+4): `tap` runs with xa = the tap's byte address in x. */
+function eachTap(p: PoolEmit, tap: () => void): void {
+  const { f, dims: { H, W }, rowBytes, at: { n, h, w, hs, he, ws, we, c, xa } } = p;
+  range(f, h, hs, he, () => {
+    // xa = x + ((n*H + h)*W + ws)*C*4 + c
+    f.get(n).i32(H).op('i32.mul').get(h).op('i32.add').i32(W).op('i32.mul').get(ws).op('i32.add').i32(rowBytes).op('i32.mul');
+    f.get(p.x).op('i32.add').get(c).op('i32.add').set(xa);
+    range(f, w, ws, we, () => {
+      tap();
+      f.addTo(xa, rowBytes);
+    });
+  });
+}
+
+/** One channel group's window with runtime bounds (padding may clip it); xa walks the taps. */
+function loopedWindow(p: PoolEmit): void {
+  const { f, m, v, mask, grad, at: { c, yp, xa, t0 } } = p;
+  f.op('f32.const', -Infinity).op('f32x4.splat').set(m);
+  if (grad === undefined) {
+    eachTap(p, () => {
+      f.get(xa).mem('v128.load', 0).tee(v).get(m).op('f32x4.gt').set(mask);
+      f.get(v).get(m).get(mask).op('v128.bitselect').set(m);
+    });
+    f.get(yp).get(c).op('i32.add').get(m).mem('v128.store', 0);
+    return;
+  }
+  f.i32(-1).op('i32x4.splat').set(grad.best);
+  eachTap(p, () => {
+    // Taken when strictly greater, or when nothing is taken yet (the first tap).
+    f.get(xa).mem('v128.load', 0).tee(v).get(m).op('f32x4.gt');
+    f.get(grad.best).i32(-1).op('i32x4.splat').op('i32x4.eq').op('v128.or').set(mask);
+    f.get(v).get(m).get(mask).op('v128.bitselect').set(m);
+    f.get(xa).op('i32x4.splat').get(grad.best).get(mask).op('v128.bitselect').set(grad.best);
+  });
+  f.get(yp).get(c).op('i32.add').mem('v128.load', 0).set(grad.g);
+  eachTap(p, () => {
+    f.get(xa).get(p.x).op('i32.sub').get(p.out).op('i32.add').set(t0);
+    addGradient(p, grad, t0, 0, () => { f.get(xa).op('i32x4.splat'); });
+  });
+}
+
+/** One channel group's window when no window is clipped: every tap a constant offset from xb. */
+function unrolledWindow(p: PoolEmit): void {
+  const { f, m, v, mask, grad, dims: { W }, window: { KH, KW }, rowBytes, at: { c, yp, xa, xb, t0 } } = p;
+  f.get(xb).get(c).op('i32.add').set(xa);
+  const offsets: number[] = [];
+  for (let kh = 0; kh < KH; kh++) for (let kw = 0; kw < KW; kw++) offsets.push((kh * W + kw) * rowBytes);
+  // The forward pass starts from -Infinity (a NaN first tap must not win); the gradient takes
+  // its first tap whatever it holds, as the reference does.
+  if (grad === undefined) f.op('f32.const', -Infinity).op('f32x4.splat').set(m);
+  offsets.forEach((off, t) => {
+    if (t === 0 && grad !== undefined) {
+      f.get(xa).mem('v128.load', off).set(m);
+      f.i32(0).op('i32x4.splat').set(grad.best);
+      return;
+    }
+    f.get(xa).mem('v128.load', off).tee(v).get(m).op('f32x4.gt').set(mask);
+    f.get(v).get(m).get(mask).op('v128.bitselect').set(m);
+    if (grad !== undefined) f.i32(t).op('i32x4.splat').get(grad.best).get(mask).op('v128.bitselect').set(grad.best);
+  });
+  if (grad === undefined) { f.get(yp).get(c).op('i32.add').get(m).mem('v128.store', 0); return; }
+  f.get(yp).get(c).op('i32.add').mem('v128.load', 0).set(grad.g);
+  f.get(xa).get(p.x).op('i32.sub').get(p.out).op('i32.add').set(t0);
+  offsets.forEach((off, t) => addGradient(p, grad, t0, off, () => { f.i32(t).op('i32x4.splat'); }));
+}
+
+/** dx[tap] (+)= (tap won ? dy : +0), through a +0 add so -0 lands as the JS tier's 0 + -0. */
+function addGradient(p: PoolEmit, grad: NonNullable<PoolEmit['grad']>, at: LocalRef, offset: number, tapId: () => void): void {
+  const { f } = p;
+  f.get(at);
+  f.get(grad.g).get(grad.best);
+  tapId();
+  f.op('i32x4.eq').op('v128.and');
+  if (p.overlap) f.get(at).mem('v128.load', offset);
+  else f.get(grad.zero);
+  f.op('f32x4.add').mem('v128.store', offset);
 }
 
 /** out[c] = sum over rows of x[row, c], accumulated as float64 pairs in scratch (o2). */
