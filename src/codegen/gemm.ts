@@ -69,9 +69,9 @@ const lcm = (a: number, b: number): number => (a / gcd(a, b)) * b;
 const roundUp = (x: number, m: number): number => Math.ceil(x / m) * m;
 
 /**
- * Block sizes measured on the target machine (48 KiB L1d, 1 MiB L2) at 128x784x512: a 2 x KC B
- * micro-panel and a 4 x KC A micro-panel stay in L1, the MC x KC A block in L2; anything from
- * KC 256..784 and MC 64..128 ran within noise (~6 GFLOP/s). A dimension that fits whole is not
+ * Block sizes for the target machine's caches (48 KiB L1d, 1 MiB L2): a 2 x KC B micro-panel and
+ * a 4 x KC A micro-panel stay in L1, the MC x KC A block in L2; a wide range of KC and MC around
+ * the targets timed alike. A dimension that fits whole is not
  * split, so small problems run as one block and need no partial-sum scratch; a split dimension is
  * cut into near-equal blocks so there is no sliver block at the end.
  */
@@ -167,8 +167,8 @@ function step(u: number): ES.Statement[] {
 
 /**
  * k is unrolled UNROLL times because V8 does not unroll and the loop's compare, branch and cursor
- * updates are a large share of a step. Measured at 128x512x512: 1 -> ~5.0, 2 -> ~6.0-6.5,
- * 3 and 4 -> ~4.8 GFLOP/s (more live values than registers).
+ * updates are a large share of a step; 2 timed best, 3 and 4 hold more live values than there
+ * are registers.
  */
 const UNROLL = 2;
 

@@ -75,11 +75,10 @@ export interface ParallelProducts {
 }
 
 /**
- * Patch-matrix chunk sizes, timed at the mnist_cnn shapes (batch 128, 3x3, 1->32 and 32->64
- * channels) for every tile: a chunk's rows are re-read once per column panel, so it should stay
- * in L2 (1 MiB). From 64 KiB to 512 KiB all ran within the shared machine's noise (40-53
- * GFLOP/s); at 1 MiB the forward GEMM with the 3x12 tile fell to 34. The filter gradient's
- * chunk is its k extent, where longer chunks mean fewer loads and stores of dw.
+ * Patch-matrix chunk sizes, timed at the mnist_cnn shapes for every tile: a chunk's rows are
+ * re-read once per column panel, so it should stay in L2 (1 MiB); sizes well below that timed
+ * alike, a chunk the size of L2 was slower. The filter gradient's chunk is its k extent, where
+ * longer chunks mean fewer loads and stores of dw.
  */
 const ROWS_CHUNK_BYTES = 256 * 1024;
 const K_CHUNK_BYTES = 512 * 1024;
@@ -147,7 +146,7 @@ function compileGemm(g: ConvGemm, plan: ConvPlan, epilogue: NativeEpilogue, shar
     ...(g.scatter !== undefined ? { scatter: compilePatch(g.scatter, 'scatter', shared) } : {}),
   };
   if (!plan.accumulate && g.N < 4) {
-    // Measured at 128x28x28 <- 3x3x32 (one input channel): the matmul kernel ran at 5 GFLOP/s.
+    // Fewer than 4 columns: the matmul kernel's vectors would be mostly padding (dot-emit.ts).
     const main = compileWasmDot({ M: chunks.rows, K: g.K, N: g.N }, own, shared);
     const tail = chunks.last === chunks.rows ? main : compileWasmDot({ M: chunks.last, K: g.K, N: g.N }, own, shared);
     return { ...common, main, tail, transposedB: true };
