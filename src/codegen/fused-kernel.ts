@@ -50,6 +50,26 @@ export function kernelCacheSize(): number {
 }
 
 function buildAst(k: FusedKernel, buffers: readonly Node[], epiloguePass = false): KernelAst {
+  const scope = kernelScope(k, buffers);
+  switch (k.kind) {
+    case 'elementwise': return elementwiseAst(scope);
+    case 'reduce': return reduceAst(scope);
+    case 'contraction': return contractionAst(scope, epiloguePass);
+    case 'opaque': return opaqueAst(scope);
+  }
+}
+
+/** What each kind's kernel is built from: the group, its buffers' offset parameters, the value emitter and the output stores. */
+interface KernelScope {
+  readonly k: FusedKernel;
+  readonly buffers: readonly Node[];
+  readonly bufferParam: (n: Node) => ES.Expression;
+  readonly emitter: ExprEmitter;
+  /** The statements that compute `nodes` at `at` and store them to their buffers. */
+  readonly storeOutputs: (nodes: readonly Node[], at: At) => ES.Statement[];
+}
+
+function kernelScope(k: FusedKernel, buffers: readonly Node[]): KernelScope {
   const param = new Map<Node, ES.Expression>(buffers.map((b, i) => [b, ident(`o${i}`)]));
   const bufferParam = (n: Node) => {
     const p = param.get(n);
@@ -73,41 +93,44 @@ function buildAst(k: FusedKernel, buffers: readonly Node[], epiloguePass = false
     });
     return out;
   };
+  return { k, buffers, bufferParam, emitter, storeOutputs };
+}
 
-  switch (k.kind) {
-    case 'elementwise': {
-      const shape = shapeOf(k.outputs[0]);
-      const flat = isFlat(k, shape);
-      const loops = loopNest(shape, flat, (at) => { emitter.resetLocals(); return storeOutputs(k.outputs, at); });
-      return { name: elementwiseName(k, shape), buffers: buffers.length, prelude: [], body: [...emitter.setup, ...loops] };
-    }
-    case 'reduce': {
-      const r = k.anchor as Node<'sum' | 'max'>;
-      const loops = reduceLoops(k, emitter, storeOutputs);
-      return { name: nameOf(k, `${r.op}_${shapeOf(r.inputs[0]).join('x')}_axis${r.attrs.axes.join('')}`), buffers: buffers.length, prelude: [], body: [...emitter.setup, ...loops] };
-    }
-    case 'contraction': {
-      const node = k.anchor as Node<ContractionOp>;
-      const shape = shapeOf(node);
-      const epilogue: Epilogue = (acc, index) => {
-        emitter.resetLocals();
-        const at = At.of(shape, index.flat, (axis) => index.coord(axis));
-        emitter.provide(node, at, acc);
-        return storeOutputs(k.outputs, at);
-      };
-      // The epilogue pass of the WebAssembly tier: the raw product comes in one more buffer, after the group's own.
-      const code = epiloguePass
-        ? emitEpiloguePass(node, ident(`o${buffers.length}`), epilogue)
-        : emitContraction({ node, a: bufferParam(node.inputs[0]), b: bufferParam(node.inputs[1]), epilogue });
-      return { name: nameOf(k, code.name), buffers: buffers.length + (epiloguePass ? 1 : 0), prelude: code.prelude, body: [...emitter.setup, ...code.body] };
-    }
-    case 'opaque': {
-      const node = k.anchor;
-      if (!isOpaqueOp(node.op)) throw new Error(`codegen: no kernel for ${node.op}`);
-      const emit = OPAQUE[node.op] as (n: Node) => ES.Statement[];
-      return { name: `${node.op}_${shapeOf(node).join('x')}`, buffers: buffers.length, prelude: [], body: emit(node) };
-    }
-  }
+function elementwiseAst({ k, buffers, emitter, storeOutputs }: KernelScope): KernelAst {
+  const shape = shapeOf(k.outputs[0]);
+  const flat = isFlat(k, shape);
+  const loops = loopNest(shape, flat, (at) => { emitter.resetLocals(); return storeOutputs(k.outputs, at); });
+  return { name: elementwiseName(k, shape), buffers: buffers.length, prelude: [], body: [...emitter.setup, ...loops] };
+}
+
+function reduceAst({ k, buffers, emitter, storeOutputs }: KernelScope): KernelAst {
+  const r = k.anchor as Node<'sum' | 'max'>;
+  const loops = reduceLoops(k, emitter, storeOutputs);
+  return { name: nameOf(k, `${r.op}_${shapeOf(r.inputs[0]).join('x')}_axis${r.attrs.axes.join('')}`), buffers: buffers.length, prelude: [], body: [...emitter.setup, ...loops] };
+}
+
+/** The GEMM with the group's epilogue at each finished element, or (`epiloguePass`) only the epilogue over a raw product. */
+function contractionAst({ k, buffers, bufferParam, emitter, storeOutputs }: KernelScope, epiloguePass: boolean): KernelAst {
+  const node = k.anchor as Node<ContractionOp>;
+  const shape = shapeOf(node);
+  const epilogue: Epilogue = (acc, index) => {
+    emitter.resetLocals();
+    const at = At.of(shape, index.flat, (axis) => index.coord(axis));
+    emitter.provide(node, at, acc);
+    return storeOutputs(k.outputs, at);
+  };
+  // The epilogue pass of the WebAssembly tier: the raw product comes in one more buffer, after the group's own.
+  const code = epiloguePass
+    ? emitEpiloguePass(node, ident(`o${buffers.length}`), epilogue)
+    : emitContraction({ node, a: bufferParam(node.inputs[0]), b: bufferParam(node.inputs[1]), epilogue });
+  return { name: nameOf(k, code.name), buffers: buffers.length + (epiloguePass ? 1 : 0), prelude: code.prelude, body: [...emitter.setup, ...code.body] };
+}
+
+function opaqueAst({ k, buffers }: KernelScope): KernelAst {
+  const node = k.anchor;
+  if (!isOpaqueOp(node.op)) throw new Error(`codegen: no kernel for ${node.op}`);
+  const emit = OPAQUE[node.op] as (n: Node) => ES.Statement[];
+  return { name: `${node.op}_${shapeOf(node).join('x')}`, buffers: buffers.length, prelude: [], body: emit(node) };
 }
 
 /** A flat loop serves when every value in the group shares the output's layout (or is a scalar). */
