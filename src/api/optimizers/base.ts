@@ -211,7 +211,7 @@ export abstract class Optimizer {
   }
 
   /** Variable updates of one step for gradients `grads` of `vars`; needs build() first. */
-  applyGradients(grads: readonly Node[], vars: readonly Variable[]): Update[] {
+  applyGradients(grads: readonly Node[], vars: readonly Variable[], constraintOf?: (v: Variable) => ((w: Node) => Node) | undefined): Update[] {
     const s = this.liveState();
     if (s === undefined) throw new Error(`${this.constructor.name}: build() must be called before applyGradients()`);
     const states = vars.map((v) => {
@@ -261,7 +261,9 @@ export abstract class Optimizer {
         updates.push({ variable: average.node, value: nextAverage });
         if (this.emaOverwriteFrequency !== undefined) value = ops.where(isMultiple(step, this.emaOverwriteFrequency), nextAverage, value);
       }
-      updates.push({ variable: v.node, value });
+      // Keras applies constraints after the whole update, EMA overwrite included.
+      const constrain = constraintOf?.(v);
+      updates.push({ variable: v.node, value: constrain === undefined ? value : constrain(value) });
     });
     if (this.schedule !== undefined) updates.push({ variable: s.learningRate.node, value: this.schedule.value(ops.add(batches, 1)) });
     updates.push({ variable: s.iterations.node, value: ops.add(s.iterations.node, 1) });
