@@ -11,6 +11,8 @@ export { Session, type SessionOptions } from './runtime/session.js';
 export * as losses from './api/losses.js';
 export * as metrics from './api/metrics.js';
 export * as optimizers from './api/optimizers.js';
+export * as regularizers from './api/regularizers.js';
+export * as constraints from './api/constraints.js';
 export * as callbacks from './api/callbacks.js';
 export * as utils from './api/utils/index.js';
 export type { DumpFormat, DumpOptions, DumpStage } from './api/training/index.js';

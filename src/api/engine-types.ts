@@ -12,6 +12,8 @@ export interface TraceResult {
   readonly outputs: readonly Node[];
   /** State updates made while tracing in the training phase (BatchNormalization's moving statistics). */
   readonly updates: readonly Update[];
+  /** Scalar losses the model adds to the training loss (regularizers, addLoss). */
+  readonly losses?: readonly Node[];
 }
 
 /** A model as the engine sees it: named inputs and outputs, traceable at concrete shapes. */
@@ -30,6 +32,8 @@ export interface TraceableModel {
   trace(inputs: readonly Node[], training: boolean, seed: Node): TraceResult;
   /** Trainable variables in Keras weight order. */
   trainableVariables(): readonly Variable[];
+  /** The projection a weight's constraint applies after each update, if it has one. */
+  constraintOf?(v: Variable): ((w: Node) => Node) | undefined;
 }
 
 export type { Graph };

@@ -1,177 +1,28 @@
 /**
- * Keras 3 optimizers as graph builders. An optimizer turns gradients into variable updates that
- * join the training program, so a whole step is one compiled graph. Its state lives in session
- * variables: slots (momentum, velocity, ...), the iteration count, and the learning rate, a
- * scalar variable so callbacks can change it between steps without recompiling.
- * Defaults and update formulas are Keras 3's (keras/src/optimizers/*.py).
+ * Keras 3 optimizers as graph builders: the base class (state, clipping, weight decay, EMA,
+ * gradient accumulation, schedules) is in optimizers/base.ts, each newer optimizer in its own
+ * file under optimizers/. Defaults and update formulas are Keras 3's (keras/src/optimizers/*.py).
  */
-import type { Update } from '../ir/graph.js';
 import type { Node } from '../ir/node.js';
-import type { Session, Variable } from '../runtime/session.js';
+import { Optimizer, type OptimizerOptions, type SlotSpec, type StepIn, type StepOut } from './optimizers/base.js';
+import { Adam } from './optimizers/adam.js';
+import { Adamax } from './optimizers/adamax.js';
+import { AdamW } from './optimizers/adamw.js';
+import { Ftrl } from './optimizers/ftrl.js';
+import { Lion } from './optimizers/lion.js';
+import { Nadam } from './optimizers/nadam.js';
 import * as ops from './ops.js';
 import { lowerCaseSpelling, quotedList, Registry } from './registry.js';
+import * as schedules from './schedules.js';
 
-export interface OptimizerOptions {
-  readonly learningRate?: number;
-  /** Decoupled weight decay: `v -= v * weightDecay * lr` before the update, as Keras 3. */
-  readonly weightDecay?: number;
-  /** Clips each gradient to this L2 norm. */
-  readonly clipnorm?: number;
-  /** Clips each gradient element to [-clipvalue, clipvalue]. */
-  readonly clipvalue?: number;
-  /** Clips all gradients together to this global L2 norm. */
-  readonly globalClipnorm?: number;
-  readonly name?: string;
-}
-
-/** The nodes one variable's update step reads and the new values it writes. */
-interface StepIn {
-  readonly grad: Node;
-  readonly value: Node;
-  readonly slots: readonly Node[];
-  readonly lr: Node;
-  /** iterations + 1, as float32 (Keras's local_step). */
-  readonly step: Node;
-}
-interface StepOut {
-  readonly value: Node;
-  readonly slots: readonly Node[];
-}
-
-interface SlotSpec {
-  readonly name: string;
-  readonly initial: number;
-}
-
-/** Optimizer state in one session. */
-interface BuiltState {
-  readonly session: Session;
-  readonly learningRate: Variable;
-  readonly iterations: Variable;
-  readonly slots: Map<number, Variable[]>;
-}
-
-export abstract class Optimizer {
-  readonly name: string;
-  readonly weightDecay?: number;
-  readonly clipnorm?: number;
-  readonly clipvalue?: number;
-  readonly globalClipnorm?: number;
-  private lr: number;
-  private state?: BuiltState;
-
-  constructor(defaultName: string, defaultLr: number, options: OptimizerOptions) {
-    this.name = options.name ?? defaultName;
-    this.lr = options.learningRate ?? defaultLr;
-    this.weightDecay = options.weightDecay;
-    this.clipnorm = options.clipnorm;
-    this.clipvalue = options.clipvalue;
-    this.globalClipnorm = options.globalClipnorm;
-    const clips = [options.clipnorm, options.clipvalue, options.globalClipnorm].filter((c) => c !== undefined);
-    if (clips.length > 1) throw new Error(`${this.constructor.name}: only one of clipnorm, clipvalue and globalClipnorm can be set`);
-  }
-
-  /** The current learning rate; setting it takes effect at the next step, with no recompilation. */
-  get learningRate(): number {
-    return this.lr;
-  }
-  set learningRate(value: number) {
-    if (!Number.isFinite(value)) throw new Error(`${this.constructor.name}: learningRate must be a finite number, got ${value}`);
-    this.lr = value;
-    const s = this.liveState();
-    if (s !== undefined) s.session.write(s.learningRate, [value]);
-  }
-
-  /** Steps applied so far (Keras's `optimizer.iterations`). */
-  get iterations(): number {
-    const s = this.liveState();
-    return s === undefined ? 0 : s.session.view(s.iterations)[0];
-  }
-
-  /** Slots of this optimizer, per slot name, e.g. ['momentum', 'velocity'] for Adam. */
-  protected abstract slotSpecs(): readonly SlotSpec[];
-  /** One variable's update: Keras's `update_step`, with every assignment returned as a new value. */
-  protected abstract updateStep(input: StepIn): StepOut;
-
-  /**
-   * Creates the optimizer's variables in `session` (once), and slots for any variable not seen
-   * yet. A cleared or different session starts fresh state, as a rebuilt Keras optimizer does.
-   */
-  build(session: Session, vars: readonly Variable[]): void {
-    let s = this.liveState();
-    if (s === undefined || s.session !== session) {
-      s = {
-        session,
-        learningRate: session.createVariable(`${this.name}/learning_rate`, [], 'float32', [this.lr]),
-        iterations: session.createVariable(`${this.name}/iterations`, [], 'int32', [0]),
-        slots: new Map(),
-      };
-      this.state = s;
-    }
-    for (const v of vars) {
-      if (s.slots.has(v.id)) continue;
-      const slots = this.slotSpecs().map((spec) =>
-        session.createVariable(`${this.name}/${v.label}_${spec.name}`, v.shape, 'float32', new Float32Array(v.size).fill(spec.initial)));
-      s.slots.set(v.id, slots);
-    }
-  }
-
-  /** Variable updates of one step for gradients `grads` of `vars`; needs build() first. */
-  applyGradients(grads: readonly Node[], vars: readonly Variable[]): Update[] {
-    const s = this.liveState();
-    if (s === undefined) throw new Error(`${this.constructor.name}: build() must be called before applyGradients()`);
-    const lr = s.learningRate.node;
-    const iterations = s.iterations.node;
-    const step = ops.cast(ops.add(iterations, 1), 'float32');
-    const clipped = this.clipGradients(grads);
-    const updates: Update[] = [];
-    vars.forEach((v, i) => {
-      const slots = s.slots.get(v.id);
-      if (slots === undefined) throw new Error(`${this.constructor.name}: variable '${v.label}' was not built`);
-      let value: Node = v.node;
-      if (this.weightDecay !== undefined && this.weightDecay > 0) value = ops.subtract(value, ops.multiply(ops.multiply(value, this.weightDecay), lr));
-      const out = this.updateStep({ grad: clipped[i], value, slots: slots.map((sl) => sl.node), lr, step });
-      updates.push({ variable: v.node, value: out.value });
-      slots.forEach((sl, k) => {
-        if (out.slots[k] !== sl.node) updates.push({ variable: sl.node, value: out.slots[k] });
-      });
-    });
-    updates.push({ variable: iterations, value: ops.add(iterations, 1) });
-    return updates;
-  }
-
-  /** Keras 3's _clip_gradients: clipnorm per gradient, else the global norm, else by value. */
-  private clipGradients(grads: readonly Node[]): Node[] {
-    if (this.clipnorm !== undefined && this.clipnorm > 0) {
-      const c = this.clipnorm;
-      return grads.map((g) => ops.divide(ops.multiply(g, c), ops.maximum(ops.sqrt(ops.sum(ops.square(g))), c)));
-    }
-    if (this.globalClipnorm !== undefined && this.globalClipnorm > 0) {
-      const c = this.globalClipnorm;
-      const norm = ops.sqrt(grads.map((g) => ops.sum(ops.square(g))).reduce((acc, x) => ops.add(acc, x), ops.convertToTensor(0)));
-      const scale = ops.divide(c, ops.maximum(norm, c));
-      return grads.map((g) => ops.multiply(g, scale));
-    }
-    if (this.clipvalue !== undefined && this.clipvalue > 0) return grads.map((g) => ops.clip(g, -this.clipvalue!, this.clipvalue!));
-    return [...grads];
-  }
-
-  private liveState(): BuiltState | undefined {
-    const s = this.state;
-    if (s === undefined) return undefined;
-    try {
-      s.session.variableOf(s.learningRate.node); // throws once the session was cleared
-      return s;
-    } catch {
-      this.state = undefined;
-      return undefined;
-    }
-  }
-
-  getConfig(): Record<string, unknown> {
-    return { name: this.name, learningRate: this.lr, weightDecay: this.weightDecay, clipnorm: this.clipnorm, clipvalue: this.clipvalue, globalClipnorm: this.globalClipnorm };
-  }
-}
+export { Optimizer, Adam, Adamax, AdamW, Ftrl, Lion, Nadam, schedules };
+export type { OptimizerOptions };
+export type { AdamOptions } from './optimizers/adam.js';
+export type { AdamaxOptions } from './optimizers/adamax.js';
+export type { FtrlOptions } from './optimizers/ftrl.js';
+export type { LionOptions } from './optimizers/lion.js';
+export type { NadamOptions } from './optimizers/nadam.js';
+export { LearningRateSchedule } from './schedules.js';
 
 export interface SGDOptions extends OptimizerOptions {
   readonly momentum?: number;
@@ -183,7 +34,7 @@ export class SGD extends Optimizer {
   readonly momentum: number;
   readonly nesterov: boolean;
   constructor(options: SGDOptions = {}) {
-    super('SGD', 0.01, options);
+    super('SGD', 0.01, options, ['momentum', 'nesterov']);
     this.momentum = options.momentum ?? 0;
     this.nesterov = options.nesterov ?? false;
     if (this.momentum < 0 || this.momentum > 1) throw new Error(`SGD: momentum must be in [0, 1], got ${this.momentum}`);
@@ -200,43 +51,6 @@ export class SGD extends Optimizer {
   override getConfig() { return { ...super.getConfig(), momentum: this.momentum, nesterov: this.nesterov }; }
 }
 
-export interface AdamOptions extends OptimizerOptions {
-  readonly beta1?: number;
-  readonly beta2?: number;
-  readonly epsilon?: number;
-  readonly amsgrad?: boolean;
-}
-
-/** Keras 3 Adam: learningRate 1e-3, beta1 0.9, beta2 0.999, epsilon 1e-7 ("epsilon hat"). */
-export class Adam extends Optimizer {
-  readonly beta1: number;
-  readonly beta2: number;
-  readonly epsilon: number;
-  readonly amsgrad: boolean;
-  constructor(options: AdamOptions = {}) {
-    super('adam', 0.001, options);
-    this.beta1 = options.beta1 ?? 0.9;
-    this.beta2 = options.beta2 ?? 0.999;
-    this.epsilon = options.epsilon ?? 1e-7;
-    this.amsgrad = options.amsgrad ?? false;
-  }
-  protected slotSpecs(): SlotSpec[] {
-    const slots = [{ name: 'momentum', initial: 0 }, { name: 'velocity', initial: 0 }];
-    return this.amsgrad ? [...slots, { name: 'velocity_hat', initial: 0 }] : slots;
-  }
-  protected updateStep({ grad, value, slots, lr, step }: StepIn): StepOut {
-    const beta1Power = ops.power(ops.convertToTensor(this.beta1), step);
-    const beta2Power = ops.power(ops.convertToTensor(this.beta2), step);
-    const alpha = ops.divide(ops.multiply(lr, ops.sqrt(ops.subtract(1, beta2Power))), ops.subtract(1, beta1Power));
-    const m = ops.add(slots[0], ops.multiply(ops.subtract(grad, slots[0]), 1 - this.beta1));
-    const v = ops.add(slots[1], ops.multiply(ops.subtract(ops.square(grad), slots[1]), 1 - this.beta2));
-    const vHat = this.amsgrad ? ops.maximum(slots[2], v) : v;
-    const next = ops.subtract(value, ops.divide(ops.multiply(m, alpha), ops.add(ops.sqrt(vHat), this.epsilon)));
-    return { value: next, slots: this.amsgrad ? [m, v, vHat] : [m, v] };
-  }
-  override getConfig() { return { ...super.getConfig(), beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon, amsgrad: this.amsgrad }; }
-}
-
 export interface RMSpropOptions extends OptimizerOptions {
   readonly rho?: number;
   readonly momentum?: number;
@@ -251,7 +65,7 @@ export class RMSprop extends Optimizer {
   readonly epsilon: number;
   readonly centered: boolean;
   constructor(options: RMSpropOptions = {}) {
-    super('rmsprop', 0.001, options);
+    super('rmsprop', 0.001, options, ['rho', 'momentum', 'epsilon', 'centered']);
     this.rho = options.rho ?? 0.9;
     this.momentum = options.momentum ?? 0;
     this.epsilon = options.epsilon ?? 1e-7;
@@ -292,7 +106,7 @@ export class Adagrad extends Optimizer {
   readonly initialAccumulatorValue: number;
   readonly epsilon: number;
   constructor(options: AdagradOptions = {}) {
-    super('adagrad', 0.001, options);
+    super('adagrad', 0.001, options, ['initialAccumulatorValue', 'epsilon']);
     this.initialAccumulatorValue = options.initialAccumulatorValue ?? 0.1;
     this.epsilon = options.epsilon ?? 1e-7;
   }
@@ -316,7 +130,7 @@ export class Adadelta extends Optimizer {
   readonly rho: number;
   readonly epsilon: number;
   constructor(options: AdadeltaOptions = {}) {
-    super('adadelta', 0.001, options);
+    super('adadelta', 0.001, options, ['rho', 'epsilon']);
     this.rho = options.rho ?? 0.95;
     this.epsilon = options.epsilon ?? 1e-7;
   }
@@ -343,7 +157,12 @@ export const registry = new Registry<() => Optimizer>('optimizer', {
   .register('adam', () => new Adam())
   .register('rmsprop', () => new RMSprop())
   .register('adagrad', () => new Adagrad())
-  .register('adadelta', () => new Adadelta());
+  .register('adadelta', () => new Adadelta())
+  .register('adamw', () => new AdamW())
+  .register('nadam', () => new Nadam())
+  .register('adamax', () => new Adamax())
+  .register('lion', () => new Lion())
+  .register('ftrl', () => new Ftrl());
 
 export type OptimizerIdentifier = string | Optimizer;
 

@@ -11,6 +11,8 @@ export interface TraceContext {
   readonly training: boolean;
   readonly seed: Node;
   readonly updates: Update[];
+  /** Scalar losses added during the trace (addLoss, activity regularizers), summed into the training loss. */
+  readonly losses: Node[];
 }
 
 const stack: TraceContext[] = [];
@@ -26,7 +28,7 @@ export function symbolicSeed(): Node {
 }
 
 export function currentTrace(): TraceContext {
-  return stack[stack.length - 1] ?? { training: false, seed: symbolicSeed(), updates: [] };
+  return stack[stack.length - 1] ?? { training: false, seed: symbolicSeed(), updates: [], losses: [] };
 }
 
 /** Runs `body` with `ctx` as the current trace. */

@@ -50,11 +50,21 @@ export function planMemory(graph: Graph, plan: FusionPlan, fedInputs: readonly N
   }
 
   // Kernels writing variables in place, and whatever depends on them, run last (in their order).
-  const late = new Set<FusedKernel>();
-  for (const k of plan.kernels) {
-    if (k.outputs.some((o) => inPlace.has(o)) || [...late].some((l) => dependsOn.get(k)!.has(l))) late.add(k);
+  // A reader of a variable's old value may itself be late (it writes another variable in place);
+  // if that puts it after the writer, the writer is demoted to a copy. Demoting only moves kernels
+  // earlier, so the loop ends, with every reader of an old value ahead of its in-place writer.
+  let kernels: FusedKernel[];
+  for (;;) {
+    kernels = orderLate(plan.kernels, inPlace, dependsOn);
+    const position = new Map(kernels.map((k, i) => [k, i]));
+    const clash = [...inPlace].find(([value, variable]) => {
+      const writer = producer.get(value)!;
+      return readers(variable).some((r) => r !== writer && position.get(r)! > position.get(writer)!);
+    });
+    if (clash === undefined) break;
+    inPlace.delete(clash[0]);
+    copies.push({ from: clash[0], to: clash[1] });
   }
-  const kernels = [...plan.kernels.filter((k) => !late.has(k)), ...plan.kernels.filter((k) => late.has(k))];
 
   const placement = new Map<Node, Placement>();
   for (const [value, variable] of inPlace) placement.set(value, { where: 'variable', variable });
@@ -91,6 +101,15 @@ export function planMemory(graph: Graph, plan: FusionPlan, fedInputs: readonly N
     arenaBytes = Math.max(arenaBytes, offset + bytes);
   }
   return { kernels, placement, copies, arenaBytes };
+}
+
+/** Kernels in run order: those writing in place, and whatever depends on them, after the rest (each group in plan order). */
+function orderLate(all: readonly FusedKernel[], inPlace: Map<Node, Node<'variable'>>, dependsOn: Map<FusedKernel, Set<FusedKernel>>): FusedKernel[] {
+  const late = new Set<FusedKernel>();
+  for (const k of all) {
+    if (k.outputs.some((o) => inPlace.has(o)) || [...late].some((l) => dependsOn.get(k)!.has(l))) late.add(k);
+  }
+  return [...all.filter((k) => !late.has(k)), ...all.filter((k) => late.has(k))];
 }
 
 /**

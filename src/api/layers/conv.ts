@@ -2,8 +2,10 @@
 import { conv2d, conv2dBackpropInput } from '../../ir/build.js';
 import { formatShape, type Shape } from '../../ir/types.js';
 import * as activations from '../activations.js';
+import { getConstraint, type ConstraintIdentifier } from '../constraints.js';
 import type { InitializerIdentifier } from '../initializers.js';
 import * as ops from '../ops.js';
+import { getRegularizer, type RegularizerIdentifier } from '../regularizers.js';
 import type { SymbolicTensor } from '../ops.js';
 import { checkPadding, padding2d, toPair, transposeOutputLength, type IntOrPair, type PaddingMode } from './conv-utils.js';
 import { Layer, type LayerArgs } from './layer.js';
@@ -18,6 +20,10 @@ export interface ConvArgs extends LayerArgs {
   readonly useBias?: boolean;
   readonly kernelInitializer?: InitializerIdentifier;
   readonly biasInitializer?: InitializerIdentifier;
+  readonly kernelRegularizer?: RegularizerIdentifier;
+  readonly biasRegularizer?: RegularizerIdentifier;
+  readonly kernelConstraint?: ConstraintIdentifier;
+  readonly biasConstraint?: ConstraintIdentifier;
   readonly dataFormat?: 'channels_last';
 }
 
@@ -32,6 +38,10 @@ abstract class BaseConv2D extends Layer {
   readonly useBias: boolean;
   readonly kernelInitializer: InitializerIdentifier;
   readonly biasInitializer: InitializerIdentifier;
+  readonly kernelRegularizer?: RegularizerIdentifier;
+  readonly biasRegularizer?: RegularizerIdentifier;
+  readonly kernelConstraint?: ConstraintIdentifier;
+  readonly biasConstraint?: ConstraintIdentifier;
   kernel!: Variable;
   bias: Variable | undefined;
 
@@ -55,6 +65,10 @@ abstract class BaseConv2D extends Layer {
     this.useBias = args.useBias ?? true;
     this.kernelInitializer = args.kernelInitializer ?? 'glorot_uniform';
     this.biasInitializer = args.biasInitializer ?? 'zeros';
+    this.kernelRegularizer = getRegularizer(args.kernelRegularizer);
+    this.biasRegularizer = getRegularizer(args.biasRegularizer);
+    this.kernelConstraint = getConstraint(args.kernelConstraint);
+    this.biasConstraint = getConstraint(args.biasConstraint);
     this.inputSpec = { ndim: 4 };
   }
 
@@ -65,8 +79,8 @@ abstract class BaseConv2D extends Layer {
     if (channels === null || channels === undefined) {
       throw new Error(`The channel dimension of the inputs should be defined. The input_shape received is ${formatShape(inputShape)}, where axis -1 (0-based) is the channel dimension, which found to be \`None\`.`);
     }
-    this.kernel = this.addWeight({ name: 'kernel', shape: this.kernelShape(channels), initializer: this.kernelInitializer });
-    if (this.useBias) this.bias = this.addWeight({ name: 'bias', shape: [this.filters], initializer: this.biasInitializer });
+    this.kernel = this.addWeight({ name: 'kernel', shape: this.kernelShape(channels), initializer: this.kernelInitializer, regularizer: this.kernelRegularizer, constraint: this.kernelConstraint });
+    if (this.useBias) this.bias = this.addWeight({ name: 'bias', shape: [this.filters], initializer: this.biasInitializer, regularizer: this.biasRegularizer, constraint: this.biasConstraint });
     this.inputSpec = { ndim: 4, axes: { [-1]: channels } };
   }
 

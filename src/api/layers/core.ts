@@ -1,8 +1,10 @@
 /** Dense and Activation: the layers of a plain MLP. */
 import type { Shape } from '../../ir/types.js';
 import * as activations from '../activations.js';
+import { getConstraint, type ConstraintIdentifier } from '../constraints.js';
 import type { InitializerIdentifier } from '../initializers.js';
 import * as ops from '../ops.js';
+import { getRegularizer, type RegularizerIdentifier } from '../regularizers.js';
 import type { SymbolicTensor } from '../ops.js';
 import { Layer, type LayerArgs } from './layer.js';
 import type { Variable } from './variable.js';
@@ -12,6 +14,10 @@ export interface DenseArgs extends LayerArgs {
   readonly useBias?: boolean;
   readonly kernelInitializer?: InitializerIdentifier;
   readonly biasInitializer?: InitializerIdentifier;
+  readonly kernelRegularizer?: RegularizerIdentifier;
+  readonly biasRegularizer?: RegularizerIdentifier;
+  readonly kernelConstraint?: ConstraintIdentifier;
+  readonly biasConstraint?: ConstraintIdentifier;
 }
 
 /** Throws Keras's error for a count argument that is not a positive integer. */
@@ -28,6 +34,10 @@ export class Dense extends Layer {
   readonly useBias: boolean;
   readonly kernelInitializer: InitializerIdentifier;
   readonly biasInitializer: InitializerIdentifier;
+  readonly kernelRegularizer?: RegularizerIdentifier;
+  readonly biasRegularizer?: RegularizerIdentifier;
+  readonly kernelConstraint?: ConstraintIdentifier;
+  readonly biasConstraint?: ConstraintIdentifier;
   kernel!: Variable;
   bias: Variable | undefined;
 
@@ -39,6 +49,10 @@ export class Dense extends Layer {
     this.useBias = args.useBias ?? true;
     this.kernelInitializer = args.kernelInitializer ?? 'glorot_uniform';
     this.biasInitializer = args.biasInitializer ?? 'zeros';
+    this.kernelRegularizer = getRegularizer(args.kernelRegularizer);
+    this.biasRegularizer = getRegularizer(args.biasRegularizer);
+    this.kernelConstraint = getConstraint(args.kernelConstraint);
+    this.biasConstraint = getConstraint(args.biasConstraint);
     this.inputSpec = { minNdim: 2 };
   }
 
@@ -47,8 +61,8 @@ export class Dense extends Layer {
     if (inputDim === null || inputDim === undefined) {
       throw new Error(`The last dimension of the inputs to a Dense layer should be defined. Found None. Full input shape received: (${inputShape.map((d) => d ?? 'None').join(', ')})`);
     }
-    this.kernel = this.addWeight({ name: 'kernel', shape: [inputDim, this.units], initializer: this.kernelInitializer });
-    if (this.useBias) this.bias = this.addWeight({ name: 'bias', shape: [this.units], initializer: this.biasInitializer });
+    this.kernel = this.addWeight({ name: 'kernel', shape: [inputDim, this.units], initializer: this.kernelInitializer, regularizer: this.kernelRegularizer, constraint: this.kernelConstraint });
+    if (this.useBias) this.bias = this.addWeight({ name: 'bias', shape: [this.units], initializer: this.biasInitializer, regularizer: this.biasRegularizer, constraint: this.biasConstraint });
     this.inputSpec = { minNdim: 2, axes: { [-1]: inputDim } };
   }
 

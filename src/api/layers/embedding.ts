@@ -1,6 +1,8 @@
 import { gather } from '../../ir/build.js';
+import { getConstraint, type ConstraintIdentifier } from '../constraints.js';
 import type { InitializerIdentifier } from '../initializers.js';
 import * as ops from '../ops.js';
+import { getRegularizer, type RegularizerIdentifier } from '../regularizers.js';
 import type { SymbolicTensor } from '../ops.js';
 import { requirePositiveInt } from './core.js';
 import { Layer, type LayerArgs } from './layer.js';
@@ -8,6 +10,8 @@ import type { Variable } from './variable.js';
 
 export interface EmbeddingArgs extends LayerArgs {
   readonly embeddingsInitializer?: InitializerIdentifier;
+  readonly embeddingsRegularizer?: RegularizerIdentifier;
+  readonly embeddingsConstraint?: ConstraintIdentifier;
   /** Index 0 is padding (Keras's mask_zero); the vocabulary then needs inputDim = vocabulary + 1. */
   readonly maskZero?: boolean;
   /** Length of the input sequences; sets inputShape [inputLength] when no inputShape is given. */
@@ -24,6 +28,8 @@ export class Embedding extends Layer {
   readonly maskZero: boolean;
   readonly inputLength: number | undefined;
   readonly embeddingsInitializer: InitializerIdentifier;
+  readonly embeddingsRegularizer?: RegularizerIdentifier;
+  readonly embeddingsConstraint?: ConstraintIdentifier;
   embeddings!: Variable;
 
   constructor(inputDim: number, outputDim: number, args: EmbeddingArgs = {}) {
@@ -37,10 +43,12 @@ export class Embedding extends Layer {
     this.maskZero = args.maskZero ?? false;
     this.inputLength = args.inputLength;
     this.embeddingsInitializer = args.embeddingsInitializer ?? 'uniform';
+    this.embeddingsRegularizer = getRegularizer(args.embeddingsRegularizer);
+    this.embeddingsConstraint = getConstraint(args.embeddingsConstraint);
   }
 
   override build(): void {
-    this.embeddings = this.addWeight({ name: 'embeddings', shape: [this.inputDim, this.outputDim], initializer: this.embeddingsInitializer });
+    this.embeddings = this.addWeight({ name: 'embeddings', shape: [this.inputDim, this.outputDim], initializer: this.embeddingsInitializer, regularizer: this.embeddingsRegularizer, constraint: this.embeddingsConstraint });
   }
 
   override call(x: SymbolicTensor): SymbolicTensor {

@@ -6,9 +6,12 @@
  */
 import { formatShape, type DType, type Shape } from '../../ir/types.js';
 import { getSession } from '../backend.js';
+import { getConstraint, type ConstraintIdentifier } from '../constraints.js';
 import * as initializers from '../initializers.js';
 import { toSnakeCase, uniqueName } from '../naming.js';
+import * as ops from '../ops.js';
 import { isSymbolicTensor, type SymbolicTensor } from '../ops.js';
+import { getRegularizer, type Regularizer, type RegularizerIdentifier } from '../regularizers.js';
 import { Tensor } from '../tensor.js';
 import { currentTrace, symbolicSeed, withTrace } from '../trace-context.js';
 import { assertInputCompatibility, type InputSpec } from './input-spec.js';
@@ -23,6 +26,8 @@ export interface LayerArgs {
   readonly batchInputShape?: readonly (number | null)[];
   readonly batchSize?: number;
   readonly dtype?: DType;
+  /** A penalty of each output (over the batch size), added to the training loss. */
+  readonly activityRegularizer?: RegularizerIdentifier;
 }
 
 /** What `call` receives besides its inputs. */
@@ -40,6 +45,10 @@ export interface AddWeightArgs {
   readonly initializer?: initializers.InitializerIdentifier;
   readonly trainable?: boolean;
   readonly dtype?: DType;
+  /** A penalty of the weight added to the training loss (and shown in model.losses). */
+  readonly regularizer?: RegularizerIdentifier;
+  /** A projection applied to the weight after each optimizer update. */
+  readonly constraint?: ConstraintIdentifier;
 }
 
 type LayerInputs = SymbolicTensor | readonly SymbolicTensor[];
@@ -69,6 +78,7 @@ export class Layer {
   /** Every call of this layer on KerasTensors, in order. */
   declare readonly inboundNodes: CallNode[];
   declare protected readonly ownWeights: Variable[];
+  declare activityRegularizer: Regularizer | undefined;
 
   constructor(args: LayerArgs = {}) {
     // The instance is a function (so it can be called) whose prototype is the subclass's.
@@ -82,6 +92,7 @@ export class Layer {
     });
     Object.defineProperty(self, 'length', { value: 1, writable: true, enumerable: false, configurable: true });
     self.trainable = args.trainable ?? true;
+    self.activityRegularizer = getRegularizer(args.activityRegularizer);
     self.built = false;
     self.inputSpec = undefined;
     const batchInputShape = args.batchInputShape ?? (args.inputShape ? [args.batchSize ?? null, ...args.inputShape] : undefined);
@@ -115,7 +126,7 @@ export class Layer {
   }
 
   /** Keras's add_weight: a variable in the default session, initialised on the host. */
-  addWeight({ name, shape = [], initializer, trainable = true, dtype = 'float32' }: AddWeightArgs = {}): Variable {
+  addWeight({ name, shape = [], initializer, trainable = true, dtype = 'float32', regularizer, constraint }: AddWeightArgs = {}): Variable {
     const weightName = name ?? `variable_${this.ownWeights.length}`;
     const init = initializers.get(initializer ?? (dtype === 'float32' ? 'glorot_uniform' : 'zeros'));
     const session = getSession();
@@ -125,6 +136,8 @@ export class Layer {
     const values = init.generate(shape, session.nextInitSeed());
     const stored = session.createVariable(`${this.name}/${weightName}`, shape, dtype, values);
     const v = new Variable(weightName, `${this.name}/${weightName}`, stored, session, trainable);
+    v.regularizer = getRegularizer(regularizer);
+    v.constraint = getConstraint(constraint);
     this.ownWeights.push(v);
     return v;
   }
@@ -132,6 +145,12 @@ export class Layer {
   /** Records a new value for a variable (moving statistics) in the current trace. */
   addUpdate(variable: Variable, value: SymbolicTensor): void {
     currentTrace().updates.push({ variable: variable.node, value });
+  }
+
+  /** Keras's add_loss: a scalar added to the training loss of the step being traced. */
+  addLoss(loss: SymbolicTensor): void {
+    if (!isSymbolicTensor(loss) || loss.shape.length !== 0) throw new Error(`Layer "${this.name}": addLoss() takes a scalar symbolic tensor (built with ops), got ${isSymbolicTensor(loss) ? `shape (${loss.shape.join(', ')})` : String(loss)}`);
+    currentTrace().losses.push(ops.cast(loss, 'float32'));
   }
 
   /** Layers held in this layer's own properties (Keras tracks sublayers by attribute, so do we). */
@@ -226,6 +245,9 @@ export class Layer {
     if (!outs.every(isSymbolicTensor)) {
       throw new LayerCallError(`Layer "${this.name}" (${this.className}): call() must return a symbolic tensor or a list of them (built with ops), got ${String(out)}`);
     }
+    // Keras divides an output's activity penalty by its batch size, so the strength does not depend on it.
+    const activity = this.activityRegularizer;
+    if (activity !== undefined) for (const o of outs) currentTrace().losses.push(o.shape.length > 0 ? ops.divide(activity.penalty(o), o.shape[0] ?? 1) : activity.penalty(o));
     return out;
   }
 
@@ -244,7 +266,7 @@ export class Layer {
     const isList = Array.isArray(inputs);
     const list: readonly KerasTensor[] = isList ? inputs : [inputs as KerasTensor];
     const nodes = list.map((t) => t.node);
-    const ctx = { training: options.training ?? false, seed: symbolicSeed(), updates: [] };
+    const ctx = { training: options.training ?? false, seed: symbolicSeed(), updates: [], losses: [] };
     const out = withTrace(ctx, () => this.invoke(isList ? nodes : nodes[0], ctx.training));
     const outNodes = isNodeList(out) ? out : [out];
     const nodeIndex = this.inboundNodes.length;

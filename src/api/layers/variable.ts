@@ -1,6 +1,8 @@
 import type { Node } from '../../ir/node.js';
 import type { ConcreteShape, DType } from '../../ir/types.js';
 import type { Session, Variable as StoredVariable } from '../../runtime/session.js';
+import type { Constraint } from '../constraints.js';
+import type { Regularizer } from '../regularizers.js';
 import { Tensor, tensor } from '../tensor.js';
 
 /**
@@ -10,6 +12,10 @@ import { Tensor, tensor } from '../tensor.js';
 export class Variable {
   /** Whether optimizers update it; a layer's `trainable = false` overrides this for all its weights. */
   trainable: boolean;
+  /** Set by addWeight: the penalty this weight adds to the training loss. */
+  regularizer?: Regularizer;
+  /** Set by addWeight: the projection applied after each optimizer update. */
+  constraint?: Constraint;
 
   constructor(
     /** The weight's own name (`kernel`). */

@@ -12,6 +12,8 @@ import type { CallNode, KerasTensor } from '../layers/keras-tensor.js';
 import { isKerasTensor } from '../layers/keras-tensor.js';
 import { Layer, type CallArgs } from '../layers/layer.js';
 import type { SymbolicTensor } from '../ops.js';
+import { evalEager } from '../eager.js';
+import type { Tensor } from '../tensor.js';
 import { withTrace } from '../trace-context.js';
 import { compileModel, dumpModel, evaluateModel, fitModel, predictModel, type DumpOptions } from '../training/index.js';
 import type { CompiledConfig, TrainableModel } from '../training/types.js';
@@ -137,9 +139,27 @@ export class Model extends Layer implements TrainableModel {
    */
   trace(inputs: readonly Node[], training: boolean, seed: Node): TraceResult {
     const phase = getSession().learningPhase;
-    const ctx = { training: phase === undefined ? training : phase === 1, seed, updates: [] };
+    const ctx = { training: phase === undefined ? training : phase === 1, seed, updates: [], losses: [] as Node[] };
     const out = withTrace(ctx, () => this.runGraph(inputs, ctx.training));
-    return { outputs: out, updates: ctx.updates };
+    return { outputs: out, updates: ctx.updates, losses: [...ctx.losses, ...this.weightPenalties()] };
+  }
+
+  /** Keras's weight regularization losses: one penalty per trainable weight with a regularizer. */
+  private weightPenalties(): Node[] {
+    return this.trainableWeights.flatMap((w) => (w.regularizer !== undefined ? [w.regularizer.penalty(w.node)] : []));
+  }
+
+  /**
+   * Keras's model.losses, evaluated now: the weight regularization penalties. Activity penalties
+   * and addLoss() losses depend on a batch, so they exist only inside the training step.
+   */
+  get losses(): Tensor[] {
+    return this.trainableWeights.flatMap((w) => (w.regularizer !== undefined ? [evalEager((value) => w.regularizer!.penalty(value), [w.numpy()])] : []));
+  }
+
+  constraintOf(v: StoredVariable): ((w: Node) => Node) | undefined {
+    const constraint = this.trainableWeights.find((w) => w.stored === v)?.constraint;
+    return constraint === undefined ? undefined : (w) => constraint.apply(w);
   }
 
   trainableVariables(): StoredVariable[] {

@@ -116,6 +116,7 @@ export async function fitModel(model: TrainableModel, x: DataLike, y: DataLike |
     if (debugLevel() >= 2) process.stderr.write(session.takeProfileReport(`epoch ${epoch + 1}/${epochs}`));
     if (model.stopTraining) break;
   }
+  if (epochs > initialEpoch) compiled.optimizer.finalizeVariableValues(vars);
   await callbacks.call((c) => c.onTrainEnd(epochLogs));
   return history;
 }

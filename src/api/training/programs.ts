@@ -82,7 +82,7 @@ function uniqueName(name: string, used: Map<string, number>): string {
 }
 
 /** Total loss, per-output losses and metric sums of a batch, with how each is logged. */
-function objective(model: TrainableModel, compiled: CompiledConfig, preds: readonly Node[], ys: readonly Node[], batch: number): Objective {
+function objective(model: TrainableModel, compiled: CompiledConfig, preds: readonly Node[], ys: readonly Node[], batch: number, extraLosses: readonly Node[]): Objective {
   const several = preds.length > 1;
   const lossValues: { name: string; value: Node }[] = [];
   preds.forEach((p, i) => {
@@ -97,7 +97,8 @@ function objective(model: TrainableModel, compiled: CompiledConfig, preds: reado
     }
   });
   if (lossValues.length === 0) throw new Error('No loss to compute. Provide a `loss` argument in `compile()`.');
-  const total = lossValues.map((l) => l.value).reduce((acc, v) => ops.add(acc, v));
+  // Regularization and addLoss() losses join the total (and so the logged loss), as in Keras.
+  const total = [...lossValues.map((l) => l.value), ...extraLosses].reduce((acc, v) => ops.add(acc, v));
   const outputs: Node[] = [total];
   const entries: LogEntry[] = [{ name: 'loss', output: 0, kind: 'mean', count: batch }];
   if (several) {
@@ -132,14 +133,14 @@ export function buildSpec(model: TrainableModel, kind: GraphKind, batch: number,
   const compiled = model.compiled;
   if (compiled === undefined) throw new Error(`The model '${model.name}' must be compiled before ${kind === 'train' ? 'fit' : 'evaluate'}(); call model.compile({ optimizer, loss }) first`);
   const ys = model.outputNames.map((name, i) => input(`y:${name}`, [batch, ...ySigs[i].sample], ySigs[i].dtype === 'bool' ? 'float32' : ySigs[i].dtype));
-  const { total, outputs, entries } = objective(model, compiled, traced.outputs, ys, batch);
+  const { total, outputs, entries } = objective(model, compiled, traced.outputs, ys, batch, traced.losses ?? []);
   const inputs = [...xs, ...ys];
   if (kind === 'evaluate') return { spec: { name: 'evaluate', inputs, graph: { outputs, updates: [] }, seed }, entries };
   const vars = model.trainableVariables();
   // Idempotent: fit() has built it already; a dump of the train graph before any fit() has not.
   compiled.optimizer.build(getSession(), vars);
   const grads = grad(total, vars.map((v) => v.node));
-  const updates: Update[] = [...compiled.optimizer.applyGradients(grads, vars), ...traced.updates];
+  const updates: Update[] = [...compiled.optimizer.applyGradients(grads, vars, model.constraintOf?.bind(model)), ...traced.updates];
   return { spec: { name: 'train', inputs, graph: { outputs, updates }, seed }, entries };
 }
 
