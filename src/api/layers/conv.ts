@@ -21,6 +21,11 @@ export interface ConvArgs extends LayerArgs {
   readonly dataFormat?: 'channels_last';
 }
 
+export interface Conv2DArgs extends ConvArgs {
+  /** Input channels split into this many groups, each convolved with its own filters/groups filters. */
+  readonly groups?: number;
+}
+
 /** What Conv2D and Conv2DTranspose share: arguments, checks and weights. */
 abstract class BaseConv2D extends Layer {
   readonly filters: number;
@@ -76,15 +81,37 @@ abstract class BaseConv2D extends Layer {
 }
 
 export class Conv2D extends BaseConv2D {
-  constructor(filters: number, kernelSize: IntOrPair, args: ConvArgs = {}) {
+  readonly groups: number;
+  constructor(filters: number, kernelSize: IntOrPair, args: Conv2DArgs = {}) {
     super(filters, kernelSize, args);
+    const groups = args.groups ?? 1;
+    if (!(Number.isInteger(groups) && groups > 0)) {
+      throw new Error(`The number of groups must be a positive integer. Received: groups=${groups}.`);
+    }
+    if (filters % groups !== 0) {
+      throw new Error(`The number of filters must be evenly divisible by the number of groups. Received: groups=${groups}, filters=${filters}.`);
+    }
+    this.groups = groups;
   }
   protected kernelShape(channels: number): number[] {
-    return [...this.kernelSize, channels, this.filters];
+    if (channels % this.groups !== 0) {
+      throw new Error(`The number of input channels must be evenly divisible by the number of groups. Received groups=${this.groups}, but the input has ${channels} channels.`);
+    }
+    return [...this.kernelSize, channels / this.groups, this.filters];
   }
   override call(x: SymbolicTensor): SymbolicTensor {
     const pad = padding2d(this.name, this.padding, x.shape[1], x.shape[2], this.kernelSize, this.strides, this.dilationRate);
-    return this.finish(conv2d(ops.cast(x, 'float32'), this.kernel.node, this.strides, pad, this.dilationRate));
+    const input = ops.cast(x, 'float32');
+    if (this.groups === 1) return this.finish(conv2d(input, this.kernel.node, this.strides, pad, this.dilationRate));
+    // One convolution per group over its slice of channels and of filters, concatenated in group order.
+    const [kh, kw, groupChannels] = this.kernel.shape;
+    const groupFilters = this.filters / this.groups;
+    const outputs = Array.from({ length: this.groups }, (_, g) => {
+      const xs = ops.slice(input, [0, 0, 0, g * groupChannels], [-1, -1, -1, groupChannels]);
+      const ws = ops.slice(this.kernel, [0, 0, 0, g * groupFilters], [kh, kw, groupChannels, groupFilters]);
+      return conv2d(xs, ws, this.strides, pad, this.dilationRate);
+    });
+    return this.finish(ops.concatenate(outputs, { axis: -1 }));
   }
 }
 
