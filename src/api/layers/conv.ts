@@ -5,7 +5,7 @@ import * as activations from '../activations.js';
 import type { InitializerIdentifier } from '../initializers.js';
 import * as ops from '../ops.js';
 import type { SymbolicTensor } from '../ops.js';
-import { checkPadding, padding2d, toPair, transposeOutputLength, type IntOrPair, type PaddingMode } from './conv-utils.js';
+import { channelsOf, convGeometry, padding2d, transposeOutputLength, type IntOrPair, type PaddingMode } from './conv-utils.js';
 import { Layer, type LayerArgs } from './layer.js';
 import type { Variable } from './variable.js';
 import type { Pair } from '../../ir/attrs.js';
@@ -45,17 +45,8 @@ abstract class BaseConv2D extends Layer {
     if (!(Number.isInteger(filters) && filters > 0)) {
       throw new Error(`Layer "${this.name}" (${this.className}): invalid value for argument \`filters\`. Expected a strictly positive value. Received filters=${filters}.`);
     }
-    if (args.dataFormat !== undefined && args.dataFormat !== 'channels_last') {
-      throw new Error(`Layer "${this.name}" (${this.className}): only data_format="channels_last" (NHWC) is supported. Received: data_format=${String(args.dataFormat)}`);
-    }
     this.filters = filters;
-    this.kernelSize = toPair(this.name, 'kernel_size', kernelSize);
-    this.strides = toPair(this.name, 'strides', args.strides ?? 1);
-    this.padding = checkPadding(this.name, args.padding ?? 'valid');
-    this.dilationRate = toPair(this.name, 'dilation_rate', args.dilationRate ?? 1);
-    if (this.strides.some((s) => s > 1) && this.dilationRate.some((d) => d > 1)) {
-      throw new Error(`Layer "${this.name}" (${this.className}): \`strides > 1\` not supported in conjunction with \`dilation_rate > 1\`. Received: strides=${formatShape(this.strides)} and dilation_rate=${formatShape(this.dilationRate)}`);
-    }
+    ({ kernelSize: this.kernelSize, strides: this.strides, padding: this.padding, dilationRate: this.dilationRate } = convGeometry(this, kernelSize, args));
     this.activation = activations.get(args.activation);
     this.useBias = args.useBias ?? true;
     this.kernelInitializer = args.kernelInitializer ?? 'glorot_uniform';
@@ -66,10 +57,7 @@ abstract class BaseConv2D extends Layer {
   protected abstract kernelShape(channels: number): number[];
 
   override build(inputShape: Shape): void {
-    const channels = inputShape.at(-1);
-    if (channels === null || channels === undefined) {
-      throw new Error(`The channel dimension of the inputs should be defined. The input_shape received is ${formatShape(inputShape)}, where axis -1 (0-based) is the channel dimension, which found to be \`None\`.`);
-    }
+    const channels = channelsOf(inputShape);
     this.kernel = this.addWeight({ name: 'kernel', shape: this.kernelShape(channels), initializer: this.kernelInitializer });
     if (this.useBias) this.bias = this.addWeight({ name: 'bias', shape: [this.filters], initializer: this.biasInitializer });
     this.inputSpec = { ndim: 4, axes: { [-1]: channels } };

@@ -12,7 +12,7 @@ import * as activations from '../activations.js';
 import type { InitializerIdentifier } from '../initializers.js';
 import * as ops from '../ops.js';
 import type { SymbolicTensor } from '../ops.js';
-import { checkPadding, padding2d, toPair, type IntOrPair, type PaddingMode } from './conv-utils.js';
+import { channelsOf, convGeometry, padding2d, type IntOrPair, type PaddingMode } from './conv-utils.js';
 import { Layer, type LayerArgs } from './layer.js';
 import type { Variable } from './variable.js';
 
@@ -96,17 +96,8 @@ abstract class DepthwiseBase extends Layer {
     if (!(Number.isInteger(depthMultiplier) && depthMultiplier > 0)) {
       throw new Error(`Invalid value for argument \`depth_multiplier\`. Expected a strictly positive value. Received depth_multiplier=${depthMultiplier}.`);
     }
-    if (args.dataFormat !== undefined && args.dataFormat !== 'channels_last') {
-      throw new Error(`Layer "${this.name}" (${this.className}): only data_format="channels_last" (NHWC) is supported. Received: data_format=${String(args.dataFormat)}`);
-    }
     this.depthMultiplier = depthMultiplier;
-    this.kernelSize = toPair(this.name, 'kernel_size', kernelSize);
-    this.strides = toPair(this.name, 'strides', args.strides ?? 1);
-    this.padding = checkPadding(this.name, args.padding ?? 'valid');
-    this.dilationRate = toPair(this.name, 'dilation_rate', args.dilationRate ?? 1);
-    if (this.strides.some((s) => s > 1) && this.dilationRate.some((d) => d > 1)) {
-      throw new Error(`Layer "${this.name}" (${this.className}): \`strides > 1\` not supported in conjunction with \`dilation_rate > 1\`. Received: strides=${formatShape(this.strides)} and dilation_rate=${formatShape(this.dilationRate)}`);
-    }
+    ({ kernelSize: this.kernelSize, strides: this.strides, padding: this.padding, dilationRate: this.dilationRate } = convGeometry(this, kernelSize, args));
     this.activation = activations.get(args.activation);
     this.useBias = args.useBias ?? true;
     this.depthwiseInitializer = args.depthwiseInitializer ?? 'glorot_uniform';
@@ -115,10 +106,7 @@ abstract class DepthwiseBase extends Layer {
   }
 
   protected channelsOf(inputShape: Shape): number {
-    const channels = inputShape.at(-1);
-    if (channels === null || channels === undefined) {
-      throw new Error(`The channel dimension of the inputs should be defined. The input_shape received is ${formatShape(inputShape)}, where axis -1 (0-based) is the channel dimension, which found to be \`None\`.`);
-    }
+    const channels = channelsOf(inputShape);
     this.inputSpec = { ndim: 4, axes: { [-1]: channels } };
     return channels;
   }
