@@ -13,6 +13,8 @@ interface Array1 { readonly shape: number[]; readonly data: number[] }
 interface Case {
   readonly label: string;
   readonly className: string;
+  /** Keras's automatic name (class name in snake_case, numbered). */
+  readonly name: string;
   readonly args: Record<string, unknown>;
   readonly inputs: Array1[];
   readonly weights: Array1[];
@@ -51,12 +53,14 @@ test(`fixture is from Keras 3 (${fixture.keras})`, () => {
 });
 
 for (const c of fixture.cases) {
-  test(`${c.label}: output, weight names and parameter count as Keras`, () => {
+  test(`${c.label}: output, name, weight names and parameter count as Keras`, () => {
     const layer = construct(c);
     if (c.adapt !== null) (layer as layers.Normalization).adapt(c.adapt.map(toTensor));
     const inputs = c.inputs.map(toTensor);
     // Build on the input shapes, then load Keras's weights.
     layer.maybeBuild(inputs.length === 1 ? [null, ...inputs[0].shape.slice(1)] : inputs.map((x) => [null, ...x.shape.slice(1)]));
+    const unnumbered = (name: string) => name.replace(/_\d+$/, '');
+    assert.is(unnumbered(layer.name), unnumbered(c.name), 'automatic name');
     assert.equal(layer.weights.map((w) => w.name), c.weightNames, 'weight names');
     assert.is(layer.countParams(), c.countParams, 'count_params()');
     if (c.adapt === null) layer.setWeights(c.weights.map(toTensor));
