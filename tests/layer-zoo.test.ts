@@ -8,7 +8,9 @@ import * as assert from 'uvu/assert';
 import { Input, Model, layers, ops, tensor, type Tensor } from '../src/index.js';
 import type { Layer } from '../src/api/layers/layer.js';
 import { loadTf, randomTensor } from './support/api-eval.js';
-import { gen } from './support/gradcheck.js';
+import { evaluate, gen, tensor as refTensor } from './support/gradcheck.js';
+import * as B from '../src/ir/build.js';
+import { normalQuantile } from '../src/api/normal-quantile.js';
 import { layerGradCheck } from './support/layer-gradcheck.js';
 import { printReport, record, runLayer, worstOf } from './support/zoo-report.js';
 
@@ -115,6 +117,19 @@ test('Lambda runs its function of ops; Identity passes its input through', () =>
   assert.ok(worstOf(scaled, Array.from(x.data, (v) => v * 3)) < 1e-6);
   const same = runLayer(new layers.Identity(), [x]);
   assert.equal(Array.from(same.compiled.data), Array.from(x.data));
+});
+
+test('normal samples: the quantile function matches published normal quantiles', () => {
+  // (p, Φ⁻¹(p)) pairs from the standard normal table, both tails and the centre.
+  const table: [number, number][] = [
+    [1e-6, -4.753424308822899], [0.001, -3.090232306167813], [0.02, -2.053748910631823], [0.1, -1.2815515655446004],
+    [0.5, 0], [0.8413447460685429, 1], [0.975, 1.959963984540054], [0.99, 2.3263478740408408], [0.9999, 3.7190164854556804],
+  ];
+  const p = B.input('p', [table.length]);
+  const [q] = evaluate([normalQuantile(p)], new Map([[p, refTensor([table.length], table.map(([v]) => v))]]));
+  const diff = Math.max(...table.map(([, expected], i) => Math.abs(q.data[i] - expected) / Math.max(1, Math.abs(expected))));
+  record('normal quantile (GaussianNoise, GaussianDropout)', 'published quantiles', diff);
+  assert.ok(diff < 1e-8, `relative error ${diff}`);
 });
 
 test('the noise layers in training: Keras statistics, fresh draws each step', () => {

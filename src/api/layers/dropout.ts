@@ -22,7 +22,7 @@ export class Dropout extends Layer {
   constructor(rate: number, args: DropoutArgs = {}) {
     super(args);
     if (!(typeof rate === 'number' && rate >= 0 && rate < 1)) {
-      throw new Error(`Layer "${this.name}" (Dropout): invalid value received for argument \`rate\`. Expected a float value between 0 and 1 (1 excluded). Received: rate=${rate}`);
+      throw new Error(`Layer "${this.name}" (${this.className}): invalid value received for argument \`rate\`. Expected a float value between 0 and 1 (1 excluded). Received: rate=${rate}`);
     }
     this.rate = rate;
     this.noiseShape = args.noiseShape;
