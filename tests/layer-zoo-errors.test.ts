@@ -34,6 +34,12 @@ test('reshaping arguments', () => {
   throwsLike(callOn(new layers.Cropping2D({ cropping: [[2, 2], [0, 0]] }), [4, 4, 1]), /Values in `cropping` argument should be smaller than the corresponding spatial dimension of the input/);
   throwsLike(() => new layers.UpSampling2D({ interpolation: 'bilinear' as 'nearest' }), /only interpolation="nearest" is supported\. Received: interpolation=bilinear/);
   throwsLike(callOn(new layers.Reshape([-1, 5]), [12]), /The total size of the tensor must be unchanged/);
+  const channelsFirst = 'channels_first' as 'channels_last';
+  for (const make of [
+    () => new layers.ZeroPadding2D({ dataFormat: channelsFirst }), () => new layers.Cropping2D({ dataFormat: channelsFirst }),
+    () => new layers.UpSampling2D({ dataFormat: channelsFirst }), () => new layers.SpatialDropout2D(0.1, { dataFormat: channelsFirst }),
+    () => new layers.DepthwiseConv2D(3, { dataFormat: channelsFirst }), () => new layers.SeparableConv2D(2, 3, { dataFormat: channelsFirst }),
+  ]) throwsLike(make, /only data_format="channels_last" \(NHWC\) is supported\. Received: data_format=channels_first/);
 });
 
 test('normalization and noise arguments', () => {

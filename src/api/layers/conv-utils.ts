@@ -51,6 +51,13 @@ export function transposeOutputLength(layer: string, size: Dim, kernel: number, 
   return (n - 1) * stride + k - 2 * pad + outputPadding;
 }
 
+/** Only channels-last data (Keras's default) is supported; any other data_format is an error, not ignored. */
+export function requireChannelsLast(layer: { readonly name: string; readonly className: string }, dataFormat: string | undefined): void {
+  if (dataFormat !== undefined && dataFormat !== 'channels_last') {
+    throw new Error(`Layer "${layer.name}" (${layer.className}): only data_format="channels_last" (NHWC) is supported. Received: data_format=${String(dataFormat)}`);
+  }
+}
+
 export interface ConvGeometryArgs {
   readonly strides?: IntOrPair;
   readonly padding?: PaddingMode;
@@ -67,9 +74,7 @@ export interface ConvGeometry {
 
 /** A convolution layer's window arguments, checked as Keras checks them (channels-last only). */
 export function convGeometry(layer: { readonly name: string; readonly className: string }, kernelSize: IntOrPair, args: ConvGeometryArgs): ConvGeometry {
-  if (args.dataFormat !== undefined && args.dataFormat !== 'channels_last') {
-    throw new Error(`Layer "${layer.name}" (${layer.className}): only data_format="channels_last" (NHWC) is supported. Received: data_format=${String(args.dataFormat)}`);
-  }
+  requireChannelsLast(layer, args.dataFormat);
   const geometry: ConvGeometry = {
     kernelSize: toPair(layer.name, 'kernel_size', kernelSize),
     strides: toPair(layer.name, 'strides', args.strides ?? 1),

@@ -6,6 +6,7 @@
 import { formatShape, type Shape } from '../../ir/types.js';
 import * as ops from '../ops.js';
 import type { SymbolicTensor } from '../ops.js';
+import { requireChannelsLast } from './conv-utils.js';
 import { Dropout, type DropoutArgs } from './dropout.js';
 import { Layer, type CallArgs, type LayerArgs } from './layer.js';
 
@@ -44,9 +45,7 @@ export class SpatialDropout2D extends SpatialDropout {
   constructor(rate: number, args: Omit<DropoutArgs, 'noiseShape'> & { readonly dataFormat?: 'channels_last' } = {}) {
     const { dataFormat, ...rest } = args;
     super(rate, rest);
-    if (dataFormat !== undefined && dataFormat !== 'channels_last') {
-      throw new Error(`Layer "${this.name}" (SpatialDropout2D): only data_format="channels_last" is supported. Received: data_format=${String(dataFormat)}`);
-    }
+    requireChannelsLast(this, dataFormat);
     this.inputSpec = { ndim: 4 };
   }
 }

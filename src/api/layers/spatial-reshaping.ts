@@ -2,7 +2,7 @@
 import { formatShape, type Shape } from '../../ir/types.js';
 import * as ops from '../ops.js';
 import type { SymbolicTensor } from '../ops.js';
-import { toPair, type IntOrPair } from './conv-utils.js';
+import { requireChannelsLast, toPair, type IntOrPair } from './conv-utils.js';
 import { Layer, type LayerArgs } from './layer.js';
 import type { Pair } from '../../ir/attrs.js';
 
@@ -53,9 +53,7 @@ export class UpSampling2D extends Layer {
     if (interpolation !== 'nearest') {
       throw new Error(`Layer "${this.name}" (UpSampling2D): only interpolation="nearest" is supported. Received: interpolation=${String(args.interpolation)}`);
     }
-    if (args.dataFormat !== undefined && args.dataFormat !== 'channels_last') {
-      throw new Error(`Layer "${this.name}" (UpSampling2D): only data_format="channels_last" (NHWC) is supported. Received: data_format=${String(args.dataFormat)}`);
-    }
+    requireChannelsLast(this, args.dataFormat);
     this.interpolation = interpolation;
     this.inputSpec = { ndim: 4 };
   }
@@ -77,6 +75,7 @@ export class ZeroPadding2D extends Layer {
   readonly padding: Margins2D;
   constructor(args: ZeroPadding2DArgs = {}) {
     super(args);
+    requireChannelsLast(this, args.dataFormat);
     this.padding = margins('padding', args.padding ?? 1);
     this.inputSpec = { ndim: 4 };
   }
@@ -95,6 +94,7 @@ export class Cropping2D extends Layer {
   readonly cropping: Margins2D;
   constructor(args: Cropping2DArgs = {}) {
     super(args);
+    requireChannelsLast(this, args.dataFormat);
     this.cropping = margins('cropping', args.cropping ?? 0);
     this.inputSpec = { ndim: 4 };
   }
