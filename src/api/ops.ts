@@ -9,6 +9,7 @@ import * as B from '../ir/build.js';
 import type { Node } from '../ir/node.js';
 import { normalizeAxis, ShapeError, type DType, type Dim, type Shape } from '../ir/types.js';
 import { firstMaxIndex } from './graph-math.js';
+import { normalQuantile } from './normal-quantile.js';
 import { Variable } from './layers/variable.js';
 import { currentTrace } from './trace-context.js';
 
@@ -322,4 +323,16 @@ export const onesLike = (x: TensorLike): SymbolicTensor => { const n = convertTo
 export function randomUniform(shape: Shape, minval = 0, maxval = 1): SymbolicTensor {
   const u = B.randomUniform(currentTrace().seed, shape);
   return minval === 0 && maxval === 1 ? u : B.add(B.multiply(u, maxval - minval), minval);
+}
+/** Normal numbers with this mean and standard deviation, from the trace's seed as randomUniform. */
+export function randomNormal(shape: Shape, mean = 0, stddev = 1): SymbolicTensor {
+  const z = normalQuantile(B.randomUniform(currentTrace().seed, shape));
+  return mean === 0 && stddev === 1 ? z : B.add(B.multiply(z, stddev), mean);
+}
+
+/** keras.ops.normalize with order 2: x * rsqrt(max(sum(x^2), epsilon^2)), epsilon defaulting to 1e-7. */
+export function normalize(x: TensorLike, { axis = -1, epsilon = 1e-7 }: { readonly axis?: Axis; readonly epsilon?: number } = {}): SymbolicTensor {
+  const n = float(x);
+  const squareSum = sum(square(n), { axis, keepdims: true });
+  return B.multiply(n, rsqrt(B.maximum(squareSum, epsilon * epsilon)));
 }

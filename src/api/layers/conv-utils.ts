@@ -1,6 +1,6 @@
 /** Argument normalisation and TensorFlow's padding rules, shared by convolution and pooling layers. */
 import type { Padding2D, Pair } from '../../ir/attrs.js';
-import type { Dim } from '../../ir/types.js';
+import { formatShape, type Dim, type Shape } from '../../ir/types.js';
 
 export type PaddingMode = 'valid' | 'same';
 export type IntOrPair = number | readonly [number, number];
@@ -49,4 +49,49 @@ export function transposeOutputLength(layer: string, size: Dim, kernel: number, 
   if (outputPadding === undefined) return mode === 'valid' ? n * stride + Math.max(k - stride, 0) : n * stride;
   const pad = mode === 'same' ? Math.floor(k / 2) : 0;
   return (n - 1) * stride + k - 2 * pad + outputPadding;
+}
+
+/** Only channels-last data (Keras's default) is supported; any other data_format is an error, not ignored. */
+export function requireChannelsLast(layer: { readonly name: string; readonly className: string }, dataFormat: string | undefined): void {
+  if (dataFormat !== undefined && dataFormat !== 'channels_last') {
+    throw new Error(`Layer "${layer.name}" (${layer.className}): only data_format="channels_last" (NHWC) is supported. Received: data_format=${String(dataFormat)}`);
+  }
+}
+
+export interface ConvGeometryArgs {
+  readonly strides?: IntOrPair;
+  readonly padding?: PaddingMode;
+  readonly dilationRate?: IntOrPair;
+  readonly dataFormat?: 'channels_last';
+}
+
+export interface ConvGeometry {
+  readonly kernelSize: Pair;
+  readonly strides: Pair;
+  readonly padding: PaddingMode;
+  readonly dilationRate: Pair;
+}
+
+/** A convolution layer's window arguments, checked as Keras checks them (channels-last only). */
+export function convGeometry(layer: { readonly name: string; readonly className: string }, kernelSize: IntOrPair, args: ConvGeometryArgs): ConvGeometry {
+  requireChannelsLast(layer, args.dataFormat);
+  const geometry: ConvGeometry = {
+    kernelSize: toPair(layer.name, 'kernel_size', kernelSize),
+    strides: toPair(layer.name, 'strides', args.strides ?? 1),
+    padding: checkPadding(layer.name, args.padding ?? 'valid'),
+    dilationRate: toPair(layer.name, 'dilation_rate', args.dilationRate ?? 1),
+  };
+  if (geometry.strides.some((s) => s > 1) && geometry.dilationRate.some((d) => d > 1)) {
+    throw new Error(`Layer "${layer.name}" (${layer.className}): \`strides > 1\` not supported in conjunction with \`dilation_rate > 1\`. Received: strides=${formatShape(geometry.strides)} and dilation_rate=${formatShape(geometry.dilationRate)}`);
+  }
+  return geometry;
+}
+
+/** The channel count of a channels-last input shape, which must be known to create weights. */
+export function channelsOf(inputShape: Shape): number {
+  const channels = inputShape.at(-1);
+  if (channels === null || channels === undefined) {
+    throw new Error(`The channel dimension of the inputs should be defined. The input_shape received is ${formatShape(inputShape)}, where axis -1 (0-based) is the channel dimension, which found to be \`None\`.`);
+  }
+  return channels;
 }

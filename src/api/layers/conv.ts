@@ -7,7 +7,7 @@ import type { InitializerIdentifier } from '../initializers.js';
 import * as ops from '../ops.js';
 import { getRegularizer, type RegularizerIdentifier } from '../regularizers.js';
 import type { SymbolicTensor } from '../ops.js';
-import { checkPadding, padding2d, toPair, transposeOutputLength, type IntOrPair, type PaddingMode } from './conv-utils.js';
+import { channelsOf, convGeometry, padding2d, transposeOutputLength, type IntOrPair, type PaddingMode } from './conv-utils.js';
 import { Layer, type LayerArgs } from './layer.js';
 import type { Variable } from './variable.js';
 import type { Pair } from '../../ir/attrs.js';
@@ -25,6 +25,11 @@ export interface ConvArgs extends LayerArgs {
   readonly kernelConstraint?: ConstraintIdentifier;
   readonly biasConstraint?: ConstraintIdentifier;
   readonly dataFormat?: 'channels_last';
+}
+
+export interface Conv2DArgs extends ConvArgs {
+  /** Input channels split into this many groups, each convolved with its own filters/groups filters. */
+  readonly groups?: number;
 }
 
 /** What Conv2D and Conv2DTranspose share: arguments, checks and weights. */
@@ -50,17 +55,8 @@ abstract class BaseConv2D extends Layer {
     if (!(Number.isInteger(filters) && filters > 0)) {
       throw new Error(`Layer "${this.name}" (${this.className}): invalid value for argument \`filters\`. Expected a strictly positive value. Received filters=${filters}.`);
     }
-    if (args.dataFormat !== undefined && args.dataFormat !== 'channels_last') {
-      throw new Error(`Layer "${this.name}" (${this.className}): only data_format="channels_last" (NHWC) is supported. Received: data_format=${String(args.dataFormat)}`);
-    }
     this.filters = filters;
-    this.kernelSize = toPair(this.name, 'kernel_size', kernelSize);
-    this.strides = toPair(this.name, 'strides', args.strides ?? 1);
-    this.padding = checkPadding(this.name, args.padding ?? 'valid');
-    this.dilationRate = toPair(this.name, 'dilation_rate', args.dilationRate ?? 1);
-    if (this.strides.some((s) => s > 1) && this.dilationRate.some((d) => d > 1)) {
-      throw new Error(`Layer "${this.name}" (${this.className}): \`strides > 1\` not supported in conjunction with \`dilation_rate > 1\`. Received: strides=${formatShape(this.strides)} and dilation_rate=${formatShape(this.dilationRate)}`);
-    }
+    ({ kernelSize: this.kernelSize, strides: this.strides, padding: this.padding, dilationRate: this.dilationRate } = convGeometry(this, kernelSize, args));
     this.activation = activations.get(args.activation);
     this.useBias = args.useBias ?? true;
     this.kernelInitializer = args.kernelInitializer ?? 'glorot_uniform';
@@ -75,10 +71,7 @@ abstract class BaseConv2D extends Layer {
   protected abstract kernelShape(channels: number): number[];
 
   override build(inputShape: Shape): void {
-    const channels = inputShape.at(-1);
-    if (channels === null || channels === undefined) {
-      throw new Error(`The channel dimension of the inputs should be defined. The input_shape received is ${formatShape(inputShape)}, where axis -1 (0-based) is the channel dimension, which found to be \`None\`.`);
-    }
+    const channels = channelsOf(inputShape);
     this.kernel = this.addWeight({ name: 'kernel', shape: this.kernelShape(channels), initializer: this.kernelInitializer, regularizer: this.kernelRegularizer, constraint: this.kernelConstraint });
     if (this.useBias) this.bias = this.addWeight({ name: 'bias', shape: [this.filters], initializer: this.biasInitializer, regularizer: this.biasRegularizer, constraint: this.biasConstraint });
     this.inputSpec = { ndim: 4, axes: { [-1]: channels } };
@@ -90,15 +83,37 @@ abstract class BaseConv2D extends Layer {
 }
 
 export class Conv2D extends BaseConv2D {
-  constructor(filters: number, kernelSize: IntOrPair, args: ConvArgs = {}) {
+  readonly groups: number;
+  constructor(filters: number, kernelSize: IntOrPair, args: Conv2DArgs = {}) {
     super(filters, kernelSize, args);
+    const groups = args.groups ?? 1;
+    if (!(Number.isInteger(groups) && groups > 0)) {
+      throw new Error(`The number of groups must be a positive integer. Received: groups=${groups}.`);
+    }
+    if (filters % groups !== 0) {
+      throw new Error(`The number of filters must be evenly divisible by the number of groups. Received: groups=${groups}, filters=${filters}.`);
+    }
+    this.groups = groups;
   }
   protected kernelShape(channels: number): number[] {
-    return [...this.kernelSize, channels, this.filters];
+    if (channels % this.groups !== 0) {
+      throw new Error(`The number of input channels must be evenly divisible by the number of groups. Received groups=${this.groups}, but the input has ${channels} channels.`);
+    }
+    return [...this.kernelSize, channels / this.groups, this.filters];
   }
   override call(x: SymbolicTensor): SymbolicTensor {
     const pad = padding2d(this.name, this.padding, x.shape[1], x.shape[2], this.kernelSize, this.strides, this.dilationRate);
-    return this.finish(conv2d(ops.cast(x, 'float32'), this.kernel.node, this.strides, pad, this.dilationRate));
+    const input = ops.cast(x, 'float32');
+    if (this.groups === 1) return this.finish(conv2d(input, this.kernel.node, this.strides, pad, this.dilationRate));
+    // One convolution per group over its slice of channels and of filters, concatenated in group order.
+    const [kh, kw, groupChannels] = this.kernel.shape;
+    const groupFilters = this.filters / this.groups;
+    const outputs = Array.from({ length: this.groups }, (_, g) => {
+      const xs = ops.slice(input, [0, 0, 0, g * groupChannels], [-1, -1, -1, groupChannels]);
+      const ws = ops.slice(this.kernel, [0, 0, 0, g * groupFilters], [kh, kw, groupChannels, groupFilters]);
+      return conv2d(xs, ws, this.strides, pad, this.dilationRate);
+    });
+    return this.finish(ops.concatenate(outputs, { axis: -1 }));
   }
 }
 

@@ -1,3 +1,4 @@
+import type { Shape } from '../../ir/types.js';
 import * as ops from '../ops.js';
 import type { SymbolicTensor } from '../ops.js';
 import { Layer, type CallArgs, type LayerArgs } from './layer.js';
@@ -21,7 +22,7 @@ export class Dropout extends Layer {
   constructor(rate: number, args: DropoutArgs = {}) {
     super(args);
     if (!(typeof rate === 'number' && rate >= 0 && rate < 1)) {
-      throw new Error(`Layer "${this.name}" (Dropout): invalid value received for argument \`rate\`. Expected a float value between 0 and 1 (1 excluded). Received: rate=${rate}`);
+      throw new Error(`Layer "${this.name}" (${this.className}): invalid value received for argument \`rate\`. Expected a float value between 0 and 1 (1 excluded). Received: rate=${rate}`);
     }
     this.rate = rate;
     this.noiseShape = args.noiseShape;
@@ -29,8 +30,13 @@ export class Dropout extends Layer {
 
   override call(x: SymbolicTensor, { training }: CallArgs): SymbolicTensor {
     if (!training || this.rate === 0) return x;
-    const maskShape = this.noiseShape?.map((d, i) => d ?? x.shape[i]) ?? x.shape;
+    const maskShape = this.maskShape(x.shape);
     const keep = ops.greaterEqual(ops.randomUniform(maskShape), this.rate);
     return ops.where(keep, ops.divide(x, 1 - this.rate), 0);
+  }
+
+  /** The shape of the keep/drop decisions, broadcast over the input. */
+  protected maskShape(shape: Shape): Shape {
+    return this.noiseShape?.map((d, i) => d ?? shape[i]) ?? shape;
   }
 }

@@ -7,7 +7,7 @@ export { Input, InputLayer, type InputArgs } from './input-layer.js';
 export { Dense, Activation, type DenseArgs } from './core.js';
 export { Flatten, Reshape } from './reshaping.js';
 export { Dropout, type DropoutArgs } from './dropout.js';
-export { Conv2D, Conv2DTranspose, type ConvArgs, type ConvTransposeArgs } from './conv.js';
+export { Conv2D, Conv2DTranspose, type ConvArgs, type Conv2DArgs, type ConvTransposeArgs } from './conv.js';
 export { MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, type Pooling2DArgs, type GlobalPooling2DArgs } from './pooling.js';
 export { BatchNormalization, type BatchNormalizationArgs } from './normalization.js';
 export { Embedding, type EmbeddingArgs } from './embedding.js';
@@ -15,3 +15,11 @@ export {
   Concatenate, Add, Subtract, Multiply, Average, Maximum, Minimum, type ConcatenateArgs,
   concatenate, add, subtract, multiply, average, maximum, minimum,
 } from './merge.js';
+export { ReLU, LeakyReLU, PReLU, ELU, Softmax, type ReLUArgs, type LeakyReLUArgs, type PReLUArgs, type ELUArgs, type SoftmaxArgs } from './activation-layers.js';
+export { UpSampling2D, ZeroPadding2D, Cropping2D, Permute, type UpSampling2DArgs, type ZeroPadding2DArgs, type Cropping2DArgs, type MarginsArg } from './spatial-reshaping.js';
+export { DepthwiseConv2D, SeparableConv2D, type DepthwiseConv2DArgs, type SeparableConv2DArgs } from './depthwise-conv.js';
+export { SpatialDropout1D, SpatialDropout2D, GaussianNoise, GaussianDropout, AlphaDropout, type NoiseArgs } from './noise-layers.js';
+export { Lambda, Identity, type LambdaArgs, type LambdaFunction } from './utility-layers.js';
+export { Rescaling, Normalization, type RescalingArgs, type NormalizationArgs } from './preprocessing-layers.js';
+export { UnitNormalization, GroupNormalization, type UnitNormalizationArgs, type GroupNormalizationArgs } from './feature-normalization.js';
+export { Dot, type DotArgs } from './dot.js';

@@ -1,0 +1,151 @@
+/** Activation layers with arguments: ReLU, LeakyReLU, PReLU (learned slope), ELU, Softmax. */
+import { normalizeAxis, type Shape } from '../../ir/types.js';
+import type { InitializerIdentifier } from '../initializers.js';
+import * as ops from '../ops.js';
+import type { SymbolicTensor } from '../ops.js';
+import { Layer, type LayerArgs } from './layer.js';
+import type { Variable } from './variable.js';
+
+export interface ReLUArgs extends LayerArgs {
+  readonly maxValue?: number | null;
+  readonly negativeSlope?: number;
+  readonly threshold?: number;
+}
+
+/**
+ * Keras's relu(x, negative_slope, max_value, threshold): x above the threshold (clipped at
+ * maxValue), negativeSlope * (x - threshold) below it.
+ */
+export class ReLU extends Layer {
+  readonly maxValue: number | null;
+  readonly negativeSlope: number;
+  readonly threshold: number;
+
+  constructor(args: ReLUArgs = {}) {
+    super(args);
+    const { maxValue = null, negativeSlope = 0, threshold = 0 } = args;
+    if (maxValue !== null && maxValue < 0) {
+      throw new Error(`max_value of a ReLU layer cannot be a negative value. Received: max_value=${maxValue}`);
+    }
+    if (typeof negativeSlope !== 'number' || negativeSlope < 0) {
+      throw new Error(`negative_slope of a ReLU layer cannot be None or a negative value. Received: negative_slope=${String(negativeSlope)}`);
+    }
+    if (typeof threshold !== 'number' || threshold < 0) {
+      throw new Error(`threshold of a ReLU layer cannot be None or a negative value. Received: threshold=${String(threshold)}`);
+    }
+    this.maxValue = maxValue;
+    this.negativeSlope = negativeSlope;
+    this.threshold = threshold;
+  }
+
+  override call(x: SymbolicTensor): SymbolicTensor {
+    const input = ops.cast(x, 'float32');
+    // Keras's order of operations, so values at the threshold and at maxValue match exactly.
+    let y = this.threshold !== 0
+      ? ops.multiply(input, ops.cast(ops.greater(input, this.threshold), 'float32'))
+      : ops.relu(input);
+    if (this.maxValue !== null) y = ops.clip(y, 0, this.maxValue);
+    if (this.negativeSlope !== 0) {
+      const negativePart = ops.relu(ops.add(ops.negative(input), this.threshold));
+      y = ops.subtract(y, ops.multiply(negativePart, this.negativeSlope));
+    }
+    return y;
+  }
+}
+
+export interface LeakyReLUArgs extends LayerArgs {
+  readonly negativeSlope?: number;
+}
+
+export class LeakyReLU extends Layer {
+  readonly negativeSlope: number;
+  constructor(args: LeakyReLUArgs = {}) {
+    super(args);
+    const negativeSlope = args.negativeSlope ?? 0.3;
+    if (typeof negativeSlope !== 'number' || negativeSlope < 0) {
+      throw new Error(`The negative_slope value of a Leaky ReLU layer cannot be None or negative value. Expected a float. Received: negative_slope=${String(negativeSlope)}`);
+    }
+    this.negativeSlope = negativeSlope;
+  }
+  override call(x: SymbolicTensor): SymbolicTensor {
+    return ops.leakyRelu(x, this.negativeSlope);
+  }
+}
+
+export interface PReLUArgs extends LayerArgs {
+  readonly alphaInitializer?: InitializerIdentifier;
+  /** Axes (1-based, batch excluded) along which one slope is shared, e.g. [1, 2] for images. */
+  readonly sharedAxes?: number | readonly number[] | null;
+}
+
+/** relu(x) - alpha * relu(-x), alpha a weight of the sample shape (1 on shared axes). */
+export class PReLU extends Layer {
+  readonly alphaInitializer: InitializerIdentifier;
+  readonly sharedAxes: readonly number[] | null;
+  alpha!: Variable;
+
+  constructor(args: PReLUArgs = {}) {
+    super(args);
+    this.alphaInitializer = args.alphaInitializer ?? 'zeros';
+    const shared = args.sharedAxes;
+    this.sharedAxes = shared === undefined || shared === null ? null : typeof shared === 'number' ? [shared] : [...shared];
+  }
+
+  override build(inputShape: Shape): void {
+    const paramShape = inputShape.slice(1);
+    for (const axis of this.sharedAxes ?? []) {
+      if (!(Number.isInteger(axis) && axis >= 1 && axis < inputShape.length)) {
+        throw new Error(`Invalid value for \`shared_axes\`: each axis must be between 1 and ${inputShape.length - 1} (the batch axis 0 cannot be shared). Received: shared_axes=[${this.sharedAxes?.join(', ')}]`);
+      }
+      paramShape[axis - 1] = 1;
+    }
+    if (paramShape.some((d) => d === null)) {
+      throw new Error(`PReLU needs every non-shared axis of the input to be known to create \`alpha\`; got input shape (${inputShape.map((d) => d ?? 'None').join(', ')}). Share the unknown axes with \`sharedAxes\``);
+    }
+    this.alpha = this.addWeight({ name: 'alpha', shape: paramShape as number[], initializer: this.alphaInitializer });
+    const axes: Record<number, number> = {};
+    inputShape.forEach((d, i) => { if (i > 0 && !(this.sharedAxes ?? []).includes(i) && d !== null) axes[i] = d; });
+    this.inputSpec = { ndim: inputShape.length, axes };
+  }
+
+  override call(x: SymbolicTensor): SymbolicTensor {
+    const input = ops.cast(x, 'float32');
+    return ops.subtract(ops.relu(input), ops.multiply(this.alpha, ops.relu(ops.negative(input))));
+  }
+}
+
+export interface ELUArgs extends LayerArgs {
+  readonly alpha?: number;
+}
+
+export class ELU extends Layer {
+  readonly alpha: number;
+  constructor(args: ELUArgs = {}) {
+    super(args);
+    this.alpha = args.alpha ?? 1;
+  }
+  override call(x: SymbolicTensor): SymbolicTensor {
+    return ops.elu(x, this.alpha);
+  }
+}
+
+export interface SoftmaxArgs extends LayerArgs {
+  /** One axis, or several normalised together (Keras: exp(x - logsumexp over the axes)). */
+  readonly axis?: number | readonly number[];
+}
+
+export class Softmax extends Layer {
+  readonly axis: number | readonly number[];
+  constructor(args: SoftmaxArgs = {}) {
+    super(args);
+    this.axis = args.axis ?? -1;
+  }
+  override call(x: SymbolicTensor): SymbolicTensor {
+    const input = ops.cast(x, 'float32');
+    const rank = input.shape.length;
+    const axes = (typeof this.axis === 'number' ? [this.axis] : this.axis).map((a) => normalizeAxis(a, rank, `Softmax "${this.name}"`));
+    const shifted = ops.subtract(input, ops.max(input, { axis: axes, keepdims: true }));
+    const e = ops.exp(shifted);
+    return ops.divide(e, ops.sum(e, { axis: axes, keepdims: true }));
+  }
+}
