@@ -6,6 +6,15 @@ import { getLoss, Loss, type LossIdentifier } from '../losses.js';
 import type { MetricIdentifier } from '../metrics.js';
 import { getOptimizer } from '../optimizers.js';
 import type { CompileOptions, CompiledConfig, TrainableModel } from './types.js';
+import { checkOptions, optionKeys } from '../strict-options.js';
+
+const COMPILE_OPTIONS = optionKeys<CompileOptions>({ optimizer: true, loss: true, metrics: true, lossWeights: true });
+const COMPILE_UNSUPPORTED = {
+  weightedMetrics: 'metrics are not weighted by sample weights yet',
+  runEagerly: 'every step runs as one compiled program',
+  stepsPerExecution: 'each step is one program run',
+  jitCompile: 'every step is compiled',
+};
 
 let nextCompileId = 1;
 
@@ -67,6 +76,7 @@ function resolveMetrics(metrics: CompileOptions['metrics'], names: readonly stri
 
 /** Records the training configuration on the model (model.compiled) and returns it. */
 export function compileModel(model: TrainableModel, options: CompileOptions = {}): CompiledConfig {
+  checkOptions(options, COMPILE_OPTIONS, 'compile', COMPILE_UNSUPPORTED);
   const names = model.outputNames;
   const compiled: CompiledConfig = {
     id: nextCompileId++,

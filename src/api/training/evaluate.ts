@@ -11,6 +11,7 @@ import { BatchFeeder, BatchPlan } from './batches.js';
 import { checkInputShapes, identityOrder, sampleCount, toTensors } from './data.js';
 import { LogAccumulator } from './logs.js';
 import type { DataLike, Logs, TrainableModel } from './types.js';
+import { checkOptions, optionKeys } from '../strict-options.js';
 
 export interface EvaluateOptions {
   readonly batchSize?: number;
@@ -18,6 +19,8 @@ export interface EvaluateOptions {
   readonly verbose?: number;
   readonly callbacks?: readonly Callback[];
 }
+
+const EVALUATE_OPTIONS = optionKeys<EvaluateOptions>({ batchSize: true, verbose: true, callbacks: true });
 
 /** Checked x and y tensors of a model, with their sample count. */
 export interface Dataset {
@@ -70,6 +73,7 @@ export class EvaluationPass {
 
 /** Loss and metric values by name (Keras's `evaluate(..., return_dict=True)`). */
 export function evaluateLogs(model: TrainableModel, x: DataLike, y: DataLike | undefined, options: EvaluateOptions = {}): Logs {
+  checkOptions(options, EVALUATE_OPTIONS, 'evaluate');
   if (y === undefined) throw new Error('evaluate: y (the targets) is required');
   if (model.compiled === undefined) throw new Error(`evaluate: the model '${model.name}' must be compiled first; call model.compile({ optimizer, loss })`);
   const session = getSession();

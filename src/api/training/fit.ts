@@ -14,6 +14,7 @@ import { EvaluationPass, prepareDataset, type Dataset } from './evaluate.js';
 import { LogAccumulator } from './logs.js';
 import type { Tensor } from '../tensor.js';
 import type { DataLike, Logs, TrainableModel } from './types.js';
+import { checkOptions, optionKeys } from '../strict-options.js';
 
 export interface FitOptions {
   readonly epochs?: number;
@@ -31,6 +32,17 @@ export interface FitOptions {
   readonly initialEpoch?: number;
 }
 
+const FIT_OPTIONS = optionKeys<FitOptions>({
+  epochs: true, batchSize: true, validationData: true, validationSplit: true, validationBatchSize: true,
+  shuffle: true, callbacks: true, verbose: true, initialEpoch: true,
+});
+/** Keras's fit() arguments that need data this loop does not take yet. */
+const FIT_UNSUPPORTED = {
+  stepsPerEpoch: 'fit() takes in-memory arrays, where an epoch is one pass over the samples',
+  validationSteps: 'validation runs over the whole of validationData',
+  validationFreq: 'validation runs at the end of every epoch',
+};
+
 function checkInteger(name: string, v: number, min: number): void {
   if (!Number.isInteger(v) || v < min) throw new Error(`fit: ${name} must be an integer >= ${min}, got ${v}`);
 }
@@ -39,6 +51,13 @@ function checkInteger(name: string, v: number, min: number): void {
 function prepare(model: TrainableModel, x: DataLike, y: DataLike, options: FitOptions): { train: Dataset; validation?: Dataset } {
   const train = prepareDataset(model, x, y, 'fit');
   if (options.validationData !== undefined) {
+    if (options.validationSplit !== undefined && options.validationSplit !== 0) {
+      throw new Error('fit: give either validationData or validationSplit, not both (Keras would use validationData and drop validationSplit)');
+    }
+    const triple = options.validationData as readonly unknown[];
+    if (!Array.isArray(triple) || triple.length !== 2) {
+      throw new Error(`fit: validationData must be [x, y], got ${Array.isArray(triple) ? `an array of ${triple.length}` : typeof triple}`);
+    }
     const [vx, vy] = options.validationData;
     const vxs = toTensors(vx, model.inputNames, model.inputDtypes, 'validationData x', 'fit');
     checkInputShapes(vxs, model.inputNames, model.inputShapes, model.name, 'fit (validationData)');
@@ -58,6 +77,7 @@ function prepare(model: TrainableModel, x: DataLike, y: DataLike, options: FitOp
 }
 
 export async function fitModel(model: TrainableModel, x: DataLike, y: DataLike | undefined, options: FitOptions = {}): Promise<History> {
+  checkOptions(options, FIT_OPTIONS, 'fit', FIT_UNSUPPORTED);
   if (y === undefined) throw new Error('fit: y (the targets) is required');
   const compiled = model.compiled;
   if (compiled === undefined) throw new Error(`fit: the model '${model.name}' must be compiled before training; call model.compile({ optimizer, loss }) first`);
