@@ -77,7 +77,7 @@ test('fit: validationData must be a pair, and not given with validationSplit', a
     }
     assert.match(message, pattern);
   };
-  await rejects({ validationData: [x] }, /validationData must be \[x, y\], got an array of 1/);
+  await rejects({ validationData: [x] }, /validationData must be \[x, y\] or \[x, y, sampleWeight\], got an array of 1/);
   await rejects({ validationData: [x, y], validationSplit: 0.5 }, /either validationData or validationSplit, not both/);
 });
 

@@ -8,9 +8,8 @@ import { getOptimizer } from '../optimizers.js';
 import type { CompileOptions, CompiledConfig, TrainableModel } from './types.js';
 import { checkOptions, optionKeys } from '../strict-options.js';
 
-const COMPILE_OPTIONS = optionKeys<CompileOptions>({ optimizer: true, loss: true, metrics: true, lossWeights: true });
+const COMPILE_OPTIONS = optionKeys<CompileOptions>({ optimizer: true, loss: true, metrics: true, lossWeights: true, weightedMetrics: true });
 const COMPILE_UNSUPPORTED = {
-  weightedMetrics: 'metrics are not weighted by sample weights yet',
   runEagerly: 'every step runs as one compiled program',
   stepsPerExecution: 'each step is one program run',
   jitCompile: 'every step is compiled',
@@ -58,19 +57,19 @@ function resolveWeights(weights: CompileOptions['lossWeights'], names: readonly 
   return names.map((n) => rec[n] ?? 1);
 }
 
-function resolveMetrics(metrics: CompileOptions['metrics'], names: readonly string[]): MetricIdentifier[][] {
+function resolveMetrics(metrics: CompileOptions['metrics'], names: readonly string[], arg = 'metrics'): MetricIdentifier[][] {
   if (metrics === undefined) return names.map(() => []);
   const asList = (m: unknown): MetricIdentifier[] => (m === null || m === undefined ? [] : Array.isArray(m) ? [...m] : [m as MetricIdentifier]);
   if (Array.isArray(metrics)) {
     if (names.length === 1) return [metrics.flatMap(asList)];
     // Keras 3: for several outputs a list has one entry (a metric or a list of them) per output.
     if (metrics.length !== names.length) {
-      throw new Error(`compile: for a model with multiple outputs, when providing the 'metrics' argument as a list, it should have as many entries as the model has outputs (${names.length}); got ${metrics.length}`);
+      throw new Error(`compile: for a model with multiple outputs, when providing the '${arg}' argument as a list, it should have as many entries as the model has outputs (${names.length}); got ${metrics.length}`);
     }
     return metrics.map(asList);
   }
   const rec = metrics as Readonly<Record<string, MetricIdentifier | readonly MetricIdentifier[]>>;
-  checkNames(Object.keys(rec), names, 'metrics');
+  checkNames(Object.keys(rec), names, arg);
   return names.map((n) => asList(rec[n]));
 }
 
@@ -84,6 +83,7 @@ export function compileModel(model: TrainableModel, options: CompileOptions = {}
     losses: resolveLosses(options.loss, names),
     lossWeights: resolveWeights(options.lossWeights, names),
     metrics: resolveMetrics(options.metrics, names),
+    weightedMetrics: resolveMetrics(options.weightedMetrics, names, 'weightedMetrics'),
   };
   model.compiled = compiled;
   return compiled;
