@@ -7,6 +7,7 @@ import { writeFileSync, appendFileSync, existsSync, statSync } from 'node:fs';
 import { getSession } from './backend.js';
 import type { Tensor } from './tensor.js';
 import { pyRepr } from './pyformat.js';
+import { checkOptions, optionKeys } from './strict-options.js';
 import type { Logs, TrainableModel } from './training/types.js';
 
 export type { Logs };
@@ -128,6 +129,10 @@ export interface EarlyStoppingOptions {
   readonly startFromEpoch?: number;
 }
 
+const EARLY_STOPPING_OPTIONS = optionKeys<EarlyStoppingOptions>({
+  monitor: true, minDelta: true, patience: true, verbose: true, mode: true, baseline: true, restoreBestWeights: true, startFromEpoch: true,
+});
+
 /** Stops training when the monitored value stops improving (Keras 3's EarlyStopping). */
 export class EarlyStopping extends Callback {
   readonly monitor: string;
@@ -147,6 +152,7 @@ export class EarlyStopping extends Callback {
 
   constructor(options: EarlyStoppingOptions = {}) {
     super();
+    checkOptions(options, EARLY_STOPPING_OPTIONS, 'EarlyStopping');
     this.monitor = options.monitor ?? 'val_loss';
     this.minDelta = Math.abs(options.minDelta ?? 0);
     this.patience = options.patience ?? 0;
@@ -244,6 +250,10 @@ export interface ReduceLROnPlateauOptions {
   readonly minLr?: number;
 }
 
+const REDUCE_LR_OPTIONS = optionKeys<ReduceLROnPlateauOptions>({
+  monitor: true, factor: true, patience: true, verbose: true, mode: true, minDelta: true, cooldown: true, minLr: true,
+});
+
 /** Multiplies the learning rate by `factor` when the monitored value plateaus (Keras 3's ReduceLROnPlateau). */
 export class ReduceLROnPlateau extends Callback {
   readonly monitor: string;
@@ -261,6 +271,7 @@ export class ReduceLROnPlateau extends Callback {
 
   constructor(options: ReduceLROnPlateauOptions = {}) {
     super();
+    checkOptions(options, REDUCE_LR_OPTIONS, 'ReduceLROnPlateau');
     this.monitor = options.monitor ?? 'val_loss';
     this.factor = options.factor ?? 0.1;
     this.patience = options.patience ?? 10;
@@ -334,6 +345,8 @@ export interface CSVLoggerOptions {
   readonly append?: boolean;
 }
 
+const CSV_LOGGER_OPTIONS = optionKeys<CSVLoggerOptions>({ separator: true, append: true });
+
 /**
  * Streams epoch logs to a CSV file, as Keras's CSVLogger: an 'epoch' column then the log keys
  * sorted, Python float formatting, CRLF line ends (Python's csv excel dialect).
@@ -346,6 +359,7 @@ export class CSVLogger extends Callback {
 
   constructor(readonly filename: string, options: CSVLoggerOptions = {}) {
     super();
+    checkOptions(options, CSV_LOGGER_OPTIONS, 'CSVLogger');
     this.separator = options.separator ?? ',';
     this.append = options.append ?? false;
   }

@@ -127,6 +127,21 @@ export const mae = meanAbsoluteError;
 // ---------------------------------------------------------------------------------------------
 // Loss objects
 
+/**
+ * Sample weights brought to the rank of per-sample values, as Keras's
+ * squeeze_or_expand_to_same_rank: a trailing 1 is dropped, missing trailing axes are added, so
+ * weights of shape (N,) or (N, 1) weigh losses of shape (N,) or (N, T) per sample.
+ */
+export function weightsLike(weights: Node, values: Node): Node {
+  let w = weights;
+  if (w.shape.length === values.shape.length + 1 && w.shape[w.shape.length - 1] === 1) w = ops.reshape(w, w.shape.slice(0, -1));
+  if (w.shape.length > values.shape.length) {
+    throw new ShapeError(`sample weights of shape ${formatShape(weights.shape)} do not fit per-sample values of shape ${formatShape(values.shape)}`);
+  }
+  while (w.shape.length < values.shape.length) w = ops.expandDims(w, -1);
+  return w;
+}
+
 /** A loss with its name: `call` gives per-sample values, `reduce` the batch value Keras reports. */
 export class Loss {
   constructor(readonly name: string, private readonly fn: LossFunction) {}
@@ -136,11 +151,16 @@ export class Loss {
     return this.fn(yTrue, yPred);
   }
 
-  /** The scalar loss of a batch: the mean of the per-sample values ('sum_over_batch_size'). */
-  reduce(yTrue: Node, yPred: Node): Node {
+  /**
+   * The scalar loss of a batch, Keras's 'sum_over_batch_size': the sum of the (weighted)
+   * per-sample values over their count. Weights divide by the count, not by their own sum, so a
+   * weight of 0 removes a sample's loss without raising the others'.
+   */
+  reduce(yTrue: Node, yPred: Node, sampleWeight?: Node): Node {
     const values = this.call(yTrue, yPred);
     if (values.dtype !== 'float32') throw new ShapeError(`loss '${this.name}' returned ${values.dtype} values; losses must be float32`);
-    return ops.mean(values);
+    if (sampleWeight === undefined) return ops.mean(values);
+    return ops.mean(ops.multiply(values, weightsLike(sampleWeight, values)));
   }
 
   /** Computes the batch loss of concrete tensors now (Keras's `loss_obj(y_true, y_pred)`). */

@@ -2,7 +2,17 @@ import type { ConcreteShape, DType } from '../ir/types.js';
 import { formatShape, sizeOf } from '../ir/types.js';
 
 export type TensorData = Float32Array | Int32Array | Uint8Array;
-export type NestedArray = number | boolean | readonly NestedArray[];
+/** The typed arrays JavaScript holds numbers in (BigInt arrays aside). */
+export type NumericArray = Float32Array | Float64Array | Int8Array | Int16Array | Int32Array | Uint8Array | Uint8ClampedArray | Uint16Array | Uint32Array;
+/** Numbers in nested arrays; the innermost level may be a typed array (rows of a dataset often are). */
+export type NestedArray = number | boolean | NumericArray | readonly NestedArray[];
+
+export function isNumericArray(x: unknown): x is NumericArray {
+  return ArrayBuffer.isView(x) && !(x instanceof DataView) && !(x instanceof BigInt64Array) && !(x instanceof BigUint64Array);
+}
+function isNestedList(x: unknown): x is readonly NestedArray[] | NumericArray {
+  return Array.isArray(x) || isNumericArray(x);
+}
 
 /** A concrete value: plain data and a shape. Owns its data (never a view of the session memory). */
 export class Tensor {
@@ -53,27 +63,28 @@ function arrayFor(dtype: DType, values: ArrayLike<number> | number): TensorData 
 function nestedShape(value: NestedArray): number[] {
   const shape: number[] = [];
   let v: NestedArray = value;
-  while (Array.isArray(v)) {
+  while (isNestedList(v)) {
     shape.push(v.length);
     v = v[0] as NestedArray;
   }
   const check = (x: NestedArray, dim: number): void => {
     if (dim === shape.length) {
-      if (Array.isArray(x)) throw new Error(`tensor: nested arrays are ragged: expected a number at depth ${dim}`);
+      if (isNestedList(x)) throw new Error(`tensor: nested arrays are ragged: expected a number at depth ${dim}`);
       if (typeof x !== 'number' && typeof x !== 'boolean') throw new Error(`tensor: expected numbers, got ${typeof x}`);
       return;
     }
-    if (!Array.isArray(x) || x.length !== shape[dim]) {
-      throw new Error(`tensor: nested arrays are ragged: expected ${shape[dim]} elements at depth ${dim}, got ${Array.isArray(x) ? x.length : 'a scalar'}`);
+    if (!isNestedList(x) || x.length !== shape[dim]) {
+      throw new Error(`tensor: nested arrays are ragged: expected ${shape[dim]} elements at depth ${dim}, got ${isNestedList(x) ? x.length : 'a scalar'}`);
     }
-    for (const item of x) check(item, dim + 1);
+    for (const item of x) check(item as NestedArray, dim + 1);
   };
   check(value, 0);
   return shape;
 }
 
 function flatten(value: NestedArray, out: number[]): number[] {
-  if (Array.isArray(value)) for (const v of value) flatten(v, out);
+  if (isNumericArray(value)) for (let i = 0; i < value.length; i++) out.push(value[i]);
+  else if (Array.isArray(value)) for (const v of value) flatten(v as NestedArray, out);
   else out.push(typeof value === 'boolean' ? (value ? 1 : 0) : (value as number));
   return out;
 }
@@ -83,10 +94,12 @@ function flatten(value: NestedArray, out: number[]): number[] {
  * defaults to the typed array's kind, else float32.
  */
 export function tensor(values: TensorData | readonly number[] | NestedArray, shape?: readonly number[], dtype?: DType): Tensor {
-  if (ArrayBuffer.isView(values)) {
+  if (isNumericArray(values)) {
     const kind: DType = values instanceof Int32Array ? 'int32' : values instanceof Uint8Array ? 'bool' : 'float32';
     const d = dtype ?? kind;
-    const data = d === kind ? (values as TensorData) : arrayFor(d, values as ArrayLike<number>);
+    // Only a buffer of the dtype's own array type is kept as is; a Float64Array, Int16Array, ... is converted.
+    const own = (d === 'float32' && values instanceof Float32Array) || (d === 'int32' && values instanceof Int32Array) || (d === 'bool' && values instanceof Uint8Array);
+    const data = own ? (values as TensorData) : arrayFor(d, values);
     return new Tensor(data, shape ?? [values.length], d);
   }
   const inferred = nestedShape(values as NestedArray);

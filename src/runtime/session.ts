@@ -57,13 +57,23 @@ export class Session {
   }
 
   createVariable(label: string, shape: ConcreteShape, dtype: DType = 'float32', initial?: ArrayLike<number>): Variable {
+    const bytes = this.checkVariableFits(label, shape, dtype);
     const id = nextVarId++;
-    const bytes = sizeOf(shape) * bytesPerElement(dtype);
     const offset = this.memory.alloc(bytes);
     const v = new Variable(id, variableNode(id, label, shape, dtype), shape, dtype, offset);
     this.variables.set(id, v);
     if (initial !== undefined) this.write(v, initial);
     return v;
+  }
+
+  /**
+   * The bytes a variable takes, or a MemoryLimitError when it cannot fit in the session memory;
+   * layers ask before generating initial values, so a too-large weight fails before its values exist.
+   */
+  checkVariableFits(label: string, shape: ConcreteShape, dtype: DType = 'float32'): number {
+    const bytes = sizeOf(shape) * bytesPerElement(dtype);
+    this.memory.checkFits(bytes, `variable '${label}' of shape (${shape.join(', ')})`);
+    return bytes;
   }
 
   /** The storage of a variable node of this session, or an error naming it. */

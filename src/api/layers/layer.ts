@@ -133,6 +133,7 @@ export class Layer {
     if (!shape.every((d) => Number.isInteger(d) && d >= 0)) {
       throw new Error(`Layer "${this.name}": weight '${weightName}' needs a concrete shape, got ${formatShape(shape)}`);
     }
+    session.checkVariableFits(`${this.name}/${weightName}`, shape, dtype);
     const values = init.generate(shape, session.nextInitSeed());
     const stored = session.createVariable(`${this.name}/${weightName}`, shape, dtype, values);
     const v = new Variable(weightName, `${this.name}/${weightName}`, stored, session, trainable);

@@ -4,6 +4,7 @@
  * footer with parameter counts and their memory size.
  */
 import type { Shape } from '../../ir/types.js';
+import { checkOptions, optionKeys } from '../strict-options.js';
 import type { CallNode, KerasTensor } from '../layers/keras-tensor.js';
 import { InputLayer } from '../layers/input-layer.js';
 import type { Layer } from '../layers/layer.js';
@@ -160,7 +161,10 @@ function isSequentialLike(model: SummarizableModel): boolean {
   return new Set(layers).size === layers.length;
 }
 
+const SUMMARY_OPTIONS = optionKeys<SummaryOptions>({ lineLength: true, positions: true, printFn: true });
+
 export function printSummary(model: SummarizableModel, options: SummaryOptions = {}): void {
+  checkOptions(options, SUMMARY_OPTIONS, 'summary');
   const print = options.printFn ?? ((line: string) => console.log(line));
   const sequentialLike = isSequentialLike(model);
   const header = sequentialLike ? ['Layer (type)', 'Output Shape', 'Param #'] : ['Layer (type)', 'Output Shape', 'Param #', 'Connected to'];

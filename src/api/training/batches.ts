@@ -16,15 +16,16 @@ export class BatchPlan {
   private readonly last?: StepProgram;
   private readonly lastSize: number;
 
-  constructor(session: Session, model: TrainableModel, kind: GraphKind, n: number, batchSize: number, training: boolean, xs: readonly Tensor[], ys: readonly Tensor[]) {
+  constructor(session: Session, model: TrainableModel, kind: GraphKind, n: number, batchSize: number, training: boolean, xs: readonly Tensor[], ys: readonly Tensor[], ws: readonly Tensor[] = []) {
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`batchSize must be a positive integer, got ${batchSize}`);
     this.batch = Math.min(batchSize, n);
     this.steps = Math.ceil(n / this.batch);
     this.lastSize = n - (this.steps - 1) * this.batch;
     const xSigs: DataSig[] = sigsOf(xs);
     const ySigs: DataSig[] = sigsOf(ys);
-    this.full = stepProgram(session, model, kind, this.batch, training, xSigs, ySigs);
-    if (this.lastSize !== this.batch) this.last = stepProgram(session, model, kind, this.lastSize, training, xSigs, ySigs);
+    const wSigs: DataSig[] = sigsOf(ws);
+    this.full = stepProgram(session, model, kind, this.batch, training, xSigs, ySigs, wSigs);
+    if (this.lastSize !== this.batch) this.last = stepProgram(session, model, kind, this.lastSize, training, xSigs, ySigs, wSigs);
   }
 
   program(step: number): StepProgram {

@@ -6,6 +6,14 @@ import { getLoss, Loss, type LossIdentifier } from '../losses.js';
 import type { MetricIdentifier } from '../metrics.js';
 import { getOptimizer } from '../optimizers.js';
 import type { CompileOptions, CompiledConfig, TrainableModel } from './types.js';
+import { checkOptions, optionKeys } from '../strict-options.js';
+
+const COMPILE_OPTIONS = optionKeys<CompileOptions>({ optimizer: true, loss: true, metrics: true, lossWeights: true, weightedMetrics: true });
+const COMPILE_UNSUPPORTED = {
+  runEagerly: 'every step runs as one compiled program',
+  stepsPerExecution: 'each step is one program run',
+  jitCompile: 'every step is compiled',
+};
 
 let nextCompileId = 1;
 
@@ -49,24 +57,25 @@ function resolveWeights(weights: CompileOptions['lossWeights'], names: readonly 
   return names.map((n) => rec[n] ?? 1);
 }
 
-function resolveMetrics(metrics: CompileOptions['metrics'], names: readonly string[]): MetricIdentifier[][] {
+function resolveMetrics(metrics: CompileOptions['metrics'], names: readonly string[], arg = 'metrics'): MetricIdentifier[][] {
   if (metrics === undefined) return names.map(() => []);
   const asList = (m: unknown): MetricIdentifier[] => (m === null || m === undefined ? [] : Array.isArray(m) ? [...m] : [m as MetricIdentifier]);
   if (Array.isArray(metrics)) {
     if (names.length === 1) return [metrics.flatMap(asList)];
     // Keras 3: for several outputs a list has one entry (a metric or a list of them) per output.
     if (metrics.length !== names.length) {
-      throw new Error(`compile: for a model with multiple outputs, when providing the 'metrics' argument as a list, it should have as many entries as the model has outputs (${names.length}); got ${metrics.length}`);
+      throw new Error(`compile: for a model with multiple outputs, when providing the '${arg}' argument as a list, it should have as many entries as the model has outputs (${names.length}); got ${metrics.length}`);
     }
     return metrics.map(asList);
   }
   const rec = metrics as Readonly<Record<string, MetricIdentifier | readonly MetricIdentifier[]>>;
-  checkNames(Object.keys(rec), names, 'metrics');
+  checkNames(Object.keys(rec), names, arg);
   return names.map((n) => asList(rec[n]));
 }
 
 /** Records the training configuration on the model (model.compiled) and returns it. */
 export function compileModel(model: TrainableModel, options: CompileOptions = {}): CompiledConfig {
+  checkOptions(options, COMPILE_OPTIONS, 'compile', COMPILE_UNSUPPORTED);
   const names = model.outputNames;
   const compiled: CompiledConfig = {
     id: nextCompileId++,
@@ -74,6 +83,7 @@ export function compileModel(model: TrainableModel, options: CompileOptions = {}
     losses: resolveLosses(options.loss, names),
     lossWeights: resolveWeights(options.lossWeights, names),
     metrics: resolveMetrics(options.metrics, names),
+    weightedMetrics: resolveMetrics(options.weightedMetrics, names, 'weightedMetrics'),
   };
   model.compiled = compiled;
   return compiled;

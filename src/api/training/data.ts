@@ -5,7 +5,7 @@
  */
 import { formatShape, type DType, type Shape } from '../../ir/types.js';
 import type { TypedArray } from '../../runtime/buffers.js';
-import { isTensor, tensor, Tensor, type NestedArray, type TensorData } from '../tensor.js';
+import { isNumericArray, isTensor, tensor, Tensor, type NestedArray, type TensorData } from '../tensor.js';
 import type { DataLike } from './types.js';
 
 function asTensor(x: Tensor | NestedArray, dtype: DType | undefined, what: string): Tensor {
@@ -25,6 +25,8 @@ function isRecord(x: unknown): x is Readonly<Record<string, Tensor | NestedArray
 export function toTensors(data: DataLike, names: readonly string[], dtypes: readonly (DType | undefined)[], role: string, fn: string): Tensor[] {
   const what = `${fn}: ${role}`;
   if (isTensor(data)) return checkCount([data], names, what);
+  // A typed array is one array of samples (labels, or a one-feature input), not one array per input.
+  if (isNumericArray(data)) return checkCount([asTensor(data, dtypes[0], what)], names, what);
   if (isRecord(data)) {
     const unknown = Object.keys(data).filter((k) => !names.includes(k));
     if (unknown.length > 0) throw new Error(`${what}: unknown key(s) ${unknown.map((k) => `'${k}'`).join(', ')}; expected ${names.map((n) => `'${n}'`).join(', ')}`);
@@ -37,7 +39,7 @@ export function toTensors(data: DataLike, names: readonly string[], dtypes: read
   const list = data as readonly (Tensor | NestedArray)[];
   if (!Array.isArray(list)) throw new Error(`${what}: expected a Tensor, an array of Tensors, a record by name or nested arrays`);
   // A list of tensors, or (for several inputs) a list with one nested array per input.
-  const perName = list.length > 0 && (list.every(isTensor) || (names.length > 1 && list.length === names.length && list.every((e) => Array.isArray(e) || isTensor(e))));
+  const perName = list.length > 0 && (list.every(isTensor) || (names.length > 1 && list.length === names.length && list.every((e) => Array.isArray(e) || isNumericArray(e) || isTensor(e))));
   if (perName) return checkCount(list.map((e, i) => asTensor(e, dtypes[i], `${what} ${i}`)), names, what);
   return checkCount([asTensor(list as NestedArray, dtypes[0], what)], names, what);
 }

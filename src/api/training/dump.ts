@@ -6,6 +6,7 @@
  * untouched.
  */
 import { dotGraph } from '../../ir/dot.js';
+import { checkOptions, optionKeys } from '../strict-options.js';
 import { dumpGraph } from '../../ir/dump.js';
 import { optimizeGraph } from '../../ir/pipeline.js';
 import { compiledProgram } from '../../runtime/compiled.js';
@@ -33,6 +34,7 @@ export interface DumpOptions {
   readonly format?: DumpFormat;
 }
 
+const DUMP_OPTIONS = optionKeys<DumpOptions>({ graph: true, stage: true, batchSize: true, format: true });
 const GRAPHS: readonly GraphKind[] = ['train', 'evaluate', 'predict'];
 const STAGES: readonly DumpStage[] = ['ir', 'optimized', 'fused', 'code'];
 const FORMATS: readonly DumpFormat[] = ['text', 'dot'];
@@ -65,6 +67,7 @@ function withCompiled<T>(model: TrainableModel, kind: GraphKind, batch: number, 
 }
 
 export function dumpModel(model: TrainableModel, options: DumpOptions = {}): string {
+  checkOptions(options, DUMP_OPTIONS, 'dump');
   const kind = choice('graph', options.graph, GRAPHS, 'train');
   const stage = choice('stage', options.stage, STAGES, 'ir');
   const format = choice('format', options.format, FORMATS, 'text');

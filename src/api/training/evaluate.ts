@@ -9,29 +9,39 @@ import { loopProgbar } from '../progress.js';
 import type { Tensor } from '../tensor.js';
 import { BatchFeeder, BatchPlan } from './batches.js';
 import { checkInputShapes, identityOrder, sampleCount, toTensors } from './data.js';
+import { toSampleWeights } from './sample-weights.js';
 import { LogAccumulator } from './logs.js';
 import type { DataLike, Logs, TrainableModel } from './types.js';
+import { checkOptions, optionKeys } from '../strict-options.js';
 
 export interface EvaluateOptions {
   readonly batchSize?: number;
+  /** Weights of the samples' losses (and of weightedMetrics): one per sample, or one array per output. */
+  readonly sampleWeight?: DataLike;
   /** 0 silent, 1 progress bar (default, as Keras's 'auto'), 2 one line. */
   readonly verbose?: number;
   readonly callbacks?: readonly Callback[];
 }
 
-/** Checked x and y tensors of a model, with their sample count. */
+const EVALUATE_OPTIONS = optionKeys<EvaluateOptions>({ batchSize: true, sampleWeight: true, verbose: true, callbacks: true });
+
+/** Checked x and y tensors of a model, sample weights (one per output, or none), and their sample count. */
 export interface Dataset {
   readonly xs: Tensor[];
   readonly ys: Tensor[];
+  readonly ws: Tensor[];
   readonly n: number;
 }
 
-export function prepareDataset(model: TrainableModel, x: DataLike, y: DataLike, fn: string): Dataset {
-  const xs = toTensors(x, model.inputNames, model.inputDtypes, 'x', fn);
-  checkInputShapes(xs, model.inputNames, model.inputShapes, model.name, fn);
-  const ys = toTensors(y, model.outputNames, model.outputNames.map(() => undefined), 'y', fn);
-  const n = sampleCount([{ role: 'x', tensors: xs }, { role: 'y', tensors: ys }], fn);
-  return { xs, ys, n };
+/** `role` prefixes the names in messages ('validationData ' for fit's validation data). */
+export function prepareDataset(model: TrainableModel, x: DataLike, y: DataLike, fn: string, sampleWeight?: DataLike, role = ''): Dataset {
+  const xs = toTensors(x, model.inputNames, model.inputDtypes, `${role}x`, fn);
+  checkInputShapes(xs, model.inputNames, model.inputShapes, model.name, role === '' ? fn : `${fn} (${role.trim()})`);
+  const ys = toTensors(y, model.outputNames, model.outputNames.map(() => undefined), `${role}y`, fn);
+  const ws = sampleWeight === undefined ? [] : toSampleWeights(sampleWeight, model.outputNames, role === '' ? fn : `${fn} (${role.trim()})`);
+  const groups = [{ role: `${role}x`, tensors: xs }, { role: `${role}y`, tensors: ys }, { role: `${role}sampleWeight`, tensors: ws }];
+  const n = sampleCount(groups.filter((g) => g.tensors.length > 0), fn);
+  return { xs, ys, ws, n };
 }
 
 /** A prepared evaluation pass: programs compiled, ready to run (fit() prepares its validation pass up front). */
@@ -40,13 +50,15 @@ export class EvaluationPass {
   private readonly order: Int32Array;
   private readonly xFeed: BatchFeeder;
   private readonly yFeed: BatchFeeder;
+  private readonly wFeed: BatchFeeder;
   private readonly acc: LogAccumulator;
 
   constructor(private readonly session: Session, model: TrainableModel, private readonly data: Dataset, batchSize: number, training: boolean) {
-    this.plan = new BatchPlan(session, model, 'evaluate', data.n, batchSize, training, data.xs, data.ys);
+    this.plan = new BatchPlan(session, model, 'evaluate', data.n, batchSize, training, data.xs, data.ys, data.ws);
     this.order = identityOrder(data.n);
     this.xFeed = new BatchFeeder(data.xs);
     this.yFeed = new BatchFeeder(data.ys);
+    this.wFeed = new BatchFeeder(data.ws);
     this.acc = new LogAccumulator(this.plan.entries);
   }
 
@@ -60,6 +72,7 @@ export class EvaluationPass {
       const p = this.plan.program(step);
       this.xFeed.feed(p, this.order, step * this.plan.batch);
       this.yFeed.feed(p, this.order, step * this.plan.batch, this.data.xs.length);
+      this.wFeed.feed(p, this.order, step * this.plan.batch, this.data.xs.length + this.data.ys.length);
       this.session.run(p.program);
       this.acc.add(p);
       onBatchEnd?.(step, this.acc.logs(prefix));
@@ -70,10 +83,11 @@ export class EvaluationPass {
 
 /** Loss and metric values by name (Keras's `evaluate(..., return_dict=True)`). */
 export function evaluateLogs(model: TrainableModel, x: DataLike, y: DataLike | undefined, options: EvaluateOptions = {}): Logs {
+  checkOptions(options, EVALUATE_OPTIONS, 'evaluate');
   if (y === undefined) throw new Error('evaluate: y (the targets) is required');
   if (model.compiled === undefined) throw new Error(`evaluate: the model '${model.name}' must be compiled first; call model.compile({ optimizer, loss })`);
   const session = getSession();
-  const data = prepareDataset(model, x, y, 'evaluate');
+  const data = prepareDataset(model, x, y, 'evaluate', options.sampleWeight);
   const pass = new EvaluationPass(session, model, data, options.batchSize ?? 32, session.learningPhase === 1);
   const callbacks = new CallbackList(options.callbacks ?? []);
   const verbose = options.verbose ?? 1;

@@ -9,17 +9,23 @@ import { getSession } from '../backend.js';
 import { CallbackList, History, type Callback } from '../callbacks.js';
 import { ProgbarLogger } from '../progress.js';
 import { BatchFeeder, BatchPlan } from './batches.js';
-import { checkInputShapes, identityOrder, sampleCount, shuffleOrder, sliceRows, splitAt, toTensors } from './data.js';
+import { identityOrder, shuffleOrder, sliceRows, splitAt } from './data.js';
+import { classWeightsToSampleWeights, type ClassWeight } from './sample-weights.js';
 import { EvaluationPass, prepareDataset, type Dataset } from './evaluate.js';
 import { LogAccumulator } from './logs.js';
 import type { Tensor } from '../tensor.js';
 import type { DataLike, Logs, TrainableModel } from './types.js';
+import { checkOptions, optionKeys } from '../strict-options.js';
 
 export interface FitOptions {
   readonly epochs?: number;
   readonly batchSize?: number;
-  /** [x, y] to evaluate at the end of every epoch (logged as val_loss, val_accuracy, ...). */
-  readonly validationData?: readonly [DataLike, DataLike];
+  /** Weights of the samples' losses (and of weightedMetrics): one per sample, or one array per output. */
+  readonly sampleWeight?: DataLike;
+  /** Class index to weight, for a single output: each sample weighs what its class does. */
+  readonly classWeight?: ClassWeight;
+  /** [x, y] or [x, y, sampleWeight] to evaluate at the end of every epoch (logged as val_loss, val_accuracy, ...). */
+  readonly validationData?: readonly [DataLike, DataLike] | readonly [DataLike, DataLike, DataLike];
   /** Fraction of the samples, taken from the end before shuffling, held out for validation. */
   readonly validationSplit?: number;
   readonly validationBatchSize?: number;
@@ -31,20 +37,34 @@ export interface FitOptions {
   readonly initialEpoch?: number;
 }
 
+const FIT_OPTIONS = optionKeys<FitOptions>({
+  epochs: true, batchSize: true, sampleWeight: true, classWeight: true, validationData: true, validationSplit: true, validationBatchSize: true,
+  shuffle: true, callbacks: true, verbose: true, initialEpoch: true,
+});
+/** Keras's fit() arguments that need data this loop does not take yet. */
+const FIT_UNSUPPORTED = {
+  stepsPerEpoch: 'fit() takes in-memory arrays, where an epoch is one pass over the samples',
+  validationSteps: 'validation runs over the whole of validationData',
+  validationFreq: 'validation runs at the end of every epoch',
+};
+
 function checkInteger(name: string, v: number, min: number): void {
   if (!Number.isInteger(v) || v < min) throw new Error(`fit: ${name} must be an integer >= ${min}, got ${v}`);
 }
 
 /** Training data and (optionally) validation data, split as Keras does. */
 function prepare(model: TrainableModel, x: DataLike, y: DataLike, options: FitOptions): { train: Dataset; validation?: Dataset } {
-  const train = prepareDataset(model, x, y, 'fit');
+  const train = weighByClass(prepareDataset(model, x, y, 'fit', options.sampleWeight), options);
   if (options.validationData !== undefined) {
-    const [vx, vy] = options.validationData;
-    const vxs = toTensors(vx, model.inputNames, model.inputDtypes, 'validationData x', 'fit');
-    checkInputShapes(vxs, model.inputNames, model.inputShapes, model.name, 'fit (validationData)');
-    const vys = toTensors(vy, model.outputNames, model.outputNames.map(() => undefined), 'validationData y', 'fit');
-    const n = sampleCount([{ role: 'validationData x', tensors: vxs }, { role: 'validationData y', tensors: vys }], 'fit');
-    return { train, validation: { xs: vxs, ys: vys, n } };
+    if (options.validationSplit !== undefined && options.validationSplit !== 0) {
+      throw new Error('fit: give either validationData or validationSplit, not both (Keras would use validationData and drop validationSplit)');
+    }
+    const triple = options.validationData as readonly unknown[];
+    if (!Array.isArray(triple) || (triple.length !== 2 && triple.length !== 3)) {
+      throw new Error(`fit: validationData must be [x, y] or [x, y, sampleWeight], got ${Array.isArray(triple) ? `an array of ${triple.length}` : typeof triple}`);
+    }
+    const [vx, vy, vw] = options.validationData as readonly [DataLike, DataLike, DataLike?];
+    return { train, validation: prepareDataset(model, vx, vy, 'fit', vw, 'validationData ') };
   }
   const split = options.validationSplit ?? 0;
   if (split === 0) return { train };
@@ -52,12 +72,20 @@ function prepare(model: TrainableModel, x: DataLike, y: DataLike, options: FitOp
   const head = (ts: readonly Tensor[]) => ts.map((t) => sliceRows(t, 0, at));
   const tail = (ts: readonly Tensor[]) => ts.map((t) => sliceRows(t, at, train.n));
   return {
-    train: { xs: head(train.xs), ys: head(train.ys), n: at },
-    validation: { xs: tail(train.xs), ys: tail(train.ys), n: train.n - at },
+    train: { xs: head(train.xs), ys: head(train.ys), ws: head(train.ws), n: at },
+    validation: { xs: tail(train.xs), ys: tail(train.ys), ws: tail(train.ws), n: train.n - at },
   };
 }
 
+/** classWeight as the sample weights it stands for (Keras refuses both at once). */
+function weighByClass(data: Dataset, options: FitOptions): Dataset {
+  if (options.classWeight === undefined) return data;
+  if (options.sampleWeight !== undefined) throw new Error('fit: you cannot give classWeight and sampleWeight at the same time');
+  return { ...data, ws: [classWeightsToSampleWeights(options.classWeight, data.ys, 'fit')] };
+}
+
 export async function fitModel(model: TrainableModel, x: DataLike, y: DataLike | undefined, options: FitOptions = {}): Promise<History> {
+  checkOptions(options, FIT_OPTIONS, 'fit', FIT_UNSUPPORTED);
   if (y === undefined) throw new Error('fit: y (the targets) is required');
   const compiled = model.compiled;
   if (compiled === undefined) throw new Error(`fit: the model '${model.name}' must be compiled before training; call model.compile({ optimizer, loss }) first`);
@@ -77,7 +105,7 @@ export async function fitModel(model: TrainableModel, x: DataLike, y: DataLike |
 
   const vars = model.trainableVariables();
   compiled.optimizer.build(session, vars);
-  const plan = new BatchPlan(session, model, 'train', train.n, batchSize, training, train.xs, train.ys);
+  const plan = new BatchPlan(session, model, 'train', train.n, batchSize, training, train.xs, train.ys, train.ws);
   const valPass = validation === undefined ? undefined : new EvaluationPass(session, model, validation, options.validationBatchSize ?? batchSize, phase === 1);
 
   const history = new History();
@@ -88,6 +116,7 @@ export async function fitModel(model: TrainableModel, x: DataLike, y: DataLike |
 
   const xFeed = new BatchFeeder(train.xs);
   const yFeed = new BatchFeeder(train.ys);
+  const wFeed = new BatchFeeder(train.ws);
   const order = identityOrder(train.n);
   const acc = new LogAccumulator(plan.entries);
   model.stopTraining = false;
@@ -103,6 +132,7 @@ export async function fitModel(model: TrainableModel, x: DataLike, y: DataLike |
       const p = plan.program(step);
       xFeed.feed(p, order, step * plan.batch);
       yFeed.feed(p, order, step * plan.batch, train.xs.length);
+      wFeed.feed(p, order, step * plan.batch, train.xs.length + train.ys.length);
       session.run(p.program);
       acc.add(p);
       const logs = acc.logs();

@@ -29,7 +29,7 @@ export class LogAccumulator {
       const e = entries[i];
       const v = step.program.output(e.output)[0];
       this.totals[i] += e.kind === 'mean' ? v * step.batch : v;
-      this.counts[i] += e.count;
+      this.counts[i] += e.countOutput === undefined ? e.count : step.program.output(e.countOutput)[0];
     }
   }
 

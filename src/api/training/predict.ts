@@ -11,6 +11,7 @@ import { Tensor, type TensorData } from '../tensor.js';
 import { BatchFeeder, BatchPlan } from './batches.js';
 import { checkInputShapes, identityOrder, toTensors } from './data.js';
 import type { DataLike, TrainableModel } from './types.js';
+import { checkOptions, optionKeys } from '../strict-options.js';
 
 export interface PredictOptions {
   readonly batchSize?: number;
@@ -19,7 +20,10 @@ export interface PredictOptions {
   readonly callbacks?: readonly Callback[];
 }
 
+const PREDICT_OPTIONS = optionKeys<PredictOptions>({ batchSize: true, verbose: true, callbacks: true });
+
 export function predictModel(model: TrainableModel, x: DataLike, options: PredictOptions = {}): Tensor | Tensor[] {
+  checkOptions(options, PREDICT_OPTIONS, 'predict');
   const session = getSession();
   const xs = toTensors(x, model.inputNames, model.inputDtypes, 'x', 'predict');
   checkInputShapes(xs, model.inputNames, model.inputShapes, model.name, 'predict');

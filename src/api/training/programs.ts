@@ -14,7 +14,8 @@ import type { Program, ProgramSpec } from '../../runtime/program.js';
 import type { Session } from '../../runtime/session.js';
 import { getSession } from '../backend.js';
 import { elementCount } from '../graph-math.js';
-import { getMetric } from '../metrics.js';
+import { weightsLike } from '../losses.js';
+import { getMetric, type MetricIdentifier } from '../metrics.js';
 import * as ops from '../ops.js';
 import type { CompiledConfig, TrainableModel } from './types.js';
 
@@ -29,13 +30,15 @@ export type GraphKind = 'train' | 'evaluate' | 'predict';
 /**
  * How a program output becomes a logged value. 'mean' outputs are batch means weighted by the
  * batch size (Keras's loss trackers); 'sum' outputs are sums of `count` per-sample values
- * (Keras's MeanMetricWrapper total/count).
+ * (Keras's MeanMetricWrapper total/count), or, for a weighted metric, of weighted values whose
+ * count is the weight sum the program computes in output `countOutput`.
  */
 export interface LogEntry {
   readonly name: string;
   readonly output: number;
   readonly kind: 'mean' | 'sum';
   readonly count: number;
+  readonly countOutput?: number;
 }
 
 export interface StepProgram {
@@ -81,15 +84,26 @@ function uniqueName(name: string, used: Map<string, number>): string {
   return `${name}_${n}`;
 }
 
-/** Total loss, per-output losses and metric sums of a batch, with how each is logged. */
-function objective(model: TrainableModel, compiled: CompiledConfig, preds: readonly Node[], ys: readonly Node[], batch: number, extraLosses: readonly Node[]): Objective {
+/** Keras's weighted metric update: per-sample means times the weights, counted by the weight sum. */
+function weightedMetricSums(values: Node, weights: Node): { total: Node; count: Node } {
+  const perSample = values.shape.length > 1 ? ops.mean(values, values.shape.slice(1).map((_, k) => k + 1)) : values;
+  const w = weightsLike(weights, perSample);
+  const spread = ops.broadcastTo(w, perSample.shape);
+  return { total: ops.sum(ops.multiply(perSample, spread)), count: ops.sum(spread) };
+}
+
+/**
+ * Total loss, per-output losses and metric sums of a batch, with how each is logged. `ws` holds
+ * one sample-weight input per output when the data has sample weights.
+ */
+function objective(model: TrainableModel, compiled: CompiledConfig, preds: readonly Node[], ys: readonly Node[], ws: readonly Node[] | undefined, batch: number, extraLosses: readonly Node[]): Objective {
   const several = preds.length > 1;
   const lossValues: { name: string; value: Node }[] = [];
   preds.forEach((p, i) => {
     const loss = compiled.losses[i];
     if (loss === null) return;
     try {
-      const value = ops.multiply(loss.reduce(ys[i], p), compiled.lossWeights[i]);
+      const value = ops.multiply(loss.reduce(ys[i], p, ws?.[i]), compiled.lossWeights[i]);
       lossValues.push({ name: `${model.outputNames[i]}_loss`, value });
     } catch (e) {
       if (e instanceof Error) e.message = `output '${model.outputNames[i]}' (loss '${loss.name}'): ${e.message}`;
@@ -105,25 +119,45 @@ function objective(model: TrainableModel, compiled: CompiledConfig, preds: reado
     for (const l of lossValues) entries.push({ name: l.name, output: outputs.push(l.value) - 1, kind: 'mean', count: batch });
   }
   const used = new Map<string, number>();
-  preds.forEach((p, i) => {
+  const prefix = (i: number, name: string) => (several ? `${model.outputNames[i]}_${name}` : name);
+  const metricValues = (i: number, id: MetricIdentifier): { name: string; values: Node } => {
+    const metric = getMetric(id, ys[i].shape, preds[i].shape);
+    try {
+      return { name: metric.name, values: ops.cast(metric.fn(ys[i], preds[i]), 'float32') };
+    } catch (e) {
+      if (e instanceof Error) e.message = `output '${model.outputNames[i]}' (metric '${metric.name}'): ${e.message}`;
+      throw e;
+    }
+  };
+  preds.forEach((_, i) => {
     for (const id of compiled.metrics[i] ?? []) {
-      const metric = getMetric(id, ys[i].shape, p.shape);
-      let values: Node;
-      try {
-        values = ops.cast(metric.fn(ys[i], p), 'float32');
-      } catch (e) {
-        if (e instanceof Error) e.message = `output '${model.outputNames[i]}' (metric '${metric.name}'): ${e.message}`;
-        throw e;
+      const { name, values } = metricValues(i, id);
+      entries.push({ name: uniqueName(prefix(i, name), used), output: outputs.push(ops.sum(values)) - 1, kind: 'sum', count: elementCount(values.shape) });
+    }
+  });
+  preds.forEach((_, i) => {
+    for (const id of compiled.weightedMetrics[i] ?? []) {
+      const { name: base, values } = metricValues(i, id);
+      // Keras 3's CompileMetrics.result(): a weighted metric named like an unweighted one becomes weighted_<name>.
+      const name = used.has(prefix(i, base)) ? uniqueName(prefix(i, `weighted_${base}`), used) : uniqueName(prefix(i, base), used);
+      if (ws === undefined) {
+        entries.push({ name, output: outputs.push(ops.sum(values)) - 1, kind: 'sum', count: elementCount(values.shape) });
+        continue;
       }
-      const name = uniqueName(several ? `${model.outputNames[i]}_${metric.name}` : metric.name, used);
-      entries.push({ name, output: outputs.push(ops.sum(values)) - 1, kind: 'sum', count: elementCount(values.shape) });
+      const sums = weightedMetricSums(values, ws[i]);
+      const output = outputs.push(sums.total) - 1;
+      entries.push({ name, output, kind: 'sum', count: 0, countOutput: outputs.push(sums.count) - 1 });
     }
   });
   return { total, outputs, entries };
 }
 
-/** The ProgramSpec of a graph kind at a batch size (also what model.dump() shows). */
-export function buildSpec(model: TrainableModel, kind: GraphKind, batch: number, training: boolean, xSigs: readonly DataSig[], ySigs: readonly DataSig[]): { spec: ProgramSpec; entries: LogEntry[] } {
+/**
+ * The ProgramSpec of a graph kind at a batch size (also what model.dump() shows). `wSigs` are the
+ * sample weights' signatures, one per output, or empty for data without sample weights (whose
+ * programs then have no weight inputs at all).
+ */
+export function buildSpec(model: TrainableModel, kind: GraphKind, batch: number, training: boolean, xSigs: readonly DataSig[], ySigs: readonly DataSig[], wSigs: readonly DataSig[] = []): { spec: ProgramSpec; entries: LogEntry[] } {
   const xs = model.inputNames.map((name, i) => input(`x:${name}`, [batch, ...xSigs[i].sample], model.inputDtypes[i]));
   const seed = input('seed', [], 'int32');
   const traced = model.trace(xs, training, seed);
@@ -133,8 +167,9 @@ export function buildSpec(model: TrainableModel, kind: GraphKind, batch: number,
   const compiled = model.compiled;
   if (compiled === undefined) throw new Error(`The model '${model.name}' must be compiled before ${kind === 'train' ? 'fit' : 'evaluate'}(); call model.compile({ optimizer, loss }) first`);
   const ys = model.outputNames.map((name, i) => input(`y:${name}`, [batch, ...ySigs[i].sample], ySigs[i].dtype === 'bool' ? 'float32' : ySigs[i].dtype));
-  const { total, outputs, entries } = objective(model, compiled, traced.outputs, ys, batch, traced.losses ?? []);
-  const inputs = [...xs, ...ys];
+  const ws = wSigs.length === 0 ? undefined : model.outputNames.map((name, i) => input(`sw:${name}`, [batch, ...wSigs[i].sample], 'float32'));
+  const { total, outputs, entries } = objective(model, compiled, traced.outputs, ys, ws, batch, traced.losses ?? []);
+  const inputs = [...xs, ...ys, ...(ws ?? [])];
   if (kind === 'evaluate') return { spec: { name: 'evaluate', inputs, graph: { outputs, updates: [] }, seed }, entries };
   const vars = model.trainableVariables();
   // Idempotent: fit() has built it already; a dump of the train graph before any fit() has not.
@@ -145,13 +180,14 @@ export function buildSpec(model: TrainableModel, kind: GraphKind, batch: number,
 }
 
 /** The compiled program of a graph kind for a batch size and data signature, from the session cache. */
-export function stepProgram(session: Session, model: TrainableModel, kind: GraphKind, batch: number, training: boolean, xSigs: readonly DataSig[], ySigs: readonly DataSig[]): StepProgram {
+export function stepProgram(session: Session, model: TrainableModel, kind: GraphKind, batch: number, training: boolean, xSigs: readonly DataSig[], ySigs: readonly DataSig[], wSigs: readonly DataSig[] = []): StepProgram {
   const compiledId = kind === 'predict' ? 0 : model.compiled?.id ?? -1;
   const nvars = model.trainableVariables().length;
-  const key = `${kind}|model${modelId(model)}|compile${compiledId}|phase${training ? 1 : 0}|batch${batch}|x:${sigKey(xSigs)}|y:${sigKey(ySigs)}|vars${nvars}`;
+  const weighted = wSigs.length === 0 ? '' : `|w:${sigKey(wSigs)}`;
+  const key = `${kind}|model${modelId(model)}|compile${compiledId}|phase${training ? 1 : 0}|batch${batch}|x:${sigKey(xSigs)}|y:${sigKey(ySigs)}${weighted}|vars${nvars}`;
   let entries: LogEntry[] | undefined;
   const program = session.program(key, () => {
-    const built = buildSpec(model, kind, batch, training, xSigs, ySigs);
+    const built = buildSpec(model, kind, batch, training, xSigs, ySigs, wSigs);
     entries = built.entries;
     return built.spec;
   });

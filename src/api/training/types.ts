@@ -18,6 +18,8 @@ export interface CompileOptions {
   readonly metrics?: readonly MetricIdentifier[] | readonly (readonly MetricIdentifier[] | MetricIdentifier | null)[] | Readonly<Record<string, MetricIdentifier | readonly MetricIdentifier[]>>;
   /** Scales each output's loss in the total; one number for a single output. */
   readonly lossWeights?: number | readonly number[] | Readonly<Record<string, number>>;
+  /** Metrics weighted by the sample weights fit() and evaluate() are given (the same forms as `metrics`). */
+  readonly weightedMetrics?: CompileOptions['metrics'];
 }
 
 /** What compile() resolved, per model output. Metrics stay identifiers until the label shapes are known ('accuracy'). */
@@ -28,6 +30,7 @@ export interface CompiledConfig {
   readonly losses: readonly (Loss | null)[];
   readonly lossWeights: readonly number[];
   readonly metrics: readonly (readonly MetricIdentifier[])[];
+  readonly weightedMetrics: readonly (readonly MetricIdentifier[])[];
 }
 
 /** A model the engine can train: a TraceableModel plus the fields Keras's Model has for training. */

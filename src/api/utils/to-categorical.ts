@@ -1,25 +1,26 @@
-import { Tensor, isTensor, type NestedArray } from '../tensor.js';
+import { Tensor, isNumericArray, isTensor, type NestedArray } from '../tensor.js';
 
-/** Labels as Keras accepts them: a Tensor, a flat number array, nested arrays, or one number. */
+/** Labels as Keras accepts them: a Tensor, a flat number array or typed array, nested arrays, or one number. */
 export type Labels = Tensor | NestedArray;
 
 /** Flattens labels to numbers and the shape they came in (no shape for a single number). */
 function flattenLabels(y: Labels): { values: ArrayLike<number>; shape: readonly number[] } {
   if (isTensor(y)) return { values: y.data, shape: y.shape };
+  if (isNumericArray(y)) return { values: y, shape: [y.length] };
   if (!Array.isArray(y)) return { values: [Number(y)], shape: [] };
   const shape: number[] = [];
-  for (let v: NestedArray = y; Array.isArray(v); v = v[0] as NestedArray) shape.push(v.length);
+  for (let v: NestedArray = y; Array.isArray(v) || isNumericArray(v); v = v[0] as NestedArray) shape.push(v.length);
   const values: number[] = [];
   const walk = (x: NestedArray, depth: number): void => {
     if (depth === shape.length) {
-      if (Array.isArray(x)) throw new Error(`toCategorical: labels are ragged: expected a number at depth ${depth}`);
+      if (Array.isArray(x) || isNumericArray(x)) throw new Error(`toCategorical: labels are ragged: expected a number at depth ${depth}`);
       values.push(Number(x));
       return;
     }
-    if (!Array.isArray(x) || x.length !== shape[depth]) {
+    if (!(Array.isArray(x) || isNumericArray(x)) || x.length !== shape[depth]) {
       throw new Error(`toCategorical: labels are ragged: expected ${shape[depth]} elements at depth ${depth}`);
     }
-    for (const item of x) walk(item, depth + 1);
+    for (const item of x) walk(item as NestedArray, depth + 1);
   };
   walk(y, 0);
   return { values, shape };
