@@ -163,6 +163,11 @@ export class Loss {
     return ops.mean(ops.multiply(values, weightsLike(sampleWeight, values)));
   }
 
+  /** The per-sample shape of the labels this loss expects for predictions of `predictionSample` (what a dump traces with). */
+  labelSample(predictionSample: readonly number[]): readonly number[] {
+    return predictionSample;
+  }
+
   /** Computes the batch loss of concrete tensors now (Keras's `loss_obj(y_true, y_pred)`). */
   compute(yTrue: TensorLike, yPred: TensorLike): number {
     return evalEager((t, p) => this.reduce(t, p), [yTrue, yPred]).data[0];
@@ -183,6 +188,10 @@ export class CategoricalCrossentropy extends Loss {
 export class SparseCategoricalCrossentropy extends Loss {
   constructor(options: SparseCrossentropyOptions = {}) {
     super('sparse_categorical_crossentropy', (t, p) => sparseCategoricalNode(t, p, options));
+  }
+  /** One class index per prediction row. */
+  override labelSample(predictionSample: readonly number[]): readonly number[] {
+    return predictionSample.slice(0, -1);
   }
 }
 export class BinaryCrossentropy extends Loss {
