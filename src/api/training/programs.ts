@@ -103,7 +103,9 @@ function objective(model: TrainableModel, compiled: CompiledConfig, preds: reado
     const loss = compiled.losses[i];
     if (loss === null) return;
     try {
-      const value = ops.multiply(loss.reduce(ys[i], p, ws?.[i]), compiled.lossWeights[i]);
+      // A loss with reduction 'none' is averaged, as Keras's CompileLoss reduces what it is given.
+      const reduced = loss.reduce(ys[i], p, ws?.[i]);
+      const value = ops.multiply(reduced.shape.length === 0 ? reduced : ops.mean(reduced), compiled.lossWeights[i]);
       lossValues.push({ name: `${model.outputNames[i]}_loss`, value });
     } catch (e) {
       if (e instanceof Error) e.message = `output '${model.outputNames[i]}' (loss '${loss.name}'): ${e.message}`;
