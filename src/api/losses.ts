@@ -186,6 +186,10 @@ export class SparseCategoricalCrossentropy extends Loss {
     const o = checked('SparseCategoricalCrossentropy', options, ['fromLogits']);
     super(o.name ?? 'sparse_categorical_crossentropy', (t, p) => sparseCategoricalNode(t, p, o), o.reduction);
   }
+  /** One class index per prediction row. */
+  override labelSample(predictionSample: readonly number[]): readonly number[] {
+    return predictionSample.slice(0, -1);
+  }
 }
 export class BinaryCrossentropy extends Loss {
   constructor(options?: CrossentropyLossOptions) {

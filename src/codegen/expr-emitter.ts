@@ -86,6 +86,9 @@ export class ExprEmitter {
   }
 
   private keyOf(node: Node, at: At): string {
+    // A one-element value has one key however its index was made (flat 0 or coordinates all 0),
+    // so a pinned row value of a batch of one is found when read back through a broadcast.
+    if (at.shape.every((d) => d === 1)) return `${node.id}@0`;
     return `${node.id}@${at.hasLinear ? print(at.linear()) : at.coords().map((c) => print(c)).join(',')}`;
   }
 

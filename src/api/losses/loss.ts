@@ -78,6 +78,11 @@ export class Loss {
     return ops.mean(weighted);
   }
 
+  /** The per-sample shape of the labels this loss expects for predictions of `predictionSample` (what a dump traces with). */
+  labelSample(predictionSample: readonly number[]): readonly number[] {
+    return predictionSample;
+  }
+
   /** Keras's `loss_obj(y_true, y_pred, sample_weight)` on concrete tensors: the reduced loss as a tensor. */
   apply(yTrue: TensorLike, yPred: TensorLike, sampleWeight?: TensorLike): Tensor {
     if (sampleWeight === undefined) return evalEager((t, p) => this.reduce(t, p), [yTrue, yPred]);

@@ -65,7 +65,10 @@ function sigKey(sigs: readonly DataSig[]): string {
 
 /** The label signature fit() would see for labels shaped like the predictions, for dumps without data. */
 export function defaultLabelSigs(model: TrainableModel): DataSig[] {
-  return model.outputShapes.map((s) => ({ sample: s.slice(1).map((d) => d ?? 1), dtype: 'float32' as DType }));
+  return model.outputShapes.map((s, i) => {
+    const sample = s.slice(1).map((d) => d ?? 1);
+    return { sample: model.compiled?.losses[i]?.labelSample(sample) ?? sample, dtype: 'float32' as DType };
+  });
 }
 export function inputSigs(model: TrainableModel): DataSig[] {
   return model.inputShapes.map((s, i) => ({ sample: s.slice(1).map((d) => d ?? 1), dtype: model.inputDtypes[i] }));
