@@ -130,12 +130,15 @@ for (const c of compiledCases) {
       const logs = evaluateLogs(model, x, y, { batchSize, verbose: 0, sampleWeight });
       worstCompiled = Math.max(worstCompiled, compare([logs[metric.name]], expected, 3e-5, `${label(c)} evaluate batchSize ${batchSize}`));
     }
-    return fitModel(model, x, y, { batchSize: 4, epochs: 2, shuffle: false, verbose: 0, sampleWeight }).then((history) => {
-      const perEpoch = history.history[metric.name];
-      assert.is(perEpoch.length, 2);
-      perEpoch.forEach((v, e) => {
-        worstCompiled = Math.max(worstCompiled, compare([v], expected, 3e-5, `${label(c)} fit epoch ${e + 1}`));
-      });
+    const validationData = sampleWeight === undefined ? ([x, y] as const) : ([x, y, sampleWeight] as const);
+    return fitModel(model, x, y, { batchSize: 4, epochs: 2, shuffle: false, verbose: 0, sampleWeight, validationData, validationBatchSize: 2 }).then((history) => {
+      for (const key of [metric.name, `val_${metric.name}`]) {
+        const perEpoch = history.history[key];
+        assert.is(perEpoch.length, 2, key);
+        perEpoch.forEach((v, e) => {
+          worstCompiled = Math.max(worstCompiled, compare([v], expected, 3e-5, `${label(c)} fit ${key} epoch ${e + 1}`));
+        });
+      }
     });
   });
 }
