@@ -160,7 +160,7 @@ test('string names compile to the stateful metrics', async () => {
 test('bad metric options and uses are errors that say what was expected', () => {
   assert.throws(() => new metrics.AUC({ curve: 'ROCK' as 'ROC' }), /invalid curve 'ROCK'; expected 'ROC' or 'PR'/);
   assert.throws(() => new metrics.AUC({ num_thresholds: 10 } as never), /Did you mean 'numThresholds'/);
-  assert.throws(() => new metrics.AUC({ multiLabel: true } as never), /option 'multiLabel' is not supported/);
+  assert.throws(() => new metrics.AUC({ labelWeights: [1, 2] } as never), /option 'labelWeights' is not supported/);
   assert.throws(() => new metrics.Precision({ thresholds: 1.5 }), /threshold values must be in \[0, 1\], got 1.5/);
   assert.throws(() => new metrics.Recall({ topK: 0 }), /topK must be an integer >= 1, got 0/);
   assert.throws(() => new metrics.F1Score({ average: 'mean' as 'macro' }), /invalid `average` argument value/);

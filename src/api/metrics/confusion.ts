@@ -41,6 +41,8 @@ export interface ConfusionSetup {
   readonly count: number;
   readonly topK?: number;
   readonly classId?: number;
+  /** Counts per label (the last axis) instead of over every value: each count is (labels, thresholds). */
+  readonly multiLabel?: boolean;
 }
 
 /** The weighted counts of a batch per threshold, in `which` order, each of shape (thresholds,). */
@@ -57,9 +59,10 @@ export function confusionCounts(name: string, yTrue: Node, yPred: Node, sampleWe
     if (w !== undefined) w = classSlice(w, setup.classId, name);
     p = classSlice(p, setup.classId, name);
   }
-  const flat = (x: Node) => ops.reshape(x, [-1, 1]);
+  const labels = setup.multiLabel ? lastDim(name, p.shape) : 1;
+  const flat = (x: Node) => ops.reshape(x, setup.multiLabel ? [-1, labels, 1] : [-1, 1]);
   const label = flat(ops.cast(ops.notEqual(t, 0), 'float32'));
-  let predicted = ops.cast(ops.greater(flat(p), ops.reshape(setup.thresholds, [1, setup.count])), 'float32');
+  let predicted = ops.cast(ops.greater(flat(p), ops.reshape(setup.thresholds, setup.multiLabel ? [1, 1, setup.count] : [1, setup.count])), 'float32');
   if (kept !== undefined) predicted = ops.multiply(predicted, flat(kept));
   const weight = w === undefined ? undefined : flat(w);
   const weighted = (x: Node) => (weight === undefined ? x : ops.multiply(x, weight));
@@ -140,14 +143,15 @@ export interface AUCOptions {
   readonly summationMethod?: 'interpolation' | 'minoring' | 'majoring';
   /** Predictions are logits; a sigmoid is applied first. */
   readonly fromLogits?: boolean;
+  /** One curve per label (the last axis), the result their mean; by default all values form one curve. */
+  readonly multiLabel?: boolean;
   readonly name?: string;
 }
-const AUC_KEYS = optionKeys<AUCOptions>({ numThresholds: true, curve: true, summationMethod: true, fromLogits: true, name: true });
+const AUC_KEYS = optionKeys<AUCOptions>({ numThresholds: true, curve: true, summationMethod: true, fromLogits: true, multiLabel: true, name: true });
 const AUC_UNSUPPORTED = {
   thresholds: 'AUC uses numThresholds evenly spaced thresholds',
-  multiLabel: 'the labels of a batch are scored as one set (Keras\'s multi_label=false)',
-  labelWeights: 'it belongs to multiLabel, which is not supported',
-  numLabels: 'it belongs to multiLabel, which is not supported',
+  labelWeights: 'multi-label AUC is the plain mean over labels',
+  numLabels: 'the number of labels is read from the predictions',
 };
 const ALL_COUNTS: readonly Count[] = ['true_positives', 'false_positives', 'true_negatives', 'false_negatives'];
 
@@ -169,10 +173,14 @@ export class AUC extends StatefulMetric {
     this.curve = curve;
     this.summationMethod = method;
     this.fromLogits = options.fromLogits ?? false;
+    this.multiLabel = options.multiLabel ?? false;
   }
 
-  stateSpecs(): readonly StateSpec[] {
-    return ALL_COUNTS.map((name) => ({ name, shape: [this.numThresholds] }));
+  private readonly multiLabel: boolean;
+
+  stateSpecs(_yTrueShape: Shape, yPredShape: Shape): readonly StateSpec[] {
+    const shape = this.multiLabel ? [lastDim(this.name, yPredShape), this.numThresholds] : [this.numThresholds];
+    return ALL_COUNTS.map((name) => ({ name, shape }));
   }
 
   /** Keras's thresholds: i / (n - 1), with the ends moved to -epsilon and 1 + epsilon. */
@@ -185,14 +193,25 @@ export class AUC extends StatefulMetric {
 
   increments(yTrue: Node, yPred: Node, sampleWeight?: Node): readonly Node[] {
     const p = this.fromLogits ? ops.sigmoid(yPred) : yPred;
-    return confusionCounts(this.name, yTrue, p, sampleWeight, { thresholds: this.thresholds(), count: this.numThresholds }, ALL_COUNTS);
+    return confusionCounts(this.name, yTrue, p, sampleWeight, { thresholds: this.thresholds(), count: this.numThresholds, multiLabel: this.multiLabel }, ALL_COUNTS);
   }
 
   resultOf(states: readonly ArrayLike<number>[]): number[] {
     if (states.length === 0) return [0];
-    const [tp, fp, tn, fn] = states;
     const n = this.numThresholds;
-    if (this.curve === 'PR' && this.summationMethod === 'interpolation') return [interpolatedPrAuc(tp, fp, fn, n)];
+    const labels = states[0].length / n;
+    let sum = 0;
+    for (let l = 0; l < labels; l++) {
+      const row = (s: ArrayLike<number>) => Array.prototype.slice.call(s, l * n, (l + 1) * n) as number[];
+      sum += this.curveArea(row(states[0]), row(states[1]), row(states[2]), row(states[3]));
+    }
+    return [sum / labels];
+  }
+
+  /** The area under one curve from its counts per threshold. */
+  private curveArea(tp: ArrayLike<number>, fp: ArrayLike<number>, tn: ArrayLike<number>, fn: ArrayLike<number>): number {
+    const n = this.numThresholds;
+    if (this.curve === 'PR' && this.summationMethod === 'interpolation') return interpolatedPrAuc(tp, fp, fn, n);
     const x: number[] = [], y: number[] = [];
     for (let i = 0; i < n; i++) {
       const recall = divideNoNan(tp[i], tp[i] + fn[i]);
@@ -209,7 +228,7 @@ export class AUC extends StatefulMetric {
       const height = this.summationMethod === 'interpolation' ? (y[i] + y[i + 1]) / 2 : this.summationMethod === 'minoring' ? Math.min(y[i], y[i + 1]) : Math.max(y[i], y[i + 1]);
       area += (x[i] - x[i + 1]) * height;
     }
-    return [area];
+    return area;
   }
 }
 
