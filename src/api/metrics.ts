@@ -102,7 +102,40 @@ export const sparseTopKCategoricalAccuracy = dual((t, p) => sparseTopKCategorica
 
 /** A metric as the engine uses it: the name it is logged under and its per-sample values. */
 export class Metric {
+  private total = 0;
+  private count = 0;
+
   constructor(readonly name: string, readonly fn: MetricFunction) {}
+
+  /**
+   * Keras's MeanMetricWrapper.update_state on concrete tensors: adds the batch's per-sample
+   * values (averaged over any axes past the batch), weighted by `sampleWeight` when given.
+   */
+  updateState(yTrue: TensorLike, yPred: TensorLike, sampleWeight?: TensorLike): void {
+    const perSample = (t: Node, p: Node) => {
+      const v = ops.cast(this.fn(t, p), 'float32');
+      return v.shape.length > 1 ? ops.mean(v, v.shape.slice(1).map((_, k) => k + 1)) : v;
+    };
+    const values = evalEager(perSample, [yTrue, yPred]).data;
+    const weights = sampleWeight === undefined ? undefined : evalEager((w) => ops.reshape(w, [-1]), [sampleWeight]).data;
+    if (weights !== undefined && weights.length !== values.length) {
+      throw new ShapeError(`${this.name}: ${weights.length} sample weights for ${values.length} samples`);
+    }
+    values.forEach((v, i) => {
+      const w = weights === undefined ? 1 : weights[i];
+      this.total += v * w;
+      this.count += w;
+    });
+  }
+
+  result(): number {
+    return this.count === 0 ? 0 : this.total / this.count;
+  }
+
+  resetState(): void {
+    this.total = 0;
+    this.count = 0;
+  }
 }
 
 /** Keras's MeanMetricWrapper classes, for `metrics: [new metrics.BinaryAccuracy({ threshold })]`. */
