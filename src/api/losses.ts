@@ -1,7 +1,8 @@
 /**
  * Keras losses as compositions of IR primitives. Each loss function maps labels and predictions
- * to per-sample values (the last axis reduced, as Keras's functions do); `Loss` objects reduce
- * those with Keras's default 'sum_over_batch_size' (a mean over every per-sample value).
+ * to per-sample values (the last axis reduced, as Keras's functions do); `Loss` objects
+ * (losses/loss.ts) reduce those with Keras 3's `reduction`, by default 'sum_over_batch_size'
+ * (a mean over every per-sample value). The classes here check their options strictly.
  * The numerics follow Keras 3's TensorFlow backend: probabilities are clipped to
  * [1e-7, 1 - 1e-7] before the log, and logits go through a max-shifted log-softmax.
  */
