@@ -1,7 +1,8 @@
 /**
  * Keras losses as compositions of IR primitives. Each loss function maps labels and predictions
- * to per-sample values (the last axis reduced, as Keras's functions do); `Loss` objects reduce
- * those with Keras's default 'sum_over_batch_size' (a mean over every per-sample value).
+ * to per-sample values (the last axis reduced, as Keras's functions do); `Loss` objects
+ * (losses/loss.ts) reduce those with Keras 3's `reduction`, by default 'sum_over_batch_size'
+ * (a mean over every per-sample value). The classes here check their options strictly.
  * The numerics follow Keras 3's TensorFlow backend: probabilities are clipped to
  * [1e-7, 1 - 1e-7] before the log, and logits go through a max-shifted log-softmax.
  */
@@ -12,6 +13,13 @@ import { matchRank, oneHotLike } from './graph-math.js';
 import * as ops from './ops.js';
 import { quotedList, Registry } from './registry.js';
 import type { Tensor } from './tensor.js';
+import { checkOptions, optionKeys } from './strict-options.js';
+import { Loss, type LossFunction, type Reduction } from './losses/loss.js';
+import * as defs from './losses/definitions.js';
+import { checkSameShape } from './losses/definitions.js';
+
+export { Loss, REDUCTIONS, weightsLike, type LossFunction, type Reduction } from './losses/loss.js';
+export type { BinaryFocalOptions, CategoricalFocalOptions } from './losses/definitions.js';
 
 /** Keras's backend epsilon, used for clipping probabilities. */
 export const EPSILON = 1e-7;
@@ -26,9 +34,6 @@ export interface SparseCrossentropyOptions {
   readonly fromLogits?: boolean;
 }
 
-/** A per-sample loss over graph nodes: what custom losses passed to compile() implement. */
-export type LossFunction = (yTrue: Node, yPred: Node) => Node;
-
 // ---------------------------------------------------------------------------------------------
 // Per-sample loss definitions on nodes
 
@@ -42,11 +47,6 @@ function maeNode(yTrue: Node, yPred: Node): Node {
   return ops.mean(ops.abs(ops.subtract(p, t)), -1);
 }
 
-function checkSameShape(name: string, t: Node, p: Node): void {
-  if (t.shape.length !== p.shape.length || t.shape.some((d, i) => d !== null && p.shape[i] !== null && d !== p.shape[i])) {
-    throw new ShapeError(`${name}: labels of shape ${formatShape(t.shape)} do not match predictions of shape ${formatShape(p.shape)}`);
-  }
-}
 
 function categoricalNode(yTrue: Node, yPred: Node, options: CrossentropyOptions = {}): Node {
   let t = ops.cast(yTrue, 'float32');
@@ -123,71 +123,69 @@ export const sparseCategoricalCrossentropy = dual<SparseCrossentropyOptions>(spa
 export const binaryCrossentropy = dual<CrossentropyOptions>(binaryNode);
 export const mse = meanSquaredError;
 export const mae = meanAbsoluteError;
+export const huber = dual<{ readonly delta?: number }>((t, p, o) => defs.huberNode(t, p, o?.delta ?? 1));
+export const logCosh = dual<never>(defs.logCoshNode);
+export const klDivergence = dual<never>(defs.klDivergenceNode);
+export const poisson = dual<never>(defs.poissonNode);
+export const cosineSimilarity = dual<{ readonly axis?: number }>((t, p, o) => defs.cosineSimilarityNode(t, p, o?.axis ?? -1));
+export const hinge = dual<never>(defs.hingeNode);
+export const squaredHinge = dual<never>(defs.squaredHingeNode);
+export const categoricalHinge = dual<never>(defs.categoricalHingeNode);
+export const meanAbsolutePercentageError = dual<never>(defs.mapeNode);
+export const meanSquaredLogarithmicError = dual<never>(defs.msleNode);
+export const binaryFocalCrossentropy = dual<defs.BinaryFocalOptions>(defs.binaryFocalNode);
+export const categoricalFocalCrossentropy = dual<defs.CategoricalFocalOptions>(defs.categoricalFocalNode);
+export const mape = meanAbsolutePercentageError;
+export const msle = meanSquaredLogarithmicError;
 
 // ---------------------------------------------------------------------------------------------
 // Loss objects
 
-/**
- * Sample weights brought to the rank of per-sample values, as Keras's
- * squeeze_or_expand_to_same_rank: a trailing 1 is dropped, missing trailing axes are added, so
- * weights of shape (N,) or (N, 1) weigh losses of shape (N,) or (N, T) per sample.
- */
-export function weightsLike(weights: Node, values: Node): Node {
-  let w = weights;
-  if (w.shape.length === values.shape.length + 1 && w.shape[w.shape.length - 1] === 1) w = ops.reshape(w, w.shape.slice(0, -1));
-  if (w.shape.length > values.shape.length) {
-    throw new ShapeError(`sample weights of shape ${formatShape(weights.shape)} do not fit per-sample values of shape ${formatShape(values.shape)}`);
-  }
-  while (w.shape.length < values.shape.length) w = ops.expandDims(w, -1);
-  return w;
+/** What every Loss class takes, as Keras's `reduction` and `name`. */
+export interface LossOptions {
+  readonly reduction?: Reduction;
+  readonly name?: string;
+}
+const BASE_KEYS = ['reduction', 'name'] as const;
+
+/** Options checked against `keys` (plus reduction and name), so a typo or a Python spelling is an error. */
+function checked<O extends LossOptions>(cls: string, options: O | undefined, keys: readonly string[] = []): O {
+  checkOptions(options, [...keys, ...BASE_KEYS], cls);
+  return (options ?? {}) as O;
 }
 
-/** A loss with its name: `call` gives per-sample values, `reduce` the batch value Keras reports. */
-export class Loss {
-  constructor(readonly name: string, private readonly fn: LossFunction) {}
-
-  /** Per-sample losses (the last axis reduced). */
-  call(yTrue: Node, yPred: Node): Node {
-    return this.fn(yTrue, yPred);
-  }
-
-  /**
-   * The scalar loss of a batch, Keras's 'sum_over_batch_size': the sum of the (weighted)
-   * per-sample values over their count. Weights divide by the count, not by their own sum, so a
-   * weight of 0 removes a sample's loss without raising the others'.
-   */
-  reduce(yTrue: Node, yPred: Node, sampleWeight?: Node): Node {
-    const values = this.call(yTrue, yPred);
-    if (values.dtype !== 'float32') throw new ShapeError(`loss '${this.name}' returned ${values.dtype} values; losses must be float32`);
-    if (sampleWeight === undefined) return ops.mean(values);
-    return ops.mean(ops.multiply(values, weightsLike(sampleWeight, values)));
-  }
-
-  /** The per-sample shape of the labels this loss expects for predictions of `predictionSample` (what a dump traces with). */
-  labelSample(predictionSample: readonly number[]): readonly number[] {
-    return predictionSample;
-  }
-
-  /** Computes the batch loss of concrete tensors now (Keras's `loss_obj(y_true, y_pred)`). */
-  compute(yTrue: TensorLike, yPred: TensorLike): number {
-    return evalEager((t, p) => this.reduce(t, p), [yTrue, yPred]).data[0];
+function checkNumber(cls: string, key: string, v: number | undefined, min = -Infinity, max = Infinity): void {
+  if (v === undefined) return;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max) {
+    throw new Error(`${cls}: ${key} must be a number${min > -Infinity ? ` >= ${min}` : ''}${max < Infinity ? ` and <= ${max}` : ''}, got ${String(v)}`);
   }
 }
 
 export class MeanSquaredError extends Loss {
-  constructor() { super('mean_squared_error', mseNode); }
+  constructor(options?: LossOptions) {
+    const o = checked('MeanSquaredError', options);
+    super(o.name ?? 'mean_squared_error', mseNode, o.reduction);
+  }
 }
 export class MeanAbsoluteError extends Loss {
-  constructor() { super('mean_absolute_error', maeNode); }
+  constructor(options?: LossOptions) {
+    const o = checked('MeanAbsoluteError', options);
+    super(o.name ?? 'mean_absolute_error', maeNode, o.reduction);
+  }
 }
+export type CrossentropyLossOptions = CrossentropyOptions & LossOptions;
+const CROSSENTROPY_KEYS = optionKeys<CrossentropyOptions>({ fromLogits: true, labelSmoothing: true });
 export class CategoricalCrossentropy extends Loss {
-  constructor(options: CrossentropyOptions = {}) {
-    super('categorical_crossentropy', (t, p) => categoricalNode(t, p, options));
+  constructor(options?: CrossentropyLossOptions) {
+    const o = checked('CategoricalCrossentropy', options, CROSSENTROPY_KEYS);
+    checkNumber('CategoricalCrossentropy', 'labelSmoothing', o.labelSmoothing, 0, 1);
+    super(o.name ?? 'categorical_crossentropy', (t, p) => categoricalNode(t, p, o), o.reduction);
   }
 }
 export class SparseCategoricalCrossentropy extends Loss {
-  constructor(options: SparseCrossentropyOptions = {}) {
-    super('sparse_categorical_crossentropy', (t, p) => sparseCategoricalNode(t, p, options));
+  constructor(options?: SparseCrossentropyOptions & LossOptions) {
+    const o = checked('SparseCategoricalCrossentropy', options, ['fromLogits']);
+    super(o.name ?? 'sparse_categorical_crossentropy', (t, p) => sparseCategoricalNode(t, p, o), o.reduction);
   }
   /** One class index per prediction row. */
   override labelSample(predictionSample: readonly number[]): readonly number[] {
@@ -195,8 +193,90 @@ export class SparseCategoricalCrossentropy extends Loss {
   }
 }
 export class BinaryCrossentropy extends Loss {
-  constructor(options: CrossentropyOptions = {}) {
-    super('binary_crossentropy', (t, p) => binaryNode(t, p, options));
+  constructor(options?: CrossentropyLossOptions) {
+    const o = checked('BinaryCrossentropy', options, CROSSENTROPY_KEYS);
+    checkNumber('BinaryCrossentropy', 'labelSmoothing', o.labelSmoothing, 0, 1);
+    super(o.name ?? 'binary_crossentropy', (t, p) => binaryNode(t, p, o), o.reduction);
+  }
+}
+export class Huber extends Loss {
+  constructor(options?: { readonly delta?: number } & LossOptions) {
+    const o = checked('Huber', options, ['delta']);
+    checkNumber('Huber', 'delta', o.delta, 0);
+    super(o.name ?? 'huber_loss', (t, p) => defs.huberNode(t, p, o.delta ?? 1), o.reduction);
+  }
+}
+export class LogCosh extends Loss {
+  constructor(options?: LossOptions) {
+    const o = checked('LogCosh', options);
+    super(o.name ?? 'log_cosh', defs.logCoshNode, o.reduction);
+  }
+}
+export class KLDivergence extends Loss {
+  constructor(options?: LossOptions) {
+    const o = checked('KLDivergence', options);
+    super(o.name ?? 'kl_divergence', defs.klDivergenceNode, o.reduction);
+  }
+}
+export class Poisson extends Loss {
+  constructor(options?: LossOptions) {
+    const o = checked('Poisson', options);
+    super(o.name ?? 'poisson', defs.poissonNode, o.reduction);
+  }
+}
+export class CosineSimilarity extends Loss {
+  constructor(options?: { readonly axis?: number } & LossOptions) {
+    const o = checked('CosineSimilarity', options, ['axis']);
+    if (o.axis !== undefined && !Number.isInteger(o.axis)) throw new Error(`CosineSimilarity: axis must be an integer, got ${String(o.axis)}`);
+    super(o.name ?? 'cosine_similarity', (t, p) => defs.cosineSimilarityNode(t, p, o.axis ?? -1), o.reduction);
+  }
+}
+export class Hinge extends Loss {
+  constructor(options?: LossOptions) {
+    const o = checked('Hinge', options);
+    super(o.name ?? 'hinge', defs.hingeNode, o.reduction);
+  }
+}
+export class SquaredHinge extends Loss {
+  constructor(options?: LossOptions) {
+    const o = checked('SquaredHinge', options);
+    super(o.name ?? 'squared_hinge', defs.squaredHingeNode, o.reduction);
+  }
+}
+export class CategoricalHinge extends Loss {
+  constructor(options?: LossOptions) {
+    const o = checked('CategoricalHinge', options);
+    super(o.name ?? 'categorical_hinge', defs.categoricalHingeNode, o.reduction);
+  }
+}
+export class MeanAbsolutePercentageError extends Loss {
+  constructor(options?: LossOptions) {
+    const o = checked('MeanAbsolutePercentageError', options);
+    super(o.name ?? 'mean_absolute_percentage_error', defs.mapeNode, o.reduction);
+  }
+}
+export class MeanSquaredLogarithmicError extends Loss {
+  constructor(options?: LossOptions) {
+    const o = checked('MeanSquaredLogarithmicError', options);
+    super(o.name ?? 'mean_squared_logarithmic_error', defs.msleNode, o.reduction);
+  }
+}
+export class BinaryFocalCrossentropy extends Loss {
+  constructor(options?: defs.BinaryFocalOptions & LossOptions) {
+    const o = checked('BinaryFocalCrossentropy', options, optionKeys<defs.BinaryFocalOptions>({ applyClassBalancing: true, alpha: true, gamma: true, fromLogits: true, labelSmoothing: true }));
+    checkNumber('BinaryFocalCrossentropy', 'gamma', o.gamma, 0);
+    checkNumber('BinaryFocalCrossentropy', 'alpha', o.alpha, 0, 1);
+    checkNumber('BinaryFocalCrossentropy', 'labelSmoothing', o.labelSmoothing, 0, 1);
+    super(o.name ?? 'binary_focal_crossentropy', (t, p) => defs.binaryFocalNode(t, p, o), o.reduction);
+  }
+}
+export class CategoricalFocalCrossentropy extends Loss {
+  constructor(options?: defs.CategoricalFocalOptions & LossOptions) {
+    const o = checked('CategoricalFocalCrossentropy', options, optionKeys<defs.CategoricalFocalOptions>({ alpha: true, gamma: true, fromLogits: true, labelSmoothing: true }));
+    checkNumber('CategoricalFocalCrossentropy', 'gamma', o.gamma, 0);
+    checkNumber('CategoricalFocalCrossentropy', 'alpha', o.alpha, 0, 1);
+    checkNumber('CategoricalFocalCrossentropy', 'labelSmoothing', o.labelSmoothing, 0, 1);
+    super(o.name ?? 'categorical_focal_crossentropy', (t, p) => defs.categoricalFocalNode(t, p, o), o.reduction);
   }
 }
 
@@ -211,7 +291,19 @@ export const registry = new Registry<() => Loss>('loss', {
   .register('mean_absolute_error', () => new MeanAbsoluteError(), ['mae', 'MAE', 'meanAbsoluteError', 'MeanAbsoluteError'])
   .register('categorical_crossentropy', () => new CategoricalCrossentropy(), ['categoricalCrossentropy', 'CategoricalCrossentropy'])
   .register('sparse_categorical_crossentropy', () => new SparseCategoricalCrossentropy(), ['sparseCategoricalCrossentropy', 'SparseCategoricalCrossentropy'])
-  .register('binary_crossentropy', () => new BinaryCrossentropy(), ['binaryCrossentropy', 'BinaryCrossentropy']);
+  .register('binary_crossentropy', () => new BinaryCrossentropy(), ['binaryCrossentropy', 'BinaryCrossentropy'])
+  .register('huber', () => new Huber(), ['huber_loss', 'Huber'])
+  .register('log_cosh', () => new LogCosh(), ['logcosh', 'logCosh', 'LogCosh'])
+  .register('kl_divergence', () => new KLDivergence(), ['kld', 'KLD', 'kullback_leibler_divergence', 'klDivergence', 'KLDivergence'])
+  .register('poisson', () => new Poisson(), ['Poisson'])
+  .register('cosine_similarity', () => new CosineSimilarity(), ['cosineSimilarity', 'CosineSimilarity'])
+  .register('hinge', () => new Hinge(), ['Hinge'])
+  .register('squared_hinge', () => new SquaredHinge(), ['squaredHinge', 'SquaredHinge'])
+  .register('categorical_hinge', () => new CategoricalHinge(), ['categoricalHinge', 'CategoricalHinge'])
+  .register('mean_absolute_percentage_error', () => new MeanAbsolutePercentageError(), ['mape', 'MAPE', 'meanAbsolutePercentageError', 'MeanAbsolutePercentageError'])
+  .register('mean_squared_logarithmic_error', () => new MeanSquaredLogarithmicError(), ['msle', 'MSLE', 'meanSquaredLogarithmicError', 'MeanSquaredLogarithmicError'])
+  .register('binary_focal_crossentropy', () => new BinaryFocalCrossentropy(), ['binaryFocalCrossentropy', 'BinaryFocalCrossentropy'])
+  .register('categorical_focal_crossentropy', () => new CategoricalFocalCrossentropy(), ['categoricalFocalCrossentropy', 'CategoricalFocalCrossentropy']);
 
 /** The canonical snake_case name of a loss identifier, or undefined when unknown. */
 export function canonicalLossName(name: string): string | undefined {

@@ -15,9 +15,11 @@ import type { Session } from '../../runtime/session.js';
 import { getSession } from '../backend.js';
 import { elementCount } from '../graph-math.js';
 import { weightsLike } from '../losses.js';
-import { getMetric, type MetricIdentifier } from '../metrics.js';
+import { getMetric, Metric, type MetricIdentifier } from '../metrics.js';
 import * as ops from '../ops.js';
 import type { CompiledConfig, TrainableModel } from './types.js';
+import { StatefulMetric } from '../metrics/stateful.js';
+import { metricSlot, metricUpdates, type MetricSlot } from './metric-state.js';
 
 /** A data array as a program sees it: the shape of one sample and the element type. */
 export interface DataSig {
@@ -36,9 +38,11 @@ export type GraphKind = 'train' | 'evaluate' | 'predict';
 export interface LogEntry {
   readonly name: string;
   readonly output: number;
-  readonly kind: 'mean' | 'sum';
+  readonly kind: 'mean' | 'sum' | 'state';
   readonly count: number;
   readonly countOutput?: number;
+  /** A stateful metric's variables (kind 'state'): the value is its result over the states. */
+  readonly slot?: MetricSlot;
 }
 
 export interface StepProgram {
@@ -74,6 +78,8 @@ interface Objective {
   readonly total: Node;
   readonly outputs: Node[];
   readonly entries: LogEntry[];
+  /** Stateful metrics' state updates, part of the step that computes them. */
+  readonly metricUpdates: Update[];
 }
 
 /** Keras 3's CompileMetrics naming: output-prefixed names for several outputs, `_1` suffixes for repeats. */
@@ -99,14 +105,16 @@ function weightedMetricSums(values: Node, weights: Node): { total: Node; count: 
  * Total loss, per-output losses and metric sums of a batch, with how each is logged. `ws` holds
  * one sample-weight input per output when the data has sample weights.
  */
-function objective(model: TrainableModel, compiled: CompiledConfig, preds: readonly Node[], ys: readonly Node[], ws: readonly Node[] | undefined, batch: number, extraLosses: readonly Node[]): Objective {
+function objective(model: TrainableModel, compiled: CompiledConfig, kind: GraphKind, preds: readonly Node[], ys: readonly Node[], ws: readonly Node[] | undefined, batch: number, extraLosses: readonly Node[]): Objective {
   const several = preds.length > 1;
   const lossValues: { name: string; value: Node }[] = [];
   preds.forEach((p, i) => {
     const loss = compiled.losses[i];
     if (loss === null) return;
     try {
-      const value = ops.multiply(loss.reduce(ys[i], p, ws?.[i]), compiled.lossWeights[i]);
+      // A loss with reduction 'none' is averaged, as Keras's CompileLoss reduces what it is given.
+      const reduced = loss.reduce(ys[i], p, ws?.[i]);
+      const value = ops.multiply(reduced.shape.length === 0 ? reduced : ops.mean(reduced), compiled.lossWeights[i]);
       lossValues.push({ name: `${model.outputNames[i]}_loss`, value });
     } catch (e) {
       if (e instanceof Error) e.message = `output '${model.outputNames[i]}' (loss '${loss.name}'): ${e.message}`;
@@ -123,36 +131,55 @@ function objective(model: TrainableModel, compiled: CompiledConfig, preds: reado
   }
   const used = new Map<string, number>();
   const prefix = (i: number, name: string) => (several ? `${model.outputNames[i]}_${name}` : name);
-  const metricValues = (i: number, id: MetricIdentifier): { name: string; values: Node } => {
-    const metric = getMetric(id, ys[i].shape, preds[i].shape);
+  const updates: Update[] = [];
+  const session = getSession();
+  const wrap = <T>(i: number, name: string, f: () => T): T => {
     try {
-      return { name: metric.name, values: ops.cast(metric.fn(ys[i], preds[i]), 'float32') };
+      return f();
     } catch (e) {
-      if (e instanceof Error) e.message = `output '${model.outputNames[i]}' (metric '${metric.name}'): ${e.message}`;
+      if (e instanceof Error) e.message = `output '${model.outputNames[i]}' (metric '${name}'): ${e.message}`;
       throw e;
     }
   };
+  /** A stateful metric's entry: its slot's variables, updated by this step with the batch (weighted when `w` is given). */
+  const statefulEntry = (i: number, slotKey: string, id: MetricIdentifier, metric: StatefulMetric, name: string, w: Node | undefined): void => {
+    wrap(i, metric.name, () => {
+      if (!metric.takesLabels) throw new Error(`${metric.constructor.name} averages values given to updateState(values), not labels and predictions; use it standalone, or a metric of labels and predictions in compile()`);
+      const slot = metricSlot(session, compiled, `${kind}|${slotKey}`, metric, typeof id === 'string', ys[i].shape, preds[i].shape);
+      const size = slot.metric.resultOf(slot.variables.map((v) => new Float64Array(v.size))).length;
+      if (size !== 1) throw new Error(`${slot.metric.constructor.name} gives ${size} values (one per threshold or class), but logs hold one number per metric; give one threshold, or an average`);
+      updates.push(...metricUpdates(slot, ys[i], preds[i], w));
+      entries.push({ name, output: -1, kind: 'state', count: 0, slot });
+    });
+  };
+  const metricValues = (i: number, metric: Metric): { name: string; values: Node } =>
+    wrap(i, metric.name, () => ({ name: metric.name, values: ops.cast(metric.fn(ys[i], preds[i]), 'float32') }));
   preds.forEach((_, i) => {
-    for (const id of compiled.metrics[i] ?? []) {
-      const { name, values } = metricValues(i, id);
+    (compiled.metrics[i] ?? []).forEach((id, j) => {
+      const metric = getMetric(id, ys[i].shape, preds[i].shape);
+      if (metric instanceof StatefulMetric) return statefulEntry(i, `${i}|${j}`, id, metric, uniqueName(prefix(i, metric.name), used), undefined);
+      const { name, values } = metricValues(i, metric);
       entries.push({ name: uniqueName(prefix(i, name), used), output: outputs.push(ops.sum(values)) - 1, kind: 'sum', count: elementCount(values.shape) });
-    }
+    });
   });
   preds.forEach((_, i) => {
-    for (const id of compiled.weightedMetrics[i] ?? []) {
-      const { name: base, values } = metricValues(i, id);
+    (compiled.weightedMetrics[i] ?? []).forEach((id, j) => {
+      const metric = getMetric(id, ys[i].shape, preds[i].shape);
+      const base = metric.name;
       // Keras 3's CompileMetrics.result(): a weighted metric named like an unweighted one becomes weighted_<name>.
       const name = used.has(prefix(i, base)) ? uniqueName(prefix(i, `weighted_${base}`), used) : uniqueName(prefix(i, base), used);
+      if (metric instanceof StatefulMetric) return statefulEntry(i, `${i}|${j}|weighted${ws === undefined ? '' : '+w'}`, id, metric, name, ws?.[i]);
+      const { values } = metricValues(i, metric);
       if (ws === undefined) {
         entries.push({ name, output: outputs.push(ops.sum(values)) - 1, kind: 'sum', count: elementCount(values.shape) });
-        continue;
+        return;
       }
       const sums = weightedMetricSums(values, ws[i]);
       const output = outputs.push(sums.total) - 1;
       entries.push({ name, output, kind: 'sum', count: 0, countOutput: outputs.push(sums.count) - 1 });
-    }
+    });
   });
-  return { total, outputs, entries };
+  return { total, outputs, entries, metricUpdates: updates };
 }
 
 /**
@@ -171,14 +198,14 @@ export function buildSpec(model: TrainableModel, kind: GraphKind, batch: number,
   if (compiled === undefined) throw new Error(`The model '${model.name}' must be compiled before ${kind === 'train' ? 'fit' : 'evaluate'}(); call model.compile({ optimizer, loss }) first`);
   const ys = model.outputNames.map((name, i) => input(`y:${name}`, [batch, ...ySigs[i].sample], ySigs[i].dtype === 'bool' ? 'float32' : ySigs[i].dtype));
   const ws = wSigs.length === 0 ? undefined : model.outputNames.map((name, i) => input(`sw:${name}`, [batch, ...wSigs[i].sample], 'float32'));
-  const { total, outputs, entries } = objective(model, compiled, traced.outputs, ys, ws, batch, traced.losses ?? []);
+  const { total, outputs, entries, metricUpdates: stateUpdates } = objective(model, compiled, kind, traced.outputs, ys, ws, batch, traced.losses ?? []);
   const inputs = [...xs, ...ys, ...(ws ?? [])];
-  if (kind === 'evaluate') return { spec: { name: 'evaluate', inputs, graph: { outputs, updates: [] }, seed }, entries };
+  if (kind === 'evaluate') return { spec: { name: 'evaluate', inputs, graph: { outputs, updates: stateUpdates }, seed }, entries };
   const vars = model.trainableVariables();
   // Idempotent: fit() has built it already; a dump of the train graph before any fit() has not.
   compiled.optimizer.build(getSession(), vars);
   const grads = grad(total, vars.map((v) => v.node));
-  const updates: Update[] = [...compiled.optimizer.applyGradients(grads, vars, model.constraintOf?.bind(model)), ...traced.updates];
+  const updates: Update[] = [...compiled.optimizer.applyGradients(grads, vars, model.constraintOf?.bind(model)), ...traced.updates, ...stateUpdates];
   return { spec: { name: 'train', inputs, graph: { outputs, updates }, seed }, entries };
 }
 

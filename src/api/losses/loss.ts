@@ -1,0 +1,97 @@
+/**
+ * The Loss object: a name, a per-sample function and Keras 3's reduction of the (weighted)
+ * per-sample values to what a batch reports.
+ */
+import type { Node } from '../../ir/node.js';
+import { formatShape, ShapeError } from '../../ir/types.js';
+import { evalEager, type TensorLike } from '../eager.js';
+import type { Tensor } from '../tensor.js';
+import * as ops from '../ops.js';
+
+/** A per-sample loss over graph nodes: what custom losses passed to compile() implement. */
+export type LossFunction = (yTrue: Node, yPred: Node) => Node;
+
+/**
+ * Keras 3's reductions: 'sum_over_batch_size' and 'mean' divide the weighted sum by the number
+ * of values, 'mean_with_sample_weight' by the weight sum, 'sum' does not divide, 'none' keeps
+ * the weighted per-sample values.
+ */
+export type Reduction = 'sum_over_batch_size' | 'sum' | 'none' | 'mean' | 'mean_with_sample_weight';
+export const REDUCTIONS: readonly Reduction[] = ['sum_over_batch_size', 'sum', 'none', 'mean', 'mean_with_sample_weight'];
+
+export function checkReduction(reduction: unknown, where: string): Reduction {
+  if (reduction === undefined) return 'sum_over_batch_size';
+  if (reduction === null) return 'none';
+  if (typeof reduction !== 'string' || !(REDUCTIONS as readonly string[]).includes(reduction)) {
+    throw new Error(`${where}: invalid value for argument \`reduction\`. Expected one of ${REDUCTIONS.map((r) => `'${r}'`).join(', ')}. Received: reduction=${String(reduction)}`);
+  }
+  return reduction as Reduction;
+}
+
+/**
+ * Sample weights brought to the rank of per-sample values, as Keras's
+ * squeeze_or_expand_to_same_rank: a trailing 1 is dropped, missing trailing axes are added, so
+ * weights of shape (N,) or (N, 1) weigh losses of shape (N,) or (N, T) per sample.
+ */
+export function weightsLike(weights: Node, values: Node): Node {
+  let w = weights;
+  if (w.shape.length === values.shape.length + 1 && w.shape[w.shape.length - 1] === 1) w = ops.reshape(w, w.shape.slice(0, -1));
+  if (w.shape.length > values.shape.length) {
+    throw new ShapeError(`sample weights of shape ${formatShape(weights.shape)} do not fit per-sample values of shape ${formatShape(values.shape)}`);
+  }
+  while (w.shape.length < values.shape.length) w = ops.expandDims(w, -1);
+  return w;
+}
+
+/** A loss with its name: `call` gives per-sample values, `reduce` the batch value Keras reports. */
+export class Loss {
+  readonly reduction: Reduction;
+
+  constructor(readonly name: string, private readonly fn: LossFunction, reduction: Reduction = 'sum_over_batch_size') {
+    this.reduction = checkReduction(reduction, name);
+  }
+
+  /** Per-sample losses (the last axis reduced). */
+  call(yTrue: Node, yPred: Node): Node {
+    return this.fn(yTrue, yPred);
+  }
+
+  /**
+   * The loss of a batch under this loss's reduction. With the default 'sum_over_batch_size',
+   * weights divide by the count, not by their own sum, so a weight of 0 removes a sample's loss
+   * without raising the others'. 'none' gives the weighted per-sample values.
+   */
+  reduce(yTrue: Node, yPred: Node, sampleWeight?: Node): Node {
+    const values = this.call(yTrue, yPred);
+    if (values.dtype !== 'float32') throw new ShapeError(`loss '${this.name}' returned ${values.dtype} values; losses must be float32`);
+    const w = sampleWeight === undefined ? undefined : ops.broadcastTo(weightsLike(sampleWeight, values), values.shape);
+    const weighted = w === undefined ? values : ops.multiply(values, w);
+    if (this.reduction === 'none' || values.shape.length === 0) return weighted;
+    const total = ops.sum(weighted);
+    if (this.reduction === 'sum') return total;
+    if (this.reduction === 'mean_with_sample_weight' && w !== undefined) {
+      // Keras's divide_no_nan: a zero weight sum gives 0, not NaN.
+      const divisor = ops.sum(w);
+      const safe = ops.where(ops.equal(divisor, 0), 1, divisor);
+      return ops.where(ops.equal(divisor, 0), 0, ops.divide(total, safe));
+    }
+    return ops.mean(weighted);
+  }
+
+  /** The per-sample shape of the labels this loss expects for predictions of `predictionSample` (what a dump traces with). */
+  labelSample(predictionSample: readonly number[]): readonly number[] {
+    return predictionSample;
+  }
+
+  /** Keras's `loss_obj(y_true, y_pred, sample_weight)` on concrete tensors: the reduced loss as a tensor. */
+  apply(yTrue: TensorLike, yPred: TensorLike, sampleWeight?: TensorLike): Tensor {
+    if (sampleWeight === undefined) return evalEager((t, p) => this.reduce(t, p), [yTrue, yPred]);
+    return evalEager((t, p, w) => this.reduce(t, p, w), [yTrue, yPred, sampleWeight]);
+  }
+
+  /** The batch loss of concrete tensors as a number (a scalar reduction only). */
+  compute(yTrue: TensorLike, yPred: TensorLike, sampleWeight?: TensorLike): number {
+    if (this.reduction === 'none') throw new Error(`${this.name}: compute() gives one number, but reduction 'none' keeps a value per sample; use apply()`);
+    return this.apply(yTrue, yPred, sampleWeight).data[0];
+  }
+}
