@@ -3,6 +3,7 @@
  * kernels on both tiers and its gradients. 'causal' padding is Keras's: the input is padded on
  * the left by dilation * (kernel - 1) and convolved 'valid', so step t sees only steps <= t.
  */
+import type { Padding2D } from '../../ir/attrs.js';
 import { conv2d } from '../../ir/build.js';
 import { formatShape, type Shape } from '../../ir/types.js';
 import * as activations from '../activations.js';
@@ -110,14 +111,16 @@ export class Conv1D extends Layer {
   }
 
   override call(x: SymbolicTensor): SymbolicTensor {
-    let input = ops.cast(x, 'float32');
-    if (this.padding === 'causal') input = ops.pad(input, [[0, 0], [this.dilationRate * (this.kernelSize - 1), 0], [0, 0]]);
+    const input = ops.cast(x, 'float32');
     const steps = input.shape[1];
     const effective = (this.kernelSize - 1) * this.dilationRate + 1;
-    if (steps !== null && this.padding !== 'same' && steps < effective) {
-      throw new Error(`The input sequence has ${steps} steps, fewer than the dilated kernel size ${effective} needs with padding="${this.padding}" (received input shape ${formatShape(x.shape)}).`);
+    if (steps !== null && this.padding === 'valid' && steps < effective) {
+      throw new Error(`The input sequence has ${steps} steps, fewer than the dilated kernel size ${effective} needs with padding="valid" (received input shape ${formatShape(x.shape)}).`);
     }
-    const pad = padding1d(this.name, this.padding === 'same' ? 'same' : 'valid', steps, this.kernelSize, this.strides, this.dilationRate);
+    // Causal padding is the convolution's own left padding, so no padded copy of the input is made.
+    const pad: Padding2D = this.padding === 'causal'
+      ? [0, 0, this.dilationRate * (this.kernelSize - 1), 0]
+      : padding1d(this.name, this.padding, steps, this.kernelSize, this.strides, this.dilationRate);
     const image = asImage(input);
     const [k, groupChannels, filters] = this.kernel.shape;
     const kernel = ops.reshape(this.kernel, [1, k, groupChannels, filters]);
@@ -132,7 +135,7 @@ export class Conv1D extends Layer {
         ops.slice(kernel, [0, 0, 0, g * groupFilters], [1, k, groupChannels, groupFilters]),
       )), { axis: -1 });
     }
-    y = fromImage(y);
-    return this.activation(this.bias === undefined ? y : ops.add(y, this.bias));
+    // Bias and activation on the image-shaped result, so they fuse into the convolution's epilogue.
+    return fromImage(this.activation(this.bias === undefined ? y : ops.add(y, this.bias)));
   }
 }

@@ -99,13 +99,11 @@ export class LayerNormalization extends Layer {
     // gamma and beta keep their sizes at the normalised axes and 1 elsewhere (Keras reshapes them so).
     const perFeature = input.shape.map((d, i) => (axes.includes(i) ? d : 1));
     const broadcast = (v: Variable) => ops.reshape(v, perFeature);
-    const variance = ops.variance(input, { axis: axes, keepdims: true });
-    let inv = ops.rsqrt(ops.add(variance, this.epsilon));
-    if (this.gamma !== undefined) inv = ops.multiply(inv, broadcast(this.gamma));
-    if (this.rmsScaling) return ops.multiply(input, inv);
-    const mean = ops.mean(input, { axis: axes, keepdims: true });
-    let shift = ops.multiply(ops.negative(mean), inv);
-    if (this.beta !== undefined) shift = ops.add(shift, broadcast(this.beta));
-    return ops.add(ops.multiply(input, inv), shift);
+    const inv = ops.rsqrt(ops.add(ops.variance(input, { axis: axes, keepdims: true }), this.epsilon));
+    // Keras's rms_scaling keeps the input uncentred; otherwise (x - mean) / sqrt(var + eps).
+    let y = ops.multiply(this.rmsScaling ? input : ops.subtract(input, ops.mean(input, { axis: axes, keepdims: true })), inv);
+    if (this.gamma !== undefined) y = ops.multiply(y, broadcast(this.gamma));
+    if (this.beta !== undefined) y = ops.add(y, broadcast(this.beta));
+    return y;
   }
 }
