@@ -28,7 +28,7 @@ export function toMargins(what: string, value: number | readonly number[]): Pair
     throw new Error(`The \`${what}\` argument must be a tuple of 2 integers. Received ${what}=${JSON.stringify(value)}`);
   }
   if (pair.some((v) => v < 0)) {
-    throw new Error(`The \`${what}\` argument must be a tuple of 2 integers. Received ${what}=${JSON.stringify(value)}, including values {${pair.filter((v) => v < 0).join(', ')}} that do not satisfy \`value >= 0\``);
+    throw new Error(`The \`${what}\` argument must be a tuple of 2 integers. Received ${what}=${JSON.stringify(value)}, including values {${[...new Set(pair.filter((v) => v < 0))].join(', ')}} that do not satisfy \`value >= 0\``);
   }
   return [pair[0], pair[1]];
 }
