@@ -103,6 +103,26 @@ test('RepeatVector, LayerNormalization and TimeDistributed match TensorFlow.js',
     tf.layers.timeDistributed({ layer: tf.layers.conv1d({ filters: 2, kernelSize: 3, padding: 'same' }) }), randomTensor([2, 3, 6, 2], 25));
 });
 
+test('TimeDistributed(BatchNormalization): the moving statistics in inference (TensorFlow.js); training is a clear error', async () => {
+  const wrapped = new layers.BatchNormalization();
+  const td = new layers.TimeDistributed(wrapped);
+  td.maybeBuild([null, 3, 4]);
+  const positive = randomTensor([4], 28);
+  td.setWeights([randomTensor([4], 29), randomTensor([4], 30), randomTensor([4], 31), tensor(Float32Array.from(positive.data, (v) => Math.abs(v) + 0.5), [4])]);
+  againstTf(td, tf.layers.timeDistributed({ layer: tf.layers.batchNormalization({}) }), randomTensor([2, 3, 4], 32));
+  const input = Input({ shape: [3, 4] });
+  const model = new Model({ inputs: input, outputs: new layers.TimeDistributed(new layers.BatchNormalization())(input) });
+  model.compile({ optimizer: 'sgd', loss: 'mse' });
+  const x = randomTensor([4, 3, 4], 33);
+  let message = '';
+  try {
+    await model.fit(x, x, { epochs: 1, verbose: 0 });
+  } catch (e) {
+    message = (e as Error).message;
+  }
+  assert.match(message, /TimeDistributed: the wrapped layer "batch_normalization(_\d+)?" \(BatchNormalization\) updates statistics of its batch in training/);
+});
+
 test('gradients of every new layer by finite differences (input and weights)', () => {
   const checks: [Layer, number[][], Parameters<typeof layerGradCheck>[2]?][] = [
     [new layers.Conv1D(3, 3, random), [[2, 6, 2]]],

@@ -7,6 +7,7 @@ import { formatShape, type Shape } from '../../ir/types.js';
 import * as ops from '../ops.js';
 import { isSymbolicTensor, type SymbolicTensor } from '../ops.js';
 import { assertInputCompatibility } from './input-spec.js';
+import { currentTrace } from '../trace-context.js';
 import { checkLayerOptions } from './layer-options.js';
 import { Layer, type CallArgs, type LayerArgs } from './layer.js';
 
@@ -50,7 +51,15 @@ export class TimeDistributed extends Layer {
       const [, ...outRest] = first.shape;
       return ops.broadcastTo(ops.reshape(first, [null, 1, ...outRest]), [null, steps, ...outRest]);
     }
+    const updates = currentTrace().updates;
+    const before = updates.length;
     const y = step(ops.reshape(x, [batch * steps, ...rest]));
+    if (updates.length > before) {
+      // Keras calls the layer once per step, each call updating the statistics it keeps; over the
+      // folded batch the statistics would be those of all steps at once, so refuse rather than differ.
+      updates.length = before;
+      throw new Error(`TimeDistributed: the wrapped layer "${this.layer.name}" (${this.layer.className}) updates statistics of its batch in training, which keras-jit cannot yet compute step by step as Keras does; use it in inference, or freeze it (trainable = false).`);
+    }
     const [, ...outRest] = y.shape;
     return ops.reshape(y, [batch, steps, ...outRest]);
   }
