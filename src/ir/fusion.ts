@@ -29,8 +29,14 @@ export interface FusedKernel {
 
 export interface FusionPlan {
   readonly kernels: readonly FusedKernel[];
-  /** Every node that lives in a buffer: sources and kernel outputs. */
+  /** Every node that lives in a buffer: sources, kernel outputs and views. */
   readonly materialised: ReadonlySet<Node>;
+  /**
+   * Reshapes of a buffer that a kernel reads whole (a contraction's operand, a program output):
+   * a reshape keeps the row-major order, so the view is the buffer it reshapes (its root here),
+   * with no copy kernel.
+   */
+  readonly views: ReadonlyMap<Node, Node>;
 }
 
 const kindOf = (n: Node) => OPS[n.op].kind;
@@ -48,9 +54,9 @@ export function fuse(graph: Graph): FusionPlan {
   const order = liveNodes(graph);
   const users = consumersOf(order);
   const chains = epilogueChains(order, users, roots);
-  const materialised = chooseBuffers(order, users, roots, chains);
-  const kernels = groupKernels(order, chains, materialised);
-  return { kernels: mergeElementwise(mergeReductions(kernels, users), users), materialised };
+  const { materialised, views } = chooseBuffers(order, users, roots, chains);
+  const kernels = groupKernels(order, chains, materialised, views);
+  return { kernels: mergeElementwise(mergeReductions(kernels, users), users), materialised, views };
 }
 
 /** Each anchor's epilogue chain, and every node that is in one. */
@@ -91,8 +97,9 @@ function epilogueChains(order: readonly Node[], users: ReadonlyMap<Node, readonl
  * The nodes that live in buffers: sources, what each anchor's kernel writes, roots, what a
  * contraction or opaque op reads, and shared producers too costly or too large to recompute.
  */
-function chooseBuffers(order: readonly Node[], users: ReadonlyMap<Node, readonly Node[]>, roots: ReadonlySet<Node>, chains: EpilogueChains): Set<Node> {
+function chooseBuffers(order: readonly Node[], users: ReadonlyMap<Node, readonly Node[]>, roots: ReadonlySet<Node>, chains: EpilogueChains): { materialised: Set<Node>; views: Map<Node, Node> } {
   const materialised = new Set<Node>();
+  const views = new Map<Node, Node>();
   const subtreeSize = new Map<Node, number>();
   for (const n of order) {
     let s = 1;
@@ -123,13 +130,18 @@ function chooseBuffers(order: readonly Node[], users: ReadonlyMap<Node, readonly
       // max's gradient compares x with max(x): both sides must read the same stored float32
       // values, not one a stored maximum and the other x recomputed in float64.
       || (us.length > 1 && kind !== 'generator' && us.some((u) => u.op === 'max'));
-    if (needsBuffer) materialised.add(n);
+    if (!needsBuffer) continue;
+    materialised.add(n);
+    const source = n.inputs[0];
+    const base = views.get(source) ?? source;
+    // Outputs are read after the step's variable updates: an output must not be a view of a variable.
+    if (n.op === 'reshape' && materialised.has(source) && !(roots.has(n) && base.op === 'variable')) views.set(n, base);
   }
-  return materialised;
+  return { materialised, views };
 }
 
 /** One kernel per anchor (with its epilogue) and per other buffer, in run order, before merging. */
-function groupKernels(order: readonly Node[], chains: EpilogueChains, materialised: ReadonlySet<Node>): FusedKernel[] {
+function groupKernels(order: readonly Node[], chains: EpilogueChains, materialised: ReadonlySet<Node>, views: ReadonlyMap<Node, Node>): FusedKernel[] {
   const collectInline = (start: readonly Node[], inline: Set<Node>, inputs: Set<Node>) => {
     const stack = [...start];
     while (stack.length > 0) {
@@ -151,7 +163,7 @@ function groupKernels(order: readonly Node[], chains: EpilogueChains, materialis
   for (const at of order) {
     const n = anchorOfEnd.get(at) ?? at;
     if (isAnchor(at) && n === at && (chains.of.get(at)?.length ?? 0) > 0) continue;
-    if (!isAnchor(n) && (!materialised.has(n) || kindOf(n) === 'source' || chains.members.has(n))) continue;
+    if (!isAnchor(n) && (!materialised.has(n) || kindOf(n) === 'source' || chains.members.has(n) || views.has(n))) continue;
     const inline = new Set<Node>();
     const inputs = new Set<Node>();
     if (isAnchor(n)) {

@@ -31,10 +31,13 @@ const align = (n: number) => Math.ceil(n / BUFFER_ALIGN) * BUFFER_ALIGN;
  * and lays every other buffer out in one arena, reusing space once a buffer's last reader ran.
  */
 export function planMemory(graph: Graph, plan: FusionPlan, fedInputs: readonly Node[]): MemoryPlan {
+  // A view is its root's buffer: reading it reads the root.
+  const root = (n: Node) => plan.views.get(n) ?? n;
   const producer = new Map<Node, FusedKernel>();
   for (const k of plan.kernels) for (const o of k.outputs) producer.set(o, k);
-  const readers = (n: Node) => plan.kernels.filter((k) => k.inputs.includes(n));
-  const dependsOn = transitiveDependencies(plan.kernels, producer);
+  const readers = (n: Node) => plan.kernels.filter((k) => k.inputs.some((b) => root(b) === n));
+  const readsThroughView = (k: FusedKernel, n: Node) => k.inputs.some((b) => b !== n && root(b) === n);
+  const dependsOn = transitiveDependencies(plan.kernels, producer, root);
 
   const inPlace = new Map<Node, Node<'variable'>>();
   const copies: { from: Node; to: Node<'variable'> }[] = [];
@@ -42,9 +45,9 @@ export function planMemory(graph: Graph, plan: FusionPlan, fedInputs: readonly N
   for (const { variable, value } of graph.updates) {
     const k = producer.get(value);
     const ok = k !== undefined && !targets.has(variable) && !inPlace.has(value)
-      && !graph.outputs.includes(value) && readers(value).length === 0
+      && !graph.outputs.some((o) => root(o) === value) && readers(value).length === 0
       && sameShape(value.shape, variable.shape) && value.dtype === variable.dtype
-      && readsAtSameIndexOnly(k, variable)
+      && readsAtSameIndexOnly(k, variable) && !readsThroughView(k, variable)
       && readers(variable).every((r) => r === k || !dependsOn.get(r)!.has(k));
     if (ok) { inPlace.set(value, variable); targets.add(variable); } else copies.push({ from: value, to: variable });
   }
@@ -77,12 +80,12 @@ export function planMemory(graph: Graph, plan: FusionPlan, fedInputs: readonly N
   kernels.forEach((k, i) => {
     for (const o of k.outputs) if (!placement.has(o)) interval.set(o, [i, i]);
     for (const b of k.inputs) {
-      const iv = interval.get(b);
+      const iv = interval.get(root(b));
       if (iv !== undefined) iv[1] = Math.max(iv[1], i);
     }
   });
   for (const n of [...graph.outputs, ...copies.map((c) => c.from)]) {
-    const iv = interval.get(n);
+    const iv = interval.get(root(n));
     if (iv !== undefined) iv[1] = end;
   }
   let arenaBytes = 0;
@@ -99,6 +102,10 @@ export function planMemory(graph: Graph, plan: FusionPlan, fedInputs: readonly N
     live.push({ start, end: last, offset, bytes });
     placement.set(node, { where: 'arena', offset });
     arenaBytes = Math.max(arenaBytes, offset + bytes);
+  }
+  for (const [view, source] of plan.views) {
+    const p = placement.get(source);
+    if (p !== undefined) placement.set(view, p);
   }
   return { kernels, placement, copies, arenaBytes };
 }
@@ -126,12 +133,12 @@ function readsAtSameIndexOnly(k: FusedKernel, v: Node): boolean {
   return inside.every((n) => sameShape(n.shape, v.shape) && OPS[n.op].kind !== 'movement');
 }
 
-function transitiveDependencies(kernels: readonly FusedKernel[], producer: Map<Node, FusedKernel>): Map<FusedKernel, Set<FusedKernel>> {
+function transitiveDependencies(kernels: readonly FusedKernel[], producer: Map<Node, FusedKernel>, root: (n: Node) => Node): Map<FusedKernel, Set<FusedKernel>> {
   const deps = new Map<FusedKernel, Set<FusedKernel>>();
   for (const k of kernels) {
     const set = new Set<FusedKernel>();
     for (const b of k.inputs) {
-      const p = producer.get(b);
+      const p = producer.get(root(b));
       if (p !== undefined && p !== k) {
         set.add(p);
         for (const d of deps.get(p) ?? []) set.add(d);

@@ -23,3 +23,10 @@ export { Lambda, Identity, type LambdaArgs, type LambdaFunction } from './utilit
 export { Rescaling, Normalization, type RescalingArgs, type NormalizationArgs } from './preprocessing-layers.js';
 export { UnitNormalization, GroupNormalization, type UnitNormalizationArgs, type GroupNormalizationArgs } from './feature-normalization.js';
 export { Dot, type DotArgs } from './dot.js';
+export { Conv1D, type Conv1DArgs, type Padding1DMode } from './conv1d.js';
+export { MaxPooling1D, AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D, type Pooling1DArgs, type GlobalPooling1DArgs } from './pooling1d.js';
+export { UpSampling1D, ZeroPadding1D, Cropping1D, type UpSampling1DArgs, type ZeroPadding1DArgs, type Cropping1DArgs } from './sequence-reshaping.js';
+export { RepeatVector } from './repeat-vector.js';
+export { LayerNormalization, type LayerNormalizationArgs } from './layer-normalization.js';
+export { ActivityRegularization, type ActivityRegularizationArgs } from './activity-regularization.js';
+export { TimeDistributed } from './time-distributed.js';
