@@ -23,3 +23,7 @@ export { Lambda, Identity, type LambdaArgs, type LambdaFunction } from './utilit
 export { Rescaling, Normalization, type RescalingArgs, type NormalizationArgs } from './preprocessing-layers.js';
 export { UnitNormalization, GroupNormalization, type UnitNormalizationArgs, type GroupNormalizationArgs } from './feature-normalization.js';
 export { Dot, type DotArgs } from './dot.js';
+export { SimpleRNN, type SimpleRNNArgs } from './rnn/simple-rnn.js';
+export { LSTM, type LSTMArgs } from './rnn/lstm.js';
+export { GRU, type GRUArgs } from './rnn/gru.js';
+export type { RecurrentArgs } from './rnn/recurrent.js';
