@@ -28,4 +28,10 @@ for (const [name, make] of cases) {
   });
 }
 
+test('LSTM while training with dropout and recurrentDropout: gradients through the masked loop', () => {
+  const layer = new layers.LSTM(3, { dropout: 0.3, recurrentDropout: 0.3, returnSequences: true, ...bias });
+  const report = layerGradCheck(layer, [shape], { training: true });
+  assert.ok(report.checked > 0);
+});
+
 test.run();

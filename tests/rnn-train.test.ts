@@ -30,6 +30,7 @@ function data(): { x: Float32Array; y: Float32Array } {
 
 const recurrent: [string, () => Layer][] = [
   ['LSTM', () => new layers.LSTM(8)],
+  ['LSTM with dropout and recurrentDropout', () => new layers.LSTM(8, { dropout: 0.1, recurrentDropout: 0.1 })],
   ['GRU', () => new layers.GRU(8)],
   ['SimpleRNN goBackwards', () => new layers.SimpleRNN(8, { goBackwards: true })],
 ];

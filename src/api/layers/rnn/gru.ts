@@ -42,13 +42,13 @@ export class GRU extends RecurrentLayer {
     if (this.resetAfter && this.bias !== undefined) consts.push(B.reshape(B.slice(this.bias.node, [1, 0], [2, 3 * this.units]), [3 * this.units]));
     return consts;
   }
-  protected readonly step: CellStep = ([h], projected, [recurrent, recurrentBias]) => {
+  protected readonly step: CellStep = ([h], projected, [recurrent, recurrentBias], dropped) => {
     const u = this.units;
     const xz = columns(projected, 0, u), xr = columns(projected, u, 2 * u), xh = columns(projected, 2 * u, 3 * u);
     let hh: Node;
     let z: Node;
     if (this.resetAfter) {
-      let inner: Node = B.matmul(h, recurrent);
+      let inner: Node = B.matmul(dropped(h), recurrent);
       if (recurrentBias !== undefined) inner = B.add(inner, recurrentBias);
       z = this.recurrentActivation(B.add(xz, columns(inner, 0, u)));
       const r = this.recurrentActivation(B.add(xr, columns(inner, u, 2 * u)));
@@ -56,11 +56,12 @@ export class GRU extends RecurrentLayer {
     } else {
       const gatesKernel = B.slice(recurrent, [0, 0], [u, 2 * u]);
       const candidateKernel = B.slice(recurrent, [0, 2 * u], [u, 3 * u]);
-      const inner = B.matmul(h, gatesKernel);
+      const inner = B.matmul(dropped(h), gatesKernel);
       z = this.recurrentActivation(B.add(xz, columns(inner, 0, u)));
       const r = this.recurrentActivation(B.add(xr, columns(inner, u, 2 * u)));
-      hh = this.activation(B.add(xh, B.matmul(B.multiply(r, h), candidateKernel)));
+      hh = this.activation(B.add(xh, B.matmul(B.multiply(r, dropped(h)), candidateKernel)));
     }
+    // The interpolation reads the state itself, not its dropped copy (as Keras).
     return [B.add(B.multiply(z, h), B.multiply(B.subtract(1, z), hh))];
   };
 }

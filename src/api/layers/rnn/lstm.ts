@@ -49,9 +49,9 @@ export class LSTM extends RecurrentLayer {
   }
   protected inputBias(): SymbolicTensor | undefined { return this.bias?.node; }
   protected stepConsts(): Node[] { return [this.recurrentKernel.node]; }
-  protected readonly step: CellStep = ([h, c], projected, [recurrent]) => {
+  protected readonly step: CellStep = ([h, c], projected, [recurrent], dropped) => {
     const u = this.units;
-    const z = B.add(projected, B.matmul(h, recurrent));
+    const z = B.add(projected, B.matmul(dropped(h), recurrent));
     const i = this.recurrentActivation(columns(z, 0, u));
     const f = this.recurrentActivation(columns(z, u, 2 * u));
     const candidate = this.activation(columns(z, 2 * u, 3 * u));

@@ -14,7 +14,7 @@ import * as ops from '../../ops.js';
 import type { SymbolicTensor } from '../../ops.js';
 import { checkOptions, optionKeys, type OptionKeys, type Unsupported } from '../../strict-options.js';
 import { requirePositiveInt } from '../core.js';
-import { Layer, type LayerArgs } from '../layer.js';
+import { Layer, type CallArgs, type LayerArgs } from '../layer.js';
 import type { Variable } from '../variable.js';
 
 export interface RecurrentArgs extends LayerArgs {
@@ -27,18 +27,21 @@ export interface RecurrentArgs extends LayerArgs {
   readonly returnSequences?: boolean;
   readonly returnState?: boolean;
   readonly goBackwards?: boolean;
+  /** Fraction of the input features dropped while training: one mask per sequence, shared by every step and gate. */
+  readonly dropout?: number;
+  /** Fraction of the state's units dropped where the step's recurrent matmul reads it: one mask per sequence. */
+  readonly recurrentDropout?: number;
 }
 
 const LAYER_KEYS: OptionKeys<LayerArgs> = { name: true, trainable: true, inputShape: true, batchInputShape: true, batchSize: true, dtype: true, activityRegularizer: true };
 const RECURRENT_KEYS: OptionKeys<RecurrentArgs> = {
   ...LAYER_KEYS, activation: true, recurrentActivation: true, useBias: true, kernelInitializer: true,
   recurrentInitializer: true, biasInitializer: true, returnSequences: true, returnState: true, goBackwards: true,
+  dropout: true, recurrentDropout: true,
 };
 
 /** Keras options not built yet: an error that says so rather than a run that ignores them. */
 const NOT_YET: Unsupported = {
-  dropout: 'dropout on the inputs of recurrent layers is not implemented yet',
-  recurrentDropout: 'dropout on the recurrent state is not implemented yet',
   stateful: 'stateful recurrent layers are not implemented yet',
   unroll: 'the recurrence always compiles as one loop whose step is compiled once (docs/ARCHITECTURE.md, "Recurrence"); unrolling is not offered',
   kernelRegularizer: 'regularizers on recurrent layers are not implemented yet',
@@ -60,9 +63,24 @@ export function columns(x: Node, from: number, to: number): Node {
   return B.slice(x, [0, from], [x.shape[0] ?? 0, to]);
 }
 
-/** One step of a cell: the new states (the first is the step's output) from the projected input. */
+/**
+ * One step of a cell: the new states (the first is the step's output) from the projected input.
+ * `dropped` is the state as the recurrent matmul reads it (recurrent dropout while training).
+ */
 export interface CellStep {
-  (states: readonly Node[], projected: Node, consts: readonly Node[]): readonly Node[];
+  (states: readonly Node[], projected: Node, consts: readonly Node[], dropped: (h: Node) => Node): readonly Node[];
+}
+
+function checkRate(layer: Layer, what: string, rate: number): number {
+  if (!(typeof rate === 'number' && rate >= 0 && rate < 1)) {
+    throw new Error(`Layer "${layer.name}" (${layer.className}): invalid value received for argument \`${what}\`. Expected a float value between 0 and 1 (1 excluded). Received: ${what}=${rate}`);
+  }
+  return rate;
+}
+
+/** Scale factors of inverted dropout: 1/(1 - rate) where kept, 0 where dropped, drawn once for the sequence. */
+function dropMask(shape: Shape, rate: number): Node {
+  return ops.where(ops.greaterEqual(ops.randomUniform(shape), rate), 1 / (1 - rate), 0);
 }
 
 export abstract class RecurrentLayer extends Layer {
@@ -75,6 +93,8 @@ export abstract class RecurrentLayer extends Layer {
   readonly returnSequences: boolean;
   readonly returnState: boolean;
   readonly goBackwards: boolean;
+  readonly dropout: number;
+  readonly recurrentDropout: number;
   kernel!: Variable;
   recurrentKernel!: Variable;
   bias: Variable | undefined;
@@ -91,6 +111,8 @@ export abstract class RecurrentLayer extends Layer {
     this.returnSequences = args.returnSequences ?? false;
     this.returnState = args.returnState ?? false;
     this.goBackwards = args.goBackwards ?? false;
+    this.dropout = checkRate(this, 'dropout', args.dropout ?? 0);
+    this.recurrentDropout = checkRate(this, 'recurrent_dropout', args.recurrentDropout ?? 0);
     this.inputSpec = { ndim: 3 };
   }
 
@@ -117,8 +139,10 @@ export abstract class RecurrentLayer extends Layer {
     this.inputSpec = { ndim: 3, axes: { [-1]: inputDim } };
   }
 
-  override call(x: SymbolicTensor): SymbolicTensor | SymbolicTensor[] {
-    const [batch, steps] = x.shape;
+  override call(input: SymbolicTensor, { training }: CallArgs): SymbolicTensor | SymbolicTensor[] {
+    const [batch, steps, features] = input.shape;
+    let x = input;
+    if (training && this.dropout > 0) x = B.multiply(x, B.reshape(dropMask([batch, features], this.dropout), [batch, 1, features]));
     if (steps === null) throw new Error(`Layer "${this.name}" (${this.className}): the number of time steps must be known, got input shape (${x.shape.map((d) => d ?? 'None').join(', ')})`);
     // Time-major, so one step's slice is contiguous; every step's input projection is one matmul.
     const timeMajor = B.transpose(x, [1, 0, 2]);
@@ -126,10 +150,14 @@ export abstract class RecurrentLayer extends Layer {
     const bias = this.inputBias();
     if (bias !== undefined) projected = B.add(projected, bias);
     const init = Array.from({ length: this.stateCount }, () => B.fill(0, [batch, this.units]));
+    // The recurrent mask is a constant of the loop, so every step reads the same one.
+    const recurrentMask = training && this.recurrentDropout > 0 ? [dropMask([batch, this.units], this.recurrentDropout)] : [];
+    const cellConsts = this.stepConsts();
     const out = scan((states, [p], consts) => {
-      const next = this.step(states, p, consts);
+      const [mask] = consts.slice(cellConsts.length);
+      const next = this.step(states, p, consts.slice(0, cellConsts.length), (h) => (mask === undefined ? h : B.multiply(h, mask)));
       return { carries: next, ys: this.returnSequences ? [next[0]] : [] };
-    }, init, [projected], this.stepConsts(), { reverse: this.goBackwards });
+    }, init, [projected], [...cellConsts, ...recurrentMask], { reverse: this.goBackwards });
     let output: Node;
     if (this.returnSequences) {
       let sequence = out.ys[0];

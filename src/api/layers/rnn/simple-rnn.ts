@@ -22,5 +22,5 @@ export class SimpleRNN extends RecurrentLayer {
   }
   protected inputBias(): SymbolicTensor | undefined { return this.bias?.node; }
   protected stepConsts(): Node[] { return [this.recurrentKernel.node]; }
-  protected readonly step: CellStep = ([h], projected, [recurrent]) => [this.activation(B.add(projected, B.matmul(h, recurrent)))];
+  protected readonly step: CellStep = ([h], projected, [recurrent], dropped) => [this.activation(B.add(projected, B.matmul(dropped(h), recurrent)))];
 }
