@@ -10,6 +10,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { OpName, Pair, Padding2D } from '../src/ir/attrs.js';
 import * as B from '../src/ir/build.js';
+import { scan } from '../src/ir/scan.js';
 import { dumpGraph } from '../src/ir/dump.js';
 import type { Graph, Update } from '../src/ir/graph.js';
 import { graphRoots, topoOrder } from '../src/ir/graph.js';
@@ -457,6 +458,19 @@ function runCompiled(outputs: readonly Node[], feeds: readonly Fed[], seed?: Nod
   feeds.forEach((x, i) => program.input(i).set(x.data));
   return { program, run: () => program.run(seedValue) };
 }
+
+test('scan and scanOutput: a recurrence compiled as one loop, forward and reverse (more in scan.test.ts)', () => {
+  const f = new Failures();
+  for (const reverse of [false, true]) {
+    const feeds: Fed[] = [];
+    const h0 = fed(feeds, 'h0', [3, 2]);
+    const xs = fed(feeds, 'xs', [5, 3, 2]);
+    const w = fed(feeds, 'w', [2, 2]);
+    const out = scan(([h], [x], [k]) => ({ carries: [B.tanh(B.add(B.matmul(h, k), x))], ys: [B.exp(B.multiply(h, 0.5))] }), [h0], [xs], [w], { reverse });
+    f.add(check(`scan reverse ${reverse}`, [out.carries[0], out.ys[0], out.saved[0]], feeds));
+  }
+  f.assert();
+});
 
 test('gather with an out-of-range index throws an IndexRangeError naming the layer', () => {
   for (const bad of [10, -1, 1 << 30]) {

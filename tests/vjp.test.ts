@@ -8,11 +8,12 @@ import type { OpName, Padding2D, Pair } from '../src/ir/attrs.js';
 import { vjp } from '../src/ir/autodiff.js';
 import * as B from '../src/ir/build.js';
 import { make, type Node } from '../src/ir/node.js';
+import { scan } from '../src/ir/scan.js';
 import type { Builder } from '../src/ir/ops/rule.js';
 import { OPS } from '../src/ir/optable.js';
 import { gen, gradCheck, type GradOptions, type InputSpec } from './support/gradcheck.js';
 
-type Category = 'unary' | 'binary' | 'select/cast' | 'reduce' | 'contraction' | 'pool' | 'movement' | 'indexing';
+type Category = 'unary' | 'binary' | 'select/cast' | 'reduce' | 'contraction' | 'pool' | 'movement' | 'indexing' | 'loop';
 const covered = new Map<OpName, Category>();
 const casesPerCategory = new Map<Category, number>();
 let caseCount = 0;
@@ -166,6 +167,13 @@ gradCase('movement', 'concatenate', 'the same operand twice, axis -1', [S(2, 3)]
 gradCase('indexing', 'gather', 'table [5,3], indices [6] with repeats', [S(5, 3), { shape: [6], dtype: 'int32', gen: gen.ints(0, 5) }], (t, i) => B.gather(t, i));
 gradCase('indexing', 'gather', 'table [4], indices [2,3]', [S(4), { shape: [2, 3], dtype: 'int32', gen: gen.ints(0, 4) }], (t, i) => B.gather(t, i));
 gradCase('indexing', 'gather', 'table [3,2,2], scalar index', [S(3, 2, 2), { shape: [], dtype: 'int32', gen: gen.ints(0, 3) }], (t, i) => B.gather(t, i));
+// More scan cases (reverse, masks, compiled gradients) are in scan.test.ts.
+const cumulativeTanh = (h0: Node, xs: Node, w: Node, reverse: boolean) => {
+  const out = scan(([h], [x], [k]) => ({ carries: [B.tanh(B.add(B.multiply(h, k), x))], ys: [B.multiply(h, x)] }), [h0], [xs], [w], { reverse });
+  return B.concatenate([B.reshape(out.carries[0], [-1]), B.reshape(out.ys[0], [-1])], 0);
+};
+gradCase('loop', 'scan', 'carry [2], 3 steps, a constant', [S(2), S(3, 2), S(2)], (h, xs, w) => cumulativeTanh(h, xs, w, false));
+gradCase('loop', 'scanOutput', 'reverse, carry [2,1]', [S(2, 1), S(4, 2, 1), S(1)], (h, xs, w) => cumulativeTanh(h, xs, w, true));
 gradCase('indexing', 'scatterAdd', 'indices [4] with repeats, updates [4,3], 5 rows', [{ shape: [4], dtype: 'int32', gen: gen.ints(0, 3) }, S(4, 3)], (i, u) => B.scatterAdd(i, u, 5));
 gradCase('indexing', 'scatterAdd', 'indices [2,2], updates [2,2,3], 3 rows', [{ shape: [2, 2], dtype: 'int32', gen: gen.ints(0, 3) }, S(2, 2, 3)], (i, u) => B.scatterAdd(i, u, 3));
 

@@ -4,6 +4,7 @@ import { concrete, sameShape, type ConcreteShape, type DType } from '../ir/types
 import { ELEMENTWISE, isElementwiseOp } from './elementwise-emitters.js';
 import { add } from './index-arith.js';
 import { At } from './index-expr.js';
+import { scanPartOffset } from '../ir/scan-body.js';
 import { expr, ident, lit, print, stmts } from './template.js';
 
 export function viewName(dtype: DType): 'F' | 'I' | 'U' {
@@ -132,6 +133,12 @@ export class ExprEmitter {
         const begin = (node as Node<'slice'>).attrs.begin;
         const src = node.inputs[0];
         return this.value(src, At.ofCoords(shapeOf(src), begin.map((b, i) => add(at.coord(i), lit(b)))), sink);
+      }
+      case 'scanOutput': {
+        // A part of the scan's packed buffer: the same linear index, shifted to where the part starts.
+        const src = node.inputs[0];
+        const start = scanPartOffset(src as Node<'scan'>, (node as Node<'scanOutput'>).attrs.index);
+        return this.value(src, At.ofLinear(shapeOf(src), add(at.linear(), lit(start))), sink);
       }
       case 'pad': return this.pad(node as Node<'pad'>, at, sink);
       case 'concatenate': return this.concatenate(node as Node<'concatenate'>, at, sink);

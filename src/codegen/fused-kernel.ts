@@ -56,6 +56,8 @@ function buildAst(k: FusedKernel, buffers: readonly Node[], epiloguePass = false
     case 'reduce': return reduceAst(scope);
     case 'contraction': return contractionAst(scope, epiloguePass);
     case 'opaque': return opaqueAst(scope);
+    // A scan is not one kernel: the runtime compiles its body as a program (runtime/scan.ts).
+    case 'loop': throw new Error('codegen: a scan kernel is lowered by the runtime, not generated');
   }
 }
 

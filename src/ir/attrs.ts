@@ -1,3 +1,4 @@
+import type { ScanBody } from './scan-body.js';
 import type { DType, Shape } from './types.js';
 
 /** [top, bottom, left, right] padding of a 2-D window op, in pixels. */
@@ -75,6 +76,15 @@ export interface OpAttrs extends AttributelessElementwise {
   gather: { readonly label: string };
   /** Zeros of shape [rows, ...] with the rows of input 1 added at the int32 indices of input 0. */
   scatterAdd: { readonly rows: number };
+  // recurrence (docs/ARCHITECTURE.md, "Recurrence")
+  /**
+   * Runs `body` once per step over axis 0 of the sequences. Inputs: `carries` initial carries,
+   * `xs` sequences, then constants. One packed float32 buffer holds every result (scan-body.ts,
+   * scanParts); `scanOutput` views one of them.
+   */
+  scan: { readonly body: ScanBody; readonly length: number; readonly reverse: boolean; readonly carries: number; readonly xs: number; readonly save: boolean };
+  /** Result `index` of a scan node (scan-body.ts, scanParts): a view of part of its packed buffer. */
+  scanOutput: { readonly index: number };
 }
 
 export type OpName = keyof OpAttrs;

@@ -5,7 +5,7 @@ import type { Node } from './node.js';
 import { OPS } from './optable.js';
 import { sameShape } from './types.js';
 
-export type KernelKind = 'elementwise' | 'reduce' | 'contraction' | 'opaque';
+export type KernelKind = 'elementwise' | 'reduce' | 'contraction' | 'opaque' | 'loop';
 
 /** One kernel to generate: what it computes inline, what it reads and writes as buffers. */
 export interface FusedKernel {
@@ -40,7 +40,7 @@ export interface FusionPlan {
 }
 
 const kindOf = (n: Node) => OPS[n.op].kind;
-const isAnchor = (n: Node) => ['reduce', 'contraction', 'opaque'].includes(kindOf(n));
+const isAnchor = (n: Node) => ['reduce', 'contraction', 'opaque', 'loop'].includes(kindOf(n));
 const isInlineable = (n: Node) => ['elementwise', 'movement', 'generator'].includes(kindOf(n));
 
 /**
@@ -125,7 +125,7 @@ function chooseBuffers(order: readonly Node[], users: ReadonlyMap<Node, readonly
     if (isAnchor(n)) { materialised.add(chainEnd(n, chains)); continue; }
     if (chains.members.has(n)) continue; // handled with its anchor
     const needsBuffer = roots.has(n)
-      || us.some((u) => kindOf(u) === 'contraction' || kindOf(u) === 'opaque' || (u.op === 'randomUniform'))
+      || us.some((u) => kindOf(u) === 'contraction' || kindOf(u) === 'opaque' || kindOf(u) === 'loop' || (u.op === 'randomUniform'))
       || (us.length > 1 && kind !== 'generator' && (costly(n) || (subtreeSize.get(n) ?? 1) > 3))
       // max's gradient compares x with max(x): both sides must read the same stored float32
       // values, not one a stored maximum and the other x recomputed in float64.

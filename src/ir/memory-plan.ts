@@ -124,7 +124,7 @@ function orderLate(all: readonly FusedKernel[], inPlace: Map<Node, Node<'variabl
  * contraction or reduction that means only the epilogue may read it, never the loops before it.
  */
 function readsAtSameIndexOnly(k: FusedKernel, v: Node): boolean {
-  if (k.kind === 'opaque') return false;
+  if (k.kind === 'opaque' || k.kind === 'loop') return false;
   const inside = [...k.inline, ...k.outputs, ...(k.stages ?? []).map((s) => s.anchor), k.anchor].filter((n) => n.inputs.includes(v));
   if (k.kind !== 'elementwise') {
     const epilogue = new Set([...k.epilogue, ...(k.stages ?? []).flatMap((s) => s.epilogue)]);

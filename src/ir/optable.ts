@@ -2,6 +2,7 @@ import type { OpName } from './attrs.js';
 import { contractionRules } from './ops/contraction.js';
 import { elementwiseRules } from './ops/elementwise.js';
 import { indexingRules } from './ops/indexing.js';
+import { loopRules, scanOutputRules } from './ops/loop.js';
 import { movementRules } from './ops/movement.js';
 import { poolRules } from './ops/pool.js';
 import { reduceRules } from './ops/reduce.js';
@@ -18,6 +19,8 @@ export const RULES = {
   ...poolRules,
   ...movementRules,
   ...indexingRules,
+  ...loopRules,
+  ...scanOutputRules,
 } satisfies RuleTable<OpName>;
 
 /**

@@ -30,3 +30,7 @@ export { RepeatVector } from './repeat-vector.js';
 export { LayerNormalization, type LayerNormalizationArgs } from './layer-normalization.js';
 export { ActivityRegularization, type ActivityRegularizationArgs } from './activity-regularization.js';
 export { TimeDistributed } from './time-distributed.js';
+export { SimpleRNN, type SimpleRNNArgs } from './rnn/simple-rnn.js';
+export { LSTM, type LSTMArgs } from './rnn/lstm.js';
+export { GRU, type GRUArgs } from './rnn/gru.js';
+export type { RecurrentArgs } from './rnn/recurrent.js';

@@ -12,8 +12,9 @@ import type { ConcreteShape, DType, Shape } from '../types.js';
  * - reduce: folds axes; absorbs elementwise producers and consumers
  * - contraction: matmul and convolutions; absorb an elementwise epilogue
  * - opaque: its own kernel (pooling, gather, scatter-add)
+ * - loop: a scan, whose body is compiled once as a program of its own and run once per step
  */
-export type FusionKind = 'source' | 'generator' | 'elementwise' | 'movement' | 'reduce' | 'contraction' | 'opaque';
+export type FusionKind = 'source' | 'generator' | 'elementwise' | 'movement' | 'reduce' | 'contraction' | 'opaque' | 'loop';
 
 /** A float64 tensor of the reference interpreter; int32 and bool values are held as numbers too. */
 export interface RefTensor {

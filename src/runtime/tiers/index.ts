@@ -5,6 +5,7 @@
  */
 import type { FusedKernel } from '../../ir/fusion.js';
 import { backendFromEnv } from '../env.js';
+import { lowerScan } from '../scan.js';
 import { jsTier } from './js/index.js';
 import { jsLowering } from './js/lowering.js';
 import type { KernelTier, Lowered } from './tier.js';
@@ -40,6 +41,7 @@ export function defaultTier(): TierName {
 
 /** The kernel as a call on `tier`: its first lowering that takes it, else generated JavaScript. */
 export function lowerKernel(k: FusedKernel, tier: TierName): Lowered {
+  if (k.kind === 'loop') return lowerScan(k, (body) => lowerKernel(body, tier));
   for (const lower of (TIERS.find((t) => t.name === tier) ?? jsTier).lowerings) {
     const lowered = lower(k);
     if (lowered !== undefined) return lowered;

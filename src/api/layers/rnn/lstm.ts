@@ -1,0 +1,62 @@
+/**
+ * LSTM (Keras 3 `lstm.py`): gates i, f, c, o in that order along the kernels' last axis; the
+ * forget gate's bias starts at one (`unitForgetBias`).
+ */
+import * as B from '../../../ir/build.js';
+import type { Node } from '../../../ir/node.js';
+import type { ActivationFn } from '../../activations.js';
+import * as initializers from '../../initializers.js';
+import type { SymbolicTensor } from '../../ops.js';
+import type { Variable } from '../variable.js';
+import { checkRecurrentOptions, columns, recurrentActivationOf, RecurrentLayer, type CellStep, type RecurrentArgs } from './recurrent.js';
+
+export interface LSTMArgs extends RecurrentArgs {
+  /** Add one to the forget gate's bias at initialization (Keras's default: true). */
+  readonly unitForgetBias?: boolean;
+}
+
+/** The bias initializer of `unitForgetBias`: `inner` for i, then ones for f, then `inner` for c and o. */
+class UnitForgetBias implements initializers.Initializer {
+  readonly className = 'UnitForgetBias';
+  constructor(private readonly inner: initializers.Initializer, private readonly units: number) {}
+  generate(_shape: readonly number[], seed: number): Float32Array {
+    const u = this.units;
+    const out = new Float32Array(4 * u);
+    out.set(this.inner.generate([u], seed), 0);
+    out.fill(1, u, 2 * u);
+    out.set(this.inner.generate([2 * u], seed + 1), 2 * u);
+    return out;
+  }
+}
+
+export class LSTM extends RecurrentLayer {
+  protected readonly gates = 4;
+  protected readonly stateCount = 2;
+  readonly recurrentActivation: ActivationFn;
+  readonly unitForgetBias: boolean;
+
+  constructor(units: number, args: LSTMArgs = {}) {
+    checkRecurrentOptions(args, 'LSTM', ['unitForgetBias']);
+    super(units, args);
+    this.recurrentActivation = recurrentActivationOf(args);
+    this.unitForgetBias = args.unitForgetBias ?? true;
+  }
+
+  protected buildBias(): Variable {
+    const inner = initializers.get(this.biasInitializer);
+    const initializer = this.unitForgetBias ? new UnitForgetBias(inner, this.units) : inner;
+    return this.addWeight({ name: 'bias', shape: [4 * this.units], initializer });
+  }
+  protected inputBias(): SymbolicTensor | undefined { return this.bias?.node; }
+  protected stepConsts(): Node[] { return [this.recurrentKernel.node]; }
+  protected readonly step: CellStep = ([h, c], projected, [recurrent], dropped) => {
+    const u = this.units;
+    const z = B.add(projected, B.matmul(dropped(h), recurrent));
+    const i = this.recurrentActivation(columns(z, 0, u));
+    const f = this.recurrentActivation(columns(z, u, 2 * u));
+    const candidate = this.activation(columns(z, 2 * u, 3 * u));
+    const o = this.recurrentActivation(columns(z, 3 * u, 4 * u));
+    const c1 = B.add(B.multiply(f, c), B.multiply(i, candidate));
+    return [B.multiply(o, this.activation(c1)), c1];
+  };
+}
