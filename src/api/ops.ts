@@ -159,13 +159,13 @@ export function gelu(x: TensorLike, approximate = false): SymbolicTensor {
   return B.multiply(B.multiply(n, 0.5), B.add(B.erf(B.multiply(n, Math.SQRT1_2)), 1));
 }
 export const hardSigmoid = (x: TensorLike): SymbolicTensor => clip(B.add(B.multiply(float(x), 1 / 6), 0.5), 0, 1);
-export function softmax(x: TensorLike, axis = -1): SymbolicTensor {
+export function softmax(x: TensorLike, axis: Axis = -1): SymbolicTensor {
   const n = float(x);
   // Subtracting the max keeps exp from overflowing; the result is unchanged.
   const e = B.exp(B.subtract(n, B.max(n, axis, true)));
   return B.divide(e, B.sum(e, axis, true));
 }
-export function logSoftmax(x: TensorLike, axis = -1): SymbolicTensor {
+export function logSoftmax(x: TensorLike, axis: Axis = -1): SymbolicTensor {
   const n = float(x);
   const shifted = B.subtract(n, B.max(n, axis, true));
   return B.subtract(shifted, B.log(B.sum(B.exp(shifted), axis, true)));
@@ -300,10 +300,6 @@ export function slice(x: TensorLike, startIndices: readonly number[], shape: rea
 export function pad(x: TensorLike, padWidth: readonly (readonly [number, number])[], constantValue = 0): SymbolicTensor {
   return B.pad(convertToTensor(x), padWidth, constantValue);
 }
-/** Rows of `x` picked by integer indices (axis 0 only). */
-export function take(x: TensorLike, indices: TensorLike): SymbolicTensor {
-  return B.gather(convertToTensor(x), cast(indices, 'int32'), 'take');
-}
 export function shape(x: TensorLike): Shape {
   return convertToTensor(x).shape;
 }
@@ -336,3 +332,5 @@ export function normalize(x: TensorLike, { axis = -1, epsilon = 1e-7 }: { readon
   const squareSum = sum(square(n), { axis, keepdims: true });
   return B.multiply(n, rsqrt(B.maximum(squareSum, epsilon * epsilon)));
 }
+
+export { arange, cumsum, einsum, split, take, tril, triu } from './ops-seq.js';
