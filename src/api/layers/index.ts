@@ -1,5 +1,5 @@
 /** The `layers` namespace: `import { layers } from 'keras-jit'`. */
-export { Layer, LayerCallError, type LayerArgs, type CallArgs, type CallOptions, type AddWeightArgs } from './layer.js';
+export { Layer, LayerCallError, type LayerArgs, type CallArgs, type CallOptions, type CallKwargs, type AddWeightArgs } from './layer.js';
 export { Variable } from './variable.js';
 export { KerasTensor, CallNode, type KerasHistory } from './keras-tensor.js';
 export type { InputSpec } from './input-spec.js';
@@ -23,3 +23,4 @@ export { Lambda, Identity, type LambdaArgs, type LambdaFunction } from './utilit
 export { Rescaling, Normalization, type RescalingArgs, type NormalizationArgs } from './preprocessing-layers.js';
 export { UnitNormalization, GroupNormalization, type UnitNormalizationArgs, type GroupNormalizationArgs } from './feature-normalization.js';
 export { Dot, type DotArgs } from './dot.js';
+export { MultiHeadAttention, type MultiHeadAttentionArgs, type MultiHeadAttentionCallOptions } from './attention/multi-head-attention.js';
