@@ -94,6 +94,13 @@ test('einsum: attention-shaped contractions, matmul, outer product, sums, implic
     tf.matMul(tf.matMul(T(m), T(randomTensor([5, 2], 15))), T(c3)));
 });
 
+test('einsum over a batch of one, with an epilogue broadcast along the columns (a query mask)', () => {
+  const q = randomTensor([1, 3, 2], 20), v = randomTensor([1, 2, 4], 21);
+  const mask = tensor(Float32Array.from([1, 0, 1]), [1, 3, 1]);
+  check('masked batch-of-one product', (x, y, m) => ops.where(ops.notEqual(m, 0), ops.einsum('bij,bjk->bik', x, y), 0), [q, v, mask],
+    tf.where(tf.notEqual(T(mask), 0).broadcastTo([1, 3, 4]), tf.matMul(T(q), T(v)), tf.zeros([1, 3, 4])));
+});
+
 test('einsum: bad subscripts are clear errors', () => {
   const x = B.input('x', [3, 4]);
   const y = B.input('y', [5, 6]);

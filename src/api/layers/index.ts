@@ -24,3 +24,4 @@ export { Rescaling, Normalization, type RescalingArgs, type NormalizationArgs } 
 export { UnitNormalization, GroupNormalization, type UnitNormalizationArgs, type GroupNormalizationArgs } from './feature-normalization.js';
 export { Dot, type DotArgs } from './dot.js';
 export { MultiHeadAttention, type MultiHeadAttentionArgs, type MultiHeadAttentionCallOptions } from './attention/multi-head-attention.js';
+export { Attention, AdditiveAttention, type AttentionArgs, type AdditiveAttentionArgs, type AttentionCallOptions } from './attention/attention.js';
