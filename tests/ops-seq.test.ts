@@ -7,6 +7,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ops, tensor, type Tensor } from '../src/index.js';
 import * as B from '../src/ir/build.js';
+import { grad } from '../src/ir/autodiff.js';
 import { interpret } from '../src/ir/interpret.js';
 import type { Node } from '../src/ir/node.js';
 import { Session } from '../src/runtime/session.js';
@@ -184,6 +185,20 @@ test('where with broadcasting, and softmax over one and several axes', () => {
   check('softmax axis 1', (x) => ops.softmax(x, 1), [a], tf.transpose(tf.softmax(tf.transpose(T(a), [0, 2, 1])), [0, 2, 1]));
   // Over axes (1, 2): the softmax of each batch item's 12 values.
   check('softmax axes [1, 2]', (x) => ops.softmax(x, [1, 2]), [a], tf.softmax(T(a).reshape([2, 12])).reshape([2, 3, 4]));
+});
+
+test('sigmoid and its gradient stay finite where e^-x overflows float32 (a saturated classifier)', () => {
+  const x = tensor(Float32Array.from([-120, -90, -3, 0, 3, 90, 120]), [7]);
+  check('sigmoid', (n) => ops.sigmoid(n), [x], tf.sigmoid(T(x)), { grads: false });
+  const node = B.input('x', [7]);
+  const g = grad(B.sum(ops.sigmoid(node)), [node])[0];
+  const c = compareCompiled({ outputs: [g], updates: [] }, [{ node, data: x.data }], new Session({ seed: 1 }));
+  assert.ok(c.maxRelError < 1e-5, `compiled gradient vs interpreter ${c.maxRelError}`);
+  const values = interpret({ outputs: [g], updates: [] }, { source: () => ({ shape: [7], data: Float64Array.from(x.data) }) }).outputs[0].data;
+  assert.ok(Array.from(values).every(Number.isFinite), `finite gradient ${Array.from(values)}`);
+  const tfGrad = tf.grad((t: TfTensor) => tf.sigmoid(t))(T(x)).dataSync();
+  assert.ok(maxAbsDiff(values, tfGrad) < 1e-6, `vs TF.js ${Array.from(values)} ${Array.from(tfGrad)}`);
+  gradCheck([{ shape: [7], gen: () => [-6, -2, -0.5, 0.3, 1, 2.5, 6] }], (n) => ops.sigmoid(n));
 });
 
 test('worst difference from TF.js', () => {
