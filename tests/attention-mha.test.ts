@@ -139,6 +139,7 @@ test('bad calls and options are clear errors', () => {
   assert.throws(() => new layers.MultiHeadAttention({ numHeads: 0, keyDim: 3 }), /num_heads.*positive integer/);
   assert.throws(() => new layers.MultiHeadAttention({ numHeads: 2, keyDim: 3, num_heads: 2 } as never), /unknown option 'num_heads'. Did you mean 'numHeads'/);
   assert.throws(() => new layers.MultiHeadAttention({ numHeads: 2, keyDim: 3, flashAttention: true } as never), /flashAttention' is not supported/);
+  assert.throws(() => new layers.MultiHeadAttention({ numHeads: 2, keyDim: 3, activityRegularizer: 'l2' } as never), /activityRegularizer' is not supported: Keras applies it to each projection/);
   const other = new layers.MultiHeadAttention({ numHeads: 2, keyDim: 3 });
   const q = Input({ shape: [4, 5] });
   assert.throws(() => other(q, q, { attention_mask: q } as never), /unknown option 'attention_mask'. Did you mean 'attentionMask'/);

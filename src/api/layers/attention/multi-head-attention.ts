@@ -19,7 +19,7 @@ import { attentionEquations, type AttentionEquations } from './attention-equatio
 import { EinsumDense, projectionEquation } from './einsum-dense.js';
 import { LAYER_ARG_KEYS } from './layer-arg-keys.js';
 
-export interface MultiHeadAttentionArgs extends LayerArgs {
+export interface MultiHeadAttentionArgs extends Omit<LayerArgs, 'activityRegularizer'> {
   readonly numHeads: number;
   /** Size of each head's query and key projections. */
   readonly keyDim: number;
@@ -51,8 +51,9 @@ export interface MultiHeadAttentionCallOptions<T> extends CallOptions {
   readonly returnAttentionScores?: boolean;
 }
 
+const { activityRegularizer: _perProjection, ...BASE_KEYS } = LAYER_ARG_KEYS;
 const ARG_KEYS = optionKeys<MultiHeadAttentionArgs>({
-  ...LAYER_ARG_KEYS, numHeads: true, keyDim: true, valueDim: true, dropout: true, useBias: true, outputShape: true,
+  ...BASE_KEYS, numHeads: true, keyDim: true, valueDim: true, dropout: true, useBias: true, outputShape: true,
   attentionAxes: true, kernelInitializer: true, biasInitializer: true, kernelRegularizer: true, biasRegularizer: true,
   kernelConstraint: true, biasConstraint: true,
 });
@@ -61,6 +62,7 @@ const ARG_UNSUPPORTED = {
   flashAttention: 'attention is compiled as einsums and a softmax; there is no flash-attention kernel',
   slidingWindow: 'pass the window as an attentionMask',
   useGate: 'gated attention is not implemented',
+  activityRegularizer: 'Keras applies it to each projection\'s output, which keras-jit does not do yet',
 };
 const CALL_KEYS = optionKeys<MultiHeadAttentionCallOptions<unknown>>({ key: true, attentionMask: true, useCausalMask: true, returnAttentionScores: true, training: true });
 const CALL_UNSUPPORTED = {
