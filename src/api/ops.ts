@@ -127,7 +127,18 @@ export const logicalNot = (x: TensorLike): SymbolicTensor => B.equal(cast(x, 'bo
 // ---- activations ----
 export const relu = (x: TensorLike): SymbolicTensor => B.maximum(convertToTensor(x), 0);
 export const relu6 = (x: TensorLike): SymbolicTensor => B.minimum(B.maximum(convertToTensor(x), 0), 6);
-export const sigmoid = (x: TensorLike): SymbolicTensor => B.divide(1, B.add(B.exp(B.negative(float(x))), 1));
+/**
+ * 1 / (1 + e^-x) from e = e^-|x| <= 1, so no branch overflows: with e^-x itself, x < -88 made
+ * e^-x infinite and the gradient 0 * inf = NaN.
+ */
+export const sigmoid = (x: TensorLike): SymbolicTensor => {
+  const n = float(x);
+  const positive = B.greaterEqual(n, 0);
+  // -|x| written as a selection, so its derivative at 0 is -1 (abs's would be 0, losing sigmoid'(0)).
+  const e = B.exp(B.where(positive, B.negative(n), n));
+  const denominator = B.add(e, 1);
+  return B.where(positive, B.divide(1, denominator), B.divide(e, denominator));
+};
 export const silu = (x: TensorLike): SymbolicTensor => { const n = float(x); return B.multiply(n, sigmoid(n)); };
 export const swish = silu;
 /** log(1 + e^x), computed as max(x, 0) + log(1 + e^-|x|) so large |x| neither overflows nor loses x. */
@@ -159,13 +170,13 @@ export function gelu(x: TensorLike, approximate = false): SymbolicTensor {
   return B.multiply(B.multiply(n, 0.5), B.add(B.erf(B.multiply(n, Math.SQRT1_2)), 1));
 }
 export const hardSigmoid = (x: TensorLike): SymbolicTensor => clip(B.add(B.multiply(float(x), 1 / 6), 0.5), 0, 1);
-export function softmax(x: TensorLike, axis = -1): SymbolicTensor {
+export function softmax(x: TensorLike, axis: Axis = -1): SymbolicTensor {
   const n = float(x);
   // Subtracting the max keeps exp from overflowing; the result is unchanged.
   const e = B.exp(B.subtract(n, B.max(n, axis, true)));
   return B.divide(e, B.sum(e, axis, true));
 }
-export function logSoftmax(x: TensorLike, axis = -1): SymbolicTensor {
+export function logSoftmax(x: TensorLike, axis: Axis = -1): SymbolicTensor {
   const n = float(x);
   const shifted = B.subtract(n, B.max(n, axis, true));
   return B.subtract(shifted, B.log(B.sum(B.exp(shifted), axis, true)));
@@ -300,10 +311,6 @@ export function slice(x: TensorLike, startIndices: readonly number[], shape: rea
 export function pad(x: TensorLike, padWidth: readonly (readonly [number, number])[], constantValue = 0): SymbolicTensor {
   return B.pad(convertToTensor(x), padWidth, constantValue);
 }
-/** Rows of `x` picked by integer indices (axis 0 only). */
-export function take(x: TensorLike, indices: TensorLike): SymbolicTensor {
-  return B.gather(convertToTensor(x), cast(indices, 'int32'), 'take');
-}
 export function shape(x: TensorLike): Shape {
   return convertToTensor(x).shape;
 }
@@ -336,3 +343,5 @@ export function normalize(x: TensorLike, { axis = -1, epsilon = 1e-7 }: { readon
   const squareSum = sum(square(n), { axis, keepdims: true });
   return B.multiply(n, rsqrt(B.maximum(squareSum, epsilon * epsilon)));
 }
+
+export { arange, cumsum, einsum, split, take, tril, triu } from './ops-seq.js';

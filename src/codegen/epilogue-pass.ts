@@ -28,11 +28,12 @@ interface PassShape {
 function passShape(node: Node<ContractionOp>): PassShape {
   if (isOp(node, 'matmul')) {
     const s = shapeOfMatmul(node);
-    const lead = s.batch > 1 ? 1 : 0;
+    // A stack of one matrix still has its batch axis (coordinate 0) in the output's shape.
+    const lead = node.shape.length === 3 ? 1 : 0;
     return {
       name: matmulName(s), batch: s.batch, M: s.M, N: s.N,
       coord(axis) {
-        if (lead === 1 && axis === 0) return ident('bt');
+        if (lead === 1 && axis === 0) return s.batch > 1 ? ident('bt') : expr('0', {});
         if (axis === lead) return ident('i');
         if (axis === lead + 1) return ident('j');
         throw new Error(`codegen: output axis ${axis} is out of range`);

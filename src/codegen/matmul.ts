@@ -58,7 +58,8 @@ export function emitMatmul(node: Node<'matmul'>, a: ES.Expression, b: ES.Express
     packB: (b) => (transposeB ? packColsAlongK(b, K) : packColsAcrossK(b, N)),
     batchStrideA: M * K,
     batchStrideB: K * N,
-    rowDims: [M],
+    // A stack of one matrix (batch 1, rank 3) keeps its batch axis as a leading row axis of size 1.
+    rowDims: node.shape.length === 3 && batch === 1 ? [1, M] : [M],
   };
   return emitGemm(plan, a, b, epilogue);
 }

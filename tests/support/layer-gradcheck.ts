@@ -4,7 +4,7 @@
  */
 import * as B from '../../src/ir/build.js';
 import type { Node } from '../../src/ir/node.js';
-import type { Layer } from '../../src/api/layers/layer.js';
+import type { CallKwargs, Layer } from '../../src/api/layers/layer.js';
 import type { Variable } from '../../src/api/layers/variable.js';
 import { withTrace } from '../../src/api/trace-context.js';
 import { gen, gradCheck, tensor, type Gen, type GradReport } from './gradcheck.js';
@@ -14,6 +14,10 @@ export interface LayerGradOptions {
   readonly gen?: Gen;
   readonly atol?: number;
   readonly rtol?: number;
+  /** Per input: its values and whether it is differentiated (an attention mask is not); defaults to `gen`, differentiated. */
+  readonly inputs?: readonly { readonly gen?: Gen; readonly diff?: boolean }[];
+  /** The call's keyword arguments (Layer.splitCallArguments), as a model's trace passes them. */
+  readonly kwargs?: CallKwargs;
 }
 
 export function layerGradCheck(layer: Layer, inputShapes: readonly (readonly number[])[], options: LayerGradOptions = {}): GradReport {
@@ -21,7 +25,7 @@ export function layerGradCheck(layer: Layer, inputShapes: readonly (readonly num
   const weights = layer.weights.filter((w) => w.dtype === 'float32');
   const seed = B.input('seed', [], 'int32');
   const specs = [
-    ...inputShapes.map((shape) => ({ shape, gen: options.gen ?? gen.uniform() })),
+    ...inputShapes.map((shape, i) => ({ shape, gen: options.inputs?.[i]?.gen ?? options.gen ?? gen.uniform(), diff: options.inputs?.[i]?.diff ?? true })),
     // Statistics (non-trainable) take positive values, so a variance stays a variance; they are not differentiated.
     ...weights.map((w) => ({ shape: [...w.shape], gen: w.trainable ? gen.uniform(-1, 1) : gen.positive, diff: w.trainable })),
   ];
@@ -30,7 +34,7 @@ export function layerGradCheck(layer: Layer, inputShapes: readonly (readonly num
     weights.forEach((w, i) => swapNode(w, nodes[inputShapes.length + i]));
     try {
       return withTrace({ training: options.training ?? false, seed, updates: [], losses: [] }, () =>
-        layer.invoke(xs.length === 1 ? xs[0] : xs, options.training ?? false)) as Node;
+        layer.invoke(xs.length === 1 ? xs[0] : xs, options.training ?? false, options.kwargs)) as Node;
     } finally {
       weights.forEach(restoreNode);
     }

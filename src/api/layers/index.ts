@@ -1,5 +1,5 @@
 /** The `layers` namespace: `import { layers } from 'keras-jit'`. */
-export { Layer, LayerCallError, type LayerArgs, type CallArgs, type CallOptions, type AddWeightArgs } from './layer.js';
+export { Layer, LayerCallError, type LayerArgs, type CallArgs, type CallOptions, type CallKwargs, type AddWeightArgs } from './layer.js';
 export { Variable } from './variable.js';
 export { KerasTensor, CallNode, type KerasHistory } from './keras-tensor.js';
 export type { InputSpec } from './input-spec.js';
@@ -34,3 +34,5 @@ export { SimpleRNN, type SimpleRNNArgs } from './rnn/simple-rnn.js';
 export { LSTM, type LSTMArgs } from './rnn/lstm.js';
 export { GRU, type GRUArgs } from './rnn/gru.js';
 export type { RecurrentArgs } from './rnn/recurrent.js';
+export { MultiHeadAttention, type MultiHeadAttentionArgs, type MultiHeadAttentionCallOptions } from './attention/multi-head-attention.js';
+export { Attention, AdditiveAttention, type AttentionArgs, type AdditiveAttentionArgs, type AttentionCallOptions } from './attention/attention.js';

@@ -49,5 +49,7 @@ export class CallNode {
     readonly inputsIsList: boolean,
     /** A learning phase fixed at call time (`layer(x, { training: false })`); undefined follows the trace. */
     readonly training: boolean | undefined,
+    /** The call's non-tensor keyword arguments, repeated when a model is traced (see Layer.splitCallArguments). */
+    readonly kwargs?: Readonly<Record<string, unknown>>,
   ) {}
 }

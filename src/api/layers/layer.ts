@@ -33,6 +33,16 @@ export interface LayerArgs {
 /** What `call` receives besides its inputs. */
 export interface CallArgs {
   readonly training: boolean;
+  /** The call's non-tensor keyword arguments, when the layer's call signature has any (see splitCallArguments). */
+  readonly kwargs?: CallKwargs;
+}
+/** Non-tensor keyword arguments of one call (MultiHeadAttention's useCausalMask), recorded with the call so a model's trace repeats them. */
+export type CallKwargs = Readonly<Record<string, unknown>>;
+/** A call's arguments sorted into what the call machinery takes. */
+export interface SplitCall {
+  readonly inputs: KerasTensor | readonly KerasTensor[] | LayerInputs;
+  readonly options?: CallOptions;
+  readonly kwargs?: CallKwargs;
 }
 /** What a layer call may fix: the learning phase of this call. */
 export interface CallOptions {
@@ -83,7 +93,7 @@ export class Layer {
   constructor(args: LayerArgs = {}) {
     // The instance is a function (so it can be called) whose prototype is the subclass's.
     // Fields are assigned here rather than with initializers, which would land on the discarded `this`.
-    const self = ((inputs: KerasTensor | LayerInputs, options?: CallOptions) => self.callLayer(inputs, options)) as unknown as Layer;
+    const self = ((...args: unknown[]) => self.routeCall(args)) as unknown as Layer;
     Object.setPrototypeOf(self, new.target.prototype);
     // Arrow functions own a read-only `name`; redefine it as a plain writable property.
     Object.defineProperty(self, 'name', {
@@ -121,8 +131,23 @@ export class Layer {
   /** Same as calling the layer. */
   apply(inputs: KerasTensor | readonly KerasTensor[], options?: CallOptions): KerasTensor;
   apply(inputs: LayerInputs, options?: CallOptions): SymbolicTensor;
-  apply(inputs: KerasTensor | readonly KerasTensor[] | LayerInputs, options?: CallOptions): KerasTensor | KerasTensor[] | LayerOutputs {
-    return this.callLayer(inputs, options);
+  apply(...args: unknown[]): KerasTensor | KerasTensor[] | LayerOutputs {
+    return this.routeCall(args);
+  }
+
+  /**
+   * Sorts a call's arguments into inputs, call options and keyword arguments. The default is
+   * Keras's `layer(inputs, { training })`; layers whose call takes several tensors and keywords
+   * (MultiHeadAttention's `(query, value, { key, useCausalMask })`) override it, putting every
+   * tensor in `inputs` and the rest in `kwargs`.
+   */
+  protected splitCallArguments(args: readonly unknown[]): SplitCall {
+    return { inputs: args[0] as KerasTensor | LayerInputs, options: args[1] as CallOptions | undefined };
+  }
+
+  private routeCall(args: readonly unknown[]): KerasTensor | KerasTensor[] | LayerOutputs {
+    const { inputs, options, kwargs } = this.splitCallArguments(args);
+    return this.callLayer(inputs, options, kwargs);
   }
 
   /** Keras's add_weight: a variable in the default session, initialised on the host. */
@@ -231,14 +256,14 @@ export class Layer {
    * Runs `call` on symbolic tensors in the current trace, checking inputs against the input spec
    * and naming this layer and the input shapes in any error.
    */
-  invoke(inputs: LayerInputs, training: boolean): LayerOutputs {
+  invoke(inputs: LayerInputs, training: boolean, kwargs?: CallKwargs): LayerOutputs {
     const list = isNodeList(inputs) ? inputs : [inputs];
     assertInputCompatibility(this.name, this.inputSpec, list.map((x) => x.shape));
     this.maybeBuild(isNodeList(inputs) ? inputs.map((x) => x.shape) : inputs.shape);
     assertInputCompatibility(this.name, this.inputSpec, list.map((x) => x.shape));
     let out: LayerOutputs;
     try {
-      out = this.call(inputs, { training });
+      out = this.call(inputs, kwargs === undefined ? { training } : { training, kwargs });
     } catch (e) {
       throw wrap(e, this, list.map((x) => x.shape), 'call');
     }
@@ -252,27 +277,27 @@ export class Layer {
     return out;
   }
 
-  private callLayer(inputs: KerasTensor | readonly KerasTensor[] | LayerInputs, options: CallOptions = {}): KerasTensor | KerasTensor[] | LayerOutputs {
+  private callLayer(inputs: KerasTensor | readonly KerasTensor[] | LayerInputs, options: CallOptions = {}, kwargs?: CallKwargs): KerasTensor | KerasTensor[] | LayerOutputs {
     const list: readonly unknown[] = Array.isArray(inputs) ? inputs : [inputs];
-    if (list.length > 0 && list.every(isKerasTensor)) return this.callFunctional(inputs as KerasTensor | readonly KerasTensor[], options);
+    if (list.length > 0 && list.every(isKerasTensor)) return this.callFunctional(inputs as KerasTensor | readonly KerasTensor[], options, kwargs);
     if (list.length > 0 && list.every(isSymbolicTensor)) {
-      return this.invoke(inputs as LayerInputs, options.training ?? currentTrace().training);
+      return this.invoke(inputs as LayerInputs, options.training ?? currentTrace().training, kwargs);
     }
     const got = list.map((x) => (x instanceof Tensor ? 'a Tensor' : x === null || typeof x !== 'object' ? String(x) : (x as object).constructor.name));
     throw new TypeError(`Layer "${this.name}" (${this.className}) must be called on KerasTensors (from Input() or other layers) or, inside a layer's call(), on symbolic tensors; got ${got.join(', ') || 'nothing'}. To run a model on data use model.predict().`);
   }
 
   /** A call on KerasTensors: trace at batch None for the output shapes, and record the call. */
-  private callFunctional(inputs: KerasTensor | readonly KerasTensor[], options: CallOptions): KerasTensor | KerasTensor[] {
+  private callFunctional(inputs: KerasTensor | readonly KerasTensor[], options: CallOptions, kwargs?: CallKwargs): KerasTensor | KerasTensor[] {
     const isList = Array.isArray(inputs);
     const list: readonly KerasTensor[] = isList ? inputs : [inputs as KerasTensor];
     const nodes = list.map((t) => t.node);
     const ctx = { training: options.training ?? false, seed: symbolicSeed(), updates: [], losses: [] };
-    const out = withTrace(ctx, () => this.invoke(isList ? nodes : nodes[0], ctx.training));
+    const out = withTrace(ctx, () => this.invoke(isList ? nodes : nodes[0], ctx.training, kwargs));
     const outNodes = isNodeList(out) ? out : [out];
     const nodeIndex = this.inboundNodes.length;
     const outputs = outNodes.map((n, tensorIndex) => new KerasTensor(n, { layer: this, nodeIndex, tensorIndex }));
-    this.inboundNodes.push(new CallNode(this, list, outputs, isList, options.training));
+    this.inboundNodes.push(new CallNode(this, list, outputs, isList, options.training, kwargs));
     return isNodeList(out) ? outputs : outputs[0];
   }
 

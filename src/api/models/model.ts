@@ -192,7 +192,7 @@ export class Model extends Layer implements TrainableModel {
       // Input layers, and the producers of tensors the model takes as inputs, are fed, not run.
       if (node.inputs.length === 0 || node.outputs.every((t) => values.has(t))) continue;
       const args = node.inputs.map((t) => values.get(t)!);
-      const out = node.layer.invoke(node.inputsIsList ? args : args[0], node.training ?? training);
+      const out = node.layer.invoke(node.inputsIsList ? args : args[0], node.training ?? training, node.kwargs);
       const outs = Array.isArray(out) ? out : [out as Node];
       node.outputs.forEach((t, i) => values.set(t, outs[i]));
     }
