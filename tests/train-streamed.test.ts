@@ -195,6 +195,9 @@ test('bad streamed input is a clear error; the first batch is checked before any
   await rejects(() => m.fit(() => [[rows(x, 0, 2)]][Symbol.iterator](), undefined, { verbose: 0 }), /this one has no y/);
   await rejects(() => m.fit(() => batches(), undefined, { validationData: () => batches(), validationBatchSize: 2, verbose: 0 }), /validationBatchSize cannot be given with streamed validationData/);
   await rejects(() => m.evaluate(() => batches(), undefined, { batchSize: 2 } as never), /option 'batchSize' is not supported/);
+  await rejects(() => m.fit(() => batches(), undefined, { epochs: 2, validationData: batches(), verbose: 0 }), /validationData is a generator object, which can be read only once, and validation runs 2 times/);
+  await rejects(() => m.fit(x, y, { epochs: 2, validationData: batches(), verbose: 0 }), /can be read only once/);
+  assert.throws(() => m.evaluate(x, y, { steps: 2 } as never), /option 'steps' is not supported: with in-memory arrays/);
   assert.equal(weightsOf(m), before, 'nothing ran');
   const mixed = function* () {
     yield [rows(x, 0, 4), rows(y, 0, 4), rows(sw, 0, 4)] as const;

@@ -14,7 +14,7 @@ import { BatchReader, batchDataset, checkSteps, isBatchSource, type BatchSource,
 import { BatchShapeGuard, batchLabel, feedBatch } from './stream-loops.js';
 import type { Dataset } from './evaluate.js';
 import { prepareDataset } from './evaluate.js';
-import { checkValidationFreq, inMemoryValidator, shouldValidate, streamValidator, type ValidationFreq, type Validator } from './validation.js';
+import { checkValidationFreq, inMemoryValidator, shouldValidate, streamValidator, validationRuns, type ValidationFreq, type Validator } from './validation.js';
 import type { DataLike, Logs, TrainableModel } from './types.js';
 
 export interface FitStreamOptions {
@@ -58,7 +58,7 @@ function makeValidator(model: TrainableModel, options: FitStreamOptions, trainin
   }
   if (isBatchSource(vd)) {
     if (options.validationBatchSize !== undefined) throw new Error('fit: validationBatchSize cannot be given with streamed validationData; its batches come from the source');
-    return streamValidator(model, vd, options.validationSteps, training);
+    return streamValidator(model, vd, options.validationSteps, training, validationRuns(options.initialEpoch ?? 0, options.epochs ?? 1, options.validationFreq));
   }
   if (options.validationSteps !== undefined) throw new Error('fit: validationSteps applies to streamed validationData; in-memory validationData is evaluated whole');
   const triple = vd as readonly unknown[];

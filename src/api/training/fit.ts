@@ -11,7 +11,7 @@ import { whileTraining } from './busy.js';
 import { fitCallbacks } from './fit-callbacks.js';
 import { fitStream } from './fit-stream.js';
 import { isBatchSource, type BatchSource } from './stream.js';
-import { checkValidationFreq, inMemoryValidator, shouldValidate, streamValidator, type ValidationFreq } from './validation.js';
+import { checkValidationFreq, inMemoryValidator, shouldValidate, streamValidator, validationRuns, type ValidationFreq } from './validation.js';
 import { BatchFeeder, BatchPlan } from './batches.js';
 import { identityOrder, shuffleOrder, sliceRows, splitAt } from './data.js';
 import { classWeightsToSampleWeights, type ClassWeight } from './sample-weights.js';
@@ -139,7 +139,7 @@ async function fitArrays(model: TrainableModel, x: DataLike, y: DataLike | undef
   compiled.optimizer.build(session, vars);
   const plan = new BatchPlan(session, model, 'train', train.n, batchSize, training, train.xs, train.ys, train.ws);
   const valPass = isBatchSource(options.validationData)
-    ? streamValidator(model, options.validationData, options.validationSteps, phase === 1)
+    ? streamValidator(model, options.validationData, options.validationSteps, phase === 1, validationRuns(initialEpoch, epochs, options.validationFreq))
     : validation === undefined ? undefined : inMemoryValidator(session, model, validation, options.validationBatchSize ?? batchSize, phase === 1);
 
   const { history, list: callbacks } = fitCallbacks(options.callbacks ?? [], verbose);
