@@ -13,7 +13,7 @@ export * as metrics from './api/metrics.js';
 export * as optimizers from './api/optimizers.js';
 export * as regularizers from './api/regularizers.js';
 export * as constraints from './api/constraints.js';
-export * as callbacks from './api/callbacks.js';
+export * as callbacks from './api/callbacks/index.js';
 export * as utils from './api/utils/index.js';
 export type { DumpFormat, DumpOptions, DumpStage } from './api/training/index.js';
 export type { DType, Shape } from './ir/types.js';

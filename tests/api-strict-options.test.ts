@@ -53,16 +53,22 @@ test('fit: batch_size is an error suggesting batchSize, and no weight changes', 
   assert.equal(Array.from(session.read(model.kernel)), before);
 });
 
-test('fit: Keras options not supported yet say so', async () => {
+test('fit: streaming options on in-memory arrays say what they apply to', async () => {
   const { model } = setup();
-  for (const key of ['stepsPerEpoch', 'steps_per_epoch', 'validationFreq']) {
+  const cases: [object, RegExp][] = [
+    [{ stepsPerEpoch: 1 }, /stepsPerEpoch applies to streamed data/],
+    [{ steps_per_epoch: 1 }, /unknown option 'steps_per_epoch'\. Did you mean 'stepsPerEpoch'\?/],
+    [{ validationFreq: 1 }, /validationFreq is only used with validationData or validationSplit/],
+    [{ validationSteps: 1, validationData: [x, y] }, /validationSteps applies to streamed validationData/],
+  ];
+  for (const [options, pattern] of cases) {
     let message = '';
     try {
-      await fitModel(model, x, y, { [key]: 1 } as never);
+      await fitModel(model, x, y, options as never);
     } catch (e) {
       message = (e as Error).message;
     }
-    assert.match(message, new RegExp(`option '${key}' is not supported`));
+    assert.match(message, pattern);
   }
 });
 

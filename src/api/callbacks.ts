@@ -82,13 +82,18 @@ export class CallbackList {
 export class History extends Callback {
   history: Record<string, number[]> = {};
   epoch: number[] = [];
+  /** The epoch of each value of each key: val_ keys skip epochs when validationFreq > 1. */
+  epochsOf: Record<string, number[]> = {};
 
   override onTrainBegin(): void {
     this.epoch = [];
   }
   override onEpochEnd(epoch: number, logs: Logs = {}): void {
     this.epoch.push(epoch);
-    for (const [k, v] of Object.entries(logs)) (this.history[k] ??= []).push(v);
+    for (const [k, v] of Object.entries(logs)) {
+      (this.history[k] ??= []).push(v);
+      (this.epochsOf[k] ??= []).push(epoch);
+    }
   }
 }
 

@@ -135,35 +135,51 @@ export interface ProgbarLoggerOptions {
   readonly now?: () => number;
 }
 
-/** Prints `Epoch i/n` and a progress bar for fit() (Keras's ProgbarLogger). */
+/**
+ * Prints `Epoch i/n` and a progress bar for fit() (Keras's ProgbarLogger). Without a verbose of its
+ * own it follows fit()'s. With streamed data of unknown length the first epoch prints only its
+ * finished line; later epochs know the step count from it.
+ */
 export class ProgbarLogger extends Callback {
   private bar?: Progbar;
   private seen = 0;
   private epochs = 0;
+  private knownSteps = 0;
 
-  constructor(readonly verbose: number, private readonly options: ProgbarLoggerOptions = {}) {
+  constructor(private readonly ownVerbose?: number, private readonly options: ProgbarLoggerOptions = {}) {
     super();
+  }
+
+  get verbose(): number {
+    return this.ownVerbose ?? this.params.verbose;
   }
 
   private output(): ProgressOutput {
     return this.options.output ?? stdoutOutput;
   }
 
+  private newBar(target: number): Progbar {
+    return new Progbar({ target, verbose: this.verbose, output: this.output(), now: this.options.now });
+  }
+
   override onTrainBegin(): void {
     this.epochs = this.params.epochs;
+    this.knownSteps = this.params.steps;
   }
   override onEpochBegin(epoch: number): void {
     if (this.verbose > 0 && this.epochs > 1) this.output().write(`Epoch ${epoch + 1}/${this.epochs}\n`);
     this.seen = 0;
-    this.bar = new Progbar({ target: this.params.steps, verbose: this.verbose, output: this.output(), now: this.options.now });
+    this.bar = this.knownSteps > 0 ? this.newBar(this.knownSteps) : undefined;
   }
   override onBatchEnd(batch: number, logs: Logs = {}): void {
     this.seen = batch + 1;
     // The last batch's line is drawn at epoch end, with the validation values.
-    this.bar?.update(this.seen, Object.entries(logs), false);
+    if (this.seen <= this.knownSteps) this.bar?.update(this.seen, Object.entries(logs), false);
   }
   override onEpochEnd(_epoch: number, logs: Logs = {}): void {
-    this.bar?.update(this.params.steps, Object.entries(logs), true);
+    if (this.seen === 0) return;
+    if (this.knownSteps === 0) this.knownSteps = this.seen;
+    (this.bar ?? this.newBar(this.seen)).update(this.seen, Object.entries(logs), true);
   }
 }
 

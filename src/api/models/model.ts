@@ -16,6 +16,11 @@ import { evalEager } from '../eager.js';
 import type { Tensor } from '../tensor.js';
 import { withTrace } from '../trace-context.js';
 import { compileModel, dumpModel, evaluateModel, fitModel, predictModel, type DumpOptions } from '../training/index.js';
+import {
+  evaluateStream, isBatchSource, predictOnBatch, predictStream, testOnBatch, trainOnBatch,
+  type BatchResult, type BatchSource, type StreamEvaluateOptions, type TestOnBatchOptions, type TrainOnBatchOptions,
+} from '../training/index.js';
+import type { DataLike } from '../training/types.js';
 import type { CompiledConfig, TrainableModel } from '../training/types.js';
 import { printSummary, type SummaryOptions } from './summary.js';
 import { buildTopology, type Topology } from './topology.js';
@@ -249,11 +254,38 @@ export class Model extends Layer implements TrainableModel {
   fit(x: FitArgs[1], y?: FitArgs[2], options?: FitArgs[3]): ReturnType<typeof fitModel> {
     return fitModel(this, x, y, options);
   }
-  evaluate(x: EvaluateArgs[1], y?: EvaluateArgs[2], options?: EvaluateArgs[3]): ReturnType<typeof evaluateModel> {
-    return evaluateModel(this, x, y, options);
+  /** TF.js's spelling of fit on streamed batches. */
+  fitDataset(dataset: BatchSource, options?: FitArgs[3]): ReturnType<typeof fitModel> {
+    return fitModel(this, dataset, undefined, options);
   }
-  predict(x: PredictArgs[1], options?: PredictArgs[2]): ReturnType<typeof predictModel> {
-    return predictModel(this, x, options);
+  /** In-memory data evaluates synchronously; streamed batches (y undefined) give a Promise. */
+  evaluate(x: EvaluateArgs[1], y?: EvaluateArgs[2], options?: EvaluateArgs[3]): ReturnType<typeof evaluateModel>;
+  evaluate(x: BatchSource, y?: undefined, options?: StreamEvaluateOptions): Promise<number | number[]>;
+  evaluate(x: EvaluateArgs[1] | BatchSource, y?: EvaluateArgs[2], options?: EvaluateArgs[3] | StreamEvaluateOptions): ReturnType<typeof evaluateModel> | Promise<number | number[]> {
+    if (isBatchSource(x)) {
+      if (y !== undefined) throw new Error('evaluate: with streamed data the targets come in the batches ([x, y]); y must be undefined');
+      return evaluateStream(this, x, options as StreamEvaluateOptions);
+    }
+    return evaluateModel(this, x, y, options as EvaluateArgs[3]);
+  }
+  /** TF.js's spelling of evaluate on streamed batches. */
+  evaluateDataset(dataset: BatchSource, options?: StreamEvaluateOptions): Promise<number | number[]> {
+    return evaluateStream(this, dataset, options);
+  }
+  predict(x: PredictArgs[1], options?: PredictArgs[2]): ReturnType<typeof predictModel>;
+  predict(x: BatchSource, options?: StreamEvaluateOptions): Promise<Tensor | Tensor[]>;
+  predict(x: PredictArgs[1] | BatchSource, options?: PredictArgs[2] | StreamEvaluateOptions): ReturnType<typeof predictModel> | Promise<Tensor | Tensor[]> {
+    if (isBatchSource(x)) return predictStream(this, x, options as StreamEvaluateOptions);
+    return predictModel(this, x, options as PredictArgs[2]);
+  }
+  trainOnBatch(x: DataLike, y?: DataLike, options?: TrainOnBatchOptions): Promise<BatchResult> {
+    return trainOnBatch(this, x, y, options);
+  }
+  testOnBatch(x: DataLike, y?: DataLike, options?: TestOnBatchOptions): BatchResult {
+    return testOnBatch(this, x, y, options);
+  }
+  predictOnBatch(x: DataLike): Tensor | Tensor[] {
+    return predictOnBatch(this, x);
   }
 }
 

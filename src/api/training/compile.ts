@@ -7,6 +7,7 @@ import type { MetricIdentifier } from '../metrics.js';
 import { getOptimizer } from '../optimizers.js';
 import type { CompileOptions, CompiledConfig, TrainableModel } from './types.js';
 import { checkOptions, optionKeys } from '../strict-options.js';
+import { isTraining } from './busy.js';
 
 const COMPILE_OPTIONS = optionKeys<CompileOptions>({ optimizer: true, loss: true, metrics: true, lossWeights: true, weightedMetrics: true });
 const COMPILE_UNSUPPORTED = {
@@ -76,6 +77,7 @@ function resolveMetrics(metrics: CompileOptions['metrics'], names: readonly stri
 /** Records the training configuration on the model (model.compiled) and returns it. */
 export function compileModel(model: TrainableModel, options: CompileOptions = {}): CompiledConfig {
   checkOptions(options, COMPILE_OPTIONS, 'compile', COMPILE_UNSUPPORTED);
+  if (isTraining(model)) throw new Error(`compile: the model '${model.name}' is training; recompiling it now would change the running fit()'s loss and optimizer. Compile after fit() has finished`);
   const names = model.outputNames;
   const compiled: CompiledConfig = {
     id: nextCompileId++,

@@ -83,7 +83,7 @@ export class EvaluationPass {
 
 /** Loss and metric values by name (Keras's `evaluate(..., return_dict=True)`). */
 export function evaluateLogs(model: TrainableModel, x: DataLike, y: DataLike | undefined, options: EvaluateOptions = {}): Logs {
-  checkOptions(options, EVALUATE_OPTIONS, 'evaluate');
+  checkOptions(options, EVALUATE_OPTIONS, 'evaluate', { steps: 'with in-memory arrays evaluate() reads every sample; steps applies to streamed data (an iterable of batches)' });
   if (y === undefined) throw new Error('evaluate: y (the targets) is required');
   if (model.compiled === undefined) throw new Error(`evaluate: the model '${model.name}' must be compiled first; call model.compile({ optimizer, loss })`);
   const session = getSession();

@@ -6,12 +6,16 @@
  */
 import { debugLevel } from '../../runtime/debug.js';
 import { getSession } from '../backend.js';
-import { CallbackList, History, type Callback } from '../callbacks.js';
-import { ProgbarLogger } from '../progress.js';
+import type { Callback, History } from '../callbacks.js';
+import { whileTraining } from './busy.js';
+import { fitCallbacks } from './fit-callbacks.js';
+import { fitStream } from './fit-stream.js';
+import { isBatchSource, type BatchSource } from './stream.js';
+import { checkValidationFreq, inMemoryValidator, shouldValidate, streamValidator, validationRuns, type ValidationFreq } from './validation.js';
 import { BatchFeeder, BatchPlan } from './batches.js';
 import { identityOrder, shuffleOrder, sliceRows, splitAt } from './data.js';
 import { classWeightsToSampleWeights, type ClassWeight } from './sample-weights.js';
-import { EvaluationPass, prepareDataset, type Dataset } from './evaluate.js';
+import { prepareDataset, type Dataset } from './evaluate.js';
 import { LogAccumulator } from './logs.js';
 import type { Tensor } from '../tensor.js';
 import type { DataLike, Logs, TrainableModel } from './types.js';
@@ -25,7 +29,7 @@ export interface FitOptions {
   /** Class index to weight, for a single output: each sample weighs what its class does. */
   readonly classWeight?: ClassWeight;
   /** [x, y] or [x, y, sampleWeight] to evaluate at the end of every epoch (logged as val_loss, val_accuracy, ...). */
-  readonly validationData?: readonly [DataLike, DataLike] | readonly [DataLike, DataLike, DataLike];
+  readonly validationData?: readonly [DataLike, DataLike] | readonly [DataLike, DataLike, DataLike] | BatchSource;
   /** Fraction of the samples, taken from the end before shuffling, held out for validation. */
   readonly validationSplit?: number;
   readonly validationBatchSize?: number;
@@ -35,18 +39,18 @@ export interface FitOptions {
   readonly verbose?: number;
   /** The epoch to start at (for resuming a run); epochs are counted from 0 up to `epochs`. */
   readonly initialEpoch?: number;
+  /** Streamed data only: batches per epoch (without it an epoch reads the source to its end). */
+  readonly stepsPerEpoch?: number;
+  /** Streamed validationData only: batches per validation run. */
+  readonly validationSteps?: number;
+  /** Validate every N epochs, or after the listed epochs (counted from 1). */
+  readonly validationFreq?: ValidationFreq;
 }
 
 const FIT_OPTIONS = optionKeys<FitOptions>({
   epochs: true, batchSize: true, sampleWeight: true, classWeight: true, validationData: true, validationSplit: true, validationBatchSize: true,
-  shuffle: true, callbacks: true, verbose: true, initialEpoch: true,
+  shuffle: true, callbacks: true, verbose: true, initialEpoch: true, stepsPerEpoch: true, validationSteps: true, validationFreq: true,
 });
-/** Keras's fit() arguments that need data this loop does not take yet. */
-const FIT_UNSUPPORTED = {
-  stepsPerEpoch: 'fit() takes in-memory arrays, where an epoch is one pass over the samples',
-  validationSteps: 'validation runs over the whole of validationData',
-  validationFreq: 'validation runs at the end of every epoch',
-};
 
 function checkInteger(name: string, v: number, min: number): void {
   if (!Number.isInteger(v) || v < min) throw new Error(`fit: ${name} must be an integer >= ${min}, got ${v}`);
@@ -55,6 +59,19 @@ function checkInteger(name: string, v: number, min: number): void {
 /** Training data and (optionally) validation data, split as Keras does. */
 function prepare(model: TrainableModel, x: DataLike, y: DataLike, options: FitOptions): { train: Dataset; validation?: Dataset } {
   const train = weighByClass(prepareDataset(model, x, y, 'fit', options.sampleWeight), options);
+  if (options.stepsPerEpoch !== undefined) throw new Error('fit: stepsPerEpoch applies to streamed data (an iterable of batches); with in-memory arrays an epoch is one pass over the samples');
+  if (options.validationData === undefined && options.validationSplit === undefined) {
+    for (const k of ['validationSteps', 'validationFreq', 'validationBatchSize'] as const) {
+      if (options[k] !== undefined) throw new Error(`fit: ${k} is only used with validationData or validationSplit`);
+    }
+  }
+  if (options.validationSteps !== undefined && !isBatchSource(options.validationData)) {
+    throw new Error('fit: validationSteps applies to streamed validationData; in-memory validation data is evaluated whole');
+  }
+  if (isBatchSource(options.validationData)) {
+    if (options.validationSplit !== undefined && options.validationSplit !== 0) throw new Error('fit: give either validationData or validationSplit, not both');
+    return { train };
+  }
   if (options.validationData !== undefined) {
     if (options.validationSplit !== undefined && options.validationSplit !== 0) {
       throw new Error('fit: give either validationData or validationSplit, not both (Keras would use validationData and drop validationSplit)');
@@ -84,8 +101,23 @@ function weighByClass(data: Dataset, options: FitOptions): Dataset {
   return { ...data, ws: [classWeightsToSampleWeights(options.classWeight, data.ys, 'fit')] };
 }
 
-export async function fitModel(model: TrainableModel, x: DataLike, y: DataLike | undefined, options: FitOptions = {}): Promise<History> {
-  checkOptions(options, FIT_OPTIONS, 'fit', FIT_UNSUPPORTED);
+/**
+ * Keras's fit on in-memory arrays (x, y) or on streamed batches (x an iterable, y undefined).
+ * A model trains one fit() at a time: a second one is refused before it touches anything.
+ */
+export function fitModel(model: TrainableModel, x: DataLike | BatchSource, y: DataLike | undefined, options: FitOptions = {}): Promise<History> {
+  return whileTraining(model, 'fit', () => {
+    if (isBatchSource(x)) {
+      if (y !== undefined) throw new Error('fit: with streamed data the targets come in the batches ([x, y]); y must be undefined');
+      return fitStream(model, x, options as Parameters<typeof fitStream>[2]);
+    }
+    return fitArrays(model, x, y, options);
+  });
+}
+
+async function fitArrays(model: TrainableModel, x: DataLike, y: DataLike | undefined, options: FitOptions): Promise<History> {
+  checkOptions(options, FIT_OPTIONS, 'fit');
+  checkValidationFreq(options.validationFreq);
   if (y === undefined) throw new Error('fit: y (the targets) is required');
   const compiled = model.compiled;
   if (compiled === undefined) throw new Error(`fit: the model '${model.name}' must be compiled before training; call model.compile({ optimizer, loss }) first`);
@@ -106,12 +138,11 @@ export async function fitModel(model: TrainableModel, x: DataLike, y: DataLike |
   const vars = model.trainableVariables();
   compiled.optimizer.build(session, vars);
   const plan = new BatchPlan(session, model, 'train', train.n, batchSize, training, train.xs, train.ys, train.ws);
-  const valPass = validation === undefined ? undefined : new EvaluationPass(session, model, validation, options.validationBatchSize ?? batchSize, phase === 1);
+  const valPass = isBatchSource(options.validationData)
+    ? streamValidator(model, options.validationData, options.validationSteps, phase === 1, validationRuns(initialEpoch, epochs, options.validationFreq))
+    : validation === undefined ? undefined : inMemoryValidator(session, model, validation, options.validationBatchSize ?? batchSize, phase === 1);
 
-  const history = new History();
-  const userCallbacks = options.callbacks ?? [];
-  const list = [...userCallbacks, history, ...(verbose > 0 ? [new ProgbarLogger(verbose)] : [])];
-  const callbacks = new CallbackList(list);
+  const { history, list: callbacks } = fitCallbacks(options.callbacks ?? [], verbose);
   callbacks.configure(model, { verbose, epochs, steps: plan.steps });
 
   const xFeed = new BatchFeeder(train.xs);
@@ -140,7 +171,7 @@ export async function fitModel(model: TrainableModel, x: DataLike, y: DataLike |
       if (model.stopTraining) break;
     }
     epochLogs = acc.logs();
-    if (valPass !== undefined) Object.assign(epochLogs, valPass.run(undefined, 'val_'));
+    if (valPass !== undefined && shouldValidate(epoch, options.validationFreq)) Object.assign(epochLogs, await valPass.run());
     await callbacks.call((c) => c.onEpochEnd(epoch, epochLogs));
     // KERAS_JIT_DEBUG=2: where this epoch's time went, per kernel (after the progress bar's line).
     if (debugLevel() >= 2) process.stderr.write(session.takeProfileReport(`epoch ${epoch + 1}/${epochs}`));

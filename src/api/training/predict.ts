@@ -23,7 +23,7 @@ export interface PredictOptions {
 const PREDICT_OPTIONS = optionKeys<PredictOptions>({ batchSize: true, verbose: true, callbacks: true });
 
 export function predictModel(model: TrainableModel, x: DataLike, options: PredictOptions = {}): Tensor | Tensor[] {
-  checkOptions(options, PREDICT_OPTIONS, 'predict');
+  checkOptions(options, PREDICT_OPTIONS, 'predict', { steps: 'with in-memory arrays predict() reads every sample; steps applies to streamed data (an iterable of batches)' });
   const session = getSession();
   const xs = toTensors(x, model.inputNames, model.inputDtypes, 'x', 'predict');
   checkInputShapes(xs, model.inputNames, model.inputShapes, model.name, 'predict');
