@@ -56,7 +56,7 @@ export function fuse(graph: Graph): FusionPlan {
   const chains = epilogueChains(order, users, roots);
   const { materialised, views } = chooseBuffers(order, users, roots, chains);
   const kernels = groupKernels(order, chains, materialised, views);
-  return { kernels: mergeElementwise(mergeReductions(kernels, users), users), materialised, views };
+  return { kernels: mergeElementwise(mergeReductions(kernels, users, views), users, views), materialised, views };
 }
 
 /** Each anchor's epilogue chain, and every node that is in one. */
@@ -192,16 +192,23 @@ type Merge = { readonly kernel: FusedKernel; readonly at: 'producer' | 'reader' 
 /**
  * Merges pairs of kernels until none merges: for each kernel (the reader) and each buffer it
  * reads that another kernel writes (the producer), `tryMerge` says whether the two become one.
+ * A view is produced by whoever writes its root, so a merge never moves a view's reader before
+ * the root is written; a view itself is never merged across (its reader reads the root's memory).
  */
-function mergePairs(kernels: readonly FusedKernel[], tryMerge: (producer: FusedKernel, reader: FusedKernel, buffer: Node, i: number, j: number, list: readonly FusedKernel[], producerOf: ReadonlyMap<Node, number>) => Merge | undefined): FusedKernel[] {
+function mergePairs(kernels: readonly FusedKernel[], views: ReadonlyMap<Node, Node>, tryMerge: (producer: FusedKernel, reader: FusedKernel, buffer: Node, i: number, j: number, list: readonly FusedKernel[], producerOf: ReadonlyMap<Node, number>) => Merge | undefined): FusedKernel[] {
   const list = [...kernels];
   let changed = true;
   while (changed) {
     changed = false;
     const producerOf = new Map<Node, number>();
     list.forEach((k, i) => k.outputs.forEach((o) => producerOf.set(o, i)));
+    for (const [view, root] of views) {
+      const i = producerOf.get(root);
+      if (i !== undefined) producerOf.set(view, i);
+    }
     for (let j = 0; j < list.length && !changed; j++) {
       for (const buffer of list[j].inputs) {
+        if (views.has(buffer)) continue;
         const i = producerOf.get(buffer);
         if (i === undefined || i === j) continue;
         const merge = tryMerge(list[i], list[j], buffer, i, j, list, producerOf);
@@ -225,8 +232,8 @@ function mergePairs(kernels: readonly FusedKernel[], tryMerge: (producer: FusedK
  * Merges an elementwise kernel into the one that reads its output at the same index, so values
  * such as Adam's new moments feed the weight update from a register, not memory.
  */
-function mergeElementwise(kernels: FusedKernel[], users: Map<Node, Node[]>): FusedKernel[] {
-  return mergePairs(kernels, (source, reader, input, i, j, list, producerOf) => {
+function mergeElementwise(kernels: FusedKernel[], users: Map<Node, Node[]>, views: ReadonlyMap<Node, Node>): FusedKernel[] {
+  return mergePairs(kernels, views, (source, reader, input, i, j, list, producerOf) => {
     if (reader.kind !== 'elementwise' || source.kind !== 'elementwise' || !sameShape(source.anchor.shape, reader.anchor.shape)) return undefined;
     // The reader must use the value at the very index it writes, i.e. only through elementwise ops of the same shape.
     const readersInside = (users.get(input) ?? []).filter((u) => reader.inline.has(u) || reader.outputs.includes(u));
@@ -234,7 +241,7 @@ function mergeElementwise(kernels: FusedKernel[], users: Map<Node, Node[]>): Fus
     // The merged kernel runs where the producer ran, if the reader's buffers are ready by then,
     // or where the reader runs, if nothing in between reads the producer's outputs.
     const readyEarly = reader.inputs.every((b) => source.outputs.includes(b) || (producerOf.get(b) ?? -1) < i);
-    const unreadBetween = list.slice(i + 1, j).every((k) => !k.inputs.some((b) => source.outputs.includes(b)));
+    const unreadBetween = list.slice(i + 1, j).every((k) => !k.inputs.some((b) => source.outputs.includes(views.get(b) ?? b)));
     if (!readyEarly && !unreadBetween) return undefined;
     const outputs = [...source.outputs, ...reader.outputs];
     const kernel: FusedKernel = {
@@ -251,11 +258,11 @@ function mergeElementwise(kernels: FusedKernel[], users: Map<Node, Node[]>): Fus
  * broadcast along the reduced axes (so, per output row, once the first loop is done): both run
  * in one kernel, one inner loop after the other, the first result kept in a register.
  */
-function mergeReductions(kernels: FusedKernel[], users: Map<Node, Node[]>): FusedKernel[] {
+function mergeReductions(kernels: FusedKernel[], users: Map<Node, Node[]>, views: ReadonlyMap<Node, Node>): FusedKernel[] {
   const stagesOf = (k: FusedKernel) => k.stages ?? [{ anchor: k.anchor, epilogue: k.epilogue }];
   const domain = (k: FusedKernel) => k.anchor.inputs[0].shape;
   const axesOf = (k: FusedKernel) => (k.anchor as Node<'sum' | 'max'>).attrs.axes;
-  return mergePairs(kernels, (first, later, input, i, _j, _list, producerOf) => {
+  return mergePairs(kernels, views, (first, later, input, i, _j, _list, producerOf) => {
     if (later.kind !== 'reduce' || first.kind !== 'reduce' || !sameShape(domain(first), domain(later)) || axesOf(first).join() !== axesOf(later).join()) return undefined;
     const rowShape = domain(later).map((d, a) => (axesOf(later).includes(a) ? 1 : d));
     // Read only as a per-row value: the same row shape, consumed by elementwise ops of the domain's shape.
