@@ -104,6 +104,22 @@ export class Model extends Layer implements TrainableModel {
     return this.isGraphBuilt ? [...this.topology.layers] : [];
   }
 
+  /**
+   * Writes the weights: `.weights.h5` in Keras 3's layout, `.h5` / `.hdf5` in the legacy one.
+   * Atomic: a temporary file in the same directory, renamed over `path`.
+   */
+  async saveWeights(path: string): Promise<void> {
+    // Imported on use: the saving code imports the model classes.
+    const { saveWeightsFile } = await import('../saving/weights/files.js');
+    await saveWeightsFile(this, path);
+  }
+
+  /** Loads `.weights.h5`, legacy `.h5` or `.keras` weights; all or nothing (a mismatch changes no weight). */
+  async loadWeights(path: string, options?: { readonly skipMismatch?: boolean }): Promise<void> {
+    const { loadWeightsFile } = await import('../saving/weights/files.js');
+    await loadWeightsFile(this, path, options);
+  }
+
   /** A layer by name, or by index into `layers`. */
   getLayer(nameOrIndex: string | number): Layer {
     const layers = this.layers;

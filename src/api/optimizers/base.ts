@@ -146,6 +146,25 @@ export abstract class Optimizer {
     if (s !== undefined) s.session.write(s.learningRate, [value]);
   }
 
+  /**
+   * The optimizer's state for `vars` in Keras's `optimizer.variables` order, which is how Keras
+   * lays it out in `optimizer/vars/0..`: iterations, learning rate, EMA averages (useEma), gradient
+   * accumulators (gradientAccumulationSteps), then each variable's slots in slotSpecs() order
+   * (Adam: m0, v0, m1, v1, ...), then globals (Nadam's u_product). Builds the state if needed.
+   */
+  stateVariables(session: Session, vars: readonly Variable[]): Variable[] {
+    this.build(session, vars);
+    const s = this.state as BuiltState;
+    const per = vars.map((v) => s.perVariable.get(v.id) as VariableState);
+    return [
+      s.iterations, s.learningRate,
+      ...per.flatMap((p) => (p.average === undefined ? [] : [p.average])),
+      ...per.flatMap((p) => (p.accumulator === undefined ? [] : [p.accumulator])),
+      ...per.flatMap((p) => p.slots),
+      ...s.globals,
+    ];
+  }
+
   /** Updates applied so far (Keras's `optimizer.iterations`: batches over gradientAccumulationSteps). */
   get iterations(): number {
     const s = this.liveState();
