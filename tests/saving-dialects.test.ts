@@ -10,7 +10,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { type Json, type JsonObject, isObject } from '../src/api/saving/dialects/json.js';
 import { keras2ToKeras3, keras3ToKeras2 } from '../src/api/saving/dialects/keras2-model.js';
-import { KERAS2_HARD_SIGMOID } from '../src/api/saving/dialects/keras2-objects.js';
+import { keras2HardSigmoidObject } from '../src/api/saving/dialects/keras2-objects.js';
 import { parseTfjsModel, writeTfjsModel } from '../src/api/saving/tfjs/index.js';
 import { buildTfjsModels, inputsFor, saveTfjs } from './support/tfjs-artifacts.js';
 
@@ -110,7 +110,9 @@ for (const name of Object.keys(models)) {
 test('TF.js defaults: hard_sigmoid keeps its Keras 2 meaning; glorotNormal becomes a Keras 3 VarianceScaling', async () => {
   const saved = await saveTfjs(models.emb_lstm);
   const lstm = confOf(layersOf(keras2ToKeras3(saved.modelJson.modelTopology))[2]);
-  assert.is(lstm.recurrent_activation, KERAS2_HARD_SIGMOID);
+  // Keras 3's own serialization of a function registered as keras_jit>keras2_hard_sigmoid.
+  assert.equal(lstm.recurrent_activation, { module: 'builtins', class_name: 'function', config: 'keras_jit>keras2_hard_sigmoid', registered_name: 'function' });
+  assert.equal(lstm.recurrent_activation, keras2HardSigmoidObject());
   assert.equal(lstm.kernel_initializer, { module: 'keras.initializers', class_name: 'VarianceScaling', config: { scale: 1, mode: 'fan_avg', distribution: 'truncated_normal', seed: null }, registered_name: null });
   const plain = confOf(layersOf(keras2ToKeras3(saved.modelJson.modelTopology, { exactHardSigmoid: false }))[2]);
   assert.is(plain.recurrent_activation, 'hard_sigmoid');
@@ -145,6 +147,25 @@ test('Keras 2 names and keys: Convolution2D, input_dim, time_major, implementati
   assert.throws(() => keras2ToKeras3({ class_name: 'Dense', config: {} }), /class_name 'Dense' is not a model/);
   assert.throws(() => keras2ToKeras3({ class_name: 'Model', config: { layers: [{ name: 'd', class_name: 'Dense', config: { name: 'd', units: 1 }, inbound_nodes: [[['nope', 0, 0, {}]]] }], input_layers: [], output_layers: [['d', 0, 0]] } }), /inbound layer 'nope' is not defined/);
 });
+
+test('functional: tensor shapes the Keras 2 dialect lacks come from tensorShape, else null', async () => {
+  const saved = await saveTfjs(models.multi_input);
+  const dense = (cfg: JsonObject) => layersOf(cfg)[3].inbound_nodes as JsonObject[];
+  const shapeOfArg = (cfg: JsonObject) => (((dense(cfg)[0].args as JsonObject[])[0]).config as JsonObject).shape;
+  assert.is(shapeOfArg(keras2ToKeras3(saved.modelJson.modelTopology)), null);
+  const calls: Json[] = [];
+  const withShapes = keras2ToKeras3(saved.modelJson.modelTopology, { tensorShape: (l, n, t) => { calls.push([l, n, t]); return [null, 5]; } });
+  assert.equal(shapeOfArg(withShapes), [null, 5]);
+  assert.equal(calls, [[String(confOf(layersOf(withShapes)[2]).name), 0, 0]], 'asked only for the non-input tensor');
+  // With the shape filled in, the nodes equal what Keras 3 writes for the same graph.
+  assert.equal(renameRefsKeepShape(dense(withShapes), layersOf(withShapes)), renameRefsKeepShape(dense(fixtures.multi_input.config), layersOf(fixtures.multi_input.config)));
+});
+
+function renameRefsKeepShape(v: Json, layers: JsonObject[]): Json {
+  const names = new Map(layers.map((l, i) => [String(confOf(l).name), i]));
+  const walk = (x: Json): Json => Array.isArray(x) ? (x.length === 3 && typeof x[0] === 'string' && names.has(x[0]) ? [names.get(x[0])!, x[1], x[2]] : x.map(walk)) : isObject(x) ? Object.fromEntries(Object.entries(x).map(([k, y]) => [k, walk(y)])) : x;
+  return walk(v);
+}
 
 test('Keras 3 → Keras 2: a GRU with reset_after=true (Keras 3 default) is an error TF.js users can act on', () => {
   const cfg = structuredClone(fixtures.gru.config);

@@ -13,6 +13,13 @@ export interface DialectOptions {
    * false: it becomes Keras 3's `hard_sigmoid`, which is what Keras 3 itself does and changes predictions.
    */
   exactHardSigmoid?: boolean;
+  /**
+   * Output shape of `layer`'s call `node`, output `tensor` (`[null, 5]`), for the `__keras_tensor__`
+   * entries of functional inbound nodes. The Keras 2 dialect records only InputLayer shapes; without this
+   * the others are written as null, which keras-jit's builder accepts (it reads keras_history only, as
+   * Keras's deserialize_node does) but Python Keras 3 rejects ("Undefined shapes are not supported").
+   */
+  tensorShape?: (layer: string, node: number, tensor: number) => Json[] | undefined;
 }
 
 export interface Keras3Layer {

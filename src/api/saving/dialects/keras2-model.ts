@@ -51,7 +51,7 @@ function functionalToKeras3(config: JsonObject, opts: DialectOptions): JsonObjec
     const name = expectString(obj.name ?? layer.config.name, `${where}.name`);
     const dtype = layer.className === 'InputLayer' ? String(layer.config.dtype) : layer.inputDtype ?? 'float32';
     info.set(name, { dtype, shape: layer.className === 'InputLayer' ? (layer.config.batch_shape as Json[]) : null });
-    const nodes = expectArray(obj.inbound_nodes ?? [], `layer '${name}'.inbound_nodes`).map((n, k) => nodeToKeras3(n, info, `layer '${name}' node ${k}`));
+    const nodes = expectArray(obj.inbound_nodes ?? [], `layer '${name}'.inbound_nodes`).map((n, k) => nodeToKeras3(n, info, `layer '${name}' node ${k}`, opts.tensorShape));
     out.push({ ...withModule(layer), name, inbound_nodes: nodes });
   });
   const result: JsonObject = {

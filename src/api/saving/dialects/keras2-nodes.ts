@@ -19,12 +19,15 @@ function isRef(v: Json): v is [string, number, number] {
   return Array.isArray(v) && v.length === 3 && typeof v[0] === 'string' && typeof v[1] === 'number' && typeof v[2] === 'number';
 }
 
-function kerasTensor(ref: [string, number, number], info: Map<string, TensorInfo>): JsonObject {
+export type ShapeOf = (layer: string, node: number, tensor: number) => Json[] | undefined;
+
+function kerasTensor(ref: [string, number, number], info: Map<string, TensorInfo>, shapeOf?: ShapeOf): JsonObject {
   const t = info.get(ref[0]);
-  return { class_name: '__keras_tensor__', config: { shape: t?.shape ?? null, dtype: t?.dtype ?? 'float32', keras_history: [...ref] } };
+  const shape = t?.shape ?? shapeOf?.(...ref) ?? null;
+  return { class_name: '__keras_tensor__', config: { shape, dtype: t?.dtype ?? 'float32', keras_history: [...ref] } };
 }
 
-export function nodeToKeras3(node: Json, info: Map<string, TensorInfo>, where: string): JsonObject {
+export function nodeToKeras3(node: Json, info: Map<string, TensorInfo>, where: string, shapeOf?: ShapeOf): JsonObject {
   if (isObject(node)) return node; // already Keras 3
   const entries = expectArray(node, where);
   if (entries.length === 0) throw new Error(`${where}: an inbound node with no inputs`);
@@ -42,7 +45,7 @@ export function nodeToKeras3(node: Json, info: Map<string, TensorInfo>, where: s
         if (Array.isArray(v) || isObject(v)) throw new Error(`${where}: call argument '${k}' holds a tensor reference, which the Keras 2 dialect reader does not support`);
       }
     }
-    return kerasTensor([entry[0], entry[1], entry[2]], info);
+    return kerasTensor([entry[0], entry[1], entry[2]], info, shapeOf);
   });
   return { args: [tensors.length === 1 ? tensors[0] : tensors], kwargs };
 }

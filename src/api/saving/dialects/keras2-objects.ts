@@ -19,6 +19,15 @@ function moduleForKey(key: string): string | undefined {
  */
 export const KERAS2_HARD_SIGMOID = 'keras_jit>keras2_hard_sigmoid';
 
+/** How Keras 3 serializes a function registered as `keras_jit>keras2_hard_sigmoid` (its own form). */
+export function keras2HardSigmoidObject(): JsonObject {
+  return { module: 'builtins', class_name: 'function', config: KERAS2_HARD_SIGMOID, registered_name: 'function' };
+}
+
+function isKeras2HardSigmoid(v: Json): boolean {
+  return v === KERAS2_HARD_SIGMOID || (isObject(v) && v.class_name === 'function' && v.config === KERAS2_HARD_SIGMOID);
+}
+
 export function dtypePolicy(name: string): JsonObject {
   return { module: 'keras', class_name: 'DTypePolicy', config: { name }, registered_name: null };
 }
@@ -41,13 +50,14 @@ function objectToKeras2(v: JsonObject): JsonObject {
 }
 
 export function activationToKeras3(v: Json, where: string, exactHardSigmoid: boolean): Json {
-  if (v === 'hard_sigmoid' && exactHardSigmoid) return KERAS2_HARD_SIGMOID;
+  if (v === 'hard_sigmoid' && exactHardSigmoid) return keras2HardSigmoidObject();
+  if (isKeras2HardSigmoid(v)) return v;
   if (isObject(v)) throw new Error(`${where}: only named activations can be converted from Keras 2, got ${JSON.stringify(v)}`);
   return v;
 }
 
 export function activationToKeras2(v: Json, where: string): Json {
-  if (v === KERAS2_HARD_SIGMOID) return 'hard_sigmoid';
+  if (isKeras2HardSigmoid(v)) return 'hard_sigmoid';
   if (v === 'hard_sigmoid') {
     throw new Error(`${where}: Keras 3's hard_sigmoid (relu6(x + 3) / 6) has no Keras 2 / TensorFlow.js equivalent (their hard_sigmoid is clip(0.2x + 0.5, 0, 1))`);
   }
