@@ -149,8 +149,8 @@ export function serializeLayer(layer: Layer): JsonObject {
 export function buildConfigOf(layer: Layer, spec: LayerSpec | undefined): JsonObject | undefined {
   if (!layer.built || layer.inboundNodes.length === 0 || (spec !== undefined && spec.hasBuild === false)) return undefined;
   const node = layer.inboundNodes[0];
-  const shapes = node.inputs.map((t) => t.shape as Json);
-  if (spec?.buildShapes) return spec.buildShapes(node.inputs.map((t) => t.shape));
+  const shapes = node.inputs.map((t) => [...t.shape] as Json);
+  if (spec?.buildShapes) return spec.buildShapes(node);
   return { input_shape: node.inputsIsList ? shapes : shapes[0] };
 }
 

@@ -4,6 +4,7 @@
  * generic reader/writer (layer-config.ts) uses these, so layer files stay untouched.
  */
 import { camelToSnake } from '../../naming.js';
+import type { CallNode, KerasTensor } from '../../layers/keras-tensor.js';
 import type { Layer } from '../../layers/layer.js';
 import type { Json } from './json.js';
 
@@ -47,7 +48,9 @@ export interface LayerSpec {
    */
   readonly hasBuild: boolean;
   /** A build_config other than `{input_shape}` (MultiHeadAttention's `shapes_dict`). */
-  readonly buildShapes?: (shapes: readonly (readonly (number | null)[])[]) => import('./json.js').JsonObject;
+  readonly buildShapes?: (node: CallNode) => import('./json.js').JsonObject;
+  /** How Keras writes one call of this layer when keras-jit's call form differs (attention layers). */
+  readonly writeNode?: (node: CallNode, tensor: (t: KerasTensor) => Json) => { readonly args: Json[]; readonly kwargs: Record<string, Json> };
   /** Keras's SpatialDropout layers write only `name` and a plain `dtype` string as their base config. */
   readonly plainBase?: boolean;
   /** Call keywords Keras records in every inbound node of this class (RNNs: mask=None, training=False). */
@@ -89,7 +92,7 @@ export function weight(w: string, fallback: string): FieldSpec[] {
   return [init(`${w}_initializer`, fallback), reg(`${w}_regularizer`), con(`${w}_constraint`)];
 }
 
-type SpecExtra = Partial<Pick<LayerSpec, 'module' | 'make' | 'className' | 'buildShapes' | 'plainBase' | 'nodeKwargs'>>;
+type SpecExtra = Partial<Pick<LayerSpec, 'module' | 'make' | 'className' | 'buildShapes' | 'plainBase' | 'nodeKwargs' | 'writeNode'>>;
 
 /** A layer whose Keras class overrides build() (so Keras writes its build_config). */
 export function spec(cls: LayerClass, positional: readonly string[], fields: readonly FieldSpec[], extra: SpecExtra = {}): LayerSpec {

@@ -27,7 +27,8 @@ export const coreSpecs: readonly LayerSpec[] = [
     reg('kernel_regularizer'), reg('bias_regularizer'), con('kernel_constraint'), con('bias_constraint'), fixed('quantization_config', null),
   ]),
   plainSpec(Activation, ['activation'], [act('activation')]),
-  plainSpec(Dropout, ['rate'], [f('rate'), f('noise_shape'), opt('seed', null)]),
+  // Keras records training=False (Dropout.call's default) in each functional node.
+  plainSpec(Dropout, ['rate'], [f('rate'), f('noise_shape'), opt('seed', null)], { nodeKwargs: { training: false } }),
   // Keras 3.15's Flatten records its build shape (observed in Keras's own configs).
   spec(Flatten, [], [CL]),
   plainSpec(Reshape, ['target_shape'], [f('target_shape')]),
@@ -43,7 +44,7 @@ export const coreSpecs: readonly LayerSpec[] = [
     // keras-jit's BatchNormalization takes no regularizers or constraints yet.
     fixed('beta_regularizer', null), fixed('gamma_regularizer', null), fixed('beta_constraint', null), fixed('gamma_constraint', null),
     fixed('synchronized', false), fixed('renorm', false), fixed('renorm_clipping', null), fixed('renorm_momentum', 0.99),
-  ]),
+  ], { nodeKwargs: { mask: null } }),
   spec(Embedding, ['input_dim', 'output_dim'], [
     f('input_dim'), f('output_dim'), ...weight('embeddings', 'uniform'), f('activity_regularizer', 'regularizer'), f('mask_zero'), fixed('quantization_config', null),
   ]),

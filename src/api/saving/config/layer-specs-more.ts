@@ -23,7 +23,10 @@ import { UpSampling1D, ZeroPadding1D, Cropping1D } from '../../layers/sequence-r
 import { UpSampling2D, ZeroPadding2D, Cropping2D, Permute } from '../../layers/spatial-reshaping.js';
 import { TimeDistributed } from '../../layers/time-distributed.js';
 import { Identity } from '../../layers/utility-layers.js';
-import type { JsonObject } from './json.js';
+import type { CallNode, KerasTensor } from '../../layers/keras-tensor.js';
+import type { Layer } from '../../layers/layer.js';
+import type { Json, JsonObject } from './json.js';
+import { serializeLayer } from './layer-config.js';
 import { act, con, f, fixed, init, opt, plainSpec, reg, spec, tuple, weight, type FieldSpec, type LayerSpec } from './layer-spec.js';
 
 const CL = fixed('data_format', 'channels_last');
@@ -46,6 +49,10 @@ const recurrentFields = (extra: readonly FieldSpec[]): FieldSpec[] => [
 ];
 /** Keras's RNN.call(sequences, initial_state=None, mask=None, training=False) records these. */
 const RNN_KWARGS = { mask: null, training: false };
+/** Layers whose call(training=False) Keras records as training=False in each node. */
+export const TRAINING_KWARGS = { training: false };
+/** Layers whose call takes mask=None (and masking is supported): Keras records mask=None. */
+export const MASK_KWARGS = { mask: null };
 const MHA_BUILD_NAMES = ['query_shape', 'value_shape', 'key_shape'];
 
 export const moreSpecs: readonly LayerSpec[] = [
@@ -62,11 +69,11 @@ export const moreSpecs: readonly LayerSpec[] = [
   spec(SeparableConv2D, ['filters', 'kernel_size'], [
     f('filters'), ...depthwiseFields, init('pointwise_initializer', 'glorot_uniform'), fixed('pointwise_regularizer', null), fixed('pointwise_constraint', null),
   ]),
-  plainSpec(SpatialDropout1D, ['rate'], [f('rate'), opt('seed', null)], { plainBase: true }),
-  plainSpec(SpatialDropout2D, ['rate'], [f('rate'), opt('seed', null), CL], { plainBase: true }),
-  plainSpec(GaussianNoise, ['stddev'], [f('stddev'), opt('seed', null)]),
-  plainSpec(GaussianDropout, ['rate'], [f('rate'), opt('seed', null)]),
-  plainSpec(AlphaDropout, ['rate'], [f('rate'), f('noise_shape'), opt('seed', null)]),
+  plainSpec(SpatialDropout1D, ['rate'], [f('rate'), opt('seed', null)], { plainBase: true, nodeKwargs: TRAINING_KWARGS }),
+  plainSpec(SpatialDropout2D, ['rate'], [f('rate'), opt('seed', null), CL], { plainBase: true, nodeKwargs: TRAINING_KWARGS }),
+  plainSpec(GaussianNoise, ['stddev'], [f('stddev'), opt('seed', null)], { nodeKwargs: TRAINING_KWARGS }),
+  plainSpec(GaussianDropout, ['rate'], [f('rate'), opt('seed', null)], { nodeKwargs: TRAINING_KWARGS }),
+  plainSpec(AlphaDropout, ['rate'], [f('rate'), f('noise_shape'), opt('seed', null)], { nodeKwargs: TRAINING_KWARGS }),
   plainSpec(Identity, [], []),
   plainSpec(Rescaling, ['scale'], [f('scale'), f('offset')]),
   spec(Normalization, [], [f('axis'), f('invert'), opt('mean', null), opt('variance', null)]),
@@ -83,7 +90,7 @@ export const moreSpecs: readonly LayerSpec[] = [
   ]),
   plainSpec(MaxPooling1D, ['pool_size'], [tuple('pool_size', 1), tuple('strides', 1), f('padding'), CL]),
   plainSpec(AveragePooling1D, ['pool_size'], [tuple('pool_size', 1), tuple('strides', 1), f('padding'), CL]),
-  plainSpec(GlobalAveragePooling1D, [], [CL, f('keepdims')]),
+  plainSpec(GlobalAveragePooling1D, [], [CL, f('keepdims')], { nodeKwargs: MASK_KWARGS }),
   plainSpec(GlobalMaxPooling1D, [], [CL, f('keepdims')]),
   plainSpec(UpSampling1D, [], [f('size')]),
   plainSpec(ZeroPadding1D, [], [tuple('padding', 2), CL]),
@@ -92,7 +99,7 @@ export const moreSpecs: readonly LayerSpec[] = [
   spec(LayerNormalization, [], [f('axis'), f('epsilon'), f('center'), f('scale'), f('rms_scaling'), ...weight('beta', 'zeros'), ...weight('gamma', 'ones')]),
   // Keras's ActivityRegularization writes l1 and l2, not the activity_regularizer they make.
   plainSpec(ActivityRegularization, [], [f('l1'), f('l2'), noActivityRegularizer]),
-  spec(TimeDistributed, ['layer'], [f('layer', 'layer')]),
+  spec(TimeDistributed, ['layer'], [f('layer', 'layer', { read: innerLayerConfig })], { nodeKwargs: MASK_KWARGS }),
   spec(SimpleRNN, ['units'], recurrentFields([]), { nodeKwargs: RNN_KWARGS }),
   spec(LSTM, ['units'], [...recurrentFields([act('recurrent_activation', 'sigmoid')]), f('unit_forget_bias'), fixed('seed', null)], { nodeKwargs: RNN_KWARGS }),
   spec(GRU, ['units'], [...recurrentFields([act('recurrent_activation', 'sigmoid')]), f('reset_after'), fixed('seed', null)], { nodeKwargs: RNN_KWARGS }),
@@ -101,9 +108,57 @@ export const moreSpecs: readonly LayerSpec[] = [
     init('kernel_initializer', 'glorot_uniform'), init('bias_initializer', 'zeros'), reg('kernel_regularizer'), reg('bias_regularizer'),
     fixed('activity_regularizer', null), con('kernel_constraint'), con('bias_constraint'), fixed('seed', null), fixed('use_gate', false), fixed('sliding_window', null),
   ], {
-    // MultiHeadAttention.build(query_shape, value_shape, key_shape=None): Keras records a shapes_dict.
-    buildShapes: (shapes) => Object.fromEntries(shapes.map((s, i) => [MHA_BUILD_NAMES[i], [...s]])) as JsonObject,
+    // MultiHeadAttention.build(query_shape, value_shape, key_shape=None): Keras records the shapes passed.
+    buildShapes: (node) => ({ shapes_dict: Object.fromEntries(node.inputs.slice(0, mhaHasKey(node) ? 3 : 2).map((t, i) => [MHA_BUILD_NAMES[i], [...t.shape]])) as JsonObject }),
+    writeNode: writeMhaNode,
   }),
-  spec(Attention, [], [f('use_scale'), f('score_mode'), f('dropout'), fixed('seed', null)]),
-  spec(AdditiveAttention, [], [f('use_scale'), f('dropout'), fixed('seed', null)]),
+  spec(Attention, [], [f('use_scale'), f('score_mode'), f('dropout'), fixed('seed', null)], { buildShapes: attentionBuild, writeNode: writeAttentionNode }),
+  spec(AdditiveAttention, [], [f('use_scale'), f('dropout'), fixed('seed', null)], { buildShapes: attentionBuild, writeNode: writeAttentionNode }),
 ];
+
+/** TimeDistributed's inner layer, with the per-step build shape Keras records for it once built. */
+function innerLayerConfig(layer: Layer): JsonObject {
+  const inner = (layer as TimeDistributed).layer;
+  const config: Record<string, unknown> = { ...serializeLayer(inner) };
+  const node = layer.inboundNodes[0];
+  if (inner.built && node !== undefined && config.build_config === undefined) {
+    const shape = node.inputs[0].shape;
+    config.build_config = { input_shape: [shape[0], ...shape.slice(2)] };
+  }
+  return config as JsonObject;
+}
+
+/** keras-jit's MultiHeadAttention call node holds [query, value, key (value when not given), mask?]. */
+function mhaHasKey(node: CallNode): boolean {
+  return node.inputs[2] !== node.inputs[1];
+}
+function writeMhaNode(node: CallNode, tensor: (t: KerasTensor) => Json): { args: Json[]; kwargs: Record<string, Json> } {
+  const k = (node.kwargs ?? {}) as { hasMask?: boolean; useCausalMask?: boolean; returnAttentionScores?: boolean };
+  const kwargs: Record<string, Json> = {};
+  if (mhaHasKey(node)) kwargs.key = tensor(node.inputs[2]);
+  if (k.hasMask) kwargs.attention_mask = tensor(node.inputs[3]);
+  if (k.useCausalMask) kwargs.use_causal_mask = true;
+  if (k.returnAttentionScores) kwargs.return_attention_scores = true;
+  if (node.training !== undefined) kwargs.training = node.training;
+  return { args: [tensor(node.inputs[0]), tensor(node.inputs[1])], kwargs };
+}
+/** keras-jit's Attention call node holds [query, value, key (value when not given), queryMask?, valueMask?]. */
+type AttentionNodeKwargs = { hasKey?: boolean; hasQueryMask?: boolean; hasValueMask?: boolean; useCausalMask?: boolean; returnAttentionScores?: boolean };
+function attentionBuild(node: CallNode): JsonObject {
+  const k = (node.kwargs ?? {}) as AttentionNodeKwargs;
+  return { input_shape: node.inputs.slice(0, k.hasKey ? 3 : 2).map((t) => [...t.shape]) };
+}
+function writeAttentionNode(node: CallNode, tensor: (t: KerasTensor) => Json): { args: Json[]; kwargs: Record<string, Json> } {
+  const k = (node.kwargs ?? {}) as AttentionNodeKwargs;
+  const kwargs: Record<string, Json> = {};
+  let next = 3;
+  if (k.hasQueryMask || k.hasValueMask) {
+    const q = k.hasQueryMask ? tensor(node.inputs[next++]) : null;
+    const v = k.hasValueMask ? tensor(node.inputs[next++]) : null;
+    kwargs.mask = [q, v];
+  }
+  if (k.useCausalMask) kwargs.use_causal_mask = true;
+  if (k.returnAttentionScores) kwargs.return_attention_scores = true;
+  if (node.training !== undefined) kwargs.training = node.training;
+  return { args: [node.inputs.slice(0, k.hasKey ? 3 : 2).map(tensor)], kwargs };
+}

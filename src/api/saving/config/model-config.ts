@@ -78,7 +78,9 @@ function functionalToConfig(model: Model): JsonObject {
   const tensorJson = (t: KerasTensor): Json => ({ class_name: '__keras_tensor__', config: { shape: shapeJson(t.shape), dtype: t.dtype, keras_history: history(t) } });
   const entries = layers.map((layer) => {
     const calls = layer.inboundNodes.filter((n) => inModel.has(n) && !(layer instanceof InputLayer));
+    const writeNode = specOfClass(layer.constructor as LayerClass)?.writeNode;
     const inbound = calls.map((node) => {
+      if (writeNode !== undefined) return writeNode(node, tensorJson);
       const args: Json[] = node.inputsIsList ? [node.inputs.map(tensorJson)] : node.inputs.map(tensorJson);
       const kwargs: Record<string, Json> = { ...(specOfClass(layer.constructor as LayerClass)?.nodeKwargs ?? {}) };
       if (node.training !== undefined) kwargs.training = node.training;
