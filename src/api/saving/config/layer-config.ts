@@ -122,8 +122,11 @@ export function layerFromConfig(cls: LayerClass, config: JsonObject, customObjec
   if (cls === (Layer as unknown as LayerClass)) throw new Error('Layer.fromConfig: call fromConfig on a concrete layer class (layers.Dense.fromConfig), or use layers.deserialize(config)');
   const spec = specOfClass(cls);
   if (spec !== undefined) return layerFromSpec(spec, config, customObjects);
-  const Cls = cls as unknown as new (config: JsonObject) => Layer;
-  return new Cls(config);
+  const Cls = cls as unknown as new (config: Record<string, unknown>) => Layer;
+  // The base keys are Keras's; dtype arrives as a DTypePolicy object.
+  const { dtype, ...rest } = config;
+  const policy = deserializeDtype(dtype);
+  return new Cls(policy === undefined ? rest : { ...rest, dtype: policy });
 }
 
 /** Keras's serialize_keras_object(layer): module, class_name, config, registered_name (+ build_config when built). */
