@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { constraints, initializers, models, optimizers, regularizers, saving } from '../src/index.js';
+import { constraints, initializers, losses, models, optimizers, regularizers, saving } from '../src/index.js';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 type Obj = { [k: string]: Json };
@@ -65,6 +65,20 @@ test('objects built here write Keras\'s configs', () => {
   assert.equal(saving.serializeRegularizer(new regularizers.OrthogonalRegularizer({ factor: 0.05, mode: 'columns' })), objects.regularizers.orthogonal);
   assert.equal(saving.serializeConstraint(new constraints.MinMaxNorm({ minValue: 0.1, maxValue: 2, rate: 0.5 })), objects.constraints.min_max_norm);
   assert.equal(saving.serializeConstraint(constraints.maxNorm(3, [0, 1])), objects.constraints.max_norm);
+});
+
+for (const [key, keras] of Object.entries(training.losses)) {
+  test(`loss ${key}: Keras's config reads and writes back the same`, () => {
+    assert.equal(saving.serializeLoss(saving.deserializeLoss(keras as never)), keras);
+  });
+}
+
+test('losses built here write Keras\'s configs', () => {
+  assert.equal(saving.serializeLoss(new losses.CategoricalCrossentropy({ labelSmoothing: 0.1, fromLogits: true })), training.losses.cce);
+  assert.equal(saving.serializeLoss(new losses.SparseCategoricalCrossentropy()), training.losses.scce);
+  assert.equal(saving.serializeLoss(new losses.MeanSquaredError()), training.losses.mse);
+  const scce = training.losses.scce;
+  assert.throws(() => saving.deserializeLoss({ ...scce, config: { ...(scce.config as Obj), ignore_class: 0 } } as never), /ignore_class/);
 });
 
 test('a seeded initializer from a config draws the same values every time', () => {

@@ -93,15 +93,50 @@ export function deserializeOptimizer(value: Json): optimizersApi.Optimizer {
 
 /** Loss and metric objects: Keras's class names for the ones whose whole config is name (and reduction). */
 const PLAIN_LOSSES = ['MeanSquaredError', 'MeanAbsoluteError', 'MeanAbsolutePercentageError', 'MeanSquaredLogarithmicError', 'LogCosh', 'KLDivergence', 'Poisson', 'Hinge', 'SquaredHinge', 'CategoricalHinge'];
+
+/**
+ * Losses with options: the keys Keras 3.15 writes besides name and reduction, each with its
+ * default; a key keras-jit has no option for (axis, ignore_class) is fixed to Keras's default.
+ * Keras's Huber writes no `delta` (so a config cannot carry it; keras-jit writes what Keras does).
+ */
+const LOSS_KEYS: Record<string, { readonly own: Record<string, Json>; readonly fixed: Record<string, Json> }> = {
+  CategoricalCrossentropy: { own: { from_logits: false, label_smoothing: 0 }, fixed: { axis: -1 } },
+  BinaryCrossentropy: { own: { from_logits: false, label_smoothing: 0 }, fixed: { axis: -1 } },
+  SparseCategoricalCrossentropy: { own: { from_logits: false }, fixed: { ignore_class: null } },
+  Huber: { own: {}, fixed: {} },
+};
+
+export function serializeLoss(loss: lossesApi.Loss): JsonObject {
+  const className = loss.constructor.name;
+  const spec = LOSS_KEYS[className];
+  if (spec === undefined && !PLAIN_LOSSES.includes(className)) throw new Error(`Cannot write loss ${className} into a config yet; built-in losses with a Keras config: ${[...PLAIN_LOSSES, ...Object.keys(LOSS_KEYS)].join(', ')}`);
+  const config: Record<string, Json> = { name: loss.name, reduction: loss.reduction };
+  for (const [key, fallback] of Object.entries(spec?.own ?? {})) config[key] = jsonOf((loss.constructorOptions as Record<string, unknown>)[camel(key)] ?? fallback);
+  Object.assign(config, spec?.fixed ?? {});
+  return serialized('keras.losses', className, config);
+}
+
+export function deserializeLoss(value: Json): lossesApi.Loss {
+  if (typeof value === 'string') return lossesApi.getLoss(value);
+  const { className, config } = unpack(value, 'loss');
+  const spec = LOSS_KEYS[className];
+  const table = lossesApi as unknown as Record<string, new (o: unknown) => lossesApi.Loss>;
+  if ((spec === undefined && !PLAIN_LOSSES.includes(className)) || typeof table[className] !== 'function') throw unknownClass(className, 'loss');
+  checkConfigKeys(`loss ${className}`, config, ['name', 'reduction', ...Object.keys(spec?.own ?? {}), ...Object.keys(spec?.fixed ?? {})]);
+  for (const [key, only] of Object.entries(spec?.fixed ?? {})) {
+    if (config[key] !== undefined && JSON.stringify(config[key]) !== JSON.stringify(only)) throw new Error(`loss ${className}: ${key}=${JSON.stringify(config[key])} is not supported by keras-jit; only ${JSON.stringify(only)} is`);
+  }
+  const options: Record<string, unknown> = {};
+  for (const key of ['name', 'reduction', ...Object.keys(spec?.own ?? {})]) if (config[key] !== undefined && config[key] !== null) options[camel(key)] = config[key];
+  return new table[className](options);
+}
 const PLAIN_METRICS = ['CategoricalAccuracy', 'SparseCategoricalAccuracy', 'MeanSquaredError', 'MeanAbsoluteError'];
 
 function serializeLossOrMetric(v: unknown, what: 'loss' | 'metric'): Json {
   if (v === null || v === undefined) return null;
   if (typeof v === 'string') return v;
   if (Array.isArray(v)) return v.map((x) => serializeLossOrMetric(x, what));
-  if (what === 'loss' && v instanceof lossesApi.Loss && PLAIN_LOSSES.includes(v.constructor.name)) {
-    return serialized('keras.losses', v.constructor.name, { name: v.name, reduction: v.reduction });
-  }
+  if (what === 'loss' && v instanceof lossesApi.Loss) return serializeLoss(v);
   if (what === 'metric' && v instanceof metricsApi.Metric && PLAIN_METRICS.includes(v.constructor.name)) {
     return serialized('keras.metrics', v.constructor.name, { name: v.name, dtype: 'float32' });
   }
@@ -115,6 +150,7 @@ function serializeLossOrMetric(v: unknown, what: 'loss' | 'metric'): Json {
 function deserializeLossOrMetric(v: Json, what: 'loss' | 'metric'): unknown {
   if (v === null || typeof v === 'string' || typeof v === 'number') return v;
   if (Array.isArray(v)) return v.map((x) => deserializeLossOrMetric(x, what));
+  if (what === 'loss' && isJsonObject(v) && typeof v.class_name === 'string' && 'config' in v) return deserializeLoss(v);
   if (isJsonObject(v) && typeof v.class_name === 'string' && 'config' in v) {
     const { className, config } = unpack(v, what);
     const table = (what === 'loss' ? lossesApi : metricsApi) as unknown as Record<string, unknown>;
