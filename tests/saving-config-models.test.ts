@@ -57,8 +57,19 @@ test('a Sequential and a functional model built here write Keras\'s configs', ()
 test('a loaded model predicts: the graph is wired as the config says', async () => {
   const fn = models.modelFromConfig(withoutCompile(fixture.fn) as never);
   const { tensor } = await import('../src/index.js');
-  const out = fn.predict([tensor(new Float32Array(10).fill(1), [2, 5]), tensor(new Float32Array(6).fill(1), [2, 3])]) as unknown as { shape: number[] }[];
+  const out = fn.predict([tensor(new Float32Array(10).fill(1), [2, 5]), tensor(new Float32Array(6).fill(1), [2, 3])], { verbose: 0 }) as unknown as { shape: number[] }[];
   assert.equal(out.map((t) => t.shape), [[2, 1], [2, 2]]);
+});
+
+test('Sequential.getConfig / Sequential.fromConfig and Model.fromConfig use the model config', () => {
+  const keras = withoutCompile(fixture.seq);
+  const seq = Sequential.fromConfig(keras.config as never);
+  assert.ok(seq instanceof Sequential);
+  assert.equal(seq.getConfig(), keras.config);
+  const fnKeras = withoutCompile(fixture.fn);
+  const fn = Model.fromConfig(fnKeras.config as never);
+  assert.equal(fn.getConfig(), fnKeras.config);
+  assert.equal(layers.serialize(fn), fnKeras);
 });
 
 test('bad model configs are clear errors', () => {
