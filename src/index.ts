@@ -17,3 +17,5 @@ export * as callbacks from './api/callbacks/index.js';
 export * as utils from './api/utils/index.js';
 export type { DumpFormat, DumpOptions, DumpStage } from './api/training/index.js';
 export type { DType, Shape } from './ir/types.js';
+export * as models from './api/models/index.js';
+export * as saving from './api/saving/index.js';

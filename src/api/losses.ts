@@ -165,12 +165,14 @@ export class MeanSquaredError extends Loss {
   constructor(options?: LossOptions) {
     const o = checked('MeanSquaredError', options);
     super(o.name ?? 'mean_squared_error', mseNode, o.reduction);
+    this.constructorOptions = o;
   }
 }
 export class MeanAbsoluteError extends Loss {
   constructor(options?: LossOptions) {
     const o = checked('MeanAbsoluteError', options);
     super(o.name ?? 'mean_absolute_error', maeNode, o.reduction);
+    this.constructorOptions = o;
   }
 }
 export type CrossentropyLossOptions = CrossentropyOptions & LossOptions;
@@ -180,12 +182,14 @@ export class CategoricalCrossentropy extends Loss {
     const o = checked('CategoricalCrossentropy', options, CROSSENTROPY_KEYS);
     checkNumber('CategoricalCrossentropy', 'labelSmoothing', o.labelSmoothing, 0, 1);
     super(o.name ?? 'categorical_crossentropy', (t, p) => categoricalNode(t, p, o), o.reduction);
+    this.constructorOptions = o;
   }
 }
 export class SparseCategoricalCrossentropy extends Loss {
   constructor(options?: SparseCrossentropyOptions & LossOptions) {
     const o = checked('SparseCategoricalCrossentropy', options, ['fromLogits']);
     super(o.name ?? 'sparse_categorical_crossentropy', (t, p) => sparseCategoricalNode(t, p, o), o.reduction);
+    this.constructorOptions = o;
   }
   /** One class index per prediction row. */
   override labelSample(predictionSample: readonly number[]): readonly number[] {
@@ -197,6 +201,7 @@ export class BinaryCrossentropy extends Loss {
     const o = checked('BinaryCrossentropy', options, CROSSENTROPY_KEYS);
     checkNumber('BinaryCrossentropy', 'labelSmoothing', o.labelSmoothing, 0, 1);
     super(o.name ?? 'binary_crossentropy', (t, p) => binaryNode(t, p, o), o.reduction);
+    this.constructorOptions = o;
   }
 }
 export class Huber extends Loss {
@@ -204,24 +209,28 @@ export class Huber extends Loss {
     const o = checked('Huber', options, ['delta']);
     checkNumber('Huber', 'delta', o.delta, 0);
     super(o.name ?? 'huber_loss', (t, p) => defs.huberNode(t, p, o.delta ?? 1), o.reduction);
+    this.constructorOptions = o;
   }
 }
 export class LogCosh extends Loss {
   constructor(options?: LossOptions) {
     const o = checked('LogCosh', options);
     super(o.name ?? 'log_cosh', defs.logCoshNode, o.reduction);
+    this.constructorOptions = o;
   }
 }
 export class KLDivergence extends Loss {
   constructor(options?: LossOptions) {
     const o = checked('KLDivergence', options);
     super(o.name ?? 'kl_divergence', defs.klDivergenceNode, o.reduction);
+    this.constructorOptions = o;
   }
 }
 export class Poisson extends Loss {
   constructor(options?: LossOptions) {
     const o = checked('Poisson', options);
     super(o.name ?? 'poisson', defs.poissonNode, o.reduction);
+    this.constructorOptions = o;
   }
 }
 export class CosineSimilarity extends Loss {
@@ -229,36 +238,42 @@ export class CosineSimilarity extends Loss {
     const o = checked('CosineSimilarity', options, ['axis']);
     if (o.axis !== undefined && !Number.isInteger(o.axis)) throw new Error(`CosineSimilarity: axis must be an integer, got ${String(o.axis)}`);
     super(o.name ?? 'cosine_similarity', (t, p) => defs.cosineSimilarityNode(t, p, o.axis ?? -1), o.reduction);
+    this.constructorOptions = o;
   }
 }
 export class Hinge extends Loss {
   constructor(options?: LossOptions) {
     const o = checked('Hinge', options);
     super(o.name ?? 'hinge', defs.hingeNode, o.reduction);
+    this.constructorOptions = o;
   }
 }
 export class SquaredHinge extends Loss {
   constructor(options?: LossOptions) {
     const o = checked('SquaredHinge', options);
     super(o.name ?? 'squared_hinge', defs.squaredHingeNode, o.reduction);
+    this.constructorOptions = o;
   }
 }
 export class CategoricalHinge extends Loss {
   constructor(options?: LossOptions) {
     const o = checked('CategoricalHinge', options);
     super(o.name ?? 'categorical_hinge', defs.categoricalHingeNode, o.reduction);
+    this.constructorOptions = o;
   }
 }
 export class MeanAbsolutePercentageError extends Loss {
   constructor(options?: LossOptions) {
     const o = checked('MeanAbsolutePercentageError', options);
     super(o.name ?? 'mean_absolute_percentage_error', defs.mapeNode, o.reduction);
+    this.constructorOptions = o;
   }
 }
 export class MeanSquaredLogarithmicError extends Loss {
   constructor(options?: LossOptions) {
     const o = checked('MeanSquaredLogarithmicError', options);
     super(o.name ?? 'mean_squared_logarithmic_error', defs.msleNode, o.reduction);
+    this.constructorOptions = o;
   }
 }
 export class BinaryFocalCrossentropy extends Loss {
@@ -268,6 +283,7 @@ export class BinaryFocalCrossentropy extends Loss {
     checkNumber('BinaryFocalCrossentropy', 'alpha', o.alpha, 0, 1);
     checkNumber('BinaryFocalCrossentropy', 'labelSmoothing', o.labelSmoothing, 0, 1);
     super(o.name ?? 'binary_focal_crossentropy', (t, p) => defs.binaryFocalNode(t, p, o), o.reduction);
+    this.constructorOptions = o;
   }
 }
 export class CategoricalFocalCrossentropy extends Loss {
@@ -277,6 +293,7 @@ export class CategoricalFocalCrossentropy extends Loss {
     checkNumber('CategoricalFocalCrossentropy', 'alpha', o.alpha, 0, 1);
     checkNumber('CategoricalFocalCrossentropy', 'labelSmoothing', o.labelSmoothing, 0, 1);
     super(o.name ?? 'categorical_focal_crossentropy', (t, p) => defs.categoricalFocalNode(t, p, o), o.reduction);
+    this.constructorOptions = o;
   }
 }
 

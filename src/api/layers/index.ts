@@ -36,3 +36,4 @@ export { GRU, type GRUArgs } from './rnn/gru.js';
 export type { RecurrentArgs } from './rnn/recurrent.js';
 export { MultiHeadAttention, type MultiHeadAttentionArgs, type MultiHeadAttentionCallOptions } from './attention/multi-head-attention.js';
 export { Attention, AdditiveAttention, type AttentionArgs, type AdditiveAttentionArgs, type AttentionCallOptions } from './attention/attention.js';
+export { serialize, deserialize } from '../saving/config/public.js';

@@ -14,6 +14,7 @@ import { isSymbolicTensor, type SymbolicTensor } from '../ops.js';
 import { getRegularizer, type Regularizer, type RegularizerIdentifier } from '../regularizers.js';
 import { Tensor } from '../tensor.js';
 import { currentTrace, symbolicSeed, withTrace } from '../trace-context.js';
+import { layerConfigHooks, type LayerConfig } from './config-hooks.js';
 import { assertInputCompatibility, type InputSpec } from './input-spec.js';
 import { CallNode, isKerasTensor, KerasTensor } from './keras-tensor.js';
 import { Variable } from './variable.js';
@@ -89,6 +90,8 @@ export class Layer {
   declare readonly inboundNodes: CallNode[];
   declare protected readonly ownWeights: Variable[];
   declare activityRegularizer: Regularizer | undefined;
+  /** The options object the layer was constructed with (what getConfig reads for options a layer does not keep). */
+  declare readonly layerArgs: LayerArgs;
 
   constructor(args: LayerArgs = {}) {
     // The instance is a function (so it can be called) whose prototype is the subclass's.
@@ -106,7 +109,7 @@ export class Layer {
     self.built = false;
     self.inputSpec = undefined;
     const batchInputShape = args.batchInputShape ?? (args.inputShape ? [args.batchSize ?? null, ...args.inputShape] : undefined);
-    Object.assign(self, { batchInputShape, dtype: args.dtype ?? 'float32', inboundNodes: [], ownWeights: [] });
+    Object.assign(self, { batchInputShape, dtype: args.dtype ?? 'float32', inboundNodes: [], ownWeights: [], layerArgs: args });
     return self;
   }
 
@@ -299,6 +302,16 @@ export class Layer {
     const outputs = outNodes.map((n, tensorIndex) => new KerasTensor(n, { layer: this, nodeIndex, tensorIndex }));
     this.inboundNodes.push(new CallNode(this, list, outputs, isList, options.training, kwargs));
     return isNodeList(out) ? outputs : outputs[0];
+  }
+
+  /** Keras 3's get_config(): the snake_case dict Keras writes for this layer. */
+  getConfig(): LayerConfig {
+    return layerConfigHooks().getConfig(this);
+  }
+
+  /** Keras 3's from_config(): a new layer of this class from a config getConfig() (or Keras) wrote. */
+  static fromConfig<T extends Layer>(this: abstract new (...args: never[]) => T, config: LayerConfig): T {
+    return layerConfigHooks().fromConfig(this, config) as T;
   }
 
   toString(): string {

@@ -46,6 +46,8 @@ export function weightsLike(weights: Node, values: Node): Node {
 /** A loss with its name: `call` gives per-sample values, `reduce` the batch value Keras reports. */
 export class Loss {
   readonly reduction: Reduction;
+  /** The options the subclass was constructed with (what a Keras config of the loss records). */
+  constructorOptions: object = {};
 
   constructor(readonly name: string, private readonly fn: LossFunction, reduction: Reduction = 'sum_over_batch_size') {
     this.reduction = checkReduction(reduction, name);

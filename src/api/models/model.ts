@@ -11,6 +11,7 @@ import type { LayerGraphNode, TraceResult } from '../engine-types.js';
 import type { CallNode, KerasTensor } from '../layers/keras-tensor.js';
 import { isKerasTensor } from '../layers/keras-tensor.js';
 import { Layer, type CallArgs } from '../layers/layer.js';
+import { layerConfigHooks } from '../layers/config-hooks.js';
 import type { SymbolicTensor } from '../ops.js';
 import { evalEager } from '../eager.js';
 import type { Tensor } from '../tensor.js';
@@ -42,6 +43,8 @@ export class Model extends Layer implements TrainableModel {
   compiled: CompiledConfig | undefined;
   /** Set by callbacks to end fit() after the current batch. */
   stopTraining: boolean;
+  /** The arguments of the last compile() (what a saved compile_config records). */
+  compileOptions: CompileConfig | undefined;
   protected graphInputs: KerasTensor[];
   protected graphOutputs: KerasTensor[];
   private topologyCache: Topology | undefined;
@@ -51,6 +54,7 @@ export class Model extends Layer implements TrainableModel {
     super({ name: args?.name, trainable: args?.trainable });
     this.compiled = undefined;
     this.stopTraining = false;
+    this.compileOptions = undefined;
     this.graphInputs = [];
     this.graphOutputs = [];
     this.topologyCache = undefined;
@@ -78,6 +82,11 @@ export class Model extends Layer implements TrainableModel {
     this.graphInputs = ins;
     this.graphOutputs = outs;
     this.built = true;
+  }
+
+  /** Keras 3's model.to_json(): serialize_keras_object(model) as a JSON string. */
+  toJSON(): string {
+    return JSON.stringify(layerConfigHooks().serialize(this));
   }
 
   /** The layer graph; throws Keras's error for a model whose graph is not defined yet. */
@@ -265,7 +274,10 @@ export class Model extends Layer implements TrainableModel {
 
   // ---- training, delegated to the engine ----
   compile(config: CompileConfig): ReturnType<typeof compileModel> {
-    return compileModel(this, config);
+    const result = compileModel(this, config);
+    // Kept as given: Keras's compile_config records compile()'s arguments, not what they resolved to.
+    this.compileOptions = config;
+    return result;
   }
   fit(x: FitArgs[1], y?: FitArgs[2], options?: FitArgs[3]): ReturnType<typeof fitModel> {
     return fitModel(this, x, y, options);
