@@ -95,7 +95,7 @@ const sequencesSection: Section = {
     `${SEQ_BATCHES} batches of random token ids an epoch (bench/sequences-model.ts, bench/peers/sequences.py). Every trainer runs in a fresh process of its own:`,
     'an untimed epoch (compiling), then epochs for at least 5 s; 2 interleaved rounds (TF.js cpu: 1), each trainer keeping its best.',
     'Keras 3 / JAX and PyTorch (CPU) run in /work/venv (PYTHON overrides it); a peer whose package is missing is reported as missing. PyTorch: `/work/venv/bin/pip install torch`.',
-    'TF.js cpu trains one batch an epoch, with recurrentActivation sigmoid (its default is hardSigmoid) and, for the GRU, resetAfter as Keras 3.',
+    'TF.js cpu trains one batch an epoch, with recurrentActivation sigmoid (its default is hardSigmoid); its GRU has resetAfter false (it rejects true, Keras 3\'s default), the same arithmetic.',
   ].join('\n'),
   async run(facts) {
     const rows = await benchSequences(2, 5, progress);

@@ -9,12 +9,13 @@ import { useTf } from './tfjs.js';
 
 interface Epochs { readonly steps: number; epoch(): Promise<void> }
 
-/** TensorFlow.js cpu, with Keras 3's defaults spelled out where its own differ (recurrent activation hardSigmoid, Adam's epsilon). */
+/** TensorFlow.js cpu, with Keras 3's defaults spelled out where its own differ (recurrent activation hardSigmoid, Adam's epsilon); its GRU only has resetAfter false. */
 async function tfTrainer(id: SequenceModelId, data: Sequences): Promise<Epochs> {
   const tf = await useTf('cpu');
   const rnn = id === 'imdb_lstm'
     ? tf.layers.lstm({ units: SEQ_UNITS, recurrentActivation: 'sigmoid', unitForgetBias: true })
-    : tf.layers.gru({ units: SEQ_UNITS, recurrentActivation: 'sigmoid', resetAfter: true } as Parameters<typeof tf.layers.gru>[0]);
+    // TensorFlow.js's GRU rejects resetAfter: true (Keras 3's default); resetAfter false costs the same arithmetic.
+    : tf.layers.gru({ units: SEQ_UNITS, recurrentActivation: 'sigmoid' });
   const model = tf.sequential({ layers: [tf.layers.embedding({ inputDim: SEQ_VOCABULARY, outputDim: SEQ_EMBEDDING, inputLength: SEQ_LENGTH }), rnn, tf.layers.dense({ units: 1, activation: 'sigmoid' })] });
   model.compile({ optimizer: tf.train.adam(1e-3, 0.9, 0.999, 1e-7), loss: 'binaryCrossentropy' });
   // One batch an epoch: a TensorFlow.js step takes seconds.
