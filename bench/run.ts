@@ -19,6 +19,8 @@ import { benchKernels } from './kernels.js';
 import { benchMatmul } from './matmul.js';
 import { MODELS, TF_CPU_CONV_BATCH } from './models.js';
 import { benchProfile, NON_CONTRACTION } from './profile.js';
+import { benchSequences, SEQUENCE_TRAINERS } from './sequences.js';
+import { SEQ_BATCH, SEQ_BATCHES, SEQ_EMBEDDING, SEQ_LENGTH, SEQ_UNITS, SEQ_VOCABULARY } from './sequences-model.js';
 import { benchSharedMemory } from './shared-memory.js';
 import { ratiosTable, targetsTable, type Facts } from './summary.js';
 import { markdown, plain, type Table } from './table.js';
@@ -80,6 +82,31 @@ const trainingSection: Section = {
         if ('error' in result) return [trainer.model, trainer.label, '-', `cannot run: ${result.error}`, String(trainer.batch), '-', '-', '-'];
         const ratio = baseRate === undefined ? '-' : `${fmt(result.samplesPerSecond / baseRate, 1)}x`;
         return [trainer.model, trainer.label, ratio, fmt(result.samplesPerSecond, 1), String(trainer.batch), String(result.steps), String(result.samples), fmt(result.rme, 0)];
+      }),
+    };
+  },
+};
+
+const sequencesSection: Section = {
+  id: 'sequences',
+  title: 'Training samples/s: sequence models on keras-jit, Keras 3 on JAX, PyTorch and TensorFlow.js',
+  note: [
+    `Embedding(${SEQ_VOCABULARY}, ${SEQ_EMBEDDING}), then LSTM(${SEQ_UNITS}) (imdb_lstm) or GRU(${SEQ_UNITS}) (imdb_gru), then Dense(1, sigmoid); Adam, binary crossentropy; batch ${SEQ_BATCH}, ${SEQ_LENGTH} steps,`,
+    `${SEQ_BATCHES} batches of random token ids an epoch (bench/sequences-model.ts, bench/peers/sequences.py). Every trainer runs in a fresh process of its own:`,
+    'an untimed epoch (compiling), then epochs for at least 5 s; 2 interleaved rounds (TF.js cpu: 1), each trainer keeping its best.',
+    'Keras 3 / JAX and PyTorch (CPU) run in /work/venv (PYTHON overrides it); a peer whose package is missing is reported as missing. PyTorch: `/work/venv/bin/pip install torch`.',
+    'TF.js cpu trains one batch an epoch, with recurrentActivation sigmoid (its default is hardSigmoid); its GRU has resetAfter false (it rejects true, Keras 3\'s default), the same arithmetic.',
+  ].join('\n'),
+  async run(facts) {
+    const rows = await benchSequences(2, 5, progress);
+    facts.sequences = rows;
+    return {
+      columns: ['model', 'trainer', 'keras-jit / trainer', 'samples/s', 'rounds'],
+      rows: rows.map(({ model, trainer, result }) => {
+        const ours = rows.find((r) => r.model === model && r.trainer === SEQUENCE_TRAINERS[0])?.result;
+        if ('error' in result) return [model, trainer, '-', `cannot run: ${result.error}`, '-'];
+        const ratio = ours === undefined || 'error' in ours ? '-' : `${fmt(ours.samplesPerSecond / result.samplesPerSecond)}x`;
+        return [model, trainer, ratio, fmt(result.samplesPerSecond, 1), String(result.rounds)];
       }),
     };
   },
@@ -198,7 +225,7 @@ const sharedMemorySection: Section = {
 };
 
 export const SECTIONS: Section[] = [
-  kernelsSection, trainingSection, firstStepSection, profileSection,
+  kernelsSection, trainingSection, sequencesSection, firstStepSection, profileSection,
   matmulSection, wasmMatmulSection, elementwiseSection, wasmConvSection, threadsSection, sharedMemorySection,
 ];
 

@@ -8,6 +8,7 @@ import type { FirstStepRow } from './first-step.js';
 import type { KernelRow } from './kernels.js';
 import type { ModelId } from './models.js';
 import { NON_CONTRACTION, type KernelClass, type MlpProfile } from './profile.js';
+import type { SequenceRow } from './sequences.js';
 import type { Table } from './table.js';
 import type { TrainingRow } from './training.js';
 
@@ -17,6 +18,7 @@ export interface Facts {
   kernels?: readonly KernelRow[];
   firstStep?: readonly FirstStepRow[];
   profile?: MlpProfile;
+  sequences?: readonly SequenceRow[];
 }
 
 const x = (r: number) => `${r >= 10 ? r.toFixed(0) : r.toFixed(2)}x`;
@@ -57,6 +59,16 @@ export function ratiosTable(f: Facts): Table {
         if (one.value !== undefined && js.value !== undefined) rows.push(['mnist_mlp: keras-jit wasm tier, 1 thread / JS tier', x(one.value / js.value), 'training samples/s']);
         if (one.value !== undefined && ours.value !== one.value && ours.label !== one.label) rows.push([`mnist_mlp: ${ours.label} / 1 thread`, x(ours.value / one.value), 'training samples/s']);
       }
+    }
+  }
+  for (const model of new Set((f.sequences ?? []).map((r) => r.model))) {
+    const of = (trainer: string) => f.sequences?.find((r) => r.model === model && r.trainer === trainer)?.result;
+    const ours = of('keras-jit');
+    if (ours === undefined || 'error' in ours) continue;
+    for (const peer of ['Keras 3 / JAX', 'PyTorch', 'TF.js cpu']) {
+      const theirs = of(peer);
+      if (theirs === undefined) continue;
+      rows.push([`${model}: keras-jit / ${peer}`, 'error' in theirs ? `peer cannot run: ${theirs.error}` : x(ours.samplesPerSecond / theirs.samplesPerSecond), 'training samples/s, own processes']);
     }
   }
   if (f.kernels !== undefined) {

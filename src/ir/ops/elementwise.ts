@@ -87,6 +87,8 @@ export const elementwiseRules: RuleTable<Unary | Binary | Comparison | 'where' |
   log: expensive(unary('log', Math.log, (g, x, _y, b) => b.divide(g, x), true)),
   sqrt: expensive(unary('sqrt', Math.sqrt, (g, _x, y, b) => b.divide(b.multiply(g, 0.5), y), true)),
   tanh: expensive(unary('tanh', Math.tanh, (g, _x, y, b) => b.multiply(g, b.subtract(1, b.multiply(y, y))), true)),
+  // Its own primitive (not exp and where), so a recurrent cell's gates and their gradient y·(1 − y) are a few operations per element.
+  sigmoid: expensive(unary('sigmoid', (x) => 1 / (1 + Math.exp(-x)), (g, _x, y, b) => b.multiply(g, b.multiply(y, b.subtract(1, y))), true)),
   abs: unary('abs', Math.abs, (g, x, _y, b) => b.multiply(g, b.sign(x)), false),
   sign: unary('sign', Math.sign, (g, _x, _y, b) => b.zerosLike(g), false),
   erf: expensive(unary('erf', erf, (g, x, _y, b) => b.multiply(g, b.multiply(2 / Math.sqrt(Math.PI), b.exp(b.negative(b.multiply(x, x))))), true)),
