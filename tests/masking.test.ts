@@ -6,6 +6,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Input, Model, Sequential, layers, ops, tensor, type Tensor } from '../src/index.js';
+import { getSession } from '../src/api/backend.js';
 import type { KerasTensor } from '../src/api/layers/keras-tensor.js';
 import { Layer, type CallArgs } from '../src/api/layers/layer.js';
 import { getKerasMask, setKerasMask } from '../src/api/layers/masks.js';
@@ -111,6 +112,20 @@ test('per-sample weights on an output masked per step are refused as in Keras', 
   const x = tensor(Int32Array.from(TOKENS.flat()), [3, 5]);
   const y = tensor(new Int32Array(15), [3, 5]);
   assert.throws(() => model.evaluate(x, y, { sampleWeight: tensor(Float32Array.of(1, 2, 3), [3]), verbose: 0 }), /one weight per step, shape \(3, 5\)/);
+});
+
+test('new padding in each batch trains with the same one compiled program', async () => {
+  const input = Input({ shape: [5], dtype: 'int32' });
+  const h = new layers.LSTM(3, { returnSequences: true })(new layers.Embedding(8, 3, { maskZero: true })(input) as KerasTensor) as KerasTensor;
+  const model = new Model({ inputs: input, outputs: new layers.Dense(2, { activation: 'softmax' })(h) as KerasTensor });
+  model.compile({ optimizer: 'sgd', loss: 'sparse_categorical_crossentropy' });
+  const y = tensor(new Int32Array(15), [3, 5]);
+  await model.trainOnBatch(tensor(Int32Array.from(TOKENS.flat()), [3, 5]), y);
+  const programs = getSession().programCount;
+  const repadded = [[0, 0, 0, 5, 1], [2, 7, 0, 0, 0], [1, 1, 1, 1, 1]];
+  const loss = await model.trainOnBatch(tensor(Int32Array.from(repadded.flat()), [3, 5]), y) as number;
+  assert.ok(Number.isFinite(loss));
+  assert.is(getSession().programCount, programs, 'no program compiled for the new mask');
 });
 
 test('metrics on an output masked per step say they are not supported yet', () => {
