@@ -43,6 +43,33 @@ export function weightsLike(weights: Node, values: Node): Node {
   return w;
 }
 
+/**
+ * Keras 3's apply_mask: the Keras mask of the predictions merged into the sample weights. For the
+ * averaging reductions a kept value weighs total/valid, so the mean is over the kept values
+ * (divide_no_nan: an all-masked batch weighs 0); otherwise the mask is a 0/1 weight.
+ */
+export function applyMask(sampleWeight: Node | undefined, mask: Node, reduction: Reduction): Node {
+  let maskWeight: Node;
+  if (reduction === 'mean' || reduction === 'sum_over_batch_size') {
+    const total = mask.shape.reduce<number>((n, d) => n * (d ?? 0), 1);
+    const valid = ops.sum(ops.cast(mask, 'float32'));
+    const ratio = ops.where(ops.equal(valid, 0), 0, ops.divide(total, ops.where(ops.equal(valid, 0), 1, valid)));
+    maskWeight = ops.where(ops.cast(mask, 'bool'), ratio, 0);
+  } else {
+    maskWeight = ops.cast(mask, 'float32');
+  }
+  if (sampleWeight === undefined) return maskWeight;
+  // Keras's squeeze_or_expand_to_same_rank: only a trailing axis of 1 is reconciled. Keras then
+  // fails to broadcast (N,) weights against an (N, steps) mask; say so here instead.
+  let w = ops.cast(sampleWeight, 'float32');
+  if (w.shape.length === maskWeight.shape.length + 1 && w.shape.at(-1) === 1) w = ops.squeeze(w, -1);
+  if (maskWeight.shape.length === w.shape.length + 1 && maskWeight.shape.at(-1) === 1) maskWeight = ops.squeeze(maskWeight, -1);
+  if (w.shape.length !== maskWeight.shape.length) {
+    throw new ShapeError(`sample weights of shape ${formatShape(sampleWeight.shape)} cannot weigh predictions masked per step (mask shape ${formatShape(mask.shape)}), as in Keras; give one weight per step, shape ${formatShape(mask.shape)}`);
+  }
+  return ops.multiply(maskWeight, w);
+}
+
 /** A loss with its name: `call` gives per-sample values, `reduce` the batch value Keras reports. */
 export class Loss {
   readonly reduction: Reduction;
@@ -63,10 +90,11 @@ export class Loss {
    * weights divide by the count, not by their own sum, so a weight of 0 removes a sample's loss
    * without raising the others'. 'none' gives the weighted per-sample values.
    */
-  reduce(yTrue: Node, yPred: Node, sampleWeight?: Node): Node {
+  reduce(yTrue: Node, yPred: Node, sampleWeight?: Node, mask?: Node): Node {
     const values = this.call(yTrue, yPred);
     if (values.dtype !== 'float32') throw new ShapeError(`loss '${this.name}' returned ${values.dtype} values; losses must be float32`);
-    const w = sampleWeight === undefined ? undefined : ops.broadcastTo(weightsLike(sampleWeight, values), values.shape);
+    const weights = mask === undefined ? sampleWeight : applyMask(sampleWeight, mask, this.reduction);
+    const w = weights === undefined ? undefined : ops.broadcastTo(weightsLike(weights, values), values.shape);
     const weighted = w === undefined ? values : ops.multiply(values, w);
     if (this.reduction === 'none' || values.shape.length === 0) return weighted;
     const total = ops.sum(weighted);
