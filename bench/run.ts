@@ -17,6 +17,7 @@ import { benchElementwise } from './elementwise.js';
 import { benchFirstStep } from './first-step.js';
 import { benchKernels } from './kernels.js';
 import { benchMatmul } from './matmul.js';
+import { benchNativePeers, nativeRatio, NATIVE_PEERS } from './native-peers.js';
 import { MODELS, TF_CPU_CONV_BATCH } from './models.js';
 import { benchProfile, NON_CONTRACTION } from './profile.js';
 import { benchSharedMemory } from './shared-memory.js';
@@ -85,6 +86,25 @@ const trainingSection: Section = {
   },
 };
 
+const nativePeersSection: Section = {
+  id: 'native-peers',
+  title: 'Training samples/s beside PyTorch (CPU) and Keras 3 on JAX',
+  note: [
+    'bench/native-peers.ts: each peer in its own process (bench/native_peers.py, run by KERAS_JIT_BENCH_PYTHON, default python3), keras-jit in this one, taking turns twice per model; each keeps its better round.',
+    'Same layers, optimizer, loss and batch on every side, random data of the models\' shapes; epochs of 20 steps, two untimed, then the best epoch of those run in 2 s. Ratio: keras-jit samples/s over the peer\'s.',
+    'PyTorch: manual loop with CrossEntropyLoss on logits (softmax folded into the loss), its default thread count. Keras 3/JAX: model.fit, one epoch per call. A peer whose framework does not import is reported as missing.',
+    'To install the peers: see the README\'s Benchmarks section.',
+  ].join('\n'),
+  async run(facts) {
+    const rows = await benchNativePeers(2, undefined, progress);
+    facts.nativePeers = rows;
+    const rate = (r: { samplesPerSecond: number } | { missing: string }) => ('samplesPerSecond' in r ? fmt(r.samplesPerSecond, 0) : r.missing);
+    return {
+      columns: ['model', 'batch', 'keras-jit samples/s', ...NATIVE_PEERS.flatMap((p) => [`${p} samples/s`, `keras-jit / ${p}`])],
+      rows: rows.map((r) => [r.model, String(r.batch), rate(r.ours), ...NATIVE_PEERS.flatMap((p) => [rate(r.peers[p]), nativeRatio(r.ours, r.peers[p])])]),
+    };
+  },
+};
 const firstStepSection: Section = {
   id: 'first-step',
   title: 'Time to the first mnist_mlp training step, compile included (cold processes)',
@@ -198,7 +218,7 @@ const sharedMemorySection: Section = {
 };
 
 export const SECTIONS: Section[] = [
-  kernelsSection, trainingSection, firstStepSection, profileSection,
+  kernelsSection, trainingSection, nativePeersSection, firstStepSection, profileSection,
   matmulSection, wasmMatmulSection, elementwiseSection, wasmConvSection, threadsSection, sharedMemorySection,
 ];
 

@@ -7,6 +7,7 @@
 import type { FirstStepRow } from './first-step.js';
 import type { KernelRow } from './kernels.js';
 import type { ModelId } from './models.js';
+import { nativeRatio, NATIVE_PEERS, type NativeRow } from './native-peers.js';
 import { NON_CONTRACTION, type KernelClass, type MlpProfile } from './profile.js';
 import type { Table } from './table.js';
 import type { TrainingRow } from './training.js';
@@ -17,6 +18,7 @@ export interface Facts {
   kernels?: readonly KernelRow[];
   firstStep?: readonly FirstStepRow[];
   profile?: MlpProfile;
+  nativePeers?: readonly NativeRow[];
 }
 
 const x = (r: number) => `${r >= 10 ? r.toFixed(0) : r.toFixed(2)}x`;
@@ -58,6 +60,9 @@ export function ratiosTable(f: Facts): Table {
         if (one.value !== undefined && ours.value !== one.value && ours.label !== one.label) rows.push([`mnist_mlp: ${ours.label} / 1 thread`, x(ours.value / one.value), 'training samples/s']);
       }
     }
+  }
+  for (const r of f.nativePeers ?? []) {
+    for (const p of NATIVE_PEERS) rows.push([`${r.model} batch ${r.batch}: keras-jit / ${p}`, nativeRatio(r.ours, r.peers[p]), 'training samples/s']);
   }
   if (f.kernels !== undefined) {
     const k = f.kernels.filter((r) => r.shape.endsWith('128x784x512'));
