@@ -17,6 +17,7 @@ import { benchElementwise } from './elementwise.js';
 import { benchFirstStep } from './first-step.js';
 import { benchKernels } from './kernels.js';
 import { benchMatmul } from './matmul.js';
+import { benchNativePeers, nativeRatio, NATIVE_PEERS } from './native-peers.js';
 import { MODELS, TF_CPU_CONV_BATCH } from './models.js';
 import { benchProfile, NON_CONTRACTION } from './profile.js';
 import { benchSequences, SEQUENCE_TRAINERS } from './sequences.js';
@@ -94,7 +95,7 @@ const sequencesSection: Section = {
     `Embedding(${SEQ_VOCABULARY}, ${SEQ_EMBEDDING}), then LSTM(${SEQ_UNITS}) (imdb_lstm) or GRU(${SEQ_UNITS}) (imdb_gru), then Dense(1, sigmoid); Adam, binary crossentropy; batch ${SEQ_BATCH}, ${SEQ_LENGTH} steps,`,
     `${SEQ_BATCHES} batches of random token ids an epoch (bench/sequences-model.ts, bench/peers/sequences.py). Every trainer runs in a fresh process of its own:`,
     'an untimed epoch (compiling), then epochs for at least 5 s; 2 interleaved rounds (TF.js cpu: 1), each trainer keeping its best.',
-    'Keras 3 / JAX and PyTorch (CPU) run in /work/venv (PYTHON overrides it); a peer whose package is missing is reported as missing. PyTorch: `/work/venv/bin/pip install torch`.',
+    'Keras 3 / JAX and PyTorch (CPU) run in KERAS_JIT_BENCH_PYTHON (default python3; see the README\'s Benchmarks section); a peer whose package is missing is reported as missing.',
     'TF.js cpu trains one batch an epoch, with recurrentActivation sigmoid (its default is hardSigmoid); its GRU has resetAfter false (it rejects true, Keras 3\'s default), the same arithmetic.',
   ].join('\n'),
   async run(facts) {
@@ -112,6 +113,25 @@ const sequencesSection: Section = {
   },
 };
 
+const nativePeersSection: Section = {
+  id: 'native-peers',
+  title: 'Training samples/s beside PyTorch (CPU) and Keras 3 on JAX',
+  note: [
+    'bench/native-peers.ts: each peer in its own process (bench/native_peers.py, run by KERAS_JIT_BENCH_PYTHON, default python3), keras-jit in this one, taking turns twice per model; each keeps its better round.',
+    'Same layers, optimizer, loss and batch on every side, random data of the models\' shapes; epochs of 20 steps, two untimed, then the best epoch of those run in 2 s. Ratio: keras-jit samples/s over the peer\'s.',
+    'PyTorch: manual loop with CrossEntropyLoss on logits (softmax folded into the loss), its default thread count. Keras 3/JAX: model.fit, one epoch per call. A peer whose framework does not import is reported as missing.',
+    'To install the peers: see the README\'s Benchmarks section.',
+  ].join('\n'),
+  async run(facts) {
+    const rows = await benchNativePeers(2, undefined, progress);
+    facts.nativePeers = rows;
+    const rate = (r: { samplesPerSecond: number } | { missing: string }) => ('samplesPerSecond' in r ? fmt(r.samplesPerSecond, 0) : r.missing);
+    return {
+      columns: ['model', 'batch', 'keras-jit samples/s', ...NATIVE_PEERS.flatMap((p) => [`${p} samples/s`, `keras-jit / ${p}`])],
+      rows: rows.map((r) => [r.model, String(r.batch), rate(r.ours), ...NATIVE_PEERS.flatMap((p) => [rate(r.peers[p]), nativeRatio(r.ours, r.peers[p])])]),
+    };
+  },
+};
 const firstStepSection: Section = {
   id: 'first-step',
   title: 'Time to the first mnist_mlp training step, compile included (cold processes)',
@@ -225,7 +245,7 @@ const sharedMemorySection: Section = {
 };
 
 export const SECTIONS: Section[] = [
-  kernelsSection, trainingSection, sequencesSection, firstStepSection, profileSection,
+  kernelsSection, trainingSection, nativePeersSection, sequencesSection, firstStepSection, profileSection,
   matmulSection, wasmMatmulSection, elementwiseSection, wasmConvSection, threadsSection, sharedMemorySection,
 ];
 

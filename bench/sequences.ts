@@ -7,7 +7,7 @@
  * is reported with why, never as a number.
  */
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { benchPython } from './native-peers.js';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { SequenceModelId } from './sequences-model.js';
@@ -18,8 +18,6 @@ export const SEQUENCE_MODELS: readonly SequenceModelId[] = ['imdb_lstm', 'imdb_g
 export type SequenceTrainer = 'keras-jit' | 'Keras 3 / JAX' | 'PyTorch' | 'TF.js cpu';
 export const SEQUENCE_TRAINERS: readonly SequenceTrainer[] = ['keras-jit', 'Keras 3 / JAX', 'PyTorch', 'TF.js cpu'];
 
-/** The Python of the peers: PYTHON, else the project's venv. */
-const PYTHON = process.env.PYTHON ?? '/work/venv/bin/python';
 
 export interface SequenceRow {
   readonly model: SequenceModelId;
@@ -31,10 +29,9 @@ type Once = { samplesPerSecond: number } | { error: string };
 
 async function once(trainer: SequenceTrainer, model: SequenceModelId, seconds: number): Promise<Once> {
   const node = (framework: string) => [process.execPath, [fileURLToPath(new URL('./sequences-child.js', import.meta.url)), framework, model, String(seconds)]] as const;
-  const python = (framework: string) => [PYTHON, [fileURLToPath(new URL('../../bench/peers/sequences.py', import.meta.url)), framework, model, String(seconds)]] as const;
+  const python = (framework: string) => [benchPython(), [fileURLToPath(new URL('../../bench/peers/sequences.py', import.meta.url)), framework, model, String(seconds)]] as const;
   const [command, args] = trainer === 'keras-jit' ? node('keras-jit') : trainer === 'TF.js cpu' ? node('tfjs-cpu')
     : python(trainer === 'PyTorch' ? 'torch' : 'keras-jax');
-  if (command === PYTHON && !existsSync(PYTHON)) return { error: `missing: no Python at ${PYTHON}` };
   try {
     const { stdout } = await run(command, args, { env: { ...process.env, KERAS_BACKEND: 'jax' }, timeout: 600_000, maxBuffer: 1 << 24 });
     return JSON.parse(stdout.trim().split('\n').pop() ?? '') as Once;

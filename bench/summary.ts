@@ -7,6 +7,7 @@
 import type { FirstStepRow } from './first-step.js';
 import type { KernelRow } from './kernels.js';
 import type { ModelId } from './models.js';
+import { nativeRatio, NATIVE_PEERS, type NativeRow } from './native-peers.js';
 import { NON_CONTRACTION, type KernelClass, type MlpProfile } from './profile.js';
 import type { SequenceRow } from './sequences.js';
 import type { Table } from './table.js';
@@ -19,6 +20,7 @@ export interface Facts {
   firstStep?: readonly FirstStepRow[];
   profile?: MlpProfile;
   sequences?: readonly SequenceRow[];
+  nativePeers?: readonly NativeRow[];
 }
 
 const x = (r: number) => `${r >= 10 ? r.toFixed(0) : r.toFixed(2)}x`;
@@ -70,6 +72,9 @@ export function ratiosTable(f: Facts): Table {
       if (theirs === undefined) continue;
       rows.push([`${model}: keras-jit / ${peer}`, 'error' in theirs ? `peer cannot run: ${theirs.error}` : x(ours.samplesPerSecond / theirs.samplesPerSecond), 'training samples/s, own processes']);
     }
+  }
+  for (const r of f.nativePeers ?? []) {
+    for (const p of NATIVE_PEERS) rows.push([`${r.model} batch ${r.batch}: keras-jit / ${p}`, nativeRatio(r.ours, r.peers[p]), 'training samples/s']);
   }
   if (f.kernels !== undefined) {
     const k = f.kernels.filter((r) => r.shape.endsWith('128x784x512'));
