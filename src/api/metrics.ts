@@ -117,12 +117,12 @@ export class Metric {
 
   /** Keras 3's get_config(): what serialize_keras_object writes under "config". */
   getConfig(): Record<string, Json> {
-    return metricConfig(this.constructor as typeof Metric, this.name, this.constructorOptions);
+    return metricConfig(this.constructor as typeof Metric, this.name, this.constructorOptions, this.constructor === Metric);
   }
 
   /** Keras 3's from_config(): a metric of this class from the config getConfig() (or Keras) wrote. */
   static fromConfig<T extends Metric>(this: (new (options?: never) => T) & typeof Metric, config: JsonObject): T {
-    return new (this as unknown as new (o: object) => T)(metricOptionsFromConfig(this, config));
+    return new (this as unknown as new (o: object) => T)(metricOptionsFromConfig(this, config, (this as unknown) === Metric));
   }
 
   /**

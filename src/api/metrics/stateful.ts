@@ -31,12 +31,12 @@ export abstract class StatefulMetric {
 
   /** Keras 3's get_config(): what serialize_keras_object writes under "config". */
   getConfig(): Record<string, Json> {
-    return metricConfig(this.constructor as typeof StatefulMetric, this.name, this.constructorOptions);
+    return metricConfig(this.constructor as typeof StatefulMetric, this.name, this.constructorOptions, false);
   }
 
   /** Keras 3's from_config(): a metric of this class from the config getConfig() (or Keras) wrote. */
   static fromConfig<T extends StatefulMetric>(this: (new (options?: never) => T) & { readonly name: string; readonly kerasConfig: ConfigSpec | undefined; readonly kerasDtype: string }, config: JsonObject): T {
-    return new (this as unknown as new (o: object) => T)(metricOptionsFromConfig(this, config));
+    return new (this as unknown as new (o: object) => T)(metricOptionsFromConfig(this, config, false));
   }
 
   /** The states for labels and predictions of these shapes (the batch axis may be unknown). */

@@ -27,6 +27,11 @@ function toJson(v: unknown): Json {
   return v as Json;
 }
 
+/** Every key of a config as a camelCase option (how a custom class's fromConfig receives its config). */
+export function camelOptions(config: JsonObject): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(config).map(([k, v]) => [camelKey(k), v]));
+}
+
 /** The Keras config keys of `spec` from the options an object was constructed with. */
 export function configFromOptions(spec: ConfigSpec, options: object): Record<string, Json> {
   const o = options as Record<string, unknown>;
@@ -70,16 +75,20 @@ export interface MetricConfigClass {
 }
 
 /** Keras 3's Metric.get_config(): name, dtype, then the class's own keys. */
-export function metricConfig(cls: MetricConfigClass, name: string, options: object): Record<string, Json> {
+export function metricConfig(cls: MetricConfigClass, name: string, options: object, isBase: boolean): Record<string, Json> {
+  // A custom subclass writes Keras's base Metric config (override getConfig to add its own keys).
+  if (cls.kerasConfig === undefined && !isBase) return { name, dtype: cls.kerasDtype };
   if (cls.kerasConfig === undefined) throw new Error(`Cannot get the config of metric '${name}': it wraps a function, not a Keras metric class; pass a built-in metric (e.g. 'accuracy' or new metrics.AUC()) to make it savable`);
   return { name, dtype: cls.kerasDtype, ...configFromOptions(cls.kerasConfig, options) };
 }
 
 /** Constructor options of a metric class from its Keras config. */
-export function metricOptionsFromConfig(cls: MetricConfigClass, config: JsonObject): Record<string, unknown> {
-  if (cls.kerasConfig === undefined) throw new Error(`${cls.name}.fromConfig: this metric wraps a function and has no Keras config; use a metric class such as metrics.CategoricalAccuracy`);
+export function metricOptionsFromConfig(cls: MetricConfigClass, config: JsonObject, isBase: boolean): Record<string, unknown> {
+  if (cls.kerasConfig === undefined && isBase) throw new Error(`${cls.name}.fromConfig: this metric wraps a function and has no Keras config; use a metric class such as metrics.CategoricalAccuracy`);
   const owner = `metric ${cls.name}`;
-  const options = optionsFromConfig(owner, cls.kerasConfig, config, ['name', 'dtype']);
+  // A custom subclass gets every key but dtype, camelCased, as Keras's from_config calls cls(**config).
+  const { dtype: _dtype, ...rest } = config;
+  const options = cls.kerasConfig === undefined ? camelOptions(rest) : optionsFromConfig(owner, cls.kerasConfig, config, ['name', 'dtype']);
   if (config.dtype !== undefined && config.dtype !== null && config.dtype !== cls.kerasDtype) {
     throw new Error(`${owner}: dtype ${JSON.stringify(config.dtype)} is not supported by keras-jit; expected ${JSON.stringify(cls.kerasDtype)}`);
   }
