@@ -128,7 +128,7 @@ test('Huber delta and CosineSimilarity axis: Keras leaves them out, keras-jit wr
 });
 
 const metricsBuilt: Record<string, () => metrics.Metric | metrics.StatefulMetric> = {
-  mae: () => new metrics.MeanAbsoluteError(), top_k: () => new metrics.TopKCategoricalAccuracy({ k: 5 }),
+  accuracy: () => new metrics.Accuracy(), mae: () => new metrics.MeanAbsoluteError(), top_k: () => new metrics.TopKCategoricalAccuracy({ k: 5 }),
   auc: () => new metrics.AUC(), precision: () => new metrics.Precision(),
   binary_accuracy: () => new metrics.BinaryAccuracy({ threshold: 0.3 }), binary_accuracy_default: () => new metrics.BinaryAccuracy(),
   categorical_accuracy: () => new metrics.CategoricalAccuracy(), sparse_categorical_accuracy: () => new metrics.SparseCategoricalAccuracy({ name: 'sca' }),
@@ -142,8 +142,8 @@ const metricsBuilt: Record<string, () => metrics.Metric | metrics.StatefulMetric
   f1: () => new metrics.F1Score(), f1_macro: () => new metrics.F1Score({ average: 'macro', threshold: 0.4 }),
   mean_iou: () => new metrics.MeanIoU({ numClasses: 3 }), mean: () => new metrics.Mean(), sum: () => new metrics.Sum({ name: 'total' }),
 };
-test('every metric fixture but Keras\'s exact-match Accuracy (no keras-jit class) is built here', () => {
-  assert.equal(Object.keys(training.metrics).filter((k) => !(k in metricsBuilt)), ['accuracy']);
+test('every metric fixture is built here', () => {
+  assert.equal(Object.keys(training.metrics).filter((k) => !(k in metricsBuilt)), []);
 });
 for (const [key, make] of Object.entries(metricsBuilt)) {
   test(`metric ${key}: getConfig() and serializeMetric are Keras's; Keras's config reads back to the same`, () => {
@@ -191,7 +191,7 @@ test('bad loss and metric configs are clear errors', () => {
   assert.throws(() => saving.deserializeMetric({ ...auc, config: { ...(auc.config as Obj), label_weights: [1, 2] } } as never), /label_weights/);
   assert.throws(() => saving.deserializeMetric({ ...auc, config: { ...(auc.config as Obj), bogus: 1 } } as never), /'bogus'/);
   assert.throws(() => saving.deserializeMetric({ ...auc, config: { ...(auc.config as Obj), dtype: 'float16' } } as never), /float16/);
-  assert.throws(() => saving.deserializeMetric({ ...auc, class_name: 'Accuracy' } as never), /Accuracy/);
+  assert.throws(() => saving.deserializeMetric({ ...auc, class_name: 'Exactness' } as never), /Exactness/);
   const bf = training.losses.binary_focal;
   assert.throws(() => saving.deserializeLoss({ ...bf, config: { ...(bf.config as Obj), axis: 1 } } as never), /axis/);
   assert.throws(() => saving.serializeMetric(new metrics.Metric('mine', (t) => t)), /not a built-in Keras metric/);

@@ -156,6 +156,27 @@ export class Metric {
   }
 }
 
+/** Keras's accuracy(): 1 where the label equals the prediction exactly (ranks matched as Keras squeezes them). */
+function exactAccuracyNode(yTrue: Node, yPred: Node): Node {
+  const [t, p] = matchRank(ops.cast(yTrue, 'float32'), ops.cast(yPred, 'float32'));
+  if (t.shape.length !== p.shape.length) throw new ShapeError(`accuracy: labels of shape ${formatShape(yTrue.shape)} do not fit predictions of shape ${formatShape(yPred.shape)}`);
+  const equal = ops.cast(ops.equal(t, p), 'float32');
+  return equal.shape.length > 1 ? ops.mean(equal, -1) : equal;
+}
+
+/**
+ * Keras's Accuracy class: how often predictions equal labels exactly (not the 'accuracy' string,
+ * which compile() resolves to binary, categorical or sparse categorical accuracy).
+ */
+export class Accuracy extends Metric {
+  static override readonly kerasConfig: ConfigSpec = {};
+  constructor(options: { name?: string } = {}) {
+    checkOptions(options, optionKeys<{ name?: string }>({ name: true }), 'Accuracy');
+    super(options.name ?? 'accuracy', exactAccuracyNode);
+    this.constructorOptions = options;
+  }
+}
+
 /** Keras's MeanMetricWrapper classes, for `metrics: [new metrics.BinaryAccuracy({ threshold })]`. */
 export class BinaryAccuracy extends Metric {
   static override readonly kerasConfig: ConfigSpec = { threshold: 0.5 };
