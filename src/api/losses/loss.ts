@@ -7,6 +7,8 @@ import { formatShape, ShapeError } from '../../ir/types.js';
 import { evalEager, type TensorLike } from '../eager.js';
 import type { Tensor } from '../tensor.js';
 import * as ops from '../ops.js';
+import type { Json, JsonObject } from '../saving/config/json.js';
+import { camelOptions, configFromOptions, optionsFromConfig, type ConfigSpec } from '../saving/config/option-spec.js';
 
 /** A per-sample loss over graph nodes: what custom losses passed to compile() implement. */
 export type LossFunction = (yTrue: Node, yPred: Node) => Node;
@@ -78,6 +80,32 @@ export class Loss {
 
   constructor(readonly name: string, private readonly fn: LossFunction, reduction: Reduction = 'sum_over_batch_size') {
     this.reduction = checkReduction(reduction, name);
+  }
+
+  /**
+   * The keys of the class's Keras config besides name and reduction (see option-spec.ts);
+   * undefined for a Loss wrapping a plain function, which has no Keras config.
+   */
+  static readonly kerasConfig: ConfigSpec | undefined = undefined;
+
+  /** Keras 3's get_config(): what serialize_keras_object writes under "config", snake_case keys. */
+  getConfig(): Record<string, Json> {
+    const spec = (this.constructor as typeof Loss).kerasConfig;
+    // A custom subclass writes Keras's base Loss config (override getConfig to add its own keys).
+    if (spec === undefined && this.constructor !== Loss) return { name: this.name, reduction: this.reduction };
+    if (spec === undefined) throw new Error(`Cannot get the config of loss '${this.name}': it wraps a function, not a Keras loss class; pass a built-in loss (e.g. 'categorical_crossentropy' or new losses.Huber()) or a Loss subclass to make it savable`);
+    return { name: this.name, reduction: this.reduction, ...configFromOptions(spec, this.constructorOptions) };
+  }
+
+  /** Keras 3's from_config(): a loss of this class from the config getConfig() (or Keras) wrote. */
+  static fromConfig<T extends Loss>(this: (new (options?: never) => T) & { readonly kerasConfig: ConfigSpec | undefined; readonly name: string }, config: JsonObject): T {
+    if (this.kerasConfig === undefined && (this as unknown) === Loss) throw new Error(`${this.name}.fromConfig: the base Loss wraps a function and has no Keras config; use a Loss class such as losses.MeanSquaredError`);
+    // A custom subclass gets every key, camelCased, as Keras's from_config calls cls(**config).
+    if (this.kerasConfig === undefined) return new (this as unknown as new (o: object) => T)(camelOptions(config));
+    const options = optionsFromConfig(`loss ${this.name}`, this.kerasConfig, config, ['name', 'reduction']);
+    if (typeof config.name === 'string') options.name = config.name;
+    if (config.reduction !== undefined) options.reduction = config.reduction;
+    return new (this as unknown as new (o: object) => T)(options);
   }
 
   /** Per-sample losses (the last axis reduced). */
