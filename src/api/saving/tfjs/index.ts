@@ -58,3 +58,7 @@ export async function loadTfjsLayersModel<M>(
   await hooks.setWeights(model, parsed.weights);
   return model;
 }
+export { tfjsArtifactsOf, loadTfjsArtifacts, saveTfjsModel, loadTfjsModel } from './model-io.js';
+export type { SaveTfjsOptions, LoadTfjsOptions } from './model-io.js';
+export { loadLayersModel } from './handler.js';
+export type { TfjsLoadHandler, TfjsModelArtifacts } from './handler.js';
