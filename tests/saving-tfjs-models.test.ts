@@ -91,6 +91,43 @@ for (const [name, tfModel] of Object.entries(tfModels)) {
   });
 }
 
+
+/** More TF.js layer kinds, each: TF.js saves, we load and predict the same, TF.js loads what we write. */
+const L = tf.layers;
+const zoo: Record<string, () => [tf.Sequential, number[]]> = {
+  simple_rnn: () => seqOf([5, 3], L.simpleRNN({ units: 4, inputShape: [5, 3], returnSequences: true }), L.simpleRNN({ units: 2 })),
+  time_distributed: () => seqOf([4, 3], L.timeDistributed({ layer: L.dense({ units: 2 }), inputShape: [4, 3] })),
+  conv1d_gap: () => seqOf([8, 3], L.conv1d({ filters: 4, kernelSize: 3, inputShape: [8, 3], activation: 'elu' }), L.globalAveragePooling1d()),
+  depthwise: () => seqOf([6, 6, 2], L.depthwiseConv2d({ kernelSize: 3, depthMultiplier: 2, inputShape: [6, 6, 2], biasInitializer: 'randomNormal' }), L.flatten()),
+  separable: () => seqOf([6, 6, 2], L.separableConv2d({ filters: 3, kernelSize: 3, inputShape: [6, 6, 2] }), L.averagePooling2d({ poolSize: 2 }), L.flatten()),
+  layer_norm_leaky: () => seqOf([5], L.dense({ units: 4, inputShape: [5] }), L.layerNormalization({ betaInitializer: 'randomNormal' }), L.leakyReLU({ alpha: 0.1 })),
+  prelu: () => seqOf([5], L.dense({ units: 4, inputShape: [5] }), L.prelu({ alphaInitializer: 'randomUniform' })),
+  padding: () => seqOf([4, 4, 1], L.zeroPadding2d({ padding: 1, inputShape: [4, 4, 1] }), L.upSampling2d({ size: [2, 2] }), L.cropping2D({ cropping: 1 }), L.flatten()),
+  repeat_permute: () => seqOf([3], L.repeatVector({ n: 2, inputShape: [3] }), L.permute({ dims: [2, 1] }), L.reshape({ targetShape: [6] }), L.dropout({ rate: 0.3 }), L.activation({ activation: 'softplus' })),
+  selu_elu_softmax: () => seqOf([4], L.dense({ units: 4, inputShape: [4], activation: 'selu' }), L.elu(), L.softmax()),
+  lstm_sequences: () => seqOf([4, 2], L.lstm({ units: 3, inputShape: [4, 2], returnSequences: true, unitForgetBias: true }), L.globalMaxPooling1d()),
+  conv2d_transpose: () => seqOf([4, 4, 2], L.conv2dTranspose({ filters: 2, kernelSize: 3, strides: 2, padding: 'same', inputShape: [4, 4, 2] }), L.flatten()),
+};
+function seqOf(shape: number[], ...ls: tf.layers.Layer[]): [tf.Sequential, number[]] {
+  const m = tf.sequential();
+  for (const l of ls) m.add(l);
+  return [m, shape];
+}
+
+for (const [name, make] of Object.entries(zoo)) {
+  test(`layer kinds: ${name} from TF.js loads and predicts the same, and TF.js loads it back`, async () => {
+    const [m, shape] = make();
+    const xs = [tf.randomNormal([2, ...shape], 0, 1, 'float32', 3)];
+    const loaded = await loadLayersModel(fromSaved(await saveTfjs(m)));
+    const got = predictOurs(loaded, xs);
+    close(got, predictTf(m, xs), name);
+    const { modelJson, weightData } = saving.tfjsArtifactsOf(loaded);
+    const manifest = modelJson.weightsManifest as unknown as Array<{ weights: tf.io.WeightsManifestEntry[] }>;
+    const back = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: modelJson.modelTopology as object, weightSpecs: manifest[0].weights, weightData: weightData.slice().buffer }));
+    close(predictTf(back, xs), got, `${name} back in TF.js`);
+  });
+}
+
 test('TF.js LSTM/GRU use the Keras 2 hard_sigmoid: loaded recurrent activation is clip(0.2x + 0.5, 0, 1)', async () => {
   const m = tf.sequential();
   m.add(tf.layers.gru({ units: 3, inputShape: [4, 2], recurrentActivation: 'hardSigmoid', biasInitializer: 'randomNormal', kernelInitializer: tf.initializers.randomNormal({ stddev: 3 }) }));
@@ -161,6 +198,36 @@ test('compiled TF.js model (adam, categoricalCrossentropy, accuracy) loads compi
   const plain = await loadLayersModel(tf.io.fromMemory(a), { compile: false });
   assert.not.ok(plain.compiled);
 });
+
+
+// Adam with a tiny epsilon: TF.js adds epsilon to sqrt(v_hat), Keras to sqrt(v) (epsilon hat), a difference
+// of the optimizers themselves; at 1e-12 both vanish, and the file's epsilon (not our 1e-7 default) must be used.
+for (const [label, make] of [['sgd', () => tf.train.sgd(0.1)], ['adam', () => tf.train.adam(0.05, 0.8, 0.95, 1e-12)], ['rmsprop', () => tf.train.rmsprop(0.01, 0.8)]] as const) {
+  test(`compiled TF.js model (${label}): one training step here after loading equals one step in TF.js`, async () => {
+    const m = tf.sequential();
+    m.add(tf.layers.dense({ units: 3, inputShape: [4], activation: 'softmax', biasInitializer: 'randomNormal' }));
+    m.compile({ optimizer: make(), loss: 'categoricalCrossentropy' });
+    let artifacts: tf.io.ModelArtifacts | undefined;
+    await m.save(tf.io.withSaveHandler(async (a) => { artifacts = a; return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } }; }), { includeOptimizer: true });
+    const warn = console.warn;
+    console.warn = () => {};
+    let loaded: ModelType;
+    try {
+      loaded = await loadLayersModel(tf.io.fromMemory(artifacts!));
+    } finally {
+      console.warn = warn;
+    }
+    const x = tf.randomNormal([4, 4], 0, 1, 'float32', 11);
+    const y = tf.oneHot(tf.tensor1d([0, 2, 1, 2], 'int32'), 3).toFloat();
+    await m.fit(x, y, { epochs: 1, batchSize: 4, shuffle: false, verbose: 0 });
+    await loaded.fit(ours(x), ours(y), { epochs: 1, batchSize: 4, shuffle: false, verbose: 0 });
+    const want = m.getWeights().flatMap((w) => Array.from(w.dataSync()));
+    const got = loaded.getWeights().flatMap((w) => Array.from(w.data as ArrayLike<number>));
+    close(Float32Array.from(got), Float32Array.from(want), `${label} weights after one step`);
+    // The step moved the weights (so equal results are not just the loaded values).
+    assert.ok(m.getWeights()[0].dataSync().some((v, i) => v !== new Float32Array(artifacts!.weightData as ArrayBuffer)[i]), 'TF.js step changed the kernel');
+  });
+}
 
 test('our compiled model saves its training config; TF.js and we load it compiled', async () => {
   const model = new Sequential([Input({ shape: [4] }), new layers.Dense(3, { activation: 'softmax' })]);

@@ -13,7 +13,7 @@ export { decodeWeight, readWeights } from './read-weights.js';
 export type { NamedWeight, ReadWeightFile } from './read-weights.js';
 export { writeTfjsModel } from './write.js';
 export type { TfjsArtifacts, TfjsWriteOptions } from './write.js';
-export { assignWeightsToLayers, splitWeightName } from './weight-names.js';
+export { assignWeightsToLayers, keras2VariableName, splitWeightName } from './weight-names.js';
 export type { LayerWeightSlots } from './weight-names.js';
 
 export interface ParsedTfjsModel {

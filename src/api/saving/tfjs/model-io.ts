@@ -17,7 +17,7 @@ import { readTfjsModelFiles, stripFileScheme, writeTfjsModelFiles } from './file
 import { type ParsedTfjsModel, parseTfjsModel } from './index.js';
 import type { NamedWeight, ReadWeightFile } from './read-weights.js';
 import { compileFromTfjsTrainingConfig, tfjsTrainingConfigOf } from './training-config.js';
-import { assignWeightsToLayers, splitWeightName } from './weight-names.js';
+import { assignWeightsToLayers, keras2VariableName, splitWeightName } from './weight-names.js';
 import { type TfjsArtifacts, writeTfjsModel } from './write.js';
 import { checkOptions } from '../../strict-options.js';
 
@@ -54,7 +54,7 @@ function namedWeights(model: Model): NamedWeight[] {
   for (const layer of model.layers) {
     for (const v of layerVariables(layer)) {
       // tfjs-layers loads weights by these names (LayersModel.loadWeights keys on originalName).
-      const name = `${layer.name}/${v.name}`;
+      const name = `${layer.name}/${keras2VariableName(layer, v.name)}`;
       if (seen.has(name)) throw new Error(`Cannot save to the TF.js format: layer '${layer.name}' has two weights named '${v.name}' (nested sublayers), which TF.js names the same`);
       seen.add(name);
       const t = v.numpy();
@@ -107,7 +107,7 @@ function assignWeights(model: Model, fileWeights: readonly NamedWeight[], file: 
   const layers = model.layers;
   const names = new Set(layers.map((l) => l.name));
   let weights = withLayerNames(fileWeights, names);
-  let slots = layers.map((l) => ({ name: l.name, weights: layerVariables(l).map((v) => ({ name: v.name, shape: v.shape })) }));
+  let slots = layers.map((l) => ({ name: l.name, weights: layerVariables(l).map((v) => ({ name: keras2VariableName(l, v.name), shape: v.shape })) }));
   if (!strict) {
     const stray = weights.filter((w) => !names.has(splitWeightName(w.name).layer));
     if (stray.length > 0) console.warn(`${file}: skipped ${stray.length} weight(s) that belong to no layer of the model (strict: false): ${stray.slice(0, 5).map((w) => w.name).join(', ')}`);
