@@ -130,7 +130,9 @@ for (const [name, make] of Object.entries(zoo)) {
 
 test('TF.js LSTM/GRU use the Keras 2 hard_sigmoid: loaded recurrent activation is clip(0.2x + 0.5, 0, 1)', async () => {
   const m = tf.sequential();
-  m.add(tf.layers.gru({ units: 3, inputShape: [4, 2], recurrentActivation: 'hardSigmoid', biasInitializer: 'randomNormal', kernelInitializer: tf.initializers.randomNormal({ stddev: 3 }) }));
+  m.add(tf.layers.gru({ units: 3, inputShape: [4, 2], recurrentActivation: 'hardSigmoid' }));
+  // Fixed weights large enough that the gates reach the clipped part of hard_sigmoid.
+  m.setWeights(m.getWeights().map((w, k) => tf.tensor(Array.from({ length: w.size }, (_, i) => 3 * Math.sin(1.7 * i + k)), w.shape)));
   const x = tf.randomNormal([2, 4, 2], 0, 3, 'float32', 7);
   const loaded = await loadLayersModel(fromSaved(await saveTfjs(m)));
   close(predictOurs(loaded, [x]), predictTf(m, [x]), 'hard_sigmoid gru');
@@ -141,7 +143,7 @@ test('TF.js LSTM/GRU use the Keras 2 hard_sigmoid: loaded recurrent activation i
   const keras3 = models.modelFromJSON(loaded.toJSON().replace('keras_jit>keras2_hard_sigmoid', 'hard_sigmoid'));
   keras3.setWeights(loaded.getWeights());
   const off = predictOurs(keras3, [x]), want = predictTf(m, [x]);
-  assert.ok(Math.max(...Array.from(want, (v, i) => Math.abs(v - off[i]))) > 1e-3, 'Keras 3 hard_sigmoid predicts differently');
+  assert.ok(Math.max(...Array.from(want, (v, i) => Math.abs(v - off[i]))) > 1e-2, 'Keras 3 hard_sigmoid predicts differently');
 });
 
 test('a model built in keras-jit (Keras 3 defaults) saves to file:// and TF.js predicts the same', async () => {
@@ -344,6 +346,37 @@ test('converter-style file (generatedBy keras v2, nested model_config, Keras 2 n
   await rejects(saving.loadTfjsModel(await writeDir('converter-bad', bad, shards)), /converter-bad\/model\.json: training config optimizer Adam: clipnorm=1 is not supported/);
   await saving.loadTfjsModel(await writeDir('converter-bad2', bad, shards), { compile: false });
 });
+
+
+/** Real Keras 3.15 `.h5` model_configs of the same architectures (tests/fixtures/keras_dialects.py). */
+const keras3Configs = JSON.parse(await readFile(new URL('../../tests/fixtures/keras_dialects.json', import.meta.url), 'utf8')) as Record<string, { h5_model_config: { config: { name: string; layers: Array<{ class_name: string; config: { name: string } }> } } }>;
+
+for (const name of ['seq_dense', 'multi_input', 'conv']) {
+  test(`converter-style file of a Keras 3 model (${name}: generatedBy keras v3, Keras 3 model_config, variable-path names) loads and predicts as TF.js with the same weights`, async () => {
+    const tfModel = tfModels[name];
+    const saved = await saveTfjs(tfModel);
+    const cfg = keras3Configs[name].h5_model_config;
+    // Keras's layers with weights, in order, take the TF.js layers' weights; Keras 3 names a Sequential's
+    // variables `<model>/<layer>/<variable>` and a functional model's `<layer>/<variable>`.
+    const kerasLayers = cfg.config.layers.filter((l) => !['InputLayer', 'Concatenate', 'MaxPooling2D', 'Flatten'].includes(l.class_name)).map((l) => l.config.name);
+    const tfLayers = tfModel.layers.filter((l) => l.weights.length > 0).map((l) => l.name);
+    assert.is(kerasLayers.length, tfLayers.length);
+    const prefix = tfModel instanceof tf.Sequential ? `${cfg.config.name}/` : '';
+    const specs = saved.weightSpecs.map((s) => {
+      const [layer, variable] = s.name.split('/');
+      return { ...s, name: `${prefix}${kerasLayers[tfLayers.indexOf(layer)]}/${variable}` };
+    });
+    const modelJson = {
+      format: 'layers-model', generatedBy: 'keras v3.15.1', convertedBy: 'TensorFlow.js Converter v4.22.0',
+      modelTopology: { keras_version: '3.15.1', backend: 'jax', model_config: cfg },
+      weightsManifest: [{ paths: ['group1-shard1of1.bin'], weights: specs }],
+    };
+    const dir = await writeDir(`converter-k3-${name}`, modelJson, { 'group1-shard1of1.bin': saved.weightData });
+    const loaded = await saving.loadTfjsModel(`file://${dir}`);
+    const xs = inputsFor(name);
+    close(predictOurs(loaded, xs), predictTf(tfModel, xs), `Keras 3 converter-style ${name}`);
+  });
+}
 
 test('bad files: errors name the file; a failed load changes nothing; strict: false skips with warnings', async () => {
   const saved = await saveTfjs(tfModels.seq_dense);
