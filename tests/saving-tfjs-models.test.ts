@@ -84,10 +84,14 @@ for (const [name, tfModel] of Object.entries(tfModels)) {
     const back = await tfjsLoadsDir(dir);
     const xs = inputsFor(name);
     close(predictTf(back, xs), predictOurs(model, xs), `${name}: TF.js on our file`);
-    // And the in-memory form is the same bytes.
+    // And the in-memory form is the same bytes, and loads back (model.json as object or as text).
     const { modelJson, weightData } = saving.tfjsArtifactsOf(model);
     assert.equal(weightData, new Uint8Array(await readFile(join(dir, 'weights.bin'))));
     assert.equal(modelJson, JSON.parse(await readFile(join(dir, 'model.json'), 'utf8')));
+    const read = (p: string) => { assert.is(p, 'weights.bin'); return weightData; };
+    close(predictOurs(await saving.loadTfjsArtifacts(modelJson, read), xs), predictOurs(model, xs), `${name}: in-memory round trip`);
+    close(predictOurs(await saving.loadTfjsArtifacts(JSON.stringify(modelJson), read), xs), predictOurs(model, xs), `${name}: in-memory round trip from text`);
+    await rejects(saving.loadTfjsArtifacts('{"modelTopology": ', read, { file: 'upload.json' }), /upload\.json: not valid JSON/);
   });
 }
 

@@ -151,7 +151,16 @@ function buildModel(parsed: ParsedTfjsModel, file: string, options: LoadTfjsOpti
 export async function loadTfjsArtifacts(modelJson: unknown, readWeightFile: ReadWeightFile, options: LoadTfjsOptions & { readonly file?: string } = {}): Promise<Model> {
   checkOptions(options, [...LOAD_KEYS, 'file'], 'loadTfjsArtifacts');
   const file = options.file ?? 'model.json';
-  return buildModel(await parseTfjsModel(modelJson, readWeightFile, file), file, options);
+  let json = modelJson;
+  // model.json as text (read from a file or fetched) is accepted as well as parsed.
+  if (typeof modelJson === 'string') {
+    try {
+      json = JSON.parse(modelJson);
+    } catch (e) {
+      throw new Error(`${file}: not valid JSON (${e instanceof Error ? e.message : String(e)}); expected a TensorFlow.js model.json`);
+    }
+  }
+  return buildModel(await parseTfjsModel(json, readWeightFile, file), file, options);
 }
 
 /** Loads `dir`, `file://dir` or `.../model.json` with its weight files. */
