@@ -10,3 +10,7 @@ export {
   serializeInitializer, deserializeInitializer, serializeRegularizer, deserializeRegularizer,
   serializeConstraint, deserializeConstraint, serializeActivation, deserializeActivation,
 } from './config/objects.js';
+export {
+  tfjsArtifactsOf, loadTfjsArtifacts, saveTfjsModel, loadTfjsModel, loadLayersModel,
+  type SaveTfjsOptions, type LoadTfjsOptions, type TfjsLoadHandler, type TfjsModelArtifacts,
+} from './tfjs/index.js';
