@@ -8,7 +8,7 @@ import type { ContractionOp, Epilogue } from './contraction-api.js';
 import { emitEpiloguePass } from './epilogue-pass.js';
 import { ExprEmitter, shapeOf, viewName } from './expr-emitter.js';
 import { At } from './index-expr.js';
-import { elementwiseName, kernelBuffers, nameOf, structuralKey } from './kernel-identity.js';
+import { elementwiseName, groupName, kernelBuffers, nameOf, structuralKey } from './kernel-identity.js';
 import { instantiate, type Kernel, type KernelAst } from './kernel.js';
 import { OPAQUE, isOpaqueOp } from './opaque.js';
 import { expr, ident, lit, stmts } from './template.js';
@@ -56,6 +56,7 @@ function buildAst(k: FusedKernel, buffers: readonly Node[], epiloguePass = false
     case 'reduce': return reduceAst(scope);
     case 'contraction': return contractionAst(scope, epiloguePass);
     case 'opaque': return opaqueAst(scope);
+    case 'group': return groupAst(k, buffers);
     // A scan is not one kernel: the runtime compiles its body as a program (runtime/scan.ts).
     case 'loop': throw new Error('codegen: a scan kernel is lowered by the runtime, not generated');
   }
@@ -103,6 +104,16 @@ function elementwiseAst({ k, buffers, emitter, storeOutputs }: KernelScope): Ker
   const flat = isFlat(k, shape);
   const loops = loopNest(shape, flat, (at) => { emitter.resetLocals(); return storeOutputs(k.outputs, at); });
   return { name: elementwiseName(k, shape), buffers: buffers.length, prelude: [], body: [...emitter.setup, ...loops] };
+}
+
+/**
+ * A multi-tensor kernel: each member's loop in a block of its own, over the group's buffer
+ * parameters (the members touch disjoint memory, so their order does not matter).
+ */
+function groupAst(k: FusedKernel, buffers: readonly Node[]): KernelAst {
+  const members = k.members ?? [];
+  const body = members.map((m): ES.Statement => ({ type: 'BlockStatement', body: [...elementwiseAst(kernelScope(m, buffers)).body] }));
+  return { name: groupName(k), buffers: buffers.length, prelude: [], body };
 }
 
 function reduceAst({ k, buffers, emitter, storeOutputs }: KernelScope): KernelAst {

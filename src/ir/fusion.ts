@@ -5,7 +5,11 @@ import type { Node } from './node.js';
 import { OPS } from './optable.js';
 import { sameShape } from './types.js';
 
-export type KernelKind = 'elementwise' | 'reduce' | 'contraction' | 'opaque' | 'loop';
+/**
+ * 'group' is a multi-tensor kernel (ir/multi-tensor.ts): independent elementwise kernels, each with
+ * its own shape and loop, run as one call; the memory plan forms it, after placing buffers.
+ */
+export type KernelKind = 'elementwise' | 'reduce' | 'contraction' | 'opaque' | 'loop' | 'group';
 
 /** One kernel to generate: what it computes inline, what it reads and writes as buffers. */
 export interface FusedKernel {
@@ -25,6 +29,8 @@ export interface FusedKernel {
    * exponentials): each stage's anchor and epilogue, in order. Absent for single-stage kernels.
    */
   readonly stages?: readonly { readonly anchor: Node; readonly epilogue: readonly Node[] }[];
+  /** A group's elementwise kernels, in run order; present exactly when kind is 'group'. */
+  readonly members?: readonly FusedKernel[];
 }
 
 export interface FusionPlan {
