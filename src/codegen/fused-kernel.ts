@@ -69,7 +69,7 @@ interface KernelScope {
   readonly bufferParam: (n: Node) => ES.Expression;
   readonly emitter: ExprEmitter;
   /** The statements that compute `nodes` at `at` and store them to their buffers. */
-  readonly storeOutputs: (nodes: readonly Node[], at: At) => ES.Statement[];
+  readonly storeOutputs: (nodes: readonly Node[], at: At, pin?: boolean) => ES.Statement[];
 }
 
 function kernelScope(k: FusedKernel, buffers: readonly Node[]): KernelScope {
@@ -81,18 +81,19 @@ function kernelScope(k: FusedKernel, buffers: readonly Node[]): KernelScope {
   };
   const computed = new Set<Node>([...k.inline, ...k.outputs]);
   computed.delete(k.anchor);
-  for (const stage of k.stages ?? []) computed.delete(stage.anchor);
+  for (const stage of k.stages ?? []) if (stage.map !== true) computed.delete(stage.anchor);
   if (k.kind === 'elementwise') computed.add(k.anchor);
   const emitter = new ExprEmitter(computed, bufferParam);
   const store = (n: Node, at: At, value: ES.Expression) =>
     stmts('$V[$o + $i] = $v;', { $V: ident(viewName(n.dtype)), $o: bufferParam(n), $i: at.linear(), $v: value });
-  const storeOutputs = (nodes: readonly Node[], a: At): ES.Statement[] => {
+  // A map stage's values live in its inner loop: they are not pinned (later stages recompute them).
+  const storeOutputs = (nodes: readonly Node[], a: At, pin = k.kind === 'reduce'): ES.Statement[] => {
     const { statements, values } = emitter.values(nodes, a);
     const out = [...statements];
     nodes.forEach((o, i) => {
       out.push(...store(o, a, values[i]));
       // Later reduction stages read this row's value from the local, not from memory.
-      if (k.kind === 'reduce') emitter.pin(o, a, values[i]);
+      if (pin) emitter.pin(o, a, values[i]);
     });
     return out;
   };
@@ -176,14 +177,27 @@ function loopNest(shape: ConcreteShape, flat: boolean, body: (at: At) => ES.Stat
  * axes per stage (the stage's elementwise producers computed in its body), then the stage's
  * epilogue and stores. A later stage reads an earlier one's per-row result from a register.
  */
-function reduceLoops(k: FusedKernel, emitter: ExprEmitter, storeOutputs: (nodes: readonly Node[], at: At) => ES.Statement[]): ES.Statement[] {
+function reduceLoops(k: FusedKernel, emitter: ExprEmitter, storeOutputs: KernelScope['storeOutputs']): ES.Statement[] {
   const stages = k.stages ?? [{ anchor: k.anchor, epilogue: k.epilogue }];
   const first = stages[0].anchor as Node<'sum' | 'max'>;
   const xShape = shapeOf(first.inputs[0]);
   const axes = first.attrs.axes;
   const coords = xShape.map((_, d) => ident(`i${d}`));
   const rowBody: ES.Statement[] = [];
+  const overReduced = (body: ES.Statement[]): ES.Statement[] => {
+    let loops = body;
+    for (let d = xShape.length - 1; d >= 0; d--) {
+      if (!axes.includes(d)) continue;
+      loops = stmts('for (let $i = 0; $i < $N; $i++) { $BODY; }', { $i: coords[d], $N: xShape[d], $BODY: loops });
+    }
+    return loops;
+  };
   stages.forEach((stage, s) => {
+    if (stage.map === true) {
+      emitter.resetLocals();
+      rowBody.push(...overReduced(storeOutputs(stage.epilogue, At.ofCoords(xShape, coords), false)));
+      return;
+    }
     const r = stage.anchor as Node<'sum' | 'max'>;
     const acc = ident(`acc${s}`);
     emitter.resetLocals();
@@ -191,11 +205,7 @@ function reduceLoops(k: FusedKernel, emitter: ExprEmitter, storeOutputs: (nodes:
     const inner = [...statements, ...(r.op === 'sum'
       ? stmts('$acc += $v;', { $acc: acc, $v: v })
       : stmts('{ const v = $v; if (v > $acc || v !== v) $acc = v; }', { $acc: acc, $v: v }))];
-    let loops: ES.Statement[] = inner;
-    for (let d = xShape.length - 1; d >= 0; d--) {
-      if (!axes.includes(d)) continue;
-      loops = stmts('for (let $i = 0; $i < $N; $i++) { $BODY; }', { $i: coords[d], $N: xShape[d], $BODY: loops });
-    }
+    const loops = overReduced(inner);
     emitter.resetLocals();
     const outShape = shapeOf(r);
     const outCoords = r.attrs.keepDims ? xShape.map((_, d) => (axes.includes(d) ? lit(0) : coords[d])) : coords.filter((_, d) => !axes.includes(d));

@@ -128,6 +128,8 @@ function orderLate(all: readonly FusedKernel[], inPlace: Map<Node, Node<'variabl
  */
 function readsAtSameIndexOnly(k: FusedKernel, v: Node): boolean {
   if (k.kind === 'opaque' || k.kind === 'loop') return false;
+  // A later stage of a row kernel recomputes a map stage's values from its inputs: none may change under it.
+  if ((k.stages ?? []).some((s) => s.map === true)) return false;
   const inside = [...k.inline, ...k.outputs, ...(k.stages ?? []).map((s) => s.anchor), k.anchor].filter((n) => n.inputs.includes(v));
   if (k.kind !== 'elementwise') {
     const epilogue = new Set([...k.epilogue, ...(k.stages ?? []).flatMap((s) => s.epilogue)]);
