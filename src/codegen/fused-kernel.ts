@@ -68,6 +68,8 @@ interface KernelScope {
   readonly buffers: readonly Node[];
   readonly bufferParam: (n: Node) => ES.Expression;
   readonly emitter: ExprEmitter;
+  /** What the emitter computes rather than loads; a row kernel's later stages load a map stage's outputs. */
+  readonly computed: Set<Node>;
   /** The statements that compute `nodes` at `at` and store them to their buffers. */
   readonly storeOutputs: (nodes: readonly Node[], at: At, pin?: boolean) => ES.Statement[];
 }
@@ -86,7 +88,7 @@ function kernelScope(k: FusedKernel, buffers: readonly Node[]): KernelScope {
   const emitter = new ExprEmitter(computed, bufferParam);
   const store = (n: Node, at: At, value: ES.Expression) =>
     stmts('$V[$o + $i] = $v;', { $V: ident(viewName(n.dtype)), $o: bufferParam(n), $i: at.linear(), $v: value });
-  // A map stage's values live in its inner loop: they are not pinned (later stages recompute them).
+  // A map stage's values live in its inner loop: they are not pinned (later stages load them).
   const storeOutputs = (nodes: readonly Node[], a: At, pin = k.kind === 'reduce'): ES.Statement[] => {
     const { statements, values } = emitter.values(nodes, a);
     const out = [...statements];
@@ -97,7 +99,7 @@ function kernelScope(k: FusedKernel, buffers: readonly Node[]): KernelScope {
     });
     return out;
   };
-  return { k, buffers, bufferParam, emitter, storeOutputs };
+  return { k, buffers, bufferParam, emitter, computed, storeOutputs };
 }
 
 function elementwiseAst({ k, buffers, emitter, storeOutputs }: KernelScope): KernelAst {
@@ -117,9 +119,9 @@ function groupAst(k: FusedKernel, buffers: readonly Node[]): KernelAst {
   return { name: groupName(k), buffers: buffers.length, prelude: [], body };
 }
 
-function reduceAst({ k, buffers, emitter, storeOutputs }: KernelScope): KernelAst {
+function reduceAst({ k, buffers, emitter, computed, storeOutputs }: KernelScope): KernelAst {
   const r = k.anchor as Node<'sum' | 'max'>;
-  const loops = reduceLoops(k, emitter, storeOutputs);
+  const loops = reduceLoops(k, emitter, computed, storeOutputs);
   return { name: nameOf(k, `${r.op}_${shapeOf(r.inputs[0]).join('x')}_axis${r.attrs.axes.join('')}`), buffers: buffers.length, prelude: [], body: [...emitter.setup, ...loops] };
 }
 
@@ -177,7 +179,7 @@ function loopNest(shape: ConcreteShape, flat: boolean, body: (at: At) => ES.Stat
  * axes per stage (the stage's elementwise producers computed in its body), then the stage's
  * epilogue and stores. A later stage reads an earlier one's per-row result from a register.
  */
-function reduceLoops(k: FusedKernel, emitter: ExprEmitter, storeOutputs: KernelScope['storeOutputs']): ES.Statement[] {
+function reduceLoops(k: FusedKernel, emitter: ExprEmitter, computed: Set<Node>, storeOutputs: KernelScope['storeOutputs']): ES.Statement[] {
   const stages = k.stages ?? [{ anchor: k.anchor, epilogue: k.epilogue }];
   const first = stages[0].anchor as Node<'sum' | 'max'>;
   const xShape = shapeOf(first.inputs[0]);
@@ -196,6 +198,8 @@ function reduceLoops(k: FusedKernel, emitter: ExprEmitter, storeOutputs: KernelS
     if (stage.map === true) {
       emitter.resetLocals();
       rowBody.push(...overReduced(storeOutputs(stage.epilogue, At.ofCoords(xShape, coords), false)));
+      // Stored for this row now: later stages load them rather than recompute their chains.
+      for (const o of stage.epilogue) computed.delete(o);
       return;
     }
     const r = stage.anchor as Node<'sum' | 'max'>;

@@ -128,7 +128,7 @@ function orderLate(all: readonly FusedKernel[], inPlace: Map<Node, Node<'variabl
  */
 function readsAtSameIndexOnly(k: FusedKernel, v: Node): boolean {
   if (k.kind === 'opaque' || k.kind === 'loop') return false;
-  // A later stage of a row kernel recomputes a map stage's values from its inputs: none may change under it.
+  // A row kernel reads a map stage's inputs and outputs in several passes over a row: none may be written in place.
   if ((k.stages ?? []).some((s) => s.map === true)) return false;
   const inside = [...k.inline, ...k.outputs, ...(k.stages ?? []).map((s) => s.anchor), k.anchor].filter((n) => n.inputs.includes(v));
   if (k.kind !== 'elementwise') {
