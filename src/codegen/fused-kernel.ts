@@ -8,7 +8,7 @@ import type { ContractionOp, Epilogue } from './contraction-api.js';
 import { emitEpiloguePass } from './epilogue-pass.js';
 import { ExprEmitter, shapeOf, viewName } from './expr-emitter.js';
 import { At } from './index-expr.js';
-import { elementwiseName, kernelBuffers, nameOf, structuralKey } from './kernel-identity.js';
+import { elementwiseName, groupName, kernelBuffers, nameOf, structuralKey } from './kernel-identity.js';
 import { instantiate, type Kernel, type KernelAst } from './kernel.js';
 import { OPAQUE, isOpaqueOp } from './opaque.js';
 import { expr, ident, lit, stmts } from './template.js';
@@ -56,6 +56,7 @@ function buildAst(k: FusedKernel, buffers: readonly Node[], epiloguePass = false
     case 'reduce': return reduceAst(scope);
     case 'contraction': return contractionAst(scope, epiloguePass);
     case 'opaque': return opaqueAst(scope);
+    case 'group': return groupAst(k, buffers);
     // A scan is not one kernel: the runtime compiles its body as a program (runtime/scan.ts).
     case 'loop': throw new Error('codegen: a scan kernel is lowered by the runtime, not generated');
   }
@@ -67,8 +68,10 @@ interface KernelScope {
   readonly buffers: readonly Node[];
   readonly bufferParam: (n: Node) => ES.Expression;
   readonly emitter: ExprEmitter;
+  /** What the emitter computes rather than loads; a row kernel's later stages load a map stage's outputs. */
+  readonly computed: Set<Node>;
   /** The statements that compute `nodes` at `at` and store them to their buffers. */
-  readonly storeOutputs: (nodes: readonly Node[], at: At) => ES.Statement[];
+  readonly storeOutputs: (nodes: readonly Node[], at: At, pin?: boolean) => ES.Statement[];
 }
 
 function kernelScope(k: FusedKernel, buffers: readonly Node[]): KernelScope {
@@ -80,22 +83,23 @@ function kernelScope(k: FusedKernel, buffers: readonly Node[]): KernelScope {
   };
   const computed = new Set<Node>([...k.inline, ...k.outputs]);
   computed.delete(k.anchor);
-  for (const stage of k.stages ?? []) computed.delete(stage.anchor);
+  for (const stage of k.stages ?? []) if (stage.map !== true) computed.delete(stage.anchor);
   if (k.kind === 'elementwise') computed.add(k.anchor);
   const emitter = new ExprEmitter(computed, bufferParam);
   const store = (n: Node, at: At, value: ES.Expression) =>
     stmts('$V[$o + $i] = $v;', { $V: ident(viewName(n.dtype)), $o: bufferParam(n), $i: at.linear(), $v: value });
-  const storeOutputs = (nodes: readonly Node[], a: At): ES.Statement[] => {
+  // A map stage's values live in its inner loop: they are not pinned (later stages load them).
+  const storeOutputs = (nodes: readonly Node[], a: At, pin = k.kind === 'reduce'): ES.Statement[] => {
     const { statements, values } = emitter.values(nodes, a);
     const out = [...statements];
     nodes.forEach((o, i) => {
       out.push(...store(o, a, values[i]));
       // Later reduction stages read this row's value from the local, not from memory.
-      if (k.kind === 'reduce') emitter.pin(o, a, values[i]);
+      if (pin) emitter.pin(o, a, values[i]);
     });
     return out;
   };
-  return { k, buffers, bufferParam, emitter, storeOutputs };
+  return { k, buffers, bufferParam, emitter, computed, storeOutputs };
 }
 
 function elementwiseAst({ k, buffers, emitter, storeOutputs }: KernelScope): KernelAst {
@@ -105,9 +109,19 @@ function elementwiseAst({ k, buffers, emitter, storeOutputs }: KernelScope): Ker
   return { name: elementwiseName(k, shape), buffers: buffers.length, prelude: [], body: [...emitter.setup, ...loops] };
 }
 
-function reduceAst({ k, buffers, emitter, storeOutputs }: KernelScope): KernelAst {
+/**
+ * A multi-tensor kernel: each member's loop in a block of its own, over the group's buffer
+ * parameters (the members touch disjoint memory, so their order does not matter).
+ */
+function groupAst(k: FusedKernel, buffers: readonly Node[]): KernelAst {
+  const members = k.members ?? [];
+  const body = members.map((m): ES.Statement => ({ type: 'BlockStatement', body: [...elementwiseAst(kernelScope(m, buffers)).body] }));
+  return { name: groupName(k), buffers: buffers.length, prelude: [], body };
+}
+
+function reduceAst({ k, buffers, emitter, computed, storeOutputs }: KernelScope): KernelAst {
   const r = k.anchor as Node<'sum' | 'max'>;
-  const loops = reduceLoops(k, emitter, storeOutputs);
+  const loops = reduceLoops(k, emitter, computed, storeOutputs);
   return { name: nameOf(k, `${r.op}_${shapeOf(r.inputs[0]).join('x')}_axis${r.attrs.axes.join('')}`), buffers: buffers.length, prelude: [], body: [...emitter.setup, ...loops] };
 }
 
@@ -165,14 +179,29 @@ function loopNest(shape: ConcreteShape, flat: boolean, body: (at: At) => ES.Stat
  * axes per stage (the stage's elementwise producers computed in its body), then the stage's
  * epilogue and stores. A later stage reads an earlier one's per-row result from a register.
  */
-function reduceLoops(k: FusedKernel, emitter: ExprEmitter, storeOutputs: (nodes: readonly Node[], at: At) => ES.Statement[]): ES.Statement[] {
+function reduceLoops(k: FusedKernel, emitter: ExprEmitter, computed: Set<Node>, storeOutputs: KernelScope['storeOutputs']): ES.Statement[] {
   const stages = k.stages ?? [{ anchor: k.anchor, epilogue: k.epilogue }];
   const first = stages[0].anchor as Node<'sum' | 'max'>;
   const xShape = shapeOf(first.inputs[0]);
   const axes = first.attrs.axes;
   const coords = xShape.map((_, d) => ident(`i${d}`));
   const rowBody: ES.Statement[] = [];
+  const overReduced = (body: ES.Statement[]): ES.Statement[] => {
+    let loops = body;
+    for (let d = xShape.length - 1; d >= 0; d--) {
+      if (!axes.includes(d)) continue;
+      loops = stmts('for (let $i = 0; $i < $N; $i++) { $BODY; }', { $i: coords[d], $N: xShape[d], $BODY: loops });
+    }
+    return loops;
+  };
   stages.forEach((stage, s) => {
+    if (stage.map === true) {
+      emitter.resetLocals();
+      rowBody.push(...overReduced(storeOutputs(stage.epilogue, At.ofCoords(xShape, coords), false)));
+      // Stored for this row now: later stages load them rather than recompute their chains.
+      for (const o of stage.epilogue) computed.delete(o);
+      return;
+    }
     const r = stage.anchor as Node<'sum' | 'max'>;
     const acc = ident(`acc${s}`);
     emitter.resetLocals();
@@ -180,11 +209,7 @@ function reduceLoops(k: FusedKernel, emitter: ExprEmitter, storeOutputs: (nodes:
     const inner = [...statements, ...(r.op === 'sum'
       ? stmts('$acc += $v;', { $acc: acc, $v: v })
       : stmts('{ const v = $v; if (v > $acc || v !== v) $acc = v; }', { $acc: acc, $v: v }))];
-    let loops: ES.Statement[] = inner;
-    for (let d = xShape.length - 1; d >= 0; d--) {
-      if (!axes.includes(d)) continue;
-      loops = stmts('for (let $i = 0; $i < $N; $i++) { $BODY; }', { $i: coords[d], $N: xShape[d], $BODY: loops });
-    }
+    const loops = overReduced(inner);
     emitter.resetLocals();
     const outShape = shapeOf(r);
     const outCoords = r.attrs.keepDims ? xShape.map((_, d) => (axes.includes(d) ? lit(0) : coords[d])) : coords.filter((_, d) => !axes.includes(d));

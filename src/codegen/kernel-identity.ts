@@ -22,7 +22,8 @@ export function kernelBuffers(k: FusedKernel): Node[] {
 export function structuralKey(k: FusedKernel, buffers: readonly Node[]): string {
   const ids = new Map<Node, string>();
   const inputs = new Set(k.inputs);
-  const parts: string[] = [k.kind];
+  // A group's key also says which outputs each member writes: its loops follow the members.
+  const parts: string[] = [k.members === undefined ? k.kind : `${k.kind}(${k.members.map((m) => m.outputs.length).join(',')})`];
   const visit = (n: Node): string => {
     const known = ids.get(n);
     if (known !== undefined) return known;
@@ -52,4 +53,9 @@ export function nameOf(k: FusedKernel, base: string): string {
 /** An elementwise group's name on either tier, from its output's shape (`fused_784x512_add`). */
 export function elementwiseName(k: FusedKernel, shape: Shape): string {
   return nameOf(k, `fused_${shape.join('x') || 'scalar'}`);
+}
+
+/** A multi-tensor kernel's name on either tier: its member count and op names (`group6_multiply_divide`). */
+export function groupName(k: FusedKernel): string {
+  return nameOf(k, `group${k.members?.length ?? 0}`);
 }

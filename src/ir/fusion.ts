@@ -5,7 +5,22 @@ import type { Node } from './node.js';
 import { OPS } from './optable.js';
 import { sameShape } from './types.js';
 
-export type KernelKind = 'elementwise' | 'reduce' | 'contraction' | 'opaque' | 'loop';
+/**
+ * 'group' is a multi-tensor kernel (ir/multi-tensor.ts): independent elementwise kernels, each with
+ * its own shape and loop, run as one call; the memory plan forms it, after placing buffers.
+ */
+export type KernelKind = 'elementwise' | 'reduce' | 'contraction' | 'opaque' | 'loop' | 'group';
+
+/**
+ * One pass of a row kernel over each output row's reduced axes: a reduction (its anchor, then its
+ * epilogue at the row's value), or (`map`) an elementwise loop writing `epilogue`, of the
+ * domain's shape, from the row values before it (softmax's exp(x - max) / sum).
+ */
+export interface Stage {
+  readonly anchor: Node;
+  readonly epilogue: readonly Node[];
+  readonly map?: true;
+}
 
 /** One kernel to generate: what it computes inline, what it reads and writes as buffers. */
 export interface FusedKernel {
@@ -24,7 +39,9 @@ export interface FusedKernel {
    * Reductions over one domain run back to back per output row (softmax's max then sum of
    * exponentials): each stage's anchor and epilogue, in order. Absent for single-stage kernels.
    */
-  readonly stages?: readonly { readonly anchor: Node; readonly epilogue: readonly Node[] }[];
+  readonly stages?: readonly Stage[];
+  /** A group's elementwise kernels, in run order; present exactly when kind is 'group'. */
+  readonly members?: readonly FusedKernel[];
 }
 
 export interface FusionPlan {
@@ -254,28 +271,51 @@ function mergeElementwise(kernels: FusedKernel[], users: Map<Node, Node[]>, view
 }
 
 /**
- * Merges a reduction into a later one over the same domain and axes that reads its result only
- * broadcast along the reduced axes (so, per output row, once the first loop is done): both run
- * in one kernel, one inner loop after the other, the first result kept in a register.
+ * Row kernels: merges into a reduction's kernel a later kernel over the same domain that reads its
+ * results only per row, once the row's loops before are done: a reduction over the same axes
+ * (reading a row value broadcast along the reduced axes), or an elementwise kernel of the
+ * domain's shape (a map stage). Either may also read a map stage's output at the very index it
+ * computes. All run in one kernel, one inner loop after the other per row, row values kept in
+ * registers: softmax's max, sum of exponentials and division, and the loss after them.
  */
 function mergeReductions(kernels: FusedKernel[], users: Map<Node, Node[]>, views: ReadonlyMap<Node, Node>): FusedKernel[] {
-  const stagesOf = (k: FusedKernel) => k.stages ?? [{ anchor: k.anchor, epilogue: k.epilogue }];
+  const stagesOf = (k: FusedKernel): readonly Stage[] => k.stages ?? [{ anchor: k.anchor, epilogue: k.epilogue }];
   const domain = (k: FusedKernel) => k.anchor.inputs[0].shape;
   const axesOf = (k: FusedKernel) => (k.anchor as Node<'sum' | 'max'>).attrs.axes;
-  return mergePairs(kernels, views, (first, later, input, i, _j, _list, producerOf) => {
-    if (later.kind !== 'reduce' || first.kind !== 'reduce' || !sameShape(domain(first), domain(later)) || axesOf(first).join() !== axesOf(later).join()) return undefined;
-    const rowShape = domain(later).map((d, a) => (axesOf(later).includes(a) ? 1 : d));
-    // Read only as a per-row value: the same row shape, consumed by elementwise ops of the domain's shape.
-    if (!sameShape(input.shape, rowShape)) return undefined;
-    const inside = (users.get(input) ?? []).filter((u) => later.inline.has(u));
-    if (!inside.every((u) => kindOf(u) === 'elementwise' && sameShape(u.shape, domain(later)))) return undefined;
+  return mergePairs(kernels, views, (first, later, _input, i, _j, _list, producerOf) => {
+    if (first.kind !== 'reduce') return undefined;
+    const dom = domain(first);
+    if (later.kind === 'reduce') {
+      if (!sameShape(domain(later), dom) || axesOf(first).join() !== axesOf(later).join()) return undefined;
+    } else if (later.kind === 'elementwise') {
+      if (!later.outputs.every((o) => sameShape(o.shape, dom))) return undefined;
+    } else return undefined;
+    const rowShape = dom.map((d, a) => (axesOf(first).includes(a) ? 1 : d));
+    const mapped = new Set(stagesOf(first).filter((s) => s.map === true).flatMap((s) => s.epilogue));
+    const laterAnchors = new Set(later.kind === 'reduce' ? stagesOf(later).map((s) => s.anchor) : []);
+    const keptShape = dom.filter((_, a) => !axesOf(first).includes(a));
+    const insideOf = (n: Node) => (users.get(n) ?? []).filter((u) => later.inline.has(u) || later.outputs.includes(u) || laterAnchors.has(u));
+    const atSameIndex = (u: Node) => kindOf(u) === 'elementwise' && sameShape(u.shape, dom);
+    // A row value reaches the domain's index as it is, or broadcast to the domain; one without the
+    // reduced axes (keepDims false) first reshaped to the row's shape, which keeps its order.
+    const broadcastRow = (u: Node) => atSameIndex(u) || (u.op === 'broadcastTo' && sameShape(u.shape, dom) && insideOf(u).every(atSameIndex));
+    const reshapedRow = (u: Node) => u.op === 'reshape' && sameShape(u.shape, rowShape) && insideOf(u).every(broadcastRow);
+    for (const b of later.inputs.filter((x) => first.outputs.includes(x))) {
+      const inside = insideOf(b);
+      // A row value, read per row; or a map output, at the index it was computed.
+      const ok = sameShape(b.shape, rowShape) ? inside.every(broadcastRow)
+        : mapped.has(b) ? inside.every((u) => atSameIndex(u) || (laterAnchors.has(u) && u.inputs[0] === b))
+          : sameShape(b.shape, keptShape) && inside.every(reshapedRow);
+      if (!ok) return undefined;
+    }
     if (!later.inputs.every((b) => first.outputs.includes(b) || (producerOf.get(b) ?? -1) < i)) return undefined;
     const outputs = [...first.outputs, ...later.outputs];
+    const added: readonly Stage[] = later.kind === 'reduce' ? stagesOf(later) : [{ anchor: later.anchor, epilogue: later.outputs, map: true }];
     const kernel: FusedKernel = {
       kind: 'reduce', anchor: first.anchor, epilogue: [],
-      stages: [...stagesOf(first), ...stagesOf(later)],
+      stages: [...stagesOf(first), ...added],
       outputs,
-      inline: new Set([...first.inline, ...later.inline, ...stagesOf(later).map((s) => s.anchor)]),
+      inline: new Set([...first.inline, ...later.inline, ...added.filter((s) => s.map !== true).map((s) => s.anchor)]),
       inputs: [...new Set([...first.inputs, ...later.inputs])].filter((b) => !outputs.includes(b)),
     };
     return { kernel, at: 'producer' };

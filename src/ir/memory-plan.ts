@@ -2,6 +2,7 @@ import type { FusedKernel, FusionPlan } from './fusion.js';
 import type { Graph } from './graph.js';
 import type { Node } from './node.js';
 import { OPS } from './optable.js';
+import { groupIndependent } from './multi-tensor.js';
 import { concrete, sameShape, sizeOf } from './types.js';
 
 export const BUFFER_ALIGN = 64;
@@ -28,7 +29,8 @@ const align = (n: number) => Math.ceil(n / BUFFER_ALIGN) * BUFFER_ALIGN;
 
 /**
  * Memory planning: decides which updates are written in place, orders kernels so that is safe,
- * and lays every other buffer out in one arena, reusing space once a buffer's last reader ran.
+ * lays every other buffer out in one arena, reusing space once a buffer's last reader ran, and
+ * groups independent elementwise neighbours into multi-tensor kernels (multi-tensor.ts).
  */
 export function planMemory(graph: Graph, plan: FusionPlan, fedInputs: readonly Node[]): MemoryPlan {
   // A view is its root's buffer: reading it reads the root.
@@ -107,7 +109,8 @@ export function planMemory(graph: Graph, plan: FusionPlan, fedInputs: readonly N
     const p = placement.get(source);
     if (p !== undefined) placement.set(view, p);
   }
-  return { kernels, placement, copies, arenaBytes };
+  // Last, once every buffer has its place: independent elementwise neighbours become one kernel.
+  return { kernels: groupIndependent(kernels, placement), placement, copies, arenaBytes };
 }
 
 /** Kernels in run order: those writing in place, and whatever depends on them, after the rest (each group in plan order). */
@@ -125,6 +128,8 @@ function orderLate(all: readonly FusedKernel[], inPlace: Map<Node, Node<'variabl
  */
 function readsAtSameIndexOnly(k: FusedKernel, v: Node): boolean {
   if (k.kind === 'opaque' || k.kind === 'loop') return false;
+  // A row kernel reads a map stage's inputs and outputs in several passes over a row: none may be written in place.
+  if ((k.stages ?? []).some((s) => s.map === true)) return false;
   const inside = [...k.inline, ...k.outputs, ...(k.stages ?? []).map((s) => s.anchor), k.anchor].filter((n) => n.inputs.includes(v));
   if (k.kind !== 'elementwise') {
     const epilogue = new Set([...k.epilogue, ...(k.stages ?? []).flatMap((s) => s.epilogue)]);

@@ -6,7 +6,7 @@
 
 /** How an instruction's immediates are encoded (and how many numbers they take in `Instr.imm`). */
 export type ImmKind =
-  | 'u32'     // an index or depth: local, global, label
+  | 'u32'     // an index or depth: local, global, label, function
   | 'i32'     // a signed constant
   | 'f32'     // a float constant
   | 'memarg'  // two numbers: log2 of the alignment, then the byte offset
@@ -43,6 +43,7 @@ export const OPCODES = {
   'br': op(0x0c, 'u32'),
   'br_if': op(0x0d, 'u32'),
   'return': op(0x0f),
+  'call': op(0x10, 'u32'),
   'drop': op(0x1a),
   'select': op(0x1b),
   'local.get': op(0x20, 'u32'),

@@ -3,7 +3,7 @@ import type { KernelTier } from '../tier.js';
 import { contractionLowering } from './contraction.js';
 import { convFamily } from './conv.js';
 import { matmulFamily } from './matmul.js';
-import { elementwiseLowering, poolLowering } from './simd-loop.js';
+import { elementwiseLowering, groupLowering, poolLowering } from './simd-loop.js';
 
 /**
  * WebAssembly SIMD (the default where the engine has it): matmuls and convolutions, flat
@@ -12,5 +12,5 @@ import { elementwiseLowering, poolLowering } from './simd-loop.js';
 export const wasmTier: KernelTier<'wasm'> = {
   name: 'wasm',
   unavailable: () => (wasmFeatures().simd ? undefined : "needs WebAssembly SIMD, which this engine lacks; use 'js'"),
-  lowerings: [contractionLowering(matmulFamily), contractionLowering(convFamily), elementwiseLowering, poolLowering],
+  lowerings: [contractionLowering(matmulFamily), contractionLowering(convFamily), elementwiseLowering, groupLowering, poolLowering],
 };

@@ -5,13 +5,17 @@
  * loop; pooling and the sum over every axis but the last are NHWC with four channels per f32x4
  * (codegen/wasm/pool-kernel.ts). Groups neither covers stay on JavaScript.
  */
+import { groupName, kernelBuffers } from '../../../codegen/kernel-identity.js';
 import { compileWasmElementwise } from '../../../codegen/wasm/elementwise-kernel.js';
+import { compileWasmGroup } from '../../../codegen/wasm/group-kernel.js';
 import { compileWasmPool } from '../../../codegen/wasm/pool-kernel.js';
 import type { WasmMemory } from '../../../codegen/wasm/engine.js';
 import type { FusedKernel } from '../../../ir/fusion.js';
+import { groupOf } from '../../../ir/multi-tensor.js';
 import type { Node } from '../../../ir/node.js';
+import { jsLowering } from '../js/lowering.js';
 import { defaultSharedMemory } from '../../threads/config.js';
-import type { Lowered, Lowering } from '../tier.js';
+import type { BindContext, Call, Lowered, Lowering } from '../tier.js';
 
 /** A compiled WebAssembly kernel that takes the byte offsets of `buffers` (then its scratch's, if any). */
 interface BufferKernel {
@@ -40,3 +44,42 @@ export const elementwiseLowering: Lowering = (k) => (k.kind === 'elementwise' ? 
 const pooling = (k: FusedKernel) => (k.kind === 'opaque' && (k.anchor.op === 'maxPool2d' || k.anchor.op === 'maxPool2dGrad')) || (k.kind === 'reduce' && k.anchor.op === 'sum');
 
 export const poolLowering: Lowering = (k) => (pooling(k) ? bufferCall(k, compileWasmPool(k)) : undefined);
+
+/**
+ * A multi-tensor kernel: one module when every member fits the SIMD loop; else its SIMD members
+ * as one module and the rest as one JavaScript kernel, run by one call (the members touch
+ * disjoint memory, so regrouping them keeps what each computes). Declines when no member fits:
+ * the JavaScript lowering then runs the whole group as one function.
+ */
+export const groupLowering: Lowering = (k) => {
+  if (k.kind !== 'group' || k.members === undefined) return undefined;
+  const whole = bufferCall(k, compileWasmGroup(k));
+  if (whole !== undefined) return whole;
+  const simd = k.members.filter((m) => compileWasmElementwise(m) !== undefined);
+  if (simd.length === 0) return undefined;
+  const rest = k.members.filter((m) => !simd.includes(m));
+  const part = (ms: readonly FusedKernel[]) => (ms.length === 1 ? ms[0] : groupOf(ms));
+  const wasm = simd.length === 1 ? elementwiseLowering(simd[0]) : groupLowering(groupOf(simd));
+  if (wasm === undefined) return undefined;
+  return composite(k, [wasm, jsLowering(part(rest))]);
+};
+
+/** Several lowered parts as one call; it takes the memory's views, and hands them to the parts that take them. */
+function composite(k: FusedKernel, parts: readonly Lowered[]): Lowered {
+  return {
+    kernel: k, name: `${groupName(k)}_simd_js`, buffers: kernelBuffers(k),
+    get source() { return parts.map((p) => p.source).join('\n'); },
+    scratchBytes: Math.max(0, ...parts.map((p) => p.scratchBytes)),
+    bind: (ctx: BindContext): Call => {
+      const calls = parts.map((p) => p.bind(ctx));
+      const { memory } = ctx;
+      const run = (f32: Float32Array, i32: Int32Array, u8: Uint8Array): void => {
+        for (const c of calls) {
+          if (c.takesViews) { c.args[0] = f32; c.args[1] = i32; c.args[2] = u8; }
+          (c.run as (...args: unknown[]) => void).apply(undefined, c.args);
+        }
+      };
+      return { run, takesViews: true, label: null, args: [memory.f32, memory.i32, memory.u8] };
+    },
+  };
+}
