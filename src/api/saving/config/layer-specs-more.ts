@@ -50,6 +50,15 @@ const recurrentFields = (extra: readonly FieldSpec[]): FieldSpec[] => [
 ];
 /** Keras's RNN.call(sequences, initial_state=None, mask=None, training=False) records these. */
 const RNN_KWARGS = { mask: null, training: false };
+/** A recurrent call: Keras records initial states, when given, as the only keyword `initial_state`. */
+function writeRecurrentNode(defaults: JsonObject) {
+  return (node: CallNode, tensor: (t: KerasTensor) => Json): { args: Json[]; kwargs: Record<string, Json> } => {
+    if (node.inputs.length > 1) return { args: [tensor(node.inputs[0])], kwargs: { initial_state: node.inputs.slice(1).map(tensor) } };
+    const kwargs: Record<string, Json> = { ...defaults };
+    if (node.training !== undefined) kwargs.training = node.training;
+    return { args: [tensor(node.inputs[0])], kwargs };
+  };
+}
 /** Layers whose call(training=False) Keras records as training=False in each node. */
 export const TRAINING_KWARGS = { training: false };
 /** Layers whose call takes mask=None (and masking is supported): Keras records mask=None. */
@@ -105,10 +114,10 @@ export const moreSpecs: readonly LayerSpec[] = [
     f('merge_mode', 'raw', { toArg: (v) => v }),
     f('layer', 'layer', { read: (l) => wrappedLayerConfig(l, (l as Bidirectional).forwardLayer) }),
     f('backward_layer', 'layer', { read: (l) => wrappedLayerConfig(l, (l as Bidirectional).backwardLayer) }),
-  ], { nodeKwargs: MASK_KWARGS }),
-  spec(SimpleRNN, ['units'], recurrentFields([]), { nodeKwargs: RNN_KWARGS }),
-  spec(LSTM, ['units'], [...recurrentFields([act('recurrent_activation', 'sigmoid')]), f('unit_forget_bias'), fixed('seed', null)], { nodeKwargs: RNN_KWARGS }),
-  spec(GRU, ['units'], [...recurrentFields([act('recurrent_activation', 'sigmoid')]), f('reset_after'), fixed('seed', null)], { nodeKwargs: RNN_KWARGS }),
+  ], { nodeKwargs: MASK_KWARGS, writeNode: writeRecurrentNode(MASK_KWARGS) }),
+  spec(SimpleRNN, ['units'], recurrentFields([]), { nodeKwargs: RNN_KWARGS, writeNode: writeRecurrentNode(RNN_KWARGS) }),
+  spec(LSTM, ['units'], [...recurrentFields([act('recurrent_activation', 'sigmoid')]), f('unit_forget_bias'), fixed('seed', null)], { nodeKwargs: RNN_KWARGS, writeNode: writeRecurrentNode(RNN_KWARGS) }),
+  spec(GRU, ['units'], [...recurrentFields([act('recurrent_activation', 'sigmoid')]), f('reset_after'), fixed('seed', null)], { nodeKwargs: RNN_KWARGS, writeNode: writeRecurrentNode(RNN_KWARGS) }),
   spec(MultiHeadAttention, [], [
     f('num_heads'), f('key_dim'), f('value_dim'), f('dropout'), f('use_bias'), f('output_shape'), f('attention_axes'),
     init('kernel_initializer', 'glorot_uniform'), init('bias_initializer', 'zeros'), reg('kernel_regularizer'), reg('bias_regularizer'),
