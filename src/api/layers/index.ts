@@ -34,6 +34,7 @@ export { TimeDistributed } from './time-distributed.js';
 export { SimpleRNN, type SimpleRNNArgs } from './rnn/simple-rnn.js';
 export { LSTM, type LSTMArgs } from './rnn/lstm.js';
 export { GRU, type GRUArgs } from './rnn/gru.js';
+export { Bidirectional, type BidirectionalArgs, type MergeMode } from './rnn/bidirectional.js';
 export type { RecurrentArgs } from './rnn/recurrent.js';
 export { MultiHeadAttention, type MultiHeadAttentionArgs, type MultiHeadAttentionCallOptions } from './attention/multi-head-attention.js';
 export { Attention, AdditiveAttention, type AttentionArgs, type AdditiveAttentionArgs, type AttentionCallOptions } from './attention/attention.js';

@@ -272,6 +272,15 @@ export class Layer {
     return this.inboundNodes[0];
   }
 
+  /**
+   * How many of a call's input tensors the input spec describes: all of them by default; a layer
+   * whose later tensors stand for keyword arguments (an RNN's initial_state) says fewer, since
+   * Keras checks the spec against the first argument only.
+   */
+  protected inputsCheckedBySpec(count: number): number {
+    return count;
+  }
+
   /** Builds the layer for these input shapes if it is not built yet. */
   maybeBuild(shapes: Shape | readonly Shape[]): void {
     if (this.built) return;
@@ -290,9 +299,10 @@ export class Layer {
    */
   invoke(inputs: LayerInputs, training: boolean, kwargs?: CallKwargs): LayerOutputs {
     const list = isNodeList(inputs) ? inputs : [inputs];
-    assertInputCompatibility(this.name, this.inputSpec, list.map((x) => x.shape));
+    const specChecked = list.slice(0, this.inputsCheckedBySpec(list.length));
+    assertInputCompatibility(this.name, this.inputSpec, specChecked.map((x) => x.shape));
     this.maybeBuild(isNodeList(inputs) ? inputs.map((x) => x.shape) : inputs.shape);
-    assertInputCompatibility(this.name, this.inputSpec, list.map((x) => x.shape));
+    assertInputCompatibility(this.name, this.inputSpec, specChecked.map((x) => x.shape));
     // Keras's previous_mask: the masks riding with the inputs (one per input for a list).
     const inputMasks = list.map(getKerasMask);
     const hasMask = inputMasks.some((m) => m !== undefined);

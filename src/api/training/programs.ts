@@ -200,7 +200,8 @@ export function buildSpec(model: TrainableModel, kind: GraphKind, batch: number,
   const seed = input('seed', [], 'int32');
   const traced = model.trace(xs, training, seed);
   if (kind === 'predict') {
-    return { spec: { name: 'predict', inputs: xs, graph: { outputs: traced.outputs, updates: [] }, seed }, entries: [] };
+    // The model's own updates in inference are a stateful RNN's states (Keras assigns them in predict too).
+    return { spec: { name: 'predict', inputs: xs, graph: { outputs: traced.outputs, updates: [...traced.updates] }, seed }, entries: [] };
   }
   const compiled = model.compiled;
   if (compiled === undefined) throw new Error(`The model '${model.name}' must be compiled before ${kind === 'train' ? 'fit' : 'evaluate'}(); call model.compile({ optimizer, loss }) first`);
@@ -208,7 +209,7 @@ export function buildSpec(model: TrainableModel, kind: GraphKind, batch: number,
   const ws = wSigs.length === 0 ? undefined : model.outputNames.map((name, i) => input(`sw:${name}`, [batch, ...wSigs[i].sample], 'float32'));
   const { total, outputs, entries, metricUpdates: stateUpdates } = objective(model, compiled, kind, traced.outputs, ys, ws, batch, traced.losses ?? []);
   const inputs = [...xs, ...ys, ...(ws ?? [])];
-  if (kind === 'evaluate') return { spec: { name: 'evaluate', inputs, graph: { outputs, updates: stateUpdates }, seed }, entries };
+  if (kind === 'evaluate') return { spec: { name: 'evaluate', inputs, graph: { outputs, updates: [...traced.updates, ...stateUpdates] }, seed }, entries };
   const vars = model.trainableVariables();
   // Idempotent: fit() has built it already; a dump of the train graph before any fit() has not.
   compiled.optimizer.build(getSession(), vars);

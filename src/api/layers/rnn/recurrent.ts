@@ -14,9 +14,13 @@ import * as ops from '../../ops.js';
 import type { SymbolicTensor } from '../../ops.js';
 import { checkOptions, optionKeys, type OptionKeys, type Unsupported } from '../../strict-options.js';
 import { requirePositiveInt } from '../core.js';
-import { Layer, type CallArgs, type LayerArgs } from '../layer.js';
+import type { KerasTensor } from '../keras-tensor.js';
+import { Layer, type CallArgs, type CallOptions, type LayerArgs, type SplitCall } from '../layer.js';
 import { firstMask, type CallMask } from '../masks.js';
-import type { Variable } from '../variable.js';
+import { getSession } from '../../backend.js';
+import { currentTrace } from '../../trace-context.js';
+import { formatShape } from '../../../ir/types.js';
+import { Variable } from '../variable.js';
 
 export interface RecurrentArgs extends LayerArgs {
   readonly activation?: activations.ActivationIdentifier;
@@ -32,18 +36,24 @@ export interface RecurrentArgs extends LayerArgs {
   readonly dropout?: number;
   /** Fraction of the state's units dropped where the step's recurrent matmul reads it: one mask per sequence. */
   readonly recurrentDropout?: number;
+  /**
+   * Keep the final states of a batch as the initial states of the next (Keras's stateful): the
+   * batch size must be fixed (batchInputShape / batchSize, or the Input's batch size).
+   */
+  readonly stateful?: boolean;
+  /** Keras's zero_output_for_mask: masked steps output zeros instead of the previous output (default false). */
+  readonly zeroOutputForMask?: boolean;
 }
 
 const LAYER_KEYS: OptionKeys<LayerArgs> = { name: true, trainable: true, inputShape: true, batchInputShape: true, batchSize: true, dtype: true, activityRegularizer: true };
 const RECURRENT_KEYS: OptionKeys<RecurrentArgs> = {
   ...LAYER_KEYS, activation: true, recurrentActivation: true, useBias: true, kernelInitializer: true,
   recurrentInitializer: true, biasInitializer: true, returnSequences: true, returnState: true, goBackwards: true,
-  dropout: true, recurrentDropout: true,
+  dropout: true, recurrentDropout: true, zeroOutputForMask: true, stateful: true,
 };
 
 /** Keras options not built yet: an error that says so rather than a run that ignores them. */
 const NOT_YET: Unsupported = {
-  stateful: 'stateful recurrent layers are not implemented yet',
   unroll: 'the recurrence always compiles as one loop whose step is compiled once (docs/ARCHITECTURE.md, "Recurrence"); unrolling is not offered',
   kernelRegularizer: 'regularizers on recurrent layers are not implemented yet',
   recurrentRegularizer: 'regularizers on recurrent layers are not implemented yet',
@@ -96,6 +106,17 @@ export abstract class RecurrentLayer extends Layer {
   readonly goBackwards: boolean;
   readonly dropout: number;
   readonly recurrentDropout: number;
+  /**
+   * Keras's zero_output_for_mask: a masked step's output is zero rather than the previous output.
+   * Bidirectional sets it to returnSequences, as Keras does.
+   */
+  zeroOutputForMask: boolean;
+  readonly stateful: boolean;
+  /**
+   * A stateful layer's states between batches: session variables, not weights (Keras creates
+   * them untracked, so they are neither saved nor trained).
+   */
+  states: Variable[] | undefined;
   kernel!: Variable;
   recurrentKernel!: Variable;
   bias: Variable | undefined;
@@ -114,6 +135,9 @@ export abstract class RecurrentLayer extends Layer {
     this.goBackwards = args.goBackwards ?? false;
     this.dropout = checkRate(this, 'dropout', args.dropout ?? 0);
     this.recurrentDropout = checkRate(this, 'recurrent_dropout', args.recurrentDropout ?? 0);
+    this.zeroOutputForMask = args.zeroOutputForMask ?? false;
+    this.stateful = args.stateful ?? false;
+    this.states = undefined;
     this.inputSpec = { ndim: 3 };
   }
 
@@ -121,11 +145,40 @@ export abstract class RecurrentLayer extends Layer {
     return true;
   }
 
+  /** Keras's `layer(x, initial_state=[...])`: the states travel as further inputs of the call. */
+  protected override splitCallArguments(args: readonly unknown[]): SplitCall {
+    const [inputs, options] = args as [KerasTensor | SymbolicTensor, RecurrentCallOptions<unknown> | undefined];
+    return splitRecurrentCall(this, inputs, options);
+  }
+
+  protected override inputsCheckedBySpec(): number {
+    return 1;
+  }
+
+  /** The sequences and the initial states given to this call (Keras's zeros when none). */
+  protected splitInputs(input: SymbolicTensor | readonly SymbolicTensor[]): { x: SymbolicTensor; initial: readonly SymbolicTensor[] | undefined } {
+    if (!Array.isArray(input)) return { x: input as SymbolicTensor, initial: undefined };
+    const [x, ...states] = input as readonly SymbolicTensor[];
+    return { x, initial: states };
+  }
+
   /** Keras: the sequence keeps the input's step mask; the last output and the states have none. */
-  override computeMask(_inputs: SymbolicTensor, mask: CallMask): CallMask {
+  override computeMask(_inputs: SymbolicTensor | readonly SymbolicTensor[], mask: CallMask): CallMask {
     const m = firstMask(mask);
     const outputMask = this.returnSequences ? m : undefined;
     return this.returnState ? [outputMask, ...Array.from({ length: this.stateCount }, () => undefined)] : outputMask;
+  }
+
+  /** Keras's checks of initial states: one per state, each (batch, units). */
+  private checkInitialStates(states: readonly SymbolicTensor[], batch: number | null): Node[] {
+    if (states.length !== this.stateCount) {
+      throw new Error(`An initial_state was passed that is not compatible with the cell state size. Expected ${this.stateCount} initial state tensor${this.stateCount === 1 ? '' : 's'} (${this.className} has ${this.stateCount} state${this.stateCount === 1 ? '' : 's'}), received ${states.length}`);
+    }
+    return states.map((s, i) => {
+      const ok = s.shape.length === 2 && s.shape[1] === this.units && (s.shape[0] === null || batch === null || s.shape[0] === batch);
+      if (!ok) throw new Error(`initial_state[${i}] must have shape (batch_size, ${this.units}) = (${batch ?? 'None'}, ${this.units}); received shape (${s.shape.map((d) => d ?? 'None').join(', ')})`);
+      return ops.cast(s, 'float32');
+    });
   }
 
   /** Gates per unit: 1 (SimpleRNN), 3 (GRU), 4 (LSTM). */
@@ -139,7 +192,8 @@ export abstract class RecurrentLayer extends Layer {
   protected abstract readonly step: CellStep;
   protected abstract buildBias(): Variable | undefined;
 
-  override build(inputShape: Shape): void {
+  override build(shapes: Shape | readonly Shape[]): void {
+    const inputShape = (Array.isArray(shapes[0]) ? shapes[0] : shapes) as Shape;
     const inputDim = inputShape.at(-1);
     if (inputDim === null || inputDim === undefined) {
       throw new Error(`Layer "${this.name}" (${this.className}): the last dimension of its inputs must be defined. Full input shape received: (${inputShape.map((d) => d ?? 'None').join(', ')})`);
@@ -149,9 +203,26 @@ export abstract class RecurrentLayer extends Layer {
     this.recurrentKernel = this.addWeight({ name: 'recurrent_kernel', shape: [this.units, width], initializer: this.recurrentInitializer });
     this.bias = this.useBias ? this.buildBias() : undefined;
     this.inputSpec = { ndim: 3, axes: { [-1]: inputDim } };
+    if (this.stateful) {
+      const batch = inputShape[0];
+      if (batch === null || batch === undefined) {
+        throw new Error(`When using \`stateful=True\` in a RNN, the batch size must be static. Found dynamic batch size: sequence.shape=${formatShape(inputShape)}`);
+      }
+      const session = getSession();
+      this.states = Array.from({ length: this.stateCount }, (_, i) => {
+        const stored = session.createVariable(`${this.name}/rnn_state_${i}`, [batch, this.units], 'float32', new Float32Array(batch * this.units));
+        return new Variable('rnn_state', `${this.name}/rnn_state`, stored, session, false);
+      });
+    }
   }
 
-  override call(input: SymbolicTensor, { training, mask }: CallArgs): SymbolicTensor | SymbolicTensor[] {
+  /** Keras's reset_states(): a stateful layer's states back to zeros. */
+  resetStates(): void {
+    for (const v of this.states ?? []) v.assign(new Float32Array(v.size));
+  }
+
+  override call(inputs: SymbolicTensor | readonly SymbolicTensor[], { training, mask }: CallArgs): SymbolicTensor | SymbolicTensor[] {
+    const { x: input, initial } = this.splitInputs(inputs);
     const [batch, steps, features] = input.shape;
     let x = input;
     if (training && this.dropout > 0) x = B.multiply(x, B.reshape(dropMask([batch, features], this.dropout), [batch, 1, features]));
@@ -161,7 +232,13 @@ export abstract class RecurrentLayer extends Layer {
     let projected: Node = ops.matmul(timeMajor, this.kernel);
     const bias = this.inputBias();
     if (bias !== undefined) projected = B.add(projected, bias);
-    const init = Array.from({ length: this.stateCount }, () => B.fill(0, [batch, this.units]));
+    const kept = this.states;
+    if (kept !== undefined && batch !== null && batch !== kept[0].shape[0]) {
+      throw new Error(`If an RNN is stateful, the batch size of the input sequences must be the same as the batch size of the initial state. \n- Expected batch size: ${kept[0].shape[0]}\n- Received batch size: ${batch}`);
+    }
+    const init = initial !== undefined ? this.checkInitialStates(initial, batch)
+      : kept !== undefined && batch !== null ? kept.map((v) => v.node as Node)
+        : Array.from({ length: this.stateCount }, () => B.fill(0, [batch, this.units]));
     // The recurrent mask is a constant of the loop, so every step reads the same one.
     const recurrentMask = training && this.recurrentDropout > 0 ? [dropMask([batch, this.units], this.recurrentDropout)] : [];
     const cellConsts = this.stepConsts();
@@ -173,8 +250,10 @@ export abstract class RecurrentLayer extends Layer {
       let next = this.step(states, p, consts.slice(0, cellConsts.length), (h) => (dropMaskNode === undefined ? h : B.multiply(h, dropMaskNode)));
       // Keras (jax rnn, zero_output_for_mask false): a masked step keeps every state, and its
       // output is the previous output, which is the first state carried over.
+      const fresh = next[0];
       if (keep !== undefined) next = next.map((n, i) => ops.where(keep, n, states[i]));
-      return { carries: next, ys: this.returnSequences ? [next[0]] : [] };
+      const y = keep !== undefined && this.zeroOutputForMask ? ops.where(keep, fresh, 0) : next[0];
+      return { carries: next, ys: this.returnSequences ? [y] : [] };
     }, init, [projected, ...maskSequence], [...cellConsts, ...recurrentMask], { reverse: this.goBackwards });
     let output: Node;
     if (this.returnSequences) {
@@ -184,9 +263,35 @@ export abstract class RecurrentLayer extends Layer {
       output = B.transpose(sequence, [1, 0, 2]);
     } else {
       output = out.carries[0];
+      // Keras's last output is the last processed step's masked output: zero if that step is masked.
+      if (stepMask !== undefined && this.zeroOutputForMask) {
+        const lastKeep = B.reshape(columns(ops.cast(stepMask, 'float32'), this.goBackwards ? 0 : steps - 1, this.goBackwards ? 1 : steps), [batch, 1]);
+        output = ops.where(ops.greater(lastKeep, 0), output, 0);
+      }
     }
+    // Keras assigns the final states to the state variables after every call (predict included).
+    if (kept !== undefined && batch !== null) kept.forEach((v, i) => currentTrace().updates.push({ variable: v.node, value: out.carries[i] }));
     return this.returnState ? [output, ...out.carries] : output;
   }
+}
+
+/** The options of a recurrent layer's call: Keras's `initial_state` and the learning phase. */
+export interface RecurrentCallOptions<T> extends CallOptions {
+  /** One tensor per state (LSTM: [h, c]), each (batch, units). */
+  readonly initialState?: T | readonly T[];
+}
+
+/** Sorts `layer(x, { initialState, training })` into the call's inputs: the sequences, then the states. */
+export function splitRecurrentCall(layer: Layer, inputs: unknown, options: RecurrentCallOptions<unknown> | undefined): SplitCall {
+  checkOptions(options, ['training', 'initialState'], `${layer.className} "${layer.name}" call`);
+  if (Array.isArray(inputs)) {
+    throw new TypeError(`Layer "${layer.name}" (${layer.className}) is called on one sequence tensor; pass initial states as layer(x, { initialState: [...] }). Received a list of ${inputs.length} tensors.`);
+  }
+  const training = options?.training === undefined ? {} : { training: options.training };
+  const state = options?.initialState;
+  if (state === undefined || state === null) return { inputs: inputs as KerasTensor, options: training };
+  const states = Array.isArray(state) ? state : [state];
+  return { inputs: [inputs, ...states] as KerasTensor[], options: training };
 }
 
 /** The recurrent activation option of the gated cells (LSTM, GRU), sigmoid by default as in Keras 3. */

@@ -4,6 +4,7 @@ import { Conv2D, Conv2DTranspose } from '../../layers/conv.js';
 import { Dropout } from '../../layers/dropout.js';
 import { Embedding } from '../../layers/embedding.js';
 import { InputLayer } from '../../layers/input-layer.js';
+import { Masking } from '../../layers/masking.js';
 import { Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract } from '../../layers/merge.js';
 import { BatchNormalization } from '../../layers/normalization.js';
 import { AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, MaxPooling2D } from '../../layers/pooling.js';
@@ -48,6 +49,7 @@ export const coreSpecs: readonly LayerSpec[] = [
   spec(Embedding, ['input_dim', 'output_dim'], [
     f('input_dim'), f('output_dim'), ...weight('embeddings', 'uniform'), f('activity_regularizer', 'regularizer'), f('mask_zero'), fixed('quantization_config', null),
   ]),
+  plainSpec(Masking, [], [f('mask_value')]),
   spec(Concatenate, [], [f('axis')]),
   spec(Add, [], []), spec(Subtract, [], []), spec(Multiply, [], []), spec(Average, [], []), spec(Maximum, [], []), spec(Minimum, [], []),
 ];

@@ -16,6 +16,7 @@ import { SpatialDropout1D, SpatialDropout2D, GaussianNoise, GaussianDropout, Alp
 import { MaxPooling1D, AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D } from '../../layers/pooling1d.js';
 import { Rescaling, Normalization } from '../../layers/preprocessing-layers.js';
 import { RepeatVector } from '../../layers/repeat-vector.js';
+import { Bidirectional } from '../../layers/rnn/bidirectional.js';
 import { GRU } from '../../layers/rnn/gru.js';
 import { LSTM } from '../../layers/rnn/lstm.js';
 import { SimpleRNN } from '../../layers/rnn/simple-rnn.js';
@@ -41,14 +42,23 @@ const depthwiseFields = [
 const recurrentFields = (extra: readonly FieldSpec[]): FieldSpec[] => [
   f('units'), act('activation', 'tanh'), ...extra, f('use_bias'),
   init('kernel_initializer', 'glorot_uniform'), init('recurrent_initializer', 'orthogonal'), init('bias_initializer', 'zeros'),
-  // Recurrent regularizers, constraints, stateful, unroll and seeds are not implemented (see rnn/recurrent.ts).
+  // Recurrent regularizers, constraints, unroll and seeds are not implemented (see rnn/recurrent.ts).
   fixed('kernel_regularizer', null), fixed('recurrent_regularizer', null), fixed('bias_regularizer', null), fixed('activity_regularizer', null),
   fixed('kernel_constraint', null), fixed('recurrent_constraint', null), fixed('bias_constraint', null),
   f('dropout'), f('recurrent_dropout'), f('return_sequences'), f('return_state'), f('go_backwards'),
-  fixed('stateful', false), fixed('unroll', false), fixed('zero_output_for_mask', false),
+  f('stateful'), fixed('unroll', false), f('zero_output_for_mask'),
 ];
 /** Keras's RNN.call(sequences, initial_state=None, mask=None, training=False) records these. */
 const RNN_KWARGS = { mask: null, training: false };
+/** A recurrent call: Keras records initial states, when given, as the only keyword `initial_state`. */
+function writeRecurrentNode(defaults: JsonObject) {
+  return (node: CallNode, tensor: (t: KerasTensor) => Json): { args: Json[]; kwargs: Record<string, Json> } => {
+    if (node.inputs.length > 1) return { args: [tensor(node.inputs[0])], kwargs: { initial_state: node.inputs.slice(1).map(tensor) } };
+    const kwargs: Record<string, Json> = { ...defaults };
+    if (node.training !== undefined) kwargs.training = node.training;
+    return { args: [tensor(node.inputs[0])], kwargs };
+  };
+}
 /** Layers whose call(training=False) Keras records as training=False in each node. */
 export const TRAINING_KWARGS = { training: false };
 /** Layers whose call takes mask=None (and masking is supported): Keras records mask=None. */
@@ -100,9 +110,14 @@ export const moreSpecs: readonly LayerSpec[] = [
   // Keras's ActivityRegularization writes l1 and l2, not the activity_regularizer they make.
   plainSpec(ActivityRegularization, [], [f('l1'), f('l2'), noActivityRegularizer]),
   spec(TimeDistributed, ['layer'], [f('layer', 'layer', { read: innerLayerConfig })], { nodeKwargs: MASK_KWARGS }),
-  spec(SimpleRNN, ['units'], recurrentFields([]), { nodeKwargs: RNN_KWARGS }),
-  spec(LSTM, ['units'], [...recurrentFields([act('recurrent_activation', 'sigmoid')]), f('unit_forget_bias'), fixed('seed', null)], { nodeKwargs: RNN_KWARGS }),
-  spec(GRU, ['units'], [...recurrentFields([act('recurrent_activation', 'sigmoid')]), f('reset_after'), fixed('seed', null)], { nodeKwargs: RNN_KWARGS }),
+  spec(Bidirectional, ['layer'], [
+    f('merge_mode', 'raw', { toArg: (v) => v }),
+    f('layer', 'layer', { read: (l) => wrappedLayerConfig(l, (l as Bidirectional).forwardLayer) }),
+    f('backward_layer', 'layer', { read: (l) => wrappedLayerConfig(l, (l as Bidirectional).backwardLayer) }),
+  ], { nodeKwargs: MASK_KWARGS, writeNode: writeRecurrentNode(MASK_KWARGS) }),
+  spec(SimpleRNN, ['units'], recurrentFields([]), { nodeKwargs: RNN_KWARGS, writeNode: writeRecurrentNode(RNN_KWARGS) }),
+  spec(LSTM, ['units'], [...recurrentFields([act('recurrent_activation', 'sigmoid')]), f('unit_forget_bias'), fixed('seed', null)], { nodeKwargs: RNN_KWARGS, writeNode: writeRecurrentNode(RNN_KWARGS) }),
+  spec(GRU, ['units'], [...recurrentFields([act('recurrent_activation', 'sigmoid')]), f('reset_after'), fixed('seed', null)], { nodeKwargs: RNN_KWARGS, writeNode: writeRecurrentNode(RNN_KWARGS) }),
   spec(MultiHeadAttention, [], [
     f('num_heads'), f('key_dim'), f('value_dim'), f('dropout'), f('use_bias'), f('output_shape'), f('attention_axes'),
     init('kernel_initializer', 'glorot_uniform'), init('bias_initializer', 'zeros'), reg('kernel_regularizer'), reg('bias_regularizer'),
@@ -115,6 +130,14 @@ export const moreSpecs: readonly LayerSpec[] = [
   spec(Attention, [], [f('use_scale'), f('score_mode'), f('dropout'), fixed('seed', null)], { buildShapes: attentionBuild, writeNode: writeAttentionNode }),
   spec(AdditiveAttention, [], [f('use_scale'), f('dropout'), fixed('seed', null)], { buildShapes: attentionBuild, writeNode: writeAttentionNode }),
 ];
+
+/** One of Bidirectional's layers: built on the wrapper's input shape, which Keras records as its build_config. */
+function wrappedLayerConfig(wrapper: Layer, inner: Layer): JsonObject {
+  const config: Record<string, unknown> = { ...serializeLayer(inner) };
+  const node = wrapper.inboundNodes[0];
+  if (inner.built && node !== undefined && config.build_config === undefined) config.build_config = { input_shape: [...node.inputs[0].shape] };
+  return config as JsonObject;
+}
 
 /** TimeDistributed's inner layer, with the per-step build shape Keras records for it once built. */
 function innerLayerConfig(layer: Layer): JsonObject {
