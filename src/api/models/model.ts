@@ -114,6 +114,16 @@ export class Model extends Layer implements TrainableModel {
   }
 
   /**
+   * Saves the whole model: `.keras` (Keras 3 zip) or `.h5` / `.hdf5` (legacy Keras HDF5), with the
+   * compile state and (includeOptimizer, default true) the optimizer's state. Atomic.
+   */
+  async save(path: string, options?: { readonly overwrite?: boolean; readonly includeOptimizer?: boolean }): Promise<void> {
+    // Imported on use: the saving code imports the model classes.
+    const { saveModel } = await import('../saving/model-files.js');
+    await saveModel(this, path, options);
+  }
+
+  /**
    * Writes the weights: `.weights.h5` in Keras 3's layout, `.h5` / `.hdf5` in the legacy one.
    * Atomic: a temporary file in the same directory, renamed over `path`.
    */

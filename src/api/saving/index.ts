@@ -10,3 +10,7 @@ export {
   serializeInitializer, deserializeInitializer, serializeRegularizer, deserializeRegularizer,
   serializeConstraint, deserializeConstraint, serializeActivation, deserializeActivation,
 } from './config/objects.js';
+export {
+  saveModel, loadModel, saveModelToBytes, loadModelFromBytes, sniffFormat,
+  type ModelFileFormat, type SaveModelOptions, type SaveModelToBytesOptions, type LoadModelOptions, type LoadModelFromBytesOptions,
+} from './model-files.js';
