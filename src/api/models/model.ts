@@ -25,6 +25,7 @@ import type { DataLike } from '../training/types.js';
 import type { CompiledConfig, TrainableModel } from '../training/types.js';
 import { printSummary, type SummaryOptions } from './summary.js';
 import { buildTopology, type Topology } from './topology.js';
+import { kerasLayerOrder } from '../saving/config/keras-order.js';
 
 export interface ModelArgs {
   readonly inputs: KerasTensor | readonly KerasTensor[] | Readonly<Record<string, KerasTensor>>;
@@ -48,6 +49,7 @@ export class Model extends Layer implements TrainableModel {
   protected graphInputs: KerasTensor[];
   protected graphOutputs: KerasTensor[];
   private topologyCache: Topology | undefined;
+  private kerasOrderCache: Layer[] | undefined;
 
   /** `new Model({ inputs, outputs })`; subclasses (Sequential) may define the graph later. */
   constructor(args?: ModelArgs | { readonly name?: string; readonly trainable?: boolean }) {
@@ -79,6 +81,7 @@ export class Model extends Layer implements TrainableModel {
     }
     if (ins.length === 0) throw new Error(`Model "${this.name}": a functional model needs at least one input`);
     this.topologyCache = buildTopology(ins, outs);
+    this.kerasOrderCache = undefined;
     this.graphInputs = ins;
     this.graphOutputs = outs;
     this.built = true;
@@ -108,9 +111,14 @@ export class Model extends Layer implements TrainableModel {
     return [...this.graphOutputs];
   }
 
-  /** All layers, Input layers included (as Keras 3 functional models). */
+  /**
+   * All layers, Input layers included, in Keras 3's order (its functional map_graph order, which is
+   * also the order of a saved config and of getWeights()), not the execution order of the topology.
+   */
   get layers(): Layer[] {
-    return this.isGraphBuilt ? [...this.topology.layers] : [];
+    if (!this.isGraphBuilt) return [];
+    this.kerasOrderCache ??= kerasLayerOrder(this.graphInputs, this.graphOutputs);
+    return [...this.kerasOrderCache];
   }
 
   /**
