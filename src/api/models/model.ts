@@ -277,6 +277,13 @@ export class Model extends Layer implements TrainableModel {
     return false;
   }
 
+  /** Sizes of the compiled optimizer's variables once it is built (it is not built here). */
+  optimizerVariableSizes(): readonly number[] | undefined {
+    const optimizer = this.compiled?.optimizer;
+    if (optimizer === undefined || !optimizer.built) return undefined;
+    return optimizer.stateVariables(getSession(), this.trainableVariables()).map((v) => v.shape.reduce((a, b) => a * b, 1));
+  }
+
   /** Prints the Keras summary table (to the console, or line by line to `printFn`). */
   summary(options: SummaryOptions = {}): void {
     printSummary(this, options);

@@ -17,6 +17,7 @@ import { readStringList, setStringList } from './hdf5/split-attrs.js';
 import { dataset, group, groupAt, nodeAt, toNumbers, type H5Array, type H5Group } from './hdf5/tree.js';
 import { writeHdf5 } from './hdf5/write.js';
 import { inFile, type ModelReadOptions } from './keras-file.js';
+import { ensureKeras2HardSigmoid } from './keras2-hard-sigmoid.js';
 import { formatShape } from '../../ir/types.js';
 import { legacyModelTree, loadLegacyWeights, readLegacyModelAttrs } from './weights/legacy-h5.js';
 
@@ -140,7 +141,10 @@ export async function modelFromLegacyBytes(bytes: Uint8Array, fileName: string, 
   const modelConfig = parse(attrs.modelConfig, 'model_config');
   let model: Model;
   try {
-    model = modelFromConfig(keras2ToKeras3(modelConfig), { customObjects: options.customObjects });
+    // A Keras 3 file's hard_sigmoid is Keras 3's; only Keras 2 files mean the older piecewise formula.
+    const keras3 = attrs.kerasVersion !== undefined && /^3\./.test(attrs.kerasVersion);
+    if (!keras3) ensureKeras2HardSigmoid();
+    model = modelFromConfig(keras2ToKeras3(modelConfig, { exactHardSigmoid: !keras3 }), { customObjects: options.customObjects });
   } catch (e) {
     throw inFile(`${fileName} (model_config)`, e);
   }
