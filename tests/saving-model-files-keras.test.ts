@@ -79,6 +79,14 @@ for (const name of NAMES) {
   }
 }
 
+test("the weights fixture's mlp_adam.keras (Keras 3, trained 2 steps) loads compiled with its Adam state", async () => {
+  backend.clearSession();
+  const model = await loadModel(fileURLToPath(new URL('../files/mlp_adam.keras', dir)));
+  assert.ok(model.compiled !== undefined);
+  assert.is(model.compiled!.optimizer.iterations, 2);
+  assert.is((saving.serializeOptimizer(model.compiled!.optimizer) as { class_name: string }).class_name, 'Adam');
+});
+
 test('largest prediction differences from Keras', () => {
   console.log(`\n  whole-model files from Keras: largest |ours - Keras| per file: ${JSON.stringify(worst)}`);
   assert.is(Object.keys(worst).length, NAMES.length * 2);

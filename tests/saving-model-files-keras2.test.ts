@@ -21,7 +21,7 @@ const KERAS2_ADAM = {
   },
 };
 
-async function keras2File(model: tf.LayersModel): Promise<Uint8Array> {
+async function keras2File(model: tf.LayersModel, withOptimizerWeights = false): Promise<Uint8Array> {
   const saved = await saveTfjs(model);
   const topology = saved.modelJson.modelTopology as { config: { layers: Array<{ name?: string; config: { name: string } }> } };
   const root = group();
@@ -53,6 +53,19 @@ async function keras2File(model: tf.LayersModel): Promise<Uint8Array> {
       groupAt(g, parts.join('/'), true).children.set(leaf, dataset({ dtype: 'float32', shape: w.shape, data: w.data }));
     }
   }
+  if (withOptimizerWeights) {
+    // tf.keras 2.11+ Adam's variables: iteration, then m and v of each variable (no learning-rate variable).
+    const g = groupAt(root, 'optimizer_weights', true);
+    const entries: Array<{ name: string; shape: number[] }> = [{ name: 'Adam/iter:0', shape: [] }];
+    for (const spec of saved.weightSpecs) for (const slot of ['m', 'v']) entries.push({ name: `Adam/${spec.name}/${slot}:0`, shape: spec.shape });
+    setStringList(g.attrs, 'weight_names', entries.map((e) => e.name));
+    for (const e of entries) {
+      const parts = e.name.split('/');
+      const leaf = parts.pop() as string;
+      const size = e.shape.reduce((a, b) => a * b, 1);
+      groupAt(g, parts.join('/'), true).children.set(leaf, dataset({ dtype: 'float32', shape: e.shape, data: new Float32Array(size).fill(0.01) }));
+    }
+  }
   return writeHdf5(root);
 }
 
@@ -82,6 +95,23 @@ for (const [name, tfModel] of Object.entries(buildTfjsModels())) {
     assert.is(opt.config.learning_rate, KERAS2_ADAM.config.learning_rate);
   });
 }
+
+test("a Keras 2 optimizer's weights: Keras's warning and a fresh optimizer, as Keras 3's legacy loader", async () => {
+  backend.clearSession();
+  const bytes = await keras2File(buildTfjsModels().seq_dense, true);
+  const warnings: string[] = [];
+  const warn = console.warn;
+  console.warn = (m: string) => warnings.push(m);
+  try {
+    const model = await saving.loadModelFromBytes(bytes, { fileName: 'adam_keras2.h5' });
+    assert.ok(model.compiled !== undefined);
+    assert.is(model.compiled!.optimizer.iterations, 0);
+  } finally {
+    console.warn = warn;
+  }
+  assert.is(warnings.length, 1);
+  assert.match(warnings[0], /adam_keras2\.h5: Error in loading the saved optimizer state .*freshly initialized optimizer/);
+});
 
 test('largest difference of Keras 2 style files from TF.js', () => {
   console.log(`\n  Keras 2 style .h5 model files: largest |ours - TF.js| = ${worst}`);

@@ -102,13 +102,19 @@ export function compileConfigFromTraining(training: JsonObject, where: string): 
 }
 
 /** Keras's set_weights of `optimizer_weights`, by order; a count or shape mismatch is an error that changes nothing. */
-function loadOptimizerWeights(model: Model, root: H5Group, fileName: string): void {
+function loadOptimizerWeights(model: Model, root: H5Group, fileName: string, keras3: boolean): void {
   const g = root.children.get('optimizer_weights');
   if (g === undefined || g.kind !== 'group' || model.compiled === undefined) return;
   const names = readStringList(g.attrs, 'weight_names', `${fileName}:/optimizer_weights`) ?? [];
   const optimizer = model.compiled.optimizer;
   const session = getSession();
   const vars = optimizer.stateVariables(session, model.trainableVariables());
+  if (names.length !== vars.length && !keras3) {
+    // Keras 2 optimizers keep other variables (no learning-rate variable, other slot order): Keras 3's
+    // legacy loader warns and starts a fresh optimizer, and so does this one.
+    console.warn(`${fileName}: Error in loading the saved optimizer state (${names.length} values for ${vars.length} optimizer variables of '${optimizer.name}', a Keras 2 optimizer's layout). As a result, your model is starting with a freshly initialized optimizer.`);
+    return;
+  }
   if (names.length !== vars.length) {
     throw new Error(`${fileName}: optimizer_weights holds ${names.length} values, but optimizer '${optimizer.name}' for ${model.trainableVariables().length} trainable variables has ${vars.length} (iterations, learning rate, then each variable's slots); load with compile: false to skip the training state`);
   }
@@ -139,10 +145,10 @@ export async function modelFromLegacyBytes(bytes: Uint8Array, fileName: string, 
     return v as JsonObject;
   };
   const modelConfig = parse(attrs.modelConfig, 'model_config');
+  // A Keras 3 file's hard_sigmoid is Keras 3's; only Keras 2 files mean the older piecewise formula.
+  const keras3 = attrs.kerasVersion !== undefined && /^3\./.test(attrs.kerasVersion);
   let model: Model;
   try {
-    // A Keras 3 file's hard_sigmoid is Keras 3's; only Keras 2 files mean the older piecewise formula.
-    const keras3 = attrs.kerasVersion !== undefined && /^3\./.test(attrs.kerasVersion);
     if (!keras3) ensureKeras2HardSigmoid();
     model = modelFromConfig(keras2ToKeras3(modelConfig, { exactHardSigmoid: !keras3 }), { customObjects: options.customObjects });
   } catch (e) {
@@ -156,7 +162,7 @@ export async function modelFromLegacyBytes(bytes: Uint8Array, fileName: string, 
     } catch (e) {
       throw inFile(`${fileName} (training_config)`, e);
     }
-    loadOptimizerWeights(model, root, fileName);
+    loadOptimizerWeights(model, root, fileName, keras3);
   }
   return model;
 }
