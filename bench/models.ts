@@ -66,7 +66,7 @@ const head = <T extends Float32Array | Int32Array>(a: T, rows: number, width: nu
 
 // ---------------------------------------------------------------- keras-jit
 
-function kerasModel(id: ModelId): Sequential | Model {
+export function kerasModel(id: ModelId): Sequential | Model {
   const { Conv2D, Conv2DTranspose, Dense, Dropout, Embedding, Flatten, MaxPooling2D, concatenate } = layers;
   switch (id) {
     case 'mnist_mlp': {

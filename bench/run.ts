@@ -17,8 +17,11 @@ import { benchElementwise } from './elementwise.js';
 import { benchFirstStep } from './first-step.js';
 import { benchKernels } from './kernels.js';
 import { benchMatmul } from './matmul.js';
+import { benchNativePeers, nativeRatio, NATIVE_PEERS } from './native-peers.js';
 import { MODELS, TF_CPU_CONV_BATCH } from './models.js';
 import { benchProfile, NON_CONTRACTION } from './profile.js';
+import { benchSequences, SEQUENCE_TRAINERS } from './sequences.js';
+import { SEQ_BATCH, SEQ_BATCHES, SEQ_EMBEDDING, SEQ_LENGTH, SEQ_UNITS, SEQ_VOCABULARY } from './sequences-model.js';
 import { benchSharedMemory } from './shared-memory.js';
 import { ratiosTable, targetsTable, type Facts } from './summary.js';
 import { markdown, plain, type Table } from './table.js';
@@ -85,6 +88,50 @@ const trainingSection: Section = {
   },
 };
 
+const sequencesSection: Section = {
+  id: 'sequences',
+  title: 'Training samples/s: sequence models on keras-jit, Keras 3 on JAX, PyTorch and TensorFlow.js',
+  note: [
+    `Embedding(${SEQ_VOCABULARY}, ${SEQ_EMBEDDING}), then LSTM(${SEQ_UNITS}) (imdb_lstm) or GRU(${SEQ_UNITS}) (imdb_gru), then Dense(1, sigmoid); Adam, binary crossentropy; batch ${SEQ_BATCH}, ${SEQ_LENGTH} steps,`,
+    `${SEQ_BATCHES} batches of random token ids an epoch (bench/sequences-model.ts, bench/peers/sequences.py). Every trainer runs in a fresh process of its own:`,
+    'an untimed epoch (compiling), then epochs for at least 5 s; 2 interleaved rounds (TF.js cpu: 1), each trainer keeping its best.',
+    'Keras 3 / JAX and PyTorch (CPU) run in KERAS_JIT_BENCH_PYTHON (default python3; see the README\'s Benchmarks section); a peer whose package is missing is reported as missing.',
+    'TF.js cpu trains one batch an epoch, with recurrentActivation sigmoid (its default is hardSigmoid); its GRU has resetAfter false (it rejects true, Keras 3\'s default), the same arithmetic.',
+  ].join('\n'),
+  async run(facts) {
+    const rows = await benchSequences(2, 5, progress);
+    facts.sequences = rows;
+    return {
+      columns: ['model', 'trainer', 'keras-jit / trainer', 'samples/s', 'rounds'],
+      rows: rows.map(({ model, trainer, result }) => {
+        const ours = rows.find((r) => r.model === model && r.trainer === SEQUENCE_TRAINERS[0])?.result;
+        if ('error' in result) return [model, trainer, '-', `cannot run: ${result.error}`, '-'];
+        const ratio = ours === undefined || 'error' in ours ? '-' : `${fmt(ours.samplesPerSecond / result.samplesPerSecond)}x`;
+        return [model, trainer, ratio, fmt(result.samplesPerSecond, 1), String(result.rounds)];
+      }),
+    };
+  },
+};
+
+const nativePeersSection: Section = {
+  id: 'native-peers',
+  title: 'Training samples/s beside PyTorch (CPU) and Keras 3 on JAX',
+  note: [
+    'bench/native-peers.ts: each peer in its own process (bench/native_peers.py, run by KERAS_JIT_BENCH_PYTHON, default python3), keras-jit in this one, taking turns twice per model; each keeps its better round.',
+    'Same layers, optimizer, loss and batch on every side, random data of the models\' shapes; epochs of 20 steps, two untimed, then the best epoch of those run in 2 s. Ratio: keras-jit samples/s over the peer\'s.',
+    'PyTorch: manual loop with CrossEntropyLoss on logits (softmax folded into the loss), its default thread count. Keras 3/JAX: model.fit, one epoch per call. A peer whose framework does not import is reported as missing.',
+    'To install the peers: see the README\'s Benchmarks section.',
+  ].join('\n'),
+  async run(facts) {
+    const rows = await benchNativePeers(2, undefined, progress);
+    facts.nativePeers = rows;
+    const rate = (r: { samplesPerSecond: number } | { missing: string }) => ('samplesPerSecond' in r ? fmt(r.samplesPerSecond, 0) : r.missing);
+    return {
+      columns: ['model', 'batch', 'keras-jit samples/s', ...NATIVE_PEERS.flatMap((p) => [`${p} samples/s`, `keras-jit / ${p}`])],
+      rows: rows.map((r) => [r.model, String(r.batch), rate(r.ours), ...NATIVE_PEERS.flatMap((p) => [rate(r.peers[p]), nativeRatio(r.ours, r.peers[p])])]),
+    };
+  },
+};
 const firstStepSection: Section = {
   id: 'first-step',
   title: 'Time to the first mnist_mlp training step, compile included (cold processes)',
@@ -198,7 +245,7 @@ const sharedMemorySection: Section = {
 };
 
 export const SECTIONS: Section[] = [
-  kernelsSection, trainingSection, firstStepSection, profileSection,
+  kernelsSection, trainingSection, nativePeersSection, sequencesSection, firstStepSection, profileSection,
   matmulSection, wasmMatmulSection, elementwiseSection, wasmConvSection, threadsSection, sharedMemorySection,
 ];
 

@@ -7,7 +7,9 @@
 import type { FirstStepRow } from './first-step.js';
 import type { KernelRow } from './kernels.js';
 import type { ModelId } from './models.js';
+import { nativeRatio, NATIVE_PEERS, type NativeRow } from './native-peers.js';
 import { NON_CONTRACTION, type KernelClass, type MlpProfile } from './profile.js';
+import type { SequenceRow } from './sequences.js';
 import type { Table } from './table.js';
 import type { TrainingRow } from './training.js';
 
@@ -17,6 +19,8 @@ export interface Facts {
   kernels?: readonly KernelRow[];
   firstStep?: readonly FirstStepRow[];
   profile?: MlpProfile;
+  sequences?: readonly SequenceRow[];
+  nativePeers?: readonly NativeRow[];
 }
 
 const x = (r: number) => `${r >= 10 ? r.toFixed(0) : r.toFixed(2)}x`;
@@ -58,6 +62,19 @@ export function ratiosTable(f: Facts): Table {
         if (one.value !== undefined && ours.value !== one.value && ours.label !== one.label) rows.push([`mnist_mlp: ${ours.label} / 1 thread`, x(ours.value / one.value), 'training samples/s']);
       }
     }
+  }
+  for (const model of new Set((f.sequences ?? []).map((r) => r.model))) {
+    const of = (trainer: string) => f.sequences?.find((r) => r.model === model && r.trainer === trainer)?.result;
+    const ours = of('keras-jit');
+    if (ours === undefined || 'error' in ours) continue;
+    for (const peer of ['Keras 3 / JAX', 'PyTorch', 'TF.js cpu']) {
+      const theirs = of(peer);
+      if (theirs === undefined) continue;
+      rows.push([`${model}: keras-jit / ${peer}`, 'error' in theirs ? `peer cannot run: ${theirs.error}` : x(ours.samplesPerSecond / theirs.samplesPerSecond), 'training samples/s, own processes']);
+    }
+  }
+  for (const r of f.nativePeers ?? []) {
+    for (const p of NATIVE_PEERS) rows.push([`${r.model} batch ${r.batch}: keras-jit / ${p}`, nativeRatio(r.ours, r.peers[p]), 'training samples/s']);
   }
   if (f.kernels !== undefined) {
     const k = f.kernels.filter((r) => r.shape.endsWith('128x784x512'));

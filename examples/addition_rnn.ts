@@ -1,9 +1,9 @@
 /**
  * Keras's addition_rnn example: a sequence-to-sequence LSTM learns to add two numbers given as
  * text ("535+61 " -> "596 "). An LSTM encodes the question's one-hot characters into one vector,
- * RepeatVector feeds it to every answer position, a second LSTM decodes, and a softmax Dense picks
- * each answer character. The question is reversed, as in the original, because it shortens the
- * path between the digits that are added.
+ * RepeatVector feeds it to every answer position, a second LSTM decodes, and a softmax Dense applied
+ * at every position (TimeDistributed) picks each answer character. The question is reversed, as in
+ * the original, because it shortens the path between the digits that are added.
  *
  *   npm run example:addition -- --epochs 30 --samples 50000
  */
@@ -11,7 +11,7 @@ import { Sequential, layers, tensor } from '../src/index.js';
 import { intArg } from './args.js';
 import { seededRandom } from './data/rng.js';
 
-const { LSTM, RepeatVector, Dense } = layers;
+const { LSTM, RepeatVector, TimeDistributed, Dense } = layers;
 
 const digits = 3;
 const questionLength = digits + 1 + digits;
@@ -70,7 +70,7 @@ const model = new Sequential([
   new LSTM(128, { inputShape: [questionLength, alphabet.length] }),
   new RepeatVector(answerLength),
   new LSTM(128, { returnSequences: true }),
-  new Dense(alphabet.length, { activation: 'softmax' }),
+  new TimeDistributed(new Dense(alphabet.length, { activation: 'softmax' })),
 ]);
 model.compile({ loss: 'categorical_crossentropy', optimizer: 'adam', metrics: ['accuracy'] });
 model.summary();

@@ -20,3 +20,4 @@ export type { DType, Shape } from './ir/types.js';
 export * as models from './api/models/index.js';
 export * as saving from './api/saving/index.js';
 export { loadModel } from './api/saving/model-files.js';
+export { loadLayersModel } from './api/saving/tfjs/handler.js';

@@ -98,7 +98,7 @@ test('level 3: the IR after each pass, but no kernel source', async () => {
   }
   assert.match(text, /\n {2}[a-z]+:f32\[4,4\] = randomUniform\[stream=0\] /);
   // The JS tier names the fused epilogue's ops; the wasm tier names its tile and native epilogue.
-  assert.match(text, /\nkernel 0 matmul_4x3x4_(add|\d+x\d+_bias) \(contraction\)\n/);
+  assert.match(text, /\nkernel 0 matmul_4x3x4_(add(_maximum)?|\d+x\d+_bias(_relu)?) \(contraction\)\n/);
   assert.not.match(text, /kernel source/);
   assert.not.match(text, /function matmul_/);
 });
@@ -106,7 +106,7 @@ test('level 3: the IR after each pass, but no kernel source', async () => {
 test('level 4: also the source of every kernel', async () => {
   const text = await stderrAt(4);
   assert.ok(text.includes('[keras-jit] train kernel source:\n'));
-  assert.match(text, /\nfunction matmul_4x3x4_add\(F, I, U, o0, o1, o2, o3\) \{\n|\(func \$matmul_4x3x4_\d+x\d+_bias /);
+  assert.match(text, /\nfunction matmul_4x3x4_add(_maximum)?\(F, I, U, o0, o1, o2, o3\) \{\n|\(func \$matmul_4x3x4_\d+x\d+_bias(_relu)? /);
   assert.ok(text.includes('[keras-jit] train after fusion and memory planning:\n'), 'level 4 keeps level 3');
 });
 

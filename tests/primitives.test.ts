@@ -101,6 +101,8 @@ test('unary elementwise ops on several shapes, as outputs and fused inline', () 
     ['negative', B.negative, uniform()], ['exp', B.exp, uniform(-3, 3)], ['log', B.log, positive],
     ['sqrt', B.sqrt, positive], ['tanh', B.tanh, uniform(-3, 3)], ['abs', B.abs, uniform()],
     ['sign', B.sign, (n) => uniform()(n).map((v, i) => (i % 5 === 0 ? 0 : v))], ['erf', B.erf, uniform(-3, 3)],
+    // Far into both tails too: the kernels' unbranched form must saturate to 0 and 1, not overflow to NaN.
+    ['sigmoid', B.sigmoid, (n) => uniform(-8, 8)(n).map((v, i) => (i % 7 === 0 ? v * 40 : v))],
   ];
   for (const [name, op, gen] of unary) {
     for (const shape of SHAPES) {

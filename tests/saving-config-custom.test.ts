@@ -4,7 +4,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Input, layers, Model, models, ops, saving } from '../src/index.js';
+import { Input, layers, losses, metrics, Model, models, ops, saving } from '../src/index.js';
 import type { SymbolicTensor } from '../src/api/ops.js';
 
 class Scale extends layers.Layer {
@@ -73,6 +73,47 @@ test('every exported layer class has a Keras config spec', () => {
     }
   }
   assert.equal(missing, []);
+});
+
+
+// Custom loss and metric classes in a compile_config, as Keras's register_keras_serializable.
+class ScaledMse extends losses.Loss {
+  readonly scale: number;
+  constructor(options: { scale?: number; name?: string; reduction?: losses.Reduction } = {}) {
+    super(options.name ?? 'scaled_mse', (t, p) => ops.multiply(losses.meanSquaredError(t, p), options.scale ?? 1), options.reduction);
+    this.scale = options.scale ?? 1;
+  }
+  override getConfig() {
+    return { ...super.getConfig(), scale: this.scale };
+  }
+}
+saving.registerKerasSerializable(ScaledMse, { package: 'my_pkg' });
+class MaxError extends metrics.Metric {
+  constructor(options: { name?: string } = {}) {
+    super(options.name ?? 'max_error', (t, p) => ops.max(ops.abs(ops.subtract(p, t)), -1));
+  }
+}
+
+test('custom loss and metric classes: registered ones are written with package>name and read back; customObjects too', () => {
+  const x = Input({ shape: [2], name: 'x' });
+  const model = new Model({ inputs: x, outputs: new layers.Dense(1, { name: 'd' }).apply(x) });
+  model.compile({ optimizer: 'sgd', loss: new ScaledMse({ scale: 3 }), metrics: [new MaxError()] });
+  assert.throws(() => saving.compileConfigOf(model), /MaxError.*registerKerasSerializable/);
+  saving.registerKerasSerializable(MaxError, { package: 'my_pkg', name: 'MaxErr' });
+  const cc = saving.compileConfigOf(model) as Record<string, Record<string, unknown> | unknown[]>;
+  assert.equal(cc.loss, { module: 'my_pkg', class_name: 'ScaledMse', config: { name: 'scaled_mse', reduction: 'sum_over_batch_size', scale: 3 }, registered_name: 'my_pkg>ScaledMse' });
+  assert.equal(cc.metrics, [{ module: 'my_pkg', class_name: 'MaxError', config: { name: 'max_error', dtype: 'float32' }, registered_name: 'my_pkg>MaxErr' }]);
+  const again = models.modelFromConfig(saving.modelToConfig(model) as never);
+  saving.compileFromConfig(again, cc as never);
+  assert.ok(again.compileOptions?.loss instanceof ScaledMse);
+  assert.is((again.compileOptions?.loss as ScaledMse).scale, 3);
+  assert.ok((again.compileOptions?.metrics as unknown[])[0] instanceof MaxError);
+  assert.equal(saving.compileConfigOf(again), cc);
+  // An unregistered class found through customObjects, by the config's class_name.
+  const renamed = { ...(cc.loss as Record<string, unknown>), registered_name: 'other_pkg>ScaledMse' };
+  assert.throws(() => saving.deserializeLoss(renamed as never), /other_pkg>ScaledMse/);
+  assert.ok(saving.deserializeLoss(renamed as never, { customObjects: { 'other_pkg>ScaledMse': ScaledMse } }) instanceof ScaledMse);
+  assert.throws(() => saving.deserializeLoss(renamed as never, { customObjects: { 'other_pkg>ScaledMse': MaxError } }), /not a loss class/);
 });
 
 test.run();

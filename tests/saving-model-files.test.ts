@@ -132,6 +132,10 @@ test('model.save / loadModel on disk: extensions, overwrite, atomic, models.load
       assert.equal(predict(back, x), predict(model, x));
       assert.equal(weightsOf(await models.loadModel(path)), weightsOf(model));
     }
+    // The TF.js layers format through the same entry points.
+    await model.save(`file://${join(dir, 'tfjs')}`);
+    assert.equal(predict(await loadModel(join(dir, 'tfjs', 'model.json')), x), predict(model, x));
+    rmSync(join(dir, 'tfjs'), { recursive: true, force: true });
     const path = join(dir, 'm.keras');
     await rejects(() => model.save(path, { overwrite: false }), /already exists and overwrite is false/);
     await rejects(() => model.save(join(dir, 'm.pt')), /\.keras.*\.h5.*Received: filepath=.*m\.pt/s);

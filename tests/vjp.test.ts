@@ -44,6 +44,7 @@ const unaries: [OpName, (x: Node) => Node, InputSpec['gen'], GradOptions?][] = [
   ['sign', B.sign, gen.awayFromZero()],
   // The reference erf is a 1.2e-7 approximation, so its slope differs from the exact one slightly.
   ['erf', B.erf, gen.uniform(), { atol: 2e-6, rtol: 1e-5 }],
+  ['sigmoid', B.sigmoid, gen.uniform()],
 ];
 for (const [op, f, g, opts] of unaries) {
   for (const shape of unaryShapes) gradCase('unary', op, `[${shape}]`, [G(g, ...shape)], f, opts);

@@ -27,6 +27,11 @@ export const softsign: ActivationFn = (x) => ops.softsign(x);
 export const leakyRelu: ActivationFn = (x) => ops.leakyRelu(x, 0.2);
 export const exponential: ActivationFn = (x) => ops.exp(x);
 export const hardSigmoid: ActivationFn = (x) => ops.hardSigmoid(x);
+/**
+ * Keras 2 and TensorFlow.js `hard_sigmoid`, clip(0.2x + 0.5, 0, 1), which Keras 3 redefined; files from
+ * them name it `keras_jit>keras2_hard_sigmoid` (the saving dialect) so their LSTM/GRU predict as written.
+ */
+export const keras2HardSigmoid: ActivationFn = (x) => ops.clip(ops.add(ops.multiply(x, 0.2), 0.5), 0, 1);
 
 /** Keras's snake_case names; camelCase spellings find them too. */
 export const registry = new Registry<ActivationFn>('activation', {
@@ -38,6 +43,7 @@ for (const [name, fn] of Object.entries({
   linear, relu, relu6, sigmoid, tanh, softmax, log_softmax: logSoftmax, elu, selu, gelu, silu, swish,
   softplus, softsign, leaky_relu: leakyRelu, exponential, hard_sigmoid: hardSigmoid,
 })) registry.register(name, fn);
+registry.register('keras_jit>keras2_hard_sigmoid', keras2HardSigmoid);
 
 /** The Keras name of an activation function (for summaries and configs), or its JS name. */
 export function serialize(fn: ActivationFn): string {

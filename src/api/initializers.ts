@@ -3,11 +3,57 @@
  * seed the session hands out (`session.nextInitSeed()`), so `new Session({ seed })` repeats runs.
  */
 import { Registry, snakeCaseSpelling } from './registry.js';
+import { checkConfigKeys, type Json, type JsonObject } from './saving/config/json.js';
 
 /** Something that fills a weight of `shape` from a 32-bit seed. */
 export interface Initializer {
   readonly className: string;
   generate(shape: readonly number[], seed: number): Float32Array;
+  /** Keras 3's get_config() (what serialize_keras_object writes under "config"); every built-in has it. */
+  getConfig?(): Record<string, Json>;
+}
+
+/** Keras's fan-axis keys, which keras-jit leaves unset (the fans come from the weight's shape). */
+const FAN_AXES = { input_axes: null, output_axes: null } as const;
+
+/**
+ * An initializer whose seed the config fixes (Keras's `seed=`): it draws the same values every
+ * time; without one the session's seed is used.
+ */
+export class SeededInitializer implements Initializer {
+  get className(): string { return this.inner.className; }
+  constructor(readonly inner: Initializer, readonly seed: number) {}
+  generate(shape: readonly number[]): Float32Array {
+    return this.inner.generate(shape, this.seed);
+  }
+  getConfig(): Record<string, Json> {
+    const inner = this.inner.getConfig?.();
+    if (inner === undefined) throw new Error(`Cannot get the config of initializer ${this.inner.className}: it has no getConfig()`);
+    return { ...inner, seed: this.seed };
+  }
+}
+
+/** A number from a config, or the default when the key is absent or null. */
+function num(c: JsonObject, k: string, d: number): number {
+  const v = c[k];
+  if (v === undefined || v === null) return d;
+  if (typeof v !== 'number') throw new Error(`initializer: expected \`${k}\` to be a number, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+/**
+ * Keras 3's from_config() for the built-in initializers: the keys of the class's own config,
+ * fan axes unset, and a numeric `seed` honoured (the result then is a SeededInitializer).
+ */
+function initializerFromConfig(make: (c: JsonObject) => Initializer, config: JsonObject): Initializer {
+  const init = make(config);
+  const className = init.className;
+  checkConfigKeys(`initializer ${className}`, config, Object.keys(init.getConfig?.() ?? {}));
+  for (const axes of Object.keys(FAN_AXES)) {
+    if (config[axes] !== undefined && config[axes] !== null) throw new Error(`initializer ${className}: \`${axes}\` is not supported by keras-jit (got ${JSON.stringify(config[axes])}); expected null`);
+  }
+  if (config.seed !== undefined && config.seed !== null && typeof config.seed !== 'number') throw new Error(`initializer ${className}: expected \`seed\` to be an integer or null, got ${JSON.stringify(config.seed)}`);
+  return typeof config.seed === 'number' ? new SeededInitializer(init, config.seed) : init;
 }
 export type InitializerIdentifier = string | Initializer;
 
@@ -51,14 +97,20 @@ export class Constant implements Initializer {
   generate(shape: readonly number[]): Float32Array {
     return new Float32Array(size(shape)).fill(this.value);
   }
+  getConfig(): Record<string, Json> { return { value: this.value }; }
+  static fromConfig(config: JsonObject): Initializer { return initializerFromConfig((c) => new Constant(num(c, 'value', 0)), config); }
 }
 export class Zeros extends Constant {
   override readonly className = 'Zeros';
   constructor() { super(0); }
+  override getConfig(): Record<string, Json> { return {}; }
+  static override fromConfig(config: JsonObject): Initializer { return initializerFromConfig(() => new Zeros(), config); }
 }
 export class Ones extends Constant {
   override readonly className = 'Ones';
   constructor() { super(1); }
+  override getConfig(): Record<string, Json> { return {}; }
+  static override fromConfig(config: JsonObject): Initializer { return initializerFromConfig(() => new Ones(), config); }
 }
 
 export class RandomUniform implements Initializer {
@@ -73,6 +125,10 @@ export class RandomUniform implements Initializer {
     const rand = seededRandom(seed);
     return Float32Array.from({ length: size(shape) }, () => this.minval + (this.maxval - this.minval) * rand());
   }
+  getConfig(): Record<string, Json> { return { minval: this.minval, maxval: this.maxval, seed: null }; }
+  static fromConfig(config: JsonObject): Initializer {
+    return initializerFromConfig((c) => new RandomUniform({ minval: num(c, 'minval', -0.05), maxval: num(c, 'maxval', 0.05) }), config);
+  }
 }
 
 export class RandomNormal implements Initializer {
@@ -86,6 +142,11 @@ export class RandomNormal implements Initializer {
   generate(shape: readonly number[], seed: number): Float32Array {
     const normal = standardNormal(seededRandom(seed));
     return Float32Array.from({ length: size(shape) }, () => this.mean + this.stddev * normal());
+  }
+  getConfig(): Record<string, Json> { return { mean: this.mean, stddev: this.stddev, seed: null }; }
+  static fromConfig(config: JsonObject): Initializer {
+    const Cls = this as unknown as new (o: { mean: number; stddev: number }) => RandomNormal;
+    return initializerFromConfig((c) => new Cls({ mean: num(c, 'mean', 0), stddev: num(c, 'stddev', 0.05) }), config);
   }
 }
 
@@ -128,6 +189,18 @@ export class VarianceScaling implements Initializer {
     // The constant is the stddev of a standard normal truncated to [-2, 2], so the result has variance s.
     return new TruncatedNormal({ stddev: Math.sqrt(s) / 0.8796256610342398 }).generate(shape, seed);
   }
+  getConfig(): Record<string, Json> {
+    // The named variants (GlorotUniform, ...) fix scale, mode and distribution, and write only the seed and fan axes.
+    if (this.className !== 'VarianceScaling') return { seed: null, ...FAN_AXES };
+    return { scale: this.scale, mode: this.mode, distribution: this.distribution, seed: null, ...FAN_AXES };
+  }
+  static fromConfig(config: JsonObject): Initializer {
+    const Cls = this as unknown as new (o?: { scale: number; mode: FanMode; distribution: Distribution }) => VarianceScaling;
+    if (new Cls().className !== 'VarianceScaling') return initializerFromConfig(() => new Cls(), config);
+    return initializerFromConfig((c) => new Cls({
+      scale: num(c, 'scale', 1), mode: (c.mode ?? 'fan_in') as FanMode, distribution: (c.distribution ?? 'truncated_normal') as Distribution,
+    }), config);
+  }
 }
 
 const scaling = (className: string, scale: number, mode: FanMode, distribution: Distribution) =>
@@ -167,7 +240,15 @@ export class Orthogonal implements Initializer {
     }
     return out;
   }
+  getConfig(): Record<string, Json> { return { gain: this.gain, seed: null }; }
+  static fromConfig(config: JsonObject): Initializer { return initializerFromConfig((c) => new Orthogonal(num(c, 'gain', 1)), config); }
 }
+
+/** The initializer classes by Keras class name. */
+export const INITIALIZER_CLASSES: Readonly<Record<string, { fromConfig(config: JsonObject): Initializer }>> = {
+  Zeros, Ones, Constant, RandomUniform, RandomNormal, TruncatedNormal, VarianceScaling, GlorotUniform, GlorotNormal,
+  HeUniform, HeNormal, LecunUniform, LecunNormal, Orthogonal,
+};
 
 /** Keras's snake_case names, each making a fresh initializer; camelCase spellings find them too. */
 export const registry = new Registry<() => Initializer>('initializer', {

@@ -17,6 +17,7 @@ import { checkOptions, optionKeys } from './strict-options.js';
 import { Loss, type LossFunction, type Reduction } from './losses/loss.js';
 import * as defs from './losses/definitions.js';
 import { checkSameShape } from './losses/definitions.js';
+import type { ConfigSpec } from './saving/config/option-spec.js';
 
 export { Loss, REDUCTIONS, weightsLike, type LossFunction, type Reduction } from './losses/loss.js';
 export type { BinaryFocalOptions, CategoricalFocalOptions } from './losses/definitions.js';
@@ -162,6 +163,7 @@ function checkNumber(cls: string, key: string, v: number | undefined, min = -Inf
 }
 
 export class MeanSquaredError extends Loss {
+  static override readonly kerasConfig: ConfigSpec = {};
   constructor(options?: LossOptions) {
     const o = checked('MeanSquaredError', options);
     super(o.name ?? 'mean_squared_error', mseNode, o.reduction);
@@ -169,6 +171,7 @@ export class MeanSquaredError extends Loss {
   }
 }
 export class MeanAbsoluteError extends Loss {
+  static override readonly kerasConfig: ConfigSpec = {};
   constructor(options?: LossOptions) {
     const o = checked('MeanAbsoluteError', options);
     super(o.name ?? 'mean_absolute_error', maeNode, o.reduction);
@@ -178,6 +181,7 @@ export class MeanAbsoluteError extends Loss {
 export type CrossentropyLossOptions = CrossentropyOptions & LossOptions;
 const CROSSENTROPY_KEYS = optionKeys<CrossentropyOptions>({ fromLogits: true, labelSmoothing: true });
 export class CategoricalCrossentropy extends Loss {
+  static override readonly kerasConfig: ConfigSpec = { from_logits: false, label_smoothing: 0, axis: { fixed: -1 } };
   constructor(options?: CrossentropyLossOptions) {
     const o = checked('CategoricalCrossentropy', options, CROSSENTROPY_KEYS);
     checkNumber('CategoricalCrossentropy', 'labelSmoothing', o.labelSmoothing, 0, 1);
@@ -186,6 +190,7 @@ export class CategoricalCrossentropy extends Loss {
   }
 }
 export class SparseCategoricalCrossentropy extends Loss {
+  static override readonly kerasConfig: ConfigSpec = { from_logits: false, ignore_class: { fixed: null } };
   constructor(options?: SparseCrossentropyOptions & LossOptions) {
     const o = checked('SparseCategoricalCrossentropy', options, ['fromLogits']);
     super(o.name ?? 'sparse_categorical_crossentropy', (t, p) => sparseCategoricalNode(t, p, o), o.reduction);
@@ -197,6 +202,7 @@ export class SparseCategoricalCrossentropy extends Loss {
   }
 }
 export class BinaryCrossentropy extends Loss {
+  static override readonly kerasConfig: ConfigSpec = { from_logits: false, label_smoothing: 0, axis: { fixed: -1 } };
   constructor(options?: CrossentropyLossOptions) {
     const o = checked('BinaryCrossentropy', options, CROSSENTROPY_KEYS);
     checkNumber('BinaryCrossentropy', 'labelSmoothing', o.labelSmoothing, 0, 1);
@@ -205,6 +211,7 @@ export class BinaryCrossentropy extends Loss {
   }
 }
 export class Huber extends Loss {
+  static override readonly kerasConfig: ConfigSpec = { delta: { extra: 1 } };
   constructor(options?: { readonly delta?: number } & LossOptions) {
     const o = checked('Huber', options, ['delta']);
     checkNumber('Huber', 'delta', o.delta, 0);
@@ -213,6 +220,7 @@ export class Huber extends Loss {
   }
 }
 export class LogCosh extends Loss {
+  static override readonly kerasConfig: ConfigSpec = {};
   constructor(options?: LossOptions) {
     const o = checked('LogCosh', options);
     super(o.name ?? 'log_cosh', defs.logCoshNode, o.reduction);
@@ -220,6 +228,7 @@ export class LogCosh extends Loss {
   }
 }
 export class KLDivergence extends Loss {
+  static override readonly kerasConfig: ConfigSpec = {};
   constructor(options?: LossOptions) {
     const o = checked('KLDivergence', options);
     super(o.name ?? 'kl_divergence', defs.klDivergenceNode, o.reduction);
@@ -227,6 +236,7 @@ export class KLDivergence extends Loss {
   }
 }
 export class Poisson extends Loss {
+  static override readonly kerasConfig: ConfigSpec = {};
   constructor(options?: LossOptions) {
     const o = checked('Poisson', options);
     super(o.name ?? 'poisson', defs.poissonNode, o.reduction);
@@ -234,6 +244,7 @@ export class Poisson extends Loss {
   }
 }
 export class CosineSimilarity extends Loss {
+  static override readonly kerasConfig: ConfigSpec = { axis: { extra: -1 } };
   constructor(options?: { readonly axis?: number } & LossOptions) {
     const o = checked('CosineSimilarity', options, ['axis']);
     if (o.axis !== undefined && !Number.isInteger(o.axis)) throw new Error(`CosineSimilarity: axis must be an integer, got ${String(o.axis)}`);
@@ -242,6 +253,7 @@ export class CosineSimilarity extends Loss {
   }
 }
 export class Hinge extends Loss {
+  static override readonly kerasConfig: ConfigSpec = {};
   constructor(options?: LossOptions) {
     const o = checked('Hinge', options);
     super(o.name ?? 'hinge', defs.hingeNode, o.reduction);
@@ -249,6 +261,7 @@ export class Hinge extends Loss {
   }
 }
 export class SquaredHinge extends Loss {
+  static override readonly kerasConfig: ConfigSpec = {};
   constructor(options?: LossOptions) {
     const o = checked('SquaredHinge', options);
     super(o.name ?? 'squared_hinge', defs.squaredHingeNode, o.reduction);
@@ -256,6 +269,7 @@ export class SquaredHinge extends Loss {
   }
 }
 export class CategoricalHinge extends Loss {
+  static override readonly kerasConfig: ConfigSpec = {};
   constructor(options?: LossOptions) {
     const o = checked('CategoricalHinge', options);
     super(o.name ?? 'categorical_hinge', defs.categoricalHingeNode, o.reduction);
@@ -263,6 +277,7 @@ export class CategoricalHinge extends Loss {
   }
 }
 export class MeanAbsolutePercentageError extends Loss {
+  static override readonly kerasConfig: ConfigSpec = {};
   constructor(options?: LossOptions) {
     const o = checked('MeanAbsolutePercentageError', options);
     super(o.name ?? 'mean_absolute_percentage_error', defs.mapeNode, o.reduction);
@@ -270,6 +285,7 @@ export class MeanAbsolutePercentageError extends Loss {
   }
 }
 export class MeanSquaredLogarithmicError extends Loss {
+  static override readonly kerasConfig: ConfigSpec = {};
   constructor(options?: LossOptions) {
     const o = checked('MeanSquaredLogarithmicError', options);
     super(o.name ?? 'mean_squared_logarithmic_error', defs.msleNode, o.reduction);
@@ -277,6 +293,7 @@ export class MeanSquaredLogarithmicError extends Loss {
   }
 }
 export class BinaryFocalCrossentropy extends Loss {
+  static override readonly kerasConfig: ConfigSpec = { apply_class_balancing: false, alpha: 0.25, gamma: 2, from_logits: false, label_smoothing: 0, axis: { fixed: -1 } };
   constructor(options?: defs.BinaryFocalOptions & LossOptions) {
     const o = checked('BinaryFocalCrossentropy', options, optionKeys<defs.BinaryFocalOptions>({ applyClassBalancing: true, alpha: true, gamma: true, fromLogits: true, labelSmoothing: true }));
     checkNumber('BinaryFocalCrossentropy', 'gamma', o.gamma, 0);
@@ -287,6 +304,7 @@ export class BinaryFocalCrossentropy extends Loss {
   }
 }
 export class CategoricalFocalCrossentropy extends Loss {
+  static override readonly kerasConfig: ConfigSpec = { alpha: 0.25, gamma: 2, from_logits: false, label_smoothing: 0, axis: { fixed: -1 } };
   constructor(options?: defs.CategoricalFocalOptions & LossOptions) {
     const o = checked('CategoricalFocalCrossentropy', options, optionKeys<defs.CategoricalFocalOptions>({ alpha: true, gamma: true, fromLogits: true, labelSmoothing: true }));
     checkNumber('CategoricalFocalCrossentropy', 'gamma', o.gamma, 0);

@@ -14,6 +14,8 @@ import { lossFunctionByName, meanAbsoluteError, meanSquaredError, registry as lo
 import type { Tensor } from './tensor.js';
 import { checkOptions, optionKeys } from './strict-options.js';
 import { StatefulMetric } from './metrics/stateful.js';
+import type { Json, JsonObject } from './saving/config/json.js';
+import { metricConfig, metricOptionsFromConfig, type ConfigSpec } from './saving/config/option-spec.js';
 import { AUC, Precision, Recall } from './metrics/confusion.js';
 import { F1Score, Mean, MeanIoU, R2Score, RootMeanSquaredError, Sum } from './metrics/streaming.js';
 
@@ -105,7 +107,23 @@ export class Metric {
   private total = 0;
   private count = 0;
 
+  /** The options the subclass was constructed with (what its Keras config records). */
+  constructorOptions: object = {};
+  /** Keras's config keys of the class besides name and dtype; undefined for a wrapped function. */
+  static readonly kerasConfig: ConfigSpec | undefined = undefined;
+  static readonly kerasDtype: string = 'float32';
+
   constructor(readonly name: string, readonly fn: MetricFunction) {}
+
+  /** Keras 3's get_config(): what serialize_keras_object writes under "config". */
+  getConfig(): Record<string, Json> {
+    return metricConfig(this.constructor as typeof Metric, this.name, this.constructorOptions, this.constructor === Metric);
+  }
+
+  /** Keras 3's from_config(): a metric of this class from the config getConfig() (or Keras) wrote. */
+  static fromConfig<T extends Metric>(this: (new (options?: never) => T) & typeof Metric, config: JsonObject): T {
+    return new (this as unknown as new (o: object) => T)(metricOptionsFromConfig(this, config, (this as unknown) === Metric));
+  }
 
   /**
    * Keras's MeanMetricWrapper.update_state on concrete tensors: adds the batch's per-sample
@@ -138,23 +156,50 @@ export class Metric {
   }
 }
 
+/** Keras's accuracy(): 1 where the label equals the prediction exactly (ranks matched as Keras squeezes them). */
+function exactAccuracyNode(yTrue: Node, yPred: Node): Node {
+  const [t, p] = matchRank(ops.cast(yTrue, 'float32'), ops.cast(yPred, 'float32'));
+  if (t.shape.length !== p.shape.length) throw new ShapeError(`accuracy: labels of shape ${formatShape(yTrue.shape)} do not fit predictions of shape ${formatShape(yPred.shape)}`);
+  const equal = ops.cast(ops.equal(t, p), 'float32');
+  return equal.shape.length > 1 ? ops.mean(equal, -1) : equal;
+}
+
+/**
+ * Keras's Accuracy class: how often predictions equal labels exactly (not the 'accuracy' string,
+ * which compile() resolves to binary, categorical or sparse categorical accuracy).
+ */
+export class Accuracy extends Metric {
+  static override readonly kerasConfig: ConfigSpec = {};
+  constructor(options: { name?: string } = {}) {
+    checkOptions(options, optionKeys<{ name?: string }>({ name: true }), 'Accuracy');
+    super(options.name ?? 'accuracy', exactAccuracyNode);
+    this.constructorOptions = options;
+  }
+}
+
 /** Keras's MeanMetricWrapper classes, for `metrics: [new metrics.BinaryAccuracy({ threshold })]`. */
 export class BinaryAccuracy extends Metric {
+  static override readonly kerasConfig: ConfigSpec = { threshold: 0.5 };
   constructor(options: { name?: string; threshold?: number } = {}) {
     super(options.name ?? 'binary_accuracy', (t, p) => binaryAccuracyNode(t, p, options.threshold ?? 0.5));
+    this.constructorOptions = options;
   }
 }
 export class CategoricalAccuracy extends Metric {
-  constructor(options: { name?: string } = {}) { super(options.name ?? 'categorical_accuracy', categoricalAccuracyNode); }
+  static override readonly kerasConfig: ConfigSpec = {};
+  constructor(options: { name?: string } = {}) { super(options.name ?? 'categorical_accuracy', categoricalAccuracyNode); this.constructorOptions = options; }
 }
 export class SparseCategoricalAccuracy extends Metric {
-  constructor(options: { name?: string } = {}) { super(options.name ?? 'sparse_categorical_accuracy', sparseCategoricalAccuracyNode); }
+  static override readonly kerasConfig: ConfigSpec = {};
+  constructor(options: { name?: string } = {}) { super(options.name ?? 'sparse_categorical_accuracy', sparseCategoricalAccuracyNode); this.constructorOptions = options; }
 }
 export class MeanSquaredError extends Metric {
-  constructor(options: { name?: string } = {}) { super(options.name ?? 'mean_squared_error', (t, p) => meanSquaredError(t, p)); }
+  static override readonly kerasConfig: ConfigSpec = {};
+  constructor(options: { name?: string } = {}) { super(options.name ?? 'mean_squared_error', (t, p) => meanSquaredError(t, p)); this.constructorOptions = options; }
 }
 export class MeanAbsoluteError extends Metric {
-  constructor(options: { name?: string } = {}) { super(options.name ?? 'mean_absolute_error', (t, p) => meanAbsoluteError(t, p)); }
+  static override readonly kerasConfig: ConfigSpec = {};
+  constructor(options: { name?: string } = {}) { super(options.name ?? 'mean_absolute_error', (t, p) => meanAbsoluteError(t, p)); this.constructorOptions = options; }
 }
 
 function checkK(cls: string, k: number | undefined): number {
@@ -162,21 +207,32 @@ function checkK(cls: string, k: number | undefined): number {
   return k ?? 5;
 }
 export class TopKCategoricalAccuracy extends Metric {
+  static override readonly kerasConfig: ConfigSpec = { k: 5 };
   constructor(options: { name?: string; k?: number } = {}) {
     checkOptions(options, optionKeys<{ name?: string; k?: number }>({ name: true, k: true }), 'TopKCategoricalAccuracy');
     const k = checkK('TopKCategoricalAccuracy', options.k);
     super(options.name ?? 'top_k_categorical_accuracy', (t, p) => topKCategoricalNode(t, p, k));
+    this.constructorOptions = options;
   }
 }
 export class SparseTopKCategoricalAccuracy extends Metric {
+  static override readonly kerasConfig: ConfigSpec = { k: 5 };
   constructor(options: { name?: string; k?: number } = {}) {
     checkOptions(options, optionKeys<{ name?: string; k?: number }>({ name: true, k: true }), 'SparseTopKCategoricalAccuracy', { fromSortedIds: 'predictions are scores per class' });
     const k = checkK('SparseTopKCategoricalAccuracy', options.k);
     super(options.name ?? 'sparse_top_k_categorical_accuracy', (t, p) => sparseTopKCategoricalNode(t, p, k));
+    this.constructorOptions = options;
   }
 }
 
 export type MetricIdentifier = string | Metric | StatefulMetric | MetricFunction;
+
+/** A metric class with a Keras config, as the saving code uses it. */
+export interface MetricClass {
+  new (options?: never): Metric | StatefulMetric;
+  readonly kerasConfig: ConfigSpec | undefined;
+  fromConfig(config: JsonObject): Metric | StatefulMetric;
+}
 
 /** Keras's stateful metric names (class names in snake_case), each making a fresh metric object. */
 export const statefulRegistry = new Registry<() => StatefulMetric>('metric', {

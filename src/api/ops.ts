@@ -131,14 +131,7 @@ export const relu6 = (x: TensorLike): SymbolicTensor => B.minimum(B.maximum(conv
  * 1 / (1 + e^-x) from e = e^-|x| <= 1, so no branch overflows: with e^-x itself, x < -88 made
  * e^-x infinite and the gradient 0 * inf = NaN.
  */
-export const sigmoid = (x: TensorLike): SymbolicTensor => {
-  const n = float(x);
-  const positive = B.greaterEqual(n, 0);
-  // -|x| written as a selection, so its derivative at 0 is -1 (abs's would be 0, losing sigmoid'(0)).
-  const e = B.exp(B.where(positive, B.negative(n), n));
-  const denominator = B.add(e, 1);
-  return B.where(positive, B.divide(1, denominator), B.divide(e, denominator));
-};
+export const sigmoid = (x: TensorLike): SymbolicTensor => B.sigmoid(float(x));
 export const silu = (x: TensorLike): SymbolicTensor => { const n = float(x); return B.multiply(n, sigmoid(n)); };
 export const swish = silu;
 /** log(1 + e^x), computed as max(x, 0) + log(1 + e^-|x|) so large |x| neither overflows nor loses x. */

@@ -48,7 +48,7 @@ export class SGD extends Optimizer {
     const next = this.nesterov ? ops.add(value, ops.add(ops.negative(ops.multiply(grad, lr)), ops.multiply(m, this.momentum))) : ops.add(value, m);
     return { value: next, slots: [m] };
   }
-  override getConfig() { return { ...super.getConfig(), momentum: this.momentum, nesterov: this.nesterov }; }
+  protected override ownConfig(): Record<string, unknown> { return { ...super.ownConfig(), momentum: this.momentum, nesterov: this.nesterov }; }
 }
 
 export interface RMSpropOptions extends OptimizerOptions {
@@ -93,7 +93,7 @@ export class RMSprop extends Optimizer {
     const out = [velocity, ...(m ? [m] : []), ...(avg ? [avg] : [])];
     return { value: ops.subtract(value, m ?? increment), slots: out };
   }
-  override getConfig() { return { ...super.getConfig(), rho: this.rho, momentum: this.momentum, epsilon: this.epsilon, centered: this.centered }; }
+  protected override ownConfig(): Record<string, unknown> { return { ...super.ownConfig(), rho: this.rho, momentum: this.momentum, epsilon: this.epsilon, centered: this.centered }; }
 }
 
 export interface AdagradOptions extends OptimizerOptions {
@@ -117,7 +117,7 @@ export class Adagrad extends Optimizer {
     const acc = ops.add(slots[0], ops.square(grad));
     return { value: ops.subtract(value, ops.divide(ops.multiply(lr, grad), ops.sqrt(ops.add(acc, this.epsilon)))), slots: [acc] };
   }
-  override getConfig() { return { ...super.getConfig(), initialAccumulatorValue: this.initialAccumulatorValue, epsilon: this.epsilon }; }
+  protected override ownConfig(): Record<string, unknown> { return { ...super.ownConfig(), initialAccumulatorValue: this.initialAccumulatorValue, epsilon: this.epsilon }; }
 }
 
 export interface AdadeltaOptions extends OptimizerOptions {
@@ -145,7 +145,7 @@ export class Adadelta extends Optimizer {
     const accDelta = ops.add(ops.multiply(rho, slots[1]), ops.multiply(1 - rho, ops.square(delta)));
     return { value: ops.add(value, ops.multiply(lr, delta)), slots: [accGrad, accDelta] };
   }
-  override getConfig() { return { ...super.getConfig(), rho: this.rho, epsilon: this.epsilon }; }
+  protected override ownConfig(): Record<string, unknown> { return { ...super.ownConfig(), rho: this.rho, epsilon: this.epsilon }; }
 }
 
 /** Keras's names in lower case, each making a fresh optimizer; matched case-insensitively, as Keras's get. */

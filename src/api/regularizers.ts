@@ -7,11 +7,21 @@ import * as B from '../ir/build.js';
 import { checkKnownOptions } from './optimizers/known-options.js';
 import * as ops from './ops.js';
 import { lowerCaseSpelling, quotedList, Registry } from './registry.js';
+import { checkConfigKeys, type Json, type JsonObject } from './saving/config/json.js';
 
 export abstract class Regularizer {
   /** The scalar penalty of `x`. */
   abstract penalty(x: Node): Node;
-  abstract getConfig(): Record<string, unknown>;
+  /** Keras 3's get_config(): what serialize_keras_object writes under "config". */
+  abstract getConfig(): Record<string, Json>;
+}
+
+/** A number from a config, or the default when the key is absent. */
+function num(owner: string, config: JsonObject, key: string, fallback: number): number {
+  const v = config[key];
+  if (v === undefined) return fallback;
+  if (typeof v !== 'number') throw new Error(`${owner}: expected \`${key}\` to be a number, got ${JSON.stringify(v)}`);
+  return v;
 }
 
 const l1Penalty = (x: Node, l1: number) => ops.multiply(l1, ops.sum(ops.abs(x)));
@@ -21,14 +31,23 @@ const l2Penalty = (x: Node, l2: number) => ops.multiply(l2, ops.sum(ops.square(x
 export class L1 extends Regularizer {
   constructor(readonly l1 = 0.01) { super(); }
   penalty(x: Node): Node { return l1Penalty(x, this.l1); }
-  getConfig() { return { l1: this.l1 }; }
+  // Keras keeps L1's strength as a float32, and writes it so (Keras 3.15).
+  getConfig(): Record<string, Json> { return { l1: Math.fround(this.l1) }; }
+  static fromConfig(config: JsonObject): L1 {
+    checkConfigKeys('regularizer L1', config, ['l1']);
+    return new L1(num('regularizer L1', config, 'l1', 0.01));
+  }
 }
 
 /** l2 * sum(x^2); Keras's default strength 0.01. */
 export class L2 extends Regularizer {
   constructor(readonly l2 = 0.01) { super(); }
   penalty(x: Node): Node { return l2Penalty(x, this.l2); }
-  getConfig() { return { l2: this.l2 }; }
+  getConfig(): Record<string, Json> { return { l2: this.l2 }; }
+  static fromConfig(config: JsonObject): L2 {
+    checkConfigKeys('regularizer L2', config, ['l2']);
+    return new L2(num('regularizer L2', config, 'l2', 0.01));
+  }
 }
 
 /** l1 * sum(|x|) + l2 * sum(x^2); both 0 unless given, as Keras's L1L2. */
@@ -47,7 +66,11 @@ export class L1L2 extends Regularizer {
     if (this.l2 !== 0) total = ops.add(total, l2Penalty(x, this.l2));
     return total;
   }
-  getConfig() { return { l1: this.l1, l2: this.l2 }; }
+  getConfig(): Record<string, Json> { return { l1: this.l1, l2: this.l2 }; }
+  static fromConfig(config: JsonObject): L1L2 {
+    checkConfigKeys('regularizer L1L2', config, ['l1', 'l2']);
+    return new L1L2({ l1: num('regularizer L1L2', config, 'l1', 0), l2: num('regularizer L1L2', config, 'l2', 0) });
+  }
 }
 
 /**
@@ -75,8 +98,16 @@ export class OrthogonalRegularizer extends Regularizer {
     const pairs = (size * (size - 1)) / 2;
     return ops.divide(ops.multiply(this.factor * 0.5, ops.sum(ops.abs(ops.multiply(product, offDiagonal)))), pairs);
   }
-  getConfig() { return { factor: this.factor, mode: this.mode }; }
+  // Keras keeps the factor as a float32, and writes it so (Keras 3.15).
+  getConfig(): Record<string, Json> { return { factor: Math.fround(this.factor), mode: this.mode }; }
+  static fromConfig(config: JsonObject): OrthogonalRegularizer {
+    checkConfigKeys('regularizer OrthogonalRegularizer', config, ['factor', 'mode']);
+    return new OrthogonalRegularizer({ factor: num('regularizer OrthogonalRegularizer', config, 'factor', 0.01), mode: (config.mode ?? 'rows') as 'rows' });
+  }
 }
+
+/** The regularizer classes by Keras class name. */
+export const REGULARIZER_CLASSES = { L1, L2, L1L2, OrthogonalRegularizer } as const;
 
 export const l1 = (strength?: number): L1 => new L1(strength);
 export const l2 = (strength?: number): L2 => new L2(strength);

@@ -7,6 +7,11 @@
 import type { Node } from '../ir/node.js';
 import { checkKnownOptions } from './optimizers/known-options.js';
 import * as ops from './ops.js';
+import { checkConfigKeys, isJsonObject, type Json, type JsonObject } from './saving/config/json.js';
+
+const snakeKey = (k: string): string => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+const camelKey = (k: string): string => k.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+const toJson = (v: unknown): Json => (v === undefined ? null : Array.isArray(v) ? v.map(toJson) : v as Json);
 
 export abstract class LearningRateSchedule {
   readonly name: string;
@@ -17,7 +22,22 @@ export abstract class LearningRateSchedule {
   abstract value(step: Node): Node;
   /** The rate before the first step (every Keras schedule starts from its first value). */
   abstract initialValue(): number;
-  abstract getConfig(): Record<string, unknown>;
+  /** The schedule's constructor options (camelCase), in Keras's config order. */
+  protected abstract options(): Record<string, unknown>;
+
+  /** Keras 3's get_config(): what serialize_keras_object writes under "config", snake_case keys. */
+  getConfig(): Record<string, Json> {
+    return Object.fromEntries(Object.entries(this.options()).map(([k, v]) => [snakeKey(k), toJson(v)]));
+  }
+
+  /** Keras 3's from_config(): a schedule of this class from the config getConfig() (or Keras) wrote. */
+  static fromConfig<T extends LearningRateSchedule>(this: (new (options: never) => T) & { readonly name: string }, config: JsonObject): T {
+    const options = Object.fromEntries(Object.entries(config).filter(([, v]) => v !== null).map(([k, v]) => [camelKey(k), v]));
+    const made = new (this as unknown as new (o: unknown) => T)(options);
+    // A key the class does not write back is one it does not know (the constructor's own check names camelCase ones).
+    checkConfigKeys(`schedule ${this.name}`, config, Object.keys(made.getConfig()));
+    return made;
+  }
 }
 
 /** floor(x) for x >= 0: the IR has no floor op, and truncation agrees with floor there. */
@@ -83,7 +103,7 @@ export class ExponentialDecay extends LearningRateSchedule {
     return ops.multiply(this.initialLearningRate, ops.power(ops.convertToTensor(this.decayRate), p));
   }
   initialValue(): number { return this.initialLearningRate; }
-  getConfig() { return { initialLearningRate: this.initialLearningRate, decaySteps: this.decaySteps, decayRate: this.decayRate, staircase: this.staircase, name: this.name }; }
+  protected options() { return { initialLearningRate: this.initialLearningRate, decaySteps: this.decaySteps, decayRate: this.decayRate, staircase: this.staircase, name: this.name }; }
 }
 
 export interface PiecewiseConstantDecayOptions {
@@ -120,7 +140,7 @@ export class PiecewiseConstantDecay extends LearningRateSchedule {
     const i = this.boundaries.findIndex((b) => 0 <= b);
     return this.values[i === -1 ? this.values.length - 1 : i];
   }
-  getConfig() { return { boundaries: [...this.boundaries], values: [...this.values], name: this.name }; }
+  protected options() { return { boundaries: [...this.boundaries], values: [...this.values], name: this.name }; }
 }
 
 export interface PolynomialDecayOptions {
@@ -162,7 +182,7 @@ export class PolynomialDecay extends LearningRateSchedule {
     return ops.add(ops.multiply(this.initialLearningRate - this.endLearningRate, ops.power(ops.subtract(1, p), this.power)), this.endLearningRate);
   }
   initialValue(): number { return this.initialLearningRate; }
-  getConfig() { return { initialLearningRate: this.initialLearningRate, decaySteps: this.decaySteps, endLearningRate: this.endLearningRate, power: this.power, cycle: this.cycle, name: this.name }; }
+  protected options() { return { initialLearningRate: this.initialLearningRate, decaySteps: this.decaySteps, endLearningRate: this.endLearningRate, power: this.power, cycle: this.cycle, name: this.name }; }
 }
 
 export interface InverseTimeDecayOptions {
@@ -194,7 +214,7 @@ export class InverseTimeDecay extends LearningRateSchedule {
     return ops.divide(this.initialLearningRate, ops.add(1, ops.multiply(this.decayRate, p)));
   }
   initialValue(): number { return this.initialLearningRate; }
-  getConfig() { return { initialLearningRate: this.initialLearningRate, decaySteps: this.decaySteps, decayRate: this.decayRate, staircase: this.staircase, name: this.name }; }
+  protected options() { return { initialLearningRate: this.initialLearningRate, decaySteps: this.decaySteps, decayRate: this.decayRate, staircase: this.staircase, name: this.name }; }
 }
 
 export interface CosineDecayOptions {
@@ -238,7 +258,7 @@ export class CosineDecay extends LearningRateSchedule {
   initialValue(): number {
     return this.warmupTarget === undefined || this.warmupSteps === 0 ? (this.warmupTarget ?? this.initialLearningRate) : this.initialLearningRate;
   }
-  getConfig() { return { initialLearningRate: this.initialLearningRate, decaySteps: this.decaySteps, alpha: this.alpha, name: this.name, warmupTarget: this.warmupTarget ?? null, warmupSteps: this.warmupSteps }; }
+  protected options() { return { initialLearningRate: this.initialLearningRate, decaySteps: this.decaySteps, alpha: this.alpha, name: this.name, warmupTarget: this.warmupTarget ?? null, warmupSteps: this.warmupSteps }; }
 }
 
 export interface CosineDecayRestartsOptions {
@@ -285,5 +305,25 @@ export class CosineDecayRestarts extends LearningRateSchedule {
     return ops.multiply(this.initialLearningRate, ops.add(ops.multiply(1 - this.alpha, cosineDecayed), this.alpha));
   }
   initialValue(): number { return this.initialLearningRate; }
-  getConfig() { return { initialLearningRate: this.initialLearningRate, firstDecaySteps: this.firstDecaySteps, tMul: this.tMul, mMul: this.mMul, alpha: this.alpha, name: this.name }; }
+  protected options() { return { initialLearningRate: this.initialLearningRate, firstDecaySteps: this.firstDecaySteps, tMul: this.tMul, mMul: this.mMul, alpha: this.alpha, name: this.name }; }
+}
+
+/** The schedule classes by Keras class name. */
+export const SCHEDULE_CLASSES = { ExponentialDecay, PiecewiseConstantDecay, PolynomialDecay, InverseTimeDecay, CosineDecay, CosineDecayRestarts } as const;
+
+/** Keras's serialize_keras_object(schedule). */
+export function serializeSchedule(s: LearningRateSchedule): JsonObject {
+  const className = Object.keys(SCHEDULE_CLASSES).find((k) => SCHEDULE_CLASSES[k as keyof typeof SCHEDULE_CLASSES] === s.constructor);
+  if (className === undefined) throw new Error(`Cannot serialize learning-rate schedule ${s.constructor.name}: not a built-in Keras schedule`);
+  return { module: 'keras.optimizers.schedules', class_name: className, config: s.getConfig(), registered_name: null };
+}
+
+/** A schedule from serialize_keras_object form. */
+export function deserializeSchedule(value: Json): LearningRateSchedule {
+  if (!isJsonObject(value) || typeof value.class_name !== 'string' || !isJsonObject(value.config ?? {})) {
+    throw new Error(`Could not interpret learning rate schedule config: expected {"class_name": ..., "config": {...}}, got ${JSON.stringify(value)}`);
+  }
+  const Cls = (SCHEDULE_CLASSES as Record<string, { fromConfig(c: JsonObject): LearningRateSchedule }>)[value.class_name];
+  if (Cls === undefined) throw new Error(`Could not locate learning rate schedule class '${value.class_name}'. keras-jit knows Keras's built-in learning rate schedules: ${Object.keys(SCHEDULE_CLASSES).join(', ')}`);
+  return Cls.fromConfig((value.config ?? {}) as JsonObject);
 }

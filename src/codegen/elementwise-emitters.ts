@@ -23,6 +23,8 @@ export const ELEMENTWISE: { readonly [K in ElementwiseOp]: Emit } = {
   abs: u('Math.abs($a)'),
   sign: u('Math.sign($a)'),
   erf: u('H.erf($a)'),
+  // In float64, exp(-x) overflows to Infinity only where the result rounds to 0 anyway: no branch needed.
+  sigmoid: u('1 / (1 + Math.exp(-$a))'),
   cast: ([a], node) => {
     const from = node.inputs[0].dtype;
     const to = (node as Node<'cast'>).attrs.dtype;

@@ -26,7 +26,7 @@ type None = Record<string, never>;
  * the op table's record (ops/elementwise.ts) and the JavaScript emitter
  * (codegen/elementwise-emitters.ts) are then required by the type checker.
  */
-export type UnaryOp = 'negative' | 'exp' | 'log' | 'sqrt' | 'tanh' | 'abs' | 'sign' | 'erf';
+export type UnaryOp = 'negative' | 'exp' | 'log' | 'sqrt' | 'tanh' | 'abs' | 'sign' | 'erf' | 'sigmoid';
 export type BinaryOp = 'add' | 'subtract' | 'multiply' | 'divide' | 'power' | 'maximum' | 'minimum';
 export type ComparisonOp = 'less' | 'lessEqual' | 'greater' | 'greaterEqual' | 'equal' | 'notEqual';
 type AttributelessElementwise = { readonly [K in UnaryOp | BinaryOp | ComparisonOp]: None };

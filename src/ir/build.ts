@@ -52,6 +52,7 @@ export const tanh = (x: Node) => make('tanh', [x], {});
 export const abs = (x: Node) => make('abs', [x], {});
 export const sign = (x: Node) => make('sign', [x], {});
 export const erf = (x: Node) => make('erf', [x], {});
+export const sigmoid = (x: Node) => make('sigmoid', [x], {});
 export function cast(x: Node, dtype: DType): Node {
   return x.dtype === dtype ? x : make('cast', [x], { dtype });
 }

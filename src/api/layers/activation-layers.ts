@@ -23,6 +23,8 @@ export class ReLU extends Layer {
 
   constructor(args: ReLUArgs = {}) {
     super(args);
+    // Keras passes the input's mask through this layer unchanged.
+    this.supportsMasking = true;
     const { maxValue = null, negativeSlope = 0, threshold = 0 } = args;
     if (maxValue !== null && maxValue < 0) {
       throw new Error(`max_value of a ReLU layer cannot be a negative value. Received: max_value=${maxValue}`);
@@ -61,6 +63,8 @@ export class LeakyReLU extends Layer {
   readonly negativeSlope: number;
   constructor(args: LeakyReLUArgs = {}) {
     super(args);
+    // Keras passes the input's mask through this layer unchanged.
+    this.supportsMasking = true;
     const negativeSlope = args.negativeSlope ?? 0.3;
     if (typeof negativeSlope !== 'number' || negativeSlope < 0) {
       throw new Error(`The negative_slope value of a Leaky ReLU layer cannot be None or negative value. Expected a float. Received: negative_slope=${String(negativeSlope)}`);
@@ -122,6 +126,8 @@ export class ELU extends Layer {
   readonly alpha: number;
   constructor(args: ELUArgs = {}) {
     super(args);
+    // Keras passes the input's mask through this layer unchanged.
+    this.supportsMasking = true;
     this.alpha = args.alpha ?? 1;
   }
   override call(x: SymbolicTensor): SymbolicTensor {

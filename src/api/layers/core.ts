@@ -43,6 +43,8 @@ export class Dense extends Layer {
 
   constructor(units: number, args: DenseArgs = {}) {
     super(args);
+    // Keras passes the input's mask through this layer unchanged.
+    this.supportsMasking = true;
     requirePositiveInt(this, 'units', units);
     this.units = units;
     this.activation = activations.get(args.activation);
@@ -77,6 +79,8 @@ export class Activation extends Layer {
   readonly activation: activations.ActivationFn;
   constructor(activation: activations.ActivationIdentifier, args: LayerArgs = {}) {
     super(args);
+    // Keras passes the input's mask through this layer unchanged.
+    this.supportsMasking = true;
     this.activation = activations.get(activation);
   }
   override call(x: SymbolicTensor): SymbolicTensor {

@@ -21,6 +21,8 @@ export class Dropout extends Layer {
 
   constructor(rate: number, args: DropoutArgs = {}) {
     super(args);
+    // Keras passes the input's mask through this layer unchanged.
+    this.supportsMasking = true;
     if (!(typeof rate === 'number' && rate >= 0 && rate < 1)) {
       throw new Error(`Layer "${this.name}" (${this.className}): invalid value received for argument \`rate\`. Expected a float value between 0 and 1 (1 excluded). Received: rate=${rate}`);
     }

@@ -41,6 +41,8 @@ export class Embedding extends Layer {
     this.inputDim = inputDim;
     this.outputDim = outputDim;
     this.maskZero = args.maskZero ?? false;
+    // Keras: only a maskZero embedding produces (and so supports) a mask.
+    this.supportsMasking = this.maskZero;
     this.inputLength = args.inputLength;
     this.embeddingsInitializer = args.embeddingsInitializer ?? 'uniform';
     this.embeddingsRegularizer = getRegularizer(args.embeddingsRegularizer);
@@ -56,7 +58,7 @@ export class Embedding extends Layer {
   }
 
   /** The padding mask Keras would attach when maskZero is set: true where the index is not 0. */
-  computeMask(x: SymbolicTensor): SymbolicTensor | undefined {
+  override computeMask(x: SymbolicTensor): SymbolicTensor | undefined {
     return this.maskZero ? ops.notEqual(ops.cast(x, 'int32'), 0) : undefined;
   }
 }

@@ -27,6 +27,7 @@ export { Conv1D, type Conv1DArgs, type Padding1DMode } from './conv1d.js';
 export { MaxPooling1D, AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D, type Pooling1DArgs, type GlobalPooling1DArgs } from './pooling1d.js';
 export { UpSampling1D, ZeroPadding1D, Cropping1D, type UpSampling1DArgs, type ZeroPadding1DArgs, type Cropping1DArgs } from './sequence-reshaping.js';
 export { RepeatVector } from './repeat-vector.js';
+export { Masking, type MaskingArgs } from './masking.js';
 export { LayerNormalization, type LayerNormalizationArgs } from './layer-normalization.js';
 export { ActivityRegularization, type ActivityRegularizationArgs } from './activity-regularization.js';
 export { TimeDistributed } from './time-distributed.js';

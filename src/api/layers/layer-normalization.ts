@@ -44,6 +44,8 @@ export class LayerNormalization extends Layer {
 
   constructor(args: LayerNormalizationArgs = {}) {
     super(args);
+    // Keras passes the input's mask through this layer unchanged.
+    this.supportsMasking = true;
     checkLayerOptions<LayerNormalizationArgs>('LayerNormalization', args, {
       axis: true, epsilon: true, center: true, scale: true, rmsScaling: true, betaInitializer: true, gammaInitializer: true,
       betaRegularizer: true, gammaRegularizer: true, betaConstraint: true, gammaConstraint: true,

@@ -17,6 +17,7 @@ import { currentTrace, symbolicSeed, withTrace } from '../trace-context.js';
 import { layerConfigHooks, type LayerConfig } from './config-hooks.js';
 import { assertInputCompatibility, type InputSpec } from './input-spec.js';
 import { CallNode, isKerasTensor, KerasTensor } from './keras-tensor.js';
+import { getKerasMask, setKerasMask, type CallMask } from './masks.js';
 import { Variable } from './variable.js';
 
 export interface LayerArgs {
@@ -36,6 +37,8 @@ export interface CallArgs {
   readonly training: boolean;
   /** The call's non-tensor keyword arguments, when the layer's call signature has any (see splitCallArguments). */
   readonly kwargs?: CallKwargs;
+  /** The inputs' Keras masks, given only to layers whose call takes one (`callTakesMask`) and only when an input has one. */
+  readonly mask?: CallMask;
 }
 /** Non-tensor keyword arguments of one call (MultiHeadAttention's useCausalMask), recorded with the call so a model's trace repeats them. */
 export type CallKwargs = Readonly<Record<string, unknown>>;
@@ -92,6 +95,9 @@ export class Layer {
   declare activityRegularizer: Regularizer | undefined;
   /** The options object the layer was constructed with (what getConfig reads for options a layer does not keep). */
   declare readonly layerArgs: LayerArgs;
+  /** Set by `supportsMasking = ...`; when never set, Keras's default: whether computeMask is overridden. */
+  declare private supportsMaskingSetting: boolean | undefined;
+  declare private warnedMaskDropped: boolean;
 
   constructor(args: LayerArgs = {}) {
     // The instance is a function (so it can be called) whose prototype is the subclass's.
@@ -108,9 +114,32 @@ export class Layer {
     self.activityRegularizer = getRegularizer(args.activityRegularizer);
     self.built = false;
     self.inputSpec = undefined;
+    self.supportsMaskingSetting = undefined;
+    self.warnedMaskDropped = false;
     const batchInputShape = args.batchInputShape ?? (args.inputShape ? [args.batchSize ?? null, ...args.inputShape] : undefined);
     Object.assign(self, { batchInputShape, dtype: args.dtype ?? 'float32', inboundNodes: [], ownWeights: [], layerArgs: args });
     return self;
+  }
+
+  /**
+   * Whether outputs carry a mask computed by computeMask (Keras 3 `supports_masking`). A layer
+   * that does not support masking drops the mask of its inputs, with Keras's warning.
+   */
+  get supportsMasking(): boolean {
+    return this.supportsMaskingSetting ?? this.computeMask !== Layer.prototype.computeMask;
+  }
+  set supportsMasking(value: boolean) {
+    this.supportsMaskingSetting = value;
+  }
+
+  /** Whether `call` reads `mask` (Keras: a `mask` parameter in the call signature). */
+  get callTakesMask(): boolean {
+    return false;
+  }
+
+  /** The mask of the outputs (Keras's compute_mask): by default the input's mask, passed through. */
+  computeMask(_inputs: LayerInputs, previousMask: CallMask): CallMask {
+    return previousMask;
   }
 
   /** The Keras class name shown in summaries. */
@@ -264,20 +293,53 @@ export class Layer {
     assertInputCompatibility(this.name, this.inputSpec, list.map((x) => x.shape));
     this.maybeBuild(isNodeList(inputs) ? inputs.map((x) => x.shape) : inputs.shape);
     assertInputCompatibility(this.name, this.inputSpec, list.map((x) => x.shape));
+    // Keras's previous_mask: the masks riding with the inputs (one per input for a list).
+    const inputMasks = list.map(getKerasMask);
+    const hasMask = inputMasks.some((m) => m !== undefined);
+    const previousMask: CallMask = !hasMask ? undefined : isNodeList(inputs) ? inputMasks : inputMasks[0];
+    const args: CallArgs = { training, ...(kwargs === undefined ? {} : { kwargs }), ...(hasMask && this.callTakesMask ? { mask: previousMask } : {}) };
     let out: LayerOutputs;
+    const nested = callDepth > 0;
+    callDepth++;
     try {
-      out = this.call(inputs, kwargs === undefined ? { training } : { training, kwargs });
+      out = this.call(inputs, args);
     } catch (e) {
       throw wrap(e, this, list.map((x) => x.shape), 'call');
+    } finally {
+      callDepth--;
     }
     const outs = isNodeList(out) ? out : [out];
     if (!outs.every(isSymbolicTensor)) {
       throw new LayerCallError(`Layer "${this.name}" (${this.className}): call() must return a symbolic tensor or a list of them (built with ops), got ${String(out)}`);
     }
+    this.setMaskMetadata(inputs, outs, previousMask, hasMask && !nested);
     // Keras divides an output's activity penalty by its batch size, so the strength does not depend on it.
     const activity = this.activityRegularizer;
     if (activity !== undefined) for (const o of outs) currentTrace().losses.push(o.shape.length > 0 ? ops.divide(activity.penalty(o), o.shape[0] ?? 1) : activity.penalty(o));
     return out;
+  }
+
+  /**
+   * Keras's _set_mask_metadata: outputs without a mask get computeMask's; unsupported layers drop
+   * masks, with Keras's warning (not for sublayers a layer's own call runs on its masked inputs,
+   * as MultiHeadAttention's projections: the outer layer decides what the mask means there).
+   */
+  private setMaskMetadata(inputs: LayerInputs, outs: readonly SymbolicTensor[], previousMask: CallMask, warnIfDropped: boolean): void {
+    if (!this.supportsMasking) {
+      if (warnIfDropped && !this.warnedMaskDropped) {
+        this.warnedMaskDropped = true;
+        console.warn(`Layer '${this.name}' (of type ${this.className}) was passed an input with a mask attached to it. However, this layer does not support masking and will therefore destroy the mask information. Downstream layers will not see the mask.`);
+      }
+      return;
+    }
+    if (outs.every((o) => getKerasMask(o) !== undefined)) return;
+    const computed = this.computeMask(inputs, previousMask);
+    if (computed === undefined) return;
+    const flat = Array.isArray(computed) ? computed : [computed as SymbolicTensor];
+    outs.forEach((o, i) => {
+      const m = flat[i];
+      if (m !== undefined && getKerasMask(o) === undefined) setKerasMask(o, m);
+    });
   }
 
   private callLayer(inputs: KerasTensor | readonly KerasTensor[] | LayerInputs, options: CallOptions = {}, kwargs?: CallKwargs): KerasTensor | KerasTensor[] | LayerOutputs {
@@ -323,6 +385,9 @@ export class Layer {
     return this.toString();
   }
 }
+
+/** How many layer calls are running: a call made inside another layer's call is nested. */
+let callDepth = 0;
 
 function isShapeList(s: Shape | readonly Shape[]): s is readonly Shape[] {
   return s.length > 0 && Array.isArray(s[0]);

@@ -3,6 +3,7 @@ import { formatShape, type Dim, type Shape } from '../../ir/types.js';
 import * as ops from '../ops.js';
 import type { SymbolicTensor } from '../ops.js';
 import type { KerasTensor } from './keras-tensor.js';
+import type { CallMask } from './masks.js';
 import { Layer, type LayerArgs } from './layer.js';
 
 function requireList(layer: Layer, inputs: readonly SymbolicTensor[] | SymbolicTensor): readonly SymbolicTensor[] {
@@ -37,6 +38,14 @@ abstract class ElementwiseMerge extends Layer {
   }
   protected finish(y: SymbolicTensor, _n: number): SymbolicTensor {
     return y;
+  }
+  /** Keras's base Merge.compute_mask: a step is kept where any input keeps it; no mask unless every input has one. */
+  override computeMask(_inputs: readonly SymbolicTensor[], mask: CallMask): SymbolicTensor | undefined {
+    if (!Array.isArray(mask)) return undefined;
+    const masks = mask as readonly (SymbolicTensor | undefined)[];
+    if (!masks.every((m): m is SymbolicTensor => m !== undefined)) return undefined;
+    const present = masks as readonly SymbolicTensor[];
+    return present.slice(1).reduce((acc, m) => ops.logicalOr(acc, m), present[0]);
   }
 }
 

@@ -8,7 +8,8 @@ import type { SymbolicTensor } from '../ops.js';
 import { checkPadding, requireChannelsLast, type PaddingMode } from './conv-utils.js';
 import { asImage, fromImage, padding1d, toSingle } from './conv1d-utils.js';
 import { checkLayerOptions } from './layer-options.js';
-import { Layer, type LayerArgs } from './layer.js';
+import { Layer, type CallArgs, type LayerArgs } from './layer.js';
+import { firstMask } from './masks.js';
 
 export interface Pooling1DArgs extends LayerArgs {
   readonly poolSize?: number | readonly [number];
@@ -81,13 +82,27 @@ abstract class GlobalPooling1D extends Layer {
   }
 }
 
-/** The mean over the steps axis. */
+/** The mean over the steps axis; with a Keras mask, the mean over the unmasked steps only. */
 export class GlobalAveragePooling1D extends GlobalPooling1D {
   constructor(args: GlobalPooling1DArgs = {}) {
     super(args);
+    this.supportsMasking = true;
   }
-  override call(x: SymbolicTensor): SymbolicTensor {
-    return ops.mean(ops.cast(x, 'float32'), { axis: 1, keepdims: this.keepdims });
+  override get callTakesMask(): boolean {
+    return true;
+  }
+  /** Keras: the pooled output has no steps left to mask. */
+  override computeMask(): undefined {
+    return undefined;
+  }
+  override call(x: SymbolicTensor, { mask }: CallArgs): SymbolicTensor {
+    const m = firstMask(mask);
+    const values = ops.cast(x, 'float32');
+    if (m === undefined) return ops.mean(values, { axis: 1, keepdims: this.keepdims });
+    // As Keras: sum of the kept steps over their count (a fully masked sample divides 0 by 0).
+    const keep = ops.expandDims(ops.cast(m, 'bool'), 2);
+    const total = ops.sum(ops.where(keep, values, 0), { axis: 1, keepdims: this.keepdims });
+    return ops.divide(total, ops.sum(ops.cast(keep, 'float32'), { axis: 1, keepdims: this.keepdims }));
   }
 }
 

@@ -15,6 +15,8 @@ export class TimeDistributed extends Layer {
   readonly layer: Layer;
   constructor(layer: Layer, args: LayerArgs = {}) {
     super(args);
+    // Keras passes the input's mask through this layer unchanged.
+    this.supportsMasking = true;
     checkLayerOptions<LayerArgs>('TimeDistributed', args, {});
     if (!(layer instanceof Layer)) {
       throw new Error(`Please initialize \`TimeDistributed\` layer with a \`keras.layers.Layer\` instance. Received: ${String(layer)}`);

@@ -7,6 +7,8 @@ import { formatShape, ShapeError } from '../../ir/types.js';
 import { evalEager, type TensorLike } from '../eager.js';
 import type { Tensor } from '../tensor.js';
 import * as ops from '../ops.js';
+import type { Json, JsonObject } from '../saving/config/json.js';
+import { camelOptions, configFromOptions, optionsFromConfig, type ConfigSpec } from '../saving/config/option-spec.js';
 
 /** A per-sample loss over graph nodes: what custom losses passed to compile() implement. */
 export type LossFunction = (yTrue: Node, yPred: Node) => Node;
@@ -43,6 +45,33 @@ export function weightsLike(weights: Node, values: Node): Node {
   return w;
 }
 
+/**
+ * Keras 3's apply_mask: the Keras mask of the predictions merged into the sample weights. For the
+ * averaging reductions a kept value weighs total/valid, so the mean is over the kept values
+ * (divide_no_nan: an all-masked batch weighs 0); otherwise the mask is a 0/1 weight.
+ */
+export function applyMask(sampleWeight: Node | undefined, mask: Node, reduction: Reduction): Node {
+  let maskWeight: Node;
+  if (reduction === 'mean' || reduction === 'sum_over_batch_size') {
+    const total = mask.shape.reduce<number>((n, d) => n * (d ?? 0), 1);
+    const valid = ops.sum(ops.cast(mask, 'float32'));
+    const ratio = ops.where(ops.equal(valid, 0), 0, ops.divide(total, ops.where(ops.equal(valid, 0), 1, valid)));
+    maskWeight = ops.where(ops.cast(mask, 'bool'), ratio, 0);
+  } else {
+    maskWeight = ops.cast(mask, 'float32');
+  }
+  if (sampleWeight === undefined) return maskWeight;
+  // Keras's squeeze_or_expand_to_same_rank: only a trailing axis of 1 is reconciled. Keras then
+  // fails to broadcast (N,) weights against an (N, steps) mask; say so here instead.
+  let w = ops.cast(sampleWeight, 'float32');
+  if (w.shape.length === maskWeight.shape.length + 1 && w.shape.at(-1) === 1) w = ops.squeeze(w, -1);
+  if (maskWeight.shape.length === w.shape.length + 1 && maskWeight.shape.at(-1) === 1) maskWeight = ops.squeeze(maskWeight, -1);
+  if (w.shape.length !== maskWeight.shape.length) {
+    throw new ShapeError(`sample weights of shape ${formatShape(sampleWeight.shape)} cannot weigh predictions masked per step (mask shape ${formatShape(mask.shape)}), as in Keras; give one weight per step, shape ${formatShape(mask.shape)}`);
+  }
+  return ops.multiply(maskWeight, w);
+}
+
 /** A loss with its name: `call` gives per-sample values, `reduce` the batch value Keras reports. */
 export class Loss {
   readonly reduction: Reduction;
@@ -51,6 +80,32 @@ export class Loss {
 
   constructor(readonly name: string, private readonly fn: LossFunction, reduction: Reduction = 'sum_over_batch_size') {
     this.reduction = checkReduction(reduction, name);
+  }
+
+  /**
+   * The keys of the class's Keras config besides name and reduction (see option-spec.ts);
+   * undefined for a Loss wrapping a plain function, which has no Keras config.
+   */
+  static readonly kerasConfig: ConfigSpec | undefined = undefined;
+
+  /** Keras 3's get_config(): what serialize_keras_object writes under "config", snake_case keys. */
+  getConfig(): Record<string, Json> {
+    const spec = (this.constructor as typeof Loss).kerasConfig;
+    // A custom subclass writes Keras's base Loss config (override getConfig to add its own keys).
+    if (spec === undefined && this.constructor !== Loss) return { name: this.name, reduction: this.reduction };
+    if (spec === undefined) throw new Error(`Cannot get the config of loss '${this.name}': it wraps a function, not a Keras loss class; pass a built-in loss (e.g. 'categorical_crossentropy' or new losses.Huber()) or a Loss subclass to make it savable`);
+    return { name: this.name, reduction: this.reduction, ...configFromOptions(spec, this.constructorOptions) };
+  }
+
+  /** Keras 3's from_config(): a loss of this class from the config getConfig() (or Keras) wrote. */
+  static fromConfig<T extends Loss>(this: (new (options?: never) => T) & { readonly kerasConfig: ConfigSpec | undefined; readonly name: string }, config: JsonObject): T {
+    if (this.kerasConfig === undefined && (this as unknown) === Loss) throw new Error(`${this.name}.fromConfig: the base Loss wraps a function and has no Keras config; use a Loss class such as losses.MeanSquaredError`);
+    // A custom subclass gets every key, camelCased, as Keras's from_config calls cls(**config).
+    if (this.kerasConfig === undefined) return new (this as unknown as new (o: object) => T)(camelOptions(config));
+    const options = optionsFromConfig(`loss ${this.name}`, this.kerasConfig, config, ['name', 'reduction']);
+    if (typeof config.name === 'string') options.name = config.name;
+    if (config.reduction !== undefined) options.reduction = config.reduction;
+    return new (this as unknown as new (o: object) => T)(options);
   }
 
   /** Per-sample losses (the last axis reduced). */
@@ -63,10 +118,11 @@ export class Loss {
    * weights divide by the count, not by their own sum, so a weight of 0 removes a sample's loss
    * without raising the others'. 'none' gives the weighted per-sample values.
    */
-  reduce(yTrue: Node, yPred: Node, sampleWeight?: Node): Node {
+  reduce(yTrue: Node, yPred: Node, sampleWeight?: Node, mask?: Node): Node {
     const values = this.call(yTrue, yPred);
     if (values.dtype !== 'float32') throw new ShapeError(`loss '${this.name}' returned ${values.dtype} values; losses must be float32`);
-    const w = sampleWeight === undefined ? undefined : ops.broadcastTo(weightsLike(sampleWeight, values), values.shape);
+    const weights = mask === undefined ? sampleWeight : applyMask(sampleWeight, mask, this.reduction);
+    const w = weights === undefined ? undefined : ops.broadcastTo(weightsLike(weights, values), values.shape);
     const weighted = w === undefined ? values : ops.multiply(values, w);
     if (this.reduction === 'none' || values.shape.length === 0) return weighted;
     const total = ops.sum(weighted);

@@ -10,6 +10,7 @@ import * as B from '../../ir/build.js';
 import { matchRank } from '../graph-math.js';
 import * as ops from '../ops.js';
 import { checkOptions, optionKeys } from '../strict-options.js';
+import type { ConfigSpec } from '../saving/config/option-spec.js';
 import { divideNoNan, lastDim, StatefulMetric, weightsTo, type StateSpec } from './stateful.js';
 
 type Count = 'true_positives' | 'false_positives' | 'true_negatives' | 'false_negatives';
@@ -106,6 +107,7 @@ abstract class ThresholdMetric extends StatefulMetric {
   constructor(cls: string, defaultName: string, options: PrecisionRecallOptions, private readonly counts: readonly Count[]) {
     super(options.name ?? defaultName);
     this.setup = checkedSetup(cls, options);
+    this.constructorOptions = options;
   }
   stateSpecs(_t: Shape, _p: Shape): readonly StateSpec[] {
     return this.counts.map((name) => ({ name, shape: [this.setup.thresholds.length] }));
@@ -118,6 +120,7 @@ abstract class ThresholdMetric extends StatefulMetric {
 }
 
 export class Precision extends ThresholdMetric {
+  static override readonly kerasConfig: ConfigSpec = { thresholds: null, top_k: null, class_id: null };
   constructor(options: PrecisionRecallOptions = {}) {
     super('Precision', 'precision', options, ['true_positives', 'false_positives']);
   }
@@ -127,6 +130,7 @@ export class Precision extends ThresholdMetric {
 }
 
 export class Recall extends ThresholdMetric {
+  static override readonly kerasConfig: ConfigSpec = { thresholds: null, top_k: null, class_id: null };
   constructor(options: PrecisionRecallOptions = {}) {
     super('Recall', 'recall', options, ['true_positives', 'false_negatives']);
   }
@@ -156,6 +160,10 @@ const AUC_UNSUPPORTED = {
 const ALL_COUNTS: readonly Count[] = ['true_positives', 'false_positives', 'true_negatives', 'false_negatives'];
 
 export class AUC extends StatefulMetric {
+  static override readonly kerasConfig: ConfigSpec = {
+    num_thresholds: 200, curve: 'ROC', summation_method: 'interpolation', multi_label: false,
+    num_labels: { fixed: null }, label_weights: { fixed: null }, from_logits: false,
+  };
   readonly numThresholds: number;
   readonly curve: 'ROC' | 'PR';
   readonly summationMethod: 'interpolation' | 'minoring' | 'majoring';
@@ -164,6 +172,7 @@ export class AUC extends StatefulMetric {
   constructor(options: AUCOptions = {}) {
     checkOptions(options, AUC_KEYS, 'AUC', AUC_UNSUPPORTED);
     super(options.name ?? 'auc');
+    this.constructorOptions = options;
     this.numThresholds = options.numThresholds ?? 200;
     if (!Number.isInteger(this.numThresholds) || this.numThresholds <= 1) throw new Error(`AUC: numThresholds must be an integer > 1, got ${String(options.numThresholds)}`);
     const curve = options.curve ?? 'ROC';

@@ -9,6 +9,8 @@ import type { Node } from '../../ir/node.js';
 import { formatShape, ShapeError, type Shape } from '../../ir/types.js';
 import { evalEager, toTensor, type TensorLike } from '../eager.js';
 import * as ops from '../ops.js';
+import type { Json, JsonObject } from '../saving/config/json.js';
+import { metricConfig, metricOptionsFromConfig, type ConfigSpec } from '../saving/config/option-spec.js';
 
 /** A state variable: its name (Keras's, e.g. 'true_positives') and concrete shape. */
 export interface StateSpec {
@@ -19,7 +21,23 @@ export interface StateSpec {
 export abstract class StatefulMetric {
   private standalone: { specs: readonly StateSpec[]; values: Float64Array[] } | undefined;
 
+  /** The options the subclass was constructed with (what its Keras config records). */
+  constructorOptions: object = {};
+  /** Keras's config keys of the class besides name and dtype (see option-spec.ts). */
+  static readonly kerasConfig: ConfigSpec | undefined = undefined;
+  static readonly kerasDtype: string = 'float32';
+
   constructor(readonly name: string) {}
+
+  /** Keras 3's get_config(): what serialize_keras_object writes under "config". */
+  getConfig(): Record<string, Json> {
+    return metricConfig(this.constructor as typeof StatefulMetric, this.name, this.constructorOptions, false);
+  }
+
+  /** Keras 3's from_config(): a metric of this class from the config getConfig() (or Keras) wrote. */
+  static fromConfig<T extends StatefulMetric>(this: (new (options?: never) => T) & { readonly name: string; readonly kerasConfig: ConfigSpec | undefined; readonly kerasDtype: string }, config: JsonObject): T {
+    return new (this as unknown as new (o: object) => T)(metricOptionsFromConfig(this, config, false));
+  }
 
   /** The states for labels and predictions of these shapes (the batch axis may be unknown). */
   abstract stateSpecs(yTrueShape: Shape, yPredShape: Shape): readonly StateSpec[];

@@ -9,6 +9,7 @@ import { matchRank } from '../graph-math.js';
 import * as ops from '../ops.js';
 import { checkOptions, optionKeys } from '../strict-options.js';
 import type { TensorLike } from '../eager.js';
+import type { ConfigSpec } from '../saving/config/option-spec.js';
 import { checkRank, divideNoNan, lastDim, StatefulMetric, weightsTo, type StateSpec } from './stateful.js';
 
 const EPSILON = 1e-7;
@@ -36,9 +37,11 @@ abstract class ValuesMetric extends StatefulMetric {
 
 /** The weighted mean of values (Keras's Mean): total / count of per-sample means. */
 export class Mean extends ValuesMetric {
+  static override readonly kerasConfig: ConfigSpec = {};
   constructor(options: { readonly name?: string } = {}) {
     checkOptions(options, nameOnly, 'Mean');
     super(options.name ?? 'mean');
+    this.constructorOptions = options;
   }
   stateSpecs(): readonly StateSpec[] {
     return [{ name: 'total', shape: [] }, { name: 'count', shape: [] }];
@@ -54,9 +57,11 @@ export class Mean extends ValuesMetric {
 
 /** The weighted sum of values (Keras's Sum). */
 export class Sum extends ValuesMetric {
+  static override readonly kerasConfig: ConfigSpec = {};
   constructor(options: { readonly name?: string } = {}) {
     checkOptions(options, nameOnly, 'Sum');
     super(options.name ?? 'sum');
+    this.constructorOptions = options;
   }
   stateSpecs(): readonly StateSpec[] {
     return [{ name: 'total', shape: [] }];
@@ -70,9 +75,11 @@ export class Sum extends ValuesMetric {
 }
 
 export class RootMeanSquaredError extends StatefulMetric {
+  static override readonly kerasConfig: ConfigSpec = {};
   constructor(options: { readonly name?: string } = {}) {
     checkOptions(options, nameOnly, 'RootMeanSquaredError');
     super(options.name ?? 'root_mean_squared_error');
+    this.constructorOptions = options;
   }
   stateSpecs(): readonly StateSpec[] {
     return [{ name: 'total', shape: [] }, { name: 'count', shape: [] }];
@@ -94,10 +101,12 @@ export interface R2ScoreOptions {
 }
 
 export class R2Score extends StatefulMetric {
+  static override readonly kerasConfig: ConfigSpec = { class_aggregation: 'uniform_average', num_regressors: { fixed: 0 } };
   private readonly aggregation: 'uniform_average' | 'variance_weighted_average' | null;
   constructor(options: R2ScoreOptions = {}) {
     checkOptions(options, optionKeys<R2ScoreOptions>({ classAggregation: true, name: true }), 'R2Score', { numRegressors: 'the adjusted R2 score is not built; use the plain score' });
     super(options.name ?? 'r2_score');
+    this.constructorOptions = options;
     const a = options.classAggregation === undefined ? 'uniform_average' : options.classAggregation;
     if (a !== null && a !== 'uniform_average' && a !== 'variance_weighted_average') {
       throw new Error(`R2Score: invalid value for argument classAggregation. Expected one of 'uniform_average', 'variance_weighted_average', null. Received: ${String(a)}`);
@@ -144,11 +153,13 @@ export interface F1ScoreOptions {
 }
 
 export class F1Score extends StatefulMetric {
+  static override readonly kerasConfig: ConfigSpec = { average: null, threshold: null };
   private readonly average: 'micro' | 'macro' | 'weighted' | null;
   private readonly threshold: number | undefined;
   constructor(options: F1ScoreOptions = {}) {
     checkOptions(options, optionKeys<F1ScoreOptions>({ average: true, threshold: true, name: true }), 'F1Score');
     super(options.name ?? 'f1_score');
+    this.constructorOptions = options;
     const a = options.average ?? null;
     if (a !== null && a !== 'micro' && a !== 'macro' && a !== 'weighted') {
       throw new Error(`F1Score: invalid \`average\` argument value. Expected one of: null, 'micro', 'macro', 'weighted'. Received: average=${String(a)}`);
@@ -195,12 +206,16 @@ export class F1Score extends StatefulMetric {
 
 /** Keras's MeanIoU with integer class labels and predictions (sparse, its default). */
 export class MeanIoU extends StatefulMetric {
+  static override readonly kerasConfig: ConfigSpec = { num_classes: null, ignore_class: { fixed: null }, sparse_y_true: { fixed: true }, sparse_y_pred: { fixed: true }, axis: { fixed: -1 } };
+  /** Keras 3.15 writes MeanIoU's dtype as int32 (its confusion matrix's). */
+  static override readonly kerasDtype = 'int32';
   readonly numClasses: number;
   constructor(options: { readonly numClasses: number; readonly name?: string }) {
     checkOptions(options, optionKeys<{ numClasses: number; name?: string }>({ numClasses: true, name: true }), 'MeanIoU', {
       ignoreClass: 'every class is scored', sparseYTrue: 'labels are class indices', sparseYPred: 'predictions are class indices', axis: 'labels and predictions are class indices',
     });
     super(options?.name ?? 'mean_io_u');
+    this.constructorOptions = options;
     if (!Number.isInteger(options?.numClasses) || options.numClasses < 1) throw new Error(`MeanIoU: numClasses must be an integer >= 1, got ${String(options?.numClasses)}`);
     this.numClasses = options.numClasses;
   }

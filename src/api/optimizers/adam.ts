@@ -37,6 +37,6 @@ export class Adam extends Optimizer {
     const next = ops.subtract(value, ops.divide(ops.multiply(m, alpha), ops.add(ops.sqrt(vHat), this.epsilon)));
     return { value: next, slots: this.amsgrad ? [m, v, vHat] : [m, v] };
   }
-  override getConfig() { return { ...super.getConfig(), beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon, amsgrad: this.amsgrad }; }
+  protected override ownConfig(): Record<string, unknown> { return { ...super.ownConfig(), beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon, amsgrad: this.amsgrad }; }
 }
 

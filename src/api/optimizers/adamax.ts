@@ -28,5 +28,5 @@ export class Adamax extends Optimizer {
     const next = ops.subtract(value, ops.divide(ops.multiply(lr, m), ops.multiply(ops.subtract(1, beta1Power), ops.add(u, this.epsilon))));
     return { value: next, slots: [m, u] };
   }
-  override getConfig() { return { ...super.getConfig(), beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon }; }
+  protected override ownConfig(): Record<string, unknown> { return { ...super.ownConfig(), beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon }; }
 }

@@ -11,7 +11,9 @@ import type { Update } from '../../ir/graph.js';
 import type { Node } from '../../ir/node.js';
 import type { Session, Variable } from '../../runtime/session.js';
 import * as ops from '../ops.js';
-import { LearningRateSchedule } from '../schedules.js';
+import { toSnakeCase } from '../naming.js';
+import { deserializeSchedule, LearningRateSchedule, serializeSchedule } from '../schedules.js';
+import { checkConfigKeys, isJsonObject, type Json, type JsonObject } from '../saving/config/json.js';
 import { checkKnownOptions } from './known-options.js';
 
 export interface OptimizerOptions {
@@ -99,8 +101,12 @@ export abstract class Optimizer {
   private excludedIds = new Set<number>();
   private excludedNames?: RegExp;
 
+  /** The name the optimizer takes when none is given (Keras writes its snake_case class name then). */
+  private readonly defaultName: string;
+
   constructor(defaultName: string, defaultLr: number, options: OptimizerOptions, ownOptionNames: readonly string[]) {
     const owner = new.target.name;
+    this.defaultName = defaultName;
     checkKnownOptions(owner, options, [...ownOptionNames, ...OPTIMIZER_OPTION_NAMES]);
     this.name = options.name ?? defaultName;
     const lr = options.learningRate ?? defaultLr;
@@ -332,14 +338,51 @@ export abstract class Optimizer {
     }
   }
 
-  getConfig(): Record<string, unknown> {
-    const learningRate = this.schedule !== undefined ? { className: this.schedule.constructor.name, config: this.schedule.getConfig() } : this.lr;
-    return {
-      name: this.name, learningRate, weightDecay: this.weightDecay, clipnorm: this.clipnorm, clipvalue: this.clipvalue, globalClipnorm: this.globalClipnorm,
-      useEma: this.useEma, emaMomentum: this.emaMomentum, emaOverwriteFrequency: this.emaOverwriteFrequency, gradientAccumulationSteps: this.gradientAccumulationSteps,
+  /** The subclass's own hyperparameters (camelCase), in Keras's config order. */
+  protected ownConfig(): Record<string, unknown> {
+    return {};
+  }
+
+  /** Keras 3's get_config(): what serialize_keras_object writes under "config", snake_case keys. */
+  getConfig(): Record<string, Json> {
+    const config: Record<string, Json> = {};
+    // Keras names an optimizer left unnamed by its snake_case class name (its auto_name).
+    config.name = this.name === this.defaultName ? toSnakeCase(this.constructor.name) : this.name;
+    // Keras keeps the rate in a float32 variable, so its config holds the float32 value.
+    config.learning_rate = this.schedule !== undefined ? serializeSchedule(this.schedule) : Math.fround(this.learningRate);
+    const common: Record<string, unknown> = {
+      weightDecay: this.weightDecay, clipnorm: this.clipnorm, globalClipnorm: this.globalClipnorm, clipvalue: this.clipvalue,
+      useEma: this.useEma, emaMomentum: this.emaMomentum, emaOverwriteFrequency: this.emaOverwriteFrequency,
+      lossScaleFactor: undefined, gradientAccumulationSteps: this.gradientAccumulationSteps,
     };
+    for (const [k, v] of Object.entries({ ...common, ...this.ownConfig() })) {
+      const key = snakeKey(k);
+      if (!(key in config)) config[key] = toJson(v);
+    }
+    return config;
+  }
+
+  /** Keras 3's from_config(): an optimizer of this class from the config getConfig() (or Keras) wrote. */
+  static fromConfig<T extends Optimizer>(this: new (options?: never) => T, config: JsonObject): T {
+    const owner = `optimizer ${this.name}`;
+    const Cls = this as unknown as new (o?: unknown) => T;
+    checkConfigKeys(owner, config, Object.keys(new Cls().getConfig()));
+    if (config.loss_scale_factor !== undefined && config.loss_scale_factor !== null) throw new Error(`${owner}: loss_scale_factor is not supported by keras-jit (no mixed precision)`);
+    const options: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(config)) {
+      if (v === null || k === 'loss_scale_factor' || k === 'name') continue;
+      if (k === 'use_ema' && v === false) continue;
+      if (k === 'ema_momentum' && config.use_ema !== true) continue;
+      options[camelKey(k)] = k === 'learning_rate' && isJsonObject(v) ? deserializeSchedule(v) : v;
+    }
+    if (typeof config.name === 'string' && config.name !== toSnakeCase(this.name)) options.name = config.name;
+    return new Cls(options);
   }
 }
+
+const snakeKey = (k: string): string => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`).replace(/beta(\d)/, 'beta_$1');
+const camelKey = (k: string): string => k.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+const toJson = (v: unknown): Json => (v === undefined ? null : Array.isArray(v) ? v.map(toJson) : v as Json);
 
 /** `count % n == 0` for a whole non-negative float32 count (the IR has no modulo). */
 function isMultiple(count: Node, n: number): Node {

@@ -51,9 +51,9 @@ export class Ftrl extends Optimizer {
     const next = ops.divide(ops.subtract(ops.clip(newLinear, -l1, l1), newLinear), quadratic);
     return { value: next, slots: [newAccum, newLinear] };
   }
-  override getConfig() {
+  protected override ownConfig(): Record<string, unknown> {
     return {
-      ...super.getConfig(), learningRatePower: this.learningRatePower, initialAccumulatorValue: this.initialAccumulatorValue,
+      ...super.ownConfig(), learningRatePower: this.learningRatePower, initialAccumulatorValue: this.initialAccumulatorValue,
       l1RegularizationStrength: this.l1RegularizationStrength, l2RegularizationStrength: this.l2RegularizationStrength,
       l2ShrinkageRegularizationStrength: this.l2ShrinkageRegularizationStrength, beta: this.beta,
     };

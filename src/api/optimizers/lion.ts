@@ -25,5 +25,5 @@ export class Lion extends Optimizer {
     const next = ops.subtract(value, ops.multiply(lr, direction));
     return { value: next, slots: [ops.add(ops.multiply(m, this.beta2), ops.multiply(grad, 1 - this.beta2))] };
   }
-  override getConfig() { return { ...super.getConfig(), beta1: this.beta1, beta2: this.beta2 }; }
+  protected override ownConfig(): Record<string, unknown> { return { ...super.ownConfig(), beta1: this.beta1, beta2: this.beta2 }; }
 }

@@ -47,5 +47,5 @@ export class Nadam extends Optimizer {
     const next = ops.subtract(value, ops.divide(ops.multiply(mHat, lr), ops.add(ops.sqrt(vHat), this.epsilon)));
     return { value: next, slots: [m, v] };
   }
-  override getConfig() { return { ...super.getConfig(), beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon }; }
+  protected override ownConfig(): Record<string, unknown> { return { ...super.ownConfig(), beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon }; }
 }

@@ -10,6 +10,7 @@ import { checkOptions, optionKeys } from '../strict-options.js';
 import type { CustomObjects } from './config/class-registry.js';
 import { kerasFileBytes, modelFromKerasBytes } from './keras-file.js';
 import { legacyFileBytes, modelFromLegacyBytes } from './legacy-file.js';
+import { loadTfjsModel, saveTfjsModel } from './tfjs/model-io.js';
 import { writeFileAtomic } from './weights/files.js';
 
 export type ModelFileFormat = 'keras' | 'h5';
@@ -46,15 +47,9 @@ const LOAD_BYTES_OPTIONS = optionKeys<LoadModelFromBytesOptions>({ compile: true
 
 const FORMATS_HELP = '`.keras` (Keras 3, recommended), `.h5` / `.hdf5` (legacy Keras HDF5), or `file://dir` / a `model.json` path (TensorFlow.js layers format)';
 
-/**
- * The TensorFlow.js layers format (`file://dir`, `.../model.json`) is wired in one place:
- * src/api/saving/tfjs/model-io.ts provides it; until then these paths are a clear error.
- */
+/** The TensorFlow.js layers format (`file://dir`, `.../model.json`), routed to tfjs/model-io.ts. */
 function isTfjsPath(path: string): boolean {
   return path.startsWith('file://') || path.endsWith('model.json');
-}
-function tfjsNotWired(path: string): Error {
-  return new Error(`TF.js format: '${path}' names the TensorFlow.js layers format (file://dir or model.json), which this build routes to src/api/saving/tfjs/model-io.ts; that module is not part of it yet. Use a \`.keras\` or \`.h5\` path.`);
 }
 
 /** The format a path's extension names, or undefined. */
@@ -94,7 +89,12 @@ export async function saveModelToBytes(model: Model, options: SaveModelToBytesOp
 export async function saveModel(model: Model, path: string, options: SaveModelOptions = {}): Promise<void> {
   checkOptions(options, SAVE_OPTIONS, 'model.save');
   if (typeof path !== 'string' || path === '') throw new TypeError(`model.save: the path must be a non-empty string, got ${String(path)}`);
-  if (isTfjsPath(path)) throw tfjsNotWired(path);
+  if (isTfjsPath(path)) {
+    // TF.js files carry no optimizer state: includeOptimizer is passed only when given (true is refused there).
+    const { overwrite, includeOptimizer } = options;
+    await saveTfjsModel(model, path, { ...(overwrite !== undefined ? { overwrite } : {}), ...(includeOptimizer !== undefined ? { includeOptimizer } : {}) });
+    return;
+  }
   const format = formatOfPath(path);
   if (format === undefined) {
     throw new Error(`Invalid filepath extension for saving. Please add either a \`.keras\` extension for the native Keras format (recommended) or a \`.h5\` extension; keras-jit saves ${FORMATS_HELP}. Received: filepath=${path}`);
@@ -127,7 +127,10 @@ export async function loadModel(path: string, options: LoadModelOptions = {}): P
   checkOptions(options, LOAD_OPTIONS, 'loadModel');
   if (typeof path !== 'string' || path === '') throw new TypeError(`loadModel: the path must be a non-empty string, got ${String(path)}`);
   checkSafeMode(options.safeMode, 'loadModel');
-  if (isTfjsPath(path)) throw tfjsNotWired(path);
+  if (isTfjsPath(path)) {
+    const { compile, customObjects } = options;
+    return loadTfjsModel(path, { ...(compile !== undefined ? { compile } : {}), ...(customObjects !== undefined ? { customObjects } : {}) });
+  }
   const format = formatOfPath(path);
   if (format === undefined) {
     throw new Error(`File format not supported: filepath=${path}. keras-jit loads ${FORMATS_HELP}.`);

@@ -17,6 +17,7 @@ import { elementCount } from '../graph-math.js';
 import { weightsLike } from '../losses.js';
 import { getMetric, Metric, type MetricIdentifier } from '../metrics.js';
 import * as ops from '../ops.js';
+import { getKerasMask } from '../layers/masks.js';
 import type { CompiledConfig, TrainableModel } from './types.js';
 import { StatefulMetric } from '../metrics/stateful.js';
 import { metricSlot, metricUpdates, type MetricSlot } from './metric-state.js';
@@ -113,7 +114,8 @@ function objective(model: TrainableModel, compiled: CompiledConfig, kind: GraphK
     if (loss === null) return;
     try {
       // A loss with reduction 'none' is averaged, as Keras's CompileLoss reduces what it is given.
-      const reduced = loss.reduce(ys[i], p, ws?.[i]);
+      // Keras 3's Loss.__call__: the prediction's mask joins the sample weights (losses/loss.py apply_mask).
+      const reduced = loss.reduce(ys[i], p, ws?.[i], getKerasMask(p));
       const value = ops.multiply(reduced.shape.length === 0 ? reduced : ops.mean(reduced), compiled.lossWeights[i]);
       lossValues.push({ name: `${model.outputNames[i]}_loss`, value });
     } catch (e) {
@@ -154,6 +156,12 @@ function objective(model: TrainableModel, compiled: CompiledConfig, kind: GraphK
   };
   const metricValues = (i: number, metric: Metric): { name: string; values: Node } =>
     wrap(i, metric.name, () => ({ name: metric.name, values: ops.cast(metric.fn(ys[i], preds[i]), 'float32') }));
+  preds.forEach((p, i) => {
+    const metricCount = (compiled.metrics[i]?.length ?? 0) + (compiled.weightedMetrics[i]?.length ?? 0);
+    if (metricCount > 0 && getKerasMask(p) !== undefined) {
+      throw new Error(`output '${model.outputNames[i]}' carries a Keras mask (from maskZero, Masking or a masked returnSequences layer); metrics weighted by that mask are not supported yet. Compile this output without metrics, or end the model with a layer that drops the mask`);
+    }
+  });
   preds.forEach((_, i) => {
     (compiled.metrics[i] ?? []).forEach((id, j) => {
       const metric = getMetric(id, ys[i].shape, preds[i].shape);

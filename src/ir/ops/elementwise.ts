@@ -35,6 +35,29 @@ function unary<K extends Unary>(
   };
 }
 
+/**
+ * The VJP of maximum (`past` = 'greater') or minimum ('less'). Against a constant (relu is
+ * maximum(x, 0), relu6 clamps both ways) the mask is taken from the result: y > c exactly when
+ * x > c, so the gradient reads the activation, and the pre-activation has a single reader and
+ * stays inside its matmul's epilogue in training too. At a tie x = c the constant wins, so
+ * relu'(0) = 0 as in Keras (TensorFlow's ReluGrad, JAX's relu). Otherwise the first operand wins
+ * ties, as TensorFlow's maximum gradient does.
+ */
+function clampVjp(g: Node, a: Node, b: Node, y: Node, bld: Builder, past: 'greater' | 'less'): [Node, Node] {
+  const beyond = (u: Node, v: Node) => (past === 'greater' ? bld.greater(u, v) : bld.less(u, v));
+  if (b.op === 'fill') {
+    const first = beyond(y, b);
+    return [bld.where(first, g, 0), bld.where(first, 0, g)];
+  }
+  if (a.op === 'fill') {
+    // y past the constant a exactly when b is, the same mask as comparing a with b.
+    const second = beyond(y, a);
+    return [bld.where(second, 0, g), bld.where(second, g, 0)];
+  }
+  const first = past === 'greater' ? bld.greaterEqual(a, b) : bld.lessEqual(a, b);
+  return [bld.where(first, g, 0), bld.where(first, 0, g)];
+}
+
 function binaryShape(op: string) {
   return (inputs: readonly Node[]) => broadcastShapes(op, inputs.map((i) => i.shape));
 }
@@ -87,6 +110,8 @@ export const elementwiseRules: RuleTable<Unary | Binary | Comparison | 'where' |
   log: expensive(unary('log', Math.log, (g, x, _y, b) => b.divide(g, x), true)),
   sqrt: expensive(unary('sqrt', Math.sqrt, (g, _x, y, b) => b.divide(b.multiply(g, 0.5), y), true)),
   tanh: expensive(unary('tanh', Math.tanh, (g, _x, y, b) => b.multiply(g, b.subtract(1, b.multiply(y, y))), true)),
+  // Its own primitive (not exp and where), so a recurrent cell's gates and their gradient y·(1 − y) are a few operations per element.
+  sigmoid: expensive(unary('sigmoid', (x) => 1 / (1 + Math.exp(-x)), (g, _x, y, b) => b.multiply(g, b.multiply(y, b.subtract(1, y))), true)),
   abs: unary('abs', Math.abs, (g, x, _y, b) => b.multiply(g, b.sign(x)), false),
   sign: unary('sign', Math.sign, (g, _x, _y, b) => b.zerosLike(g), false),
   erf: expensive(unary('erf', erf, (g, x, _y, b) => b.multiply(g, b.multiply(2 / Math.sqrt(Math.PI), b.exp(b.negative(b.multiply(x, x))))), true)),
@@ -99,14 +124,8 @@ export const elementwiseRules: RuleTable<Unary | Binary | Comparison | 'where' |
     bld.multiply(g, bld.multiply(b, bld.power(a, bld.subtract(b, 1)))),
     bld.multiply(g, bld.multiply(y, bld.log(a))),
   ], true)),
-  maximum: binary('maximum', Math.max, (g, a, b, _y, bld) => {
-    const first = bld.greaterEqual(a, b);
-    return [bld.where(first, g, 0), bld.where(first, 0, g)];
-  }),
-  minimum: binary('minimum', Math.min, (g, a, b, _y, bld) => {
-    const first = bld.lessEqual(a, b);
-    return [bld.where(first, g, 0), bld.where(first, 0, g)];
-  }),
+  maximum: binary('maximum', Math.max, (g, a, b, y, bld) => clampVjp(g, a, b, y, bld, 'greater')),
+  minimum: binary('minimum', Math.min, (g, a, b, y, bld) => clampVjp(g, a, b, y, bld, 'less')),
 
   less: comparison('less', (a, b) => a < b),
   lessEqual: comparison('lessEqual', (a, b) => a <= b),

@@ -9,6 +9,7 @@ import * as ops from '../../ops.js';
 import type { SymbolicTensor } from '../../ops.js';
 import { checkOptions, optionKeys } from '../../strict-options.js';
 import type { KerasTensor } from '../keras-tensor.js';
+import type { CallMask } from '../masks.js';
 import { Layer, type CallArgs, type CallKwargs, type CallOptions, type LayerArgs, type SplitCall } from '../layer.js';
 import type { Variable } from '../variable.js';
 import { LAYER_ARG_KEYS } from './layer-arg-keys.js';
@@ -139,12 +140,24 @@ export class Attention extends Layer {
     return ops.multiply(this.concatScoreWeight!, ops.sum(ops.tanh(sum), -1));
   }
 
-  override call(inputs: readonly SymbolicTensor[], { training, kwargs }: CallArgs): SymbolicTensor | SymbolicTensor[] {
+  override get callTakesMask(): boolean {
+    return true;
+  }
+
+  /** Keras: the output carries the query's mask. */
+  override computeMask(_inputs: readonly SymbolicTensor[], mask: CallMask): SymbolicTensor | undefined {
+    return Array.isArray(mask) ? mask[0] : undefined;
+  }
+
+  override call(inputs: readonly SymbolicTensor[], { training, kwargs, mask }: CallArgs): SymbolicTensor | SymbolicTensor[] {
     const k = (kwargs ?? {}) as Partial<AttentionKwargs>;
     const [query, value, key] = inputs;
     let next = 3;
-    const queryMask = k.hasQueryMask ? inputs[next++] : undefined;
-    const valueMask = k.hasValueMask ? inputs[next++] : undefined;
+    // Keras fills `mask` from the inputs' Keras masks only when the call gives none.
+    const explicit = k.hasQueryMask === true || k.hasValueMask === true;
+    const kerasMasks = !explicit && Array.isArray(mask) ? (mask as readonly (SymbolicTensor | undefined)[]) : [];
+    const queryMask = k.hasQueryMask ? inputs[next++] : kerasMasks[0];
+    const valueMask = k.hasValueMask ? inputs[next++] : kerasMasks[1];
     let scores = this.scores(query, key);
     let keep = valueMask === undefined ? undefined : ops.expandDims(asBool(valueMask), -2);
     if (k.useCausalMask) {

@@ -18,6 +18,7 @@ import { requirePositiveInt } from '../core.js';
 import { attentionEquations, type AttentionEquations } from './attention-equations.js';
 import { EinsumDense, projectionEquation } from './einsum-dense.js';
 import { LAYER_ARG_KEYS } from './layer-arg-keys.js';
+import type { CallMask } from '../masks.js';
 
 export interface MultiHeadAttentionArgs extends Omit<LayerArgs, 'activityRegularizer'> {
   readonly numHeads: number;
@@ -66,10 +67,25 @@ const ARG_UNSUPPORTED = {
 };
 const CALL_KEYS = optionKeys<MultiHeadAttentionCallOptions<unknown>>({ key: true, attentionMask: true, useCausalMask: true, returnAttentionScores: true, training: true });
 const CALL_UNSUPPORTED = {
-  queryMask: 'Keras masks are not propagated; pass an attentionMask',
-  valueMask: 'Keras masks are not propagated; pass an attentionMask',
-  keyMask: 'Keras masks are not propagated; pass an attentionMask',
+  queryMask: 'the query\'s Keras mask (from maskZero or Masking) is read from the query itself; pass other masks as an attentionMask',
+  valueMask: 'the value\'s Keras mask (from maskZero or Masking) is read from the value itself; pass other masks as an attentionMask',
+  keyMask: 'the key\'s Keras mask (from maskZero or Masking) is read from the key itself; pass other masks as an attentionMask',
 };
+
+/**
+ * Keras's _compute_attention_mask: the query's Keras mask as (B, T, 1), the value's and the key's
+ * as (B, 1, S), and-ed with each other and with the explicit (and causal) mask.
+ */
+function withKerasMasks(explicit: SymbolicTensor | undefined, masks: readonly (SymbolicTensor | undefined)[]): SymbolicTensor | undefined {
+  const [queryMask, valueMask, keyMask] = masks;
+  let auto: SymbolicTensor | undefined;
+  const and = (m: SymbolicTensor) => (auto = auto === undefined ? m : ops.logicalAnd(auto, m));
+  if (queryMask !== undefined) and(ops.expandDims(ops.cast(queryMask, 'bool'), -1));
+  if (valueMask !== undefined) and(ops.expandDims(ops.cast(valueMask, 'bool'), -2));
+  if (keyMask !== undefined) and(ops.expandDims(ops.cast(keyMask, 'bool'), -2));
+  if (auto === undefined) return explicit;
+  return explicit === undefined ? auto : ops.logicalAnd(explicit, auto);
+}
 
 /** Keras's Softmax fills masked scores with this before normalising. */
 const MASKED_SCORE = -1e9;
@@ -182,20 +198,36 @@ export class MultiHeadAttention extends Layer {
     this.outputDense = project('attention_output', heads, this.outputShape ?? [queryShape.at(-1) as number], 2);
   }
 
-  override call(inputs: readonly SymbolicTensor[], { training, kwargs }: CallArgs): SymbolicTensor | SymbolicTensor[] {
+  override get callTakesMask(): boolean {
+    return true;
+  }
+
+  /** Keras: the attention output carries the query's mask; the scores carry none. */
+  override computeMask(_inputs: readonly SymbolicTensor[], mask: CallMask): CallMask {
+    const queryMask = Array.isArray(mask) ? mask[0] : undefined;
+    return queryMask === undefined ? undefined : [queryMask];
+  }
+
+  override call(inputs: readonly SymbolicTensor[], { training, kwargs, mask: kerasMasks }: CallArgs): SymbolicTensor | SymbolicTensor[] {
     const { hasMask, useCausalMask, returnAttentionScores } = (kwargs ?? {}) as Partial<AttentionKwargs>;
     const [query, value, key, mask] = inputs;
     if (inputs.length !== (hasMask ? 4 : 3)) throw new Error(`MultiHeadAttention expects [query, value, key${hasMask ? ', attentionMask' : ''}], got ${inputs.length} tensors`);
     const q = this.queryDense(query);
     const k = this.keyDense(key);
     const v = this.valueDense(value);
-    const attentionMask = this.combinedMask(hasMask ? mask : undefined, useCausalMask ?? false, q, v);
+    const explicit = this.combinedMask(hasMask ? mask : undefined, useCausalMask ?? false, q, v);
+    const attentionMask = withKerasMasks(explicit, Array.isArray(kerasMasks) ? kerasMasks : []);
     const scaled = ops.multiply(q, 1 / Math.sqrt(this.keyDim));
     let scores = ops.einsum(this.equations.dotProduct, k, scaled);
     if (attentionMask !== undefined) scores = ops.where(this.expandMask(attentionMask, scores), scores, MASKED_SCORE);
     const rank = this.equations.scoresRank;
     const count = this.resolvedAttentionAxes.length;
-    const probabilities = ops.softmax(scores, Array.from({ length: count }, (_, i) => rank - count + i));
+    let probabilities = ops.softmax(scores, Array.from({ length: count }, (_, i) => rank - count + i));
+    // Keras computes attention with dot_product_attention (a fully masked row attends uniformly)
+    // unless it has dropout, returns the scores or attends over several axes; then its Softmax
+    // layer zeroes masked positions after normalising.
+    const viaSoftmaxLayer = this.dropout > 0 || returnAttentionScores === true || q.shape.length !== 4;
+    if (attentionMask !== undefined && viaSoftmaxLayer) probabilities = ops.where(this.expandMask(attentionMask, scores), probabilities, 0);
     let dropped = probabilities;
     if (training && this.dropout > 0) {
       const keep = ops.greaterEqual(ops.randomUniform(probabilities.shape), this.dropout);

@@ -15,6 +15,7 @@ import type { SymbolicTensor } from '../../ops.js';
 import { checkOptions, optionKeys, type OptionKeys, type Unsupported } from '../../strict-options.js';
 import { requirePositiveInt } from '../core.js';
 import { Layer, type CallArgs, type LayerArgs } from '../layer.js';
+import { firstMask, type CallMask } from '../masks.js';
 import type { Variable } from '../variable.js';
 
 export interface RecurrentArgs extends LayerArgs {
@@ -116,6 +117,17 @@ export abstract class RecurrentLayer extends Layer {
     this.inputSpec = { ndim: 3 };
   }
 
+  override get callTakesMask(): boolean {
+    return true;
+  }
+
+  /** Keras: the sequence keeps the input's step mask; the last output and the states have none. */
+  override computeMask(_inputs: SymbolicTensor, mask: CallMask): CallMask {
+    const m = firstMask(mask);
+    const outputMask = this.returnSequences ? m : undefined;
+    return this.returnState ? [outputMask, ...Array.from({ length: this.stateCount }, () => undefined)] : outputMask;
+  }
+
   /** Gates per unit: 1 (SimpleRNN), 3 (GRU), 4 (LSTM). */
   protected abstract readonly gates: number;
   /** Number of states carried between steps. */
@@ -139,7 +151,7 @@ export abstract class RecurrentLayer extends Layer {
     this.inputSpec = { ndim: 3, axes: { [-1]: inputDim } };
   }
 
-  override call(input: SymbolicTensor, { training }: CallArgs): SymbolicTensor | SymbolicTensor[] {
+  override call(input: SymbolicTensor, { training, mask }: CallArgs): SymbolicTensor | SymbolicTensor[] {
     const [batch, steps, features] = input.shape;
     let x = input;
     if (training && this.dropout > 0) x = B.multiply(x, B.reshape(dropMask([batch, features], this.dropout), [batch, 1, features]));
@@ -153,11 +165,17 @@ export abstract class RecurrentLayer extends Layer {
     // The recurrent mask is a constant of the loop, so every step reads the same one.
     const recurrentMask = training && this.recurrentDropout > 0 ? [dropMask([batch, this.units], this.recurrentDropout)] : [];
     const cellConsts = this.stepConsts();
-    const out = scan((states, [p], consts) => {
-      const [mask] = consts.slice(cellConsts.length);
-      const next = this.step(states, p, consts.slice(0, cellConsts.length), (h) => (mask === undefined ? h : B.multiply(h, mask)));
+    // A Keras step mask is one more sequence of the loop, (steps, batch, 1): data, not program.
+    const stepMask = firstMask(mask);
+    const maskSequence = stepMask === undefined ? [] : [B.reshape(B.transpose(ops.cast(stepMask, 'float32'), [1, 0]), [steps, batch, 1])];
+    const out = scan((states, [p, keep], consts) => {
+      const [dropMaskNode] = consts.slice(cellConsts.length);
+      let next = this.step(states, p, consts.slice(0, cellConsts.length), (h) => (dropMaskNode === undefined ? h : B.multiply(h, dropMaskNode)));
+      // Keras (jax rnn, zero_output_for_mask false): a masked step keeps every state, and its
+      // output is the previous output, which is the first state carried over.
+      if (keep !== undefined) next = next.map((n, i) => ops.where(keep, n, states[i]));
       return { carries: next, ys: this.returnSequences ? [next[0]] : [] };
-    }, init, [projected], [...cellConsts, ...recurrentMask], { reverse: this.goBackwards });
+    }, init, [projected, ...maskSequence], [...cellConsts, ...recurrentMask], { reverse: this.goBackwards });
     let output: Node;
     if (this.returnSequences) {
       let sequence = out.ys[0];

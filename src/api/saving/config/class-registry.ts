@@ -6,12 +6,14 @@
 import type { Layer } from '../../layers/layer.js';
 import type { LayerClass, LayerSpec } from './layer-spec.js';
 
-export type CustomObjects = Readonly<Record<string, LayerClass>>;
+/** Any class configs can name: layers, and losses or metrics in a compile_config. */
+export type SerializableClass = abstract new (...args: never[]) => object;
+export type CustomObjects = Readonly<Record<string, LayerClass | SerializableClass>>;
 
 const builtins = new Map<string, LayerSpec>();
 const specByClass = new Map<LayerClass, LayerSpec>();
-const registered = new Map<string, LayerClass>();
-const registeredNames = new Map<LayerClass, { readonly name: string; readonly module: string }>();
+const registered = new Map<string, SerializableClass>();
+const registeredNames = new Map<SerializableClass, { readonly name: string; readonly module: string }>();
 
 export function addBuiltinSpecs(specs: readonly LayerSpec[]): void {
   for (const s of specs) {
@@ -39,8 +41,8 @@ export interface RegisterOptions {
   readonly name?: string;
 }
 
-/** Keras's register_keras_serializable: configs name the class `package>name`. */
-export function registerKerasSerializable<C extends LayerClass>(cls: C, options: RegisterOptions = {}): C {
+/** Keras's register_keras_serializable: configs name the class `package>name` (layers, losses, metrics). */
+export function registerKerasSerializable<C extends SerializableClass>(cls: C, options: RegisterOptions = {}): C {
   const pkg = options.package ?? 'Custom';
   const name = options.name ?? cls.name;
   const key = `${pkg}>${name}`;
@@ -52,8 +54,18 @@ export function registerKerasSerializable<C extends LayerClass>(cls: C, options:
 }
 
 /** The registered name and module of a custom class, if registered. */
-export function registrationOf(cls: LayerClass): { readonly name: string; readonly module: string } | undefined {
+export function registrationOf(cls: SerializableClass): { readonly name: string; readonly module: string } | undefined {
   return registeredNames.get(cls);
+}
+
+/** The class a config names through customObjects or registerKerasSerializable (registered_name first), if any. */
+export function customClass(className: string, registeredName: string | null | undefined, customObjects: CustomObjects = {}): SerializableClass | undefined {
+  for (const key of [registeredName, className]) {
+    if (key === null || key === undefined) continue;
+    const custom = customObjects[key] ?? registered.get(key);
+    if (custom !== undefined) return custom;
+  }
+  return undefined;
 }
 
 /** Resolves a layer config's class: customObjects, then registered classes, then built-ins. */
@@ -64,7 +76,7 @@ export function resolveLayerClass(className: string, registeredName: string | nu
   for (const key of [registeredName, className]) {
     if (key === null || key === undefined) continue;
     const custom = customObjects[key] ?? registered.get(key);
-    if (custom !== undefined) return custom;
+    if (custom !== undefined) return custom as LayerClass;
   }
   const spec = builtins.get(className);
   if (spec !== undefined && (registeredName === null || registeredName === undefined || registeredName === className)) return spec;

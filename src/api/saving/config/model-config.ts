@@ -15,6 +15,7 @@ import { checkConfigKeys, isJsonObject, type Json, type JsonObject } from './jso
 import { kerasLayerOrder } from './keras-order.js';
 import { baseLayerConfig, deserializeLayer, serializeLayer } from './layer-config.js';
 import { deserializeDtype, serializeDtype } from './objects.js';
+import { keras2ToKeras3 } from '../dialects/keras2-model.js';
 
 const shapeJson = (s: Shape): Json => [...s];
 
@@ -99,7 +100,10 @@ export interface ModelFromConfigOptions {
 }
 
 /** A Sequential or functional model from serialize_keras_object(model) (or just its `config` with class_name). */
-export function modelFromConfig(value: Json, options: ModelFromConfigOptions = {}): Model {
+export function modelFromConfig(raw: Json, options: ModelFromConfigOptions = {}): Model {
+  // A tf.keras / TF.js config (list-style inbound_nodes, class_name 'Model', keras_version 2.x) is
+  // first brought into Keras 3's form, as Keras 3's legacy loader does.
+  const value = isKeras2Dialect(raw) ? keras2ToKeras3(raw) as Json : raw;
   if (!isJsonObject(value) || typeof value.class_name !== 'string') throw new Error(`modelFromConfig: expected {"class_name": "Sequential" | "Functional", "config": {...}}, got ${JSON.stringify(value)?.slice(0, 200)}`);
   checkConfigKeys(`${value.class_name} model`, value, ['module', 'class_name', 'config', 'registered_name', 'build_config', 'compile_config']);
   const config = value.config;
@@ -108,6 +112,19 @@ export function modelFromConfig(value: Json, options: ModelFromConfigOptions = {
   if (value.class_name === 'Sequential') return sequentialFromConfig(config, customObjects);
   if (value.class_name === 'Functional' || value.class_name === 'Model') return functionalFromConfig(config, customObjects);
   throw new Error(`modelFromConfig: unknown model class '${value.class_name}'; expected Sequential or Functional`);
+}
+
+/** Whether a model config is in the Keras 2 dialect: what only tf.keras (or TF.js) writes. */
+function isKeras2Dialect(value: Json): boolean {
+  if (!isJsonObject(value)) return false;
+  if (isJsonObject(value.model_config)) return true;
+  if (typeof value.keras_version === 'string' && /^[12]\./.test(value.keras_version)) return true;
+  if (value.class_name === 'Model') return true;
+  const config = value.config;
+  const layers = Array.isArray(config) ? config : isJsonObject(config) && Array.isArray(config.layers) ? config.layers : [];
+  return layers.some((l) => isJsonObject(l) && (
+    (Array.isArray(l.inbound_nodes) && l.inbound_nodes.some((n) => Array.isArray(n))) ||
+    (isJsonObject(l.config) && l.config.batch_input_shape !== undefined && l.class_name !== 'InputLayer')));
 }
 
 function sequentialFromConfig(config: JsonObject, customObjects: CustomObjects): Sequential {
@@ -155,7 +172,7 @@ function functionalFromConfig(config: JsonObject, customObjects: CustomObjects):
     for (const p of pending) {
       while (p.done < p.nodes.length) {
         const node = p.nodes[p.done];
-        if (!isJsonObject(node) || !Array.isArray(node.args)) throw new Error(`Functional config: layer "${p.layer.name}" has an inbound node that is not {"args": [...], "kwargs": {...}} (Keras 2 list-style nodes are read by the legacy loader)`);
+        if (!isJsonObject(node) || !Array.isArray(node.args)) throw new Error(`Functional config: layer "${p.layer.name}" has an inbound node that is not {"args": [...], "kwargs": {...}}`);
         const args = (node.args as Json[]).map(resolve);
         if (args.includes(undefined)) break;
         const kwargs = isJsonObject(node.kwargs) ? node.kwargs : {};

@@ -102,6 +102,11 @@ export function layerToKeras3(layer: unknown, where: string, opts: DialectOption
       config[key] = { module: 'keras.layers', class_name: inner.className, config: inner.config, registered_name: null };
     }
   }
+  // Keras 3 renamed LeakyReLU's `alpha` (tf.keras, TF.js) to `negative_slope` and accepts the old key itself.
+  if (className === 'LeakyReLU' && 'alpha' in config && !('negative_slope' in config)) {
+    config.negative_slope = config.alpha;
+    delete config.alpha;
+  }
   nestedToKeras3(config, name, exactHardSigmoid);
   inputDtype = inputDtype ?? 'float32';
   if (!isObject(config.dtype)) config.dtype = dtypePolicy(inputDtype);
@@ -130,6 +135,10 @@ export function layerToKeras2(layer: unknown, where: string): { class_name: stri
   }
   for (const key of ['layer', 'backward_layer']) {
     if (WRAPPERS.has(className) && isObject(config[key])) config[key] = layerToKeras2(config[key], `${name}.${key}`);
+  }
+  if (className === 'LeakyReLU' && 'negative_slope' in config) {
+    config.alpha = config.negative_slope;
+    delete config.negative_slope;
   }
   nestedToKeras2(config, name);
   return { class_name: keras2ClassName(className), config };

@@ -13,7 +13,7 @@ export { decodeWeight, readWeights } from './read-weights.js';
 export type { NamedWeight, ReadWeightFile } from './read-weights.js';
 export { writeTfjsModel } from './write.js';
 export type { TfjsArtifacts, TfjsWriteOptions } from './write.js';
-export { assignWeightsToLayers, splitWeightName } from './weight-names.js';
+export { assignWeightsToLayers, keras2VariableName, splitWeightName } from './weight-names.js';
 export type { LayerWeightSlots } from './weight-names.js';
 
 export interface ParsedTfjsModel {
@@ -58,3 +58,7 @@ export async function loadTfjsLayersModel<M>(
   await hooks.setWeights(model, parsed.weights);
   return model;
 }
+export { tfjsArtifactsOf, loadTfjsArtifacts, saveTfjsModel, loadTfjsModel } from './model-io.js';
+export type { SaveTfjsOptions, LoadTfjsOptions } from './model-io.js';
+export { loadLayersModel } from './handler.js';
+export type { TfjsLoadHandler, TfjsModelArtifacts } from './handler.js';

@@ -20,6 +20,8 @@ export interface TfjsWeightSpec {
   shape: number[];
   dtype: TfjsDtype;
   quantization?: TfjsQuantization;
+  /** tfjs-layers marks optimizer state `group: "optimizer"` (save with includeOptimizer). */
+  group?: string;
 }
 
 export interface TfjsWeightGroup {
@@ -49,6 +51,7 @@ function parseSpec(v: Json, where: string): TfjsWeightSpec {
     throw new Error(`${at}: unknown or unsupported weight dtype ${describe(s.dtype)}; layers-model weights are 'float32' or 'int32'`);
   }
   const spec: TfjsWeightSpec = { name: s.name, shape: shape as number[], dtype: s.dtype };
+  if (typeof s.group === 'string') spec.group = s.group;
   if (s.quantization !== undefined && s.quantization !== null) {
     const q = expectObject(s.quantization, `${at}.quantization`);
     if (typeof q.dtype !== 'string' || !QUANTIZED.has(q.dtype)) {

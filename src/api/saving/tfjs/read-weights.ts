@@ -11,6 +11,8 @@ export interface NamedWeight {
   shape: number[];
   dtype: 'float32' | 'int32';
   values: Float32Array | Int32Array;
+  /** The manifest's weight group (`optimizer` for optimizer state), when it names one. */
+  group?: string;
 }
 
 export type ReadWeightFile = (path: string) => Uint8Array | Promise<Uint8Array>;
@@ -52,7 +54,9 @@ export function decodeWeight(spec: TfjsWeightSpec, bytes: Uint8Array): NamedWeig
       values[i] = spec.dtype === 'int32' ? Math.round(v) : v;
     }
   }
-  return { name: spec.name, shape: [...spec.shape], dtype: spec.dtype, values };
+  const out: NamedWeight = { name: spec.name, shape: [...spec.shape], dtype: spec.dtype, values };
+  if (spec.group !== undefined) out.group = spec.group;
+  return out;
 }
 
 /** Reads every group's shards through `readWeightFile` and decodes all weights in manifest order. */

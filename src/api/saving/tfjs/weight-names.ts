@@ -13,6 +13,23 @@ export interface LayerWeightSlots {
   weights: { name: string; shape: readonly number[] }[];
 }
 
+/**
+ * Variables Keras 3 renamed: the Keras 2 / TF.js name by Keras 3 class and variable. tfjs-layers loads
+ * weights by name, so files we write use the old names, and files we read match under either.
+ */
+const KERAS2_VARIABLE_NAMES: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  DepthwiseConv2D: { kernel: 'depthwise_kernel' },
+};
+
+/** The name TF.js and tf.keras give `variable` of `layer` (its class or a base class decides). */
+export function keras2VariableName(layer: object, variable: string): string {
+  for (let p = Object.getPrototypeOf(layer) as object | null; p !== null && p !== Object.prototype; p = Object.getPrototypeOf(p) as object | null) {
+    const renamed = KERAS2_VARIABLE_NAMES[(p as { constructor: { name: string } }).constructor.name]?.[variable];
+    if (renamed !== undefined) return renamed;
+  }
+  return variable;
+}
+
 export function splitWeightName(name: string): { layer: string; variable: string } {
   const clean = name.replace(/:\d+$/, '');
   const parts = clean.split('/');
