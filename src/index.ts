@@ -19,4 +19,5 @@ export type { DumpFormat, DumpOptions, DumpStage } from './api/training/index.js
 export type { DType, Shape } from './ir/types.js';
 export * as models from './api/models/index.js';
 export * as saving from './api/saving/index.js';
+export { loadModel } from './api/saving/model-files.js';
 export { loadLayersModel } from './api/saving/tfjs/handler.js';

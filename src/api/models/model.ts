@@ -25,6 +25,7 @@ import type { DataLike } from '../training/types.js';
 import type { CompiledConfig, TrainableModel } from '../training/types.js';
 import { printSummary, type SummaryOptions } from './summary.js';
 import { buildTopology, type Topology } from './topology.js';
+import { kerasLayerOrder } from '../saving/config/keras-order.js';
 
 export interface ModelArgs {
   readonly inputs: KerasTensor | readonly KerasTensor[] | Readonly<Record<string, KerasTensor>>;
@@ -48,6 +49,7 @@ export class Model extends Layer implements TrainableModel {
   protected graphInputs: KerasTensor[];
   protected graphOutputs: KerasTensor[];
   private topologyCache: Topology | undefined;
+  private kerasOrderCache: Layer[] | undefined;
 
   /** `new Model({ inputs, outputs })`; subclasses (Sequential) may define the graph later. */
   constructor(args?: ModelArgs | { readonly name?: string; readonly trainable?: boolean }) {
@@ -79,6 +81,7 @@ export class Model extends Layer implements TrainableModel {
     }
     if (ins.length === 0) throw new Error(`Model "${this.name}": a functional model needs at least one input`);
     this.topologyCache = buildTopology(ins, outs);
+    this.kerasOrderCache = undefined;
     this.graphInputs = ins;
     this.graphOutputs = outs;
     this.built = true;
@@ -108,9 +111,24 @@ export class Model extends Layer implements TrainableModel {
     return [...this.graphOutputs];
   }
 
-  /** All layers, Input layers included (as Keras 3 functional models). */
+  /**
+   * All layers, Input layers included, in Keras 3's order (its functional map_graph order, which is
+   * also the order of a saved config and of getWeights()), not the execution order of the topology.
+   */
   get layers(): Layer[] {
-    return this.isGraphBuilt ? [...this.topology.layers] : [];
+    if (!this.isGraphBuilt) return [];
+    this.kerasOrderCache ??= kerasLayerOrder(this.graphInputs, this.graphOutputs);
+    return [...this.kerasOrderCache];
+  }
+
+  /**
+   * Saves the whole model: `.keras` (Keras 3 zip) or `.h5` / `.hdf5` (legacy Keras HDF5), with the
+   * compile state and (includeOptimizer, default true) the optimizer's state. Atomic.
+   */
+  async save(path: string, options?: { readonly overwrite?: boolean; readonly includeOptimizer?: boolean }): Promise<void> {
+    // Imported on use: the saving code imports the model classes.
+    const { saveModel } = await import('../saving/model-files.js');
+    await saveModel(this, path, options);
   }
 
   /**
@@ -257,6 +275,13 @@ export class Model extends Layer implements TrainableModel {
   }
   get isSequential(): boolean {
     return false;
+  }
+
+  /** Sizes of the compiled optimizer's variables once it is built (it is not built here). */
+  optimizerVariableSizes(): readonly number[] | undefined {
+    const optimizer = this.compiled?.optimizer;
+    if (optimizer === undefined || !optimizer.built) return undefined;
+    return optimizer.stateVariables(getSession(), this.trainableVariables()).map((v) => v.shape.reduce((a, b) => a * b, 1));
   }
 
   /** Prints the Keras summary table (to the console, or line by line to `printFn`). */

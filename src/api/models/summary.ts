@@ -29,6 +29,8 @@ export interface SummarizableModel {
   /** Layers to list (Sequential leaves out its InputLayer). */
   summaryLayers(): readonly Layer[];
   readonly isSequential: boolean;
+  /** Sizes of the optimizer's variables once it is built (Keras's "Optimizer params" line), else undefined. */
+  optimizerVariableSizes?(): readonly number[] | undefined;
 }
 
 const formatShape = (s: Shape) => `(${s.map((d) => (d === null ? 'None' : String(d))).join(', ')})`;
@@ -196,8 +198,12 @@ export function printSummary(model: SummarizableModel, options: SummaryOptions =
   const trainable = model.trainableWeights;
   const nonTrainable = model.nonTrainableWeights;
   const total = [...trainable, ...nonTrainable];
-  lines.push(` Total params: ${thousands(count(total))} (${readableMemorySize(memory(total))})`);
+  // Keras counts a built optimizer's variables (all 4-byte: int32 iterations, float32 otherwise) into the total.
+  const optimizer = model.optimizerVariableSizes?.();
+  const optimizerCount = optimizer === undefined ? 0 : optimizer.reduce((a, b) => a + b, 0);
+  lines.push(` Total params: ${thousands(count(total) + optimizerCount)} (${readableMemorySize(memory(total) + 4 * optimizerCount)})`);
   lines.push(` Trainable params: ${thousands(count(trainable))} (${readableMemorySize(memory(trainable))})`);
   lines.push(` Non-trainable params: ${thousands(count(nonTrainable))} (${readableMemorySize(memory(nonTrainable))})`);
+  if (optimizer !== undefined) lines.push(` Optimizer params: ${thousands(optimizerCount)} (${readableMemorySize(4 * optimizerCount)})`);
   for (const line of lines) print(line);
 }

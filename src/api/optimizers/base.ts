@@ -321,6 +321,11 @@ export abstract class Optimizer {
     return [...grads];
   }
 
+  /** Keras's optimizer.built: its variables exist (in the current session). */
+  get built(): boolean {
+    return this.liveState() !== undefined;
+  }
+
   private liveState(): BuiltState | undefined {
     const s = this.state;
     if (s === undefined) return undefined;

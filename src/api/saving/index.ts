@@ -11,6 +11,10 @@ export {
   serializeConstraint, deserializeConstraint, serializeActivation, deserializeActivation,
 } from './config/objects.js';
 export {
+  saveModel, loadModel, saveModelToBytes, loadModelFromBytes, sniffFormat,
+  type ModelFileFormat, type SaveModelOptions, type SaveModelToBytesOptions, type LoadModelOptions, type LoadModelFromBytesOptions,
+} from './model-files.js';
+export {
   tfjsArtifactsOf, loadTfjsArtifacts, saveTfjsModel, loadTfjsModel, loadLayersModel,
   type SaveTfjsOptions, type LoadTfjsOptions, type TfjsLoadHandler, type TfjsModelArtifacts,
 } from './tfjs/index.js';
