@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Input, Sequential, backend, callbacks, layers, optimizers, tensor, type Model } from '../src/index.js';
+import { Input, Sequential, backend, callbacks, layers, optimizers, tensor, type Model, type Tensor } from '../src/index.js';
 
 class Interrupt extends Error {}
 
@@ -159,6 +159,26 @@ test('a corrupt backup without doubleCheckpoint is an error naming the file', as
     message = e instanceof Error ? e.message : String(e);
   }
   assert.match(message, /latest\.weights\.h5/);
+});
+
+test('streamed data: backs up and cleans up; resuming from a backup is a clear "not supported" error', async () => {
+  const dir = join(tempDir(), 's');
+  const rows = (t: Tensor, from: number, to: number) => tensor(Array.from(t.data).slice(from * t.shape[1], to * t.shape[1]), [to - from, t.shape[1]]);
+  const batches = function* () {
+    for (const at of [0, 6, 12]) yield [rows(x, at, Math.min(at + 6, 20)), rows(y, at, Math.min(at + 6, 20))] as const;
+  };
+  const m = freshModel();
+  const h = await m.fit(batches, undefined, { epochs: 2, verbose: 0, callbacks: [new callbacks.BackupAndRestore(dir)] });
+  assert.equal(h.epoch, [0, 1]);
+  assert.not.ok(existsSync(dir));
+  await m.fit(x, y, { ...FIT, epochs: 1, callbacks: [new callbacks.BackupAndRestore(dir, { deleteCheckpoint: false })] });
+  let message = '';
+  try {
+    await m.fit(batches, undefined, { epochs: 2, verbose: 0, callbacks: [new callbacks.BackupAndRestore(dir)] });
+  } catch (e) {
+    message = e instanceof Error ? e.message : String(e);
+  }
+  assert.match(message, /resuming a run on streamed data \(BackupAndRestore restored epoch 1, batch 0\) is not supported/);
 });
 
 test('bad arguments: Keras messages, strict option keys', () => {

@@ -141,9 +141,7 @@ function signOf(negative: boolean, spec: Spec): string {
 
 function formatFloat(x: number, spec: Spec): string {
   let type = spec.type;
-  if (!'eEfFgGn%'.includes(type) || type === '') {
-    if (type !== '') throw new Error(`Unknown format code '${type}' for object of type 'float'`);
-  }
+  if (type !== '' && !'eEfFgGn%'.includes(type)) throw new Error(`Unknown format code '${type}' for object of type 'float'`);
   if (type === 'n') type = 'g';
   const upper = type === 'E' || type === 'F' || type === 'G';
   let v = type === '%' ? x * 100 : x;
@@ -162,7 +160,8 @@ function formatFloat(x: number, spec: Spec): string {
   else body = spec.precision === undefined ? pyRepr(v) : noTypeWithPrecision(v, spec.precision, spec.alt);
   if (upper) body = body.toUpperCase();
   if (type === '%') body += '%';
-  if (spec.z && negative && /^[0.]*(e[-+]\d+)?%?$/i.test(body.replace(/e.*/i, ''))) negative = false;
+  // 'z' drops the sign of a value that rounds to zero (-0.0049 -> '0.00'), not of -inf.
+  if (spec.z && negative && /^[0.]+$/.test(body.replace(/[eE].*$|%$/, ''))) negative = false;
   if (spec.grouping !== undefined && /^\d/.test(body)) {
     const at = body.search(/[^\d]/);
     const intPart = at < 0 ? body : body.slice(0, at);
