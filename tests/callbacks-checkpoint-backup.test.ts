@@ -5,7 +5,7 @@
  * state come back from the backup, shuffling repeats from (session seed, epoch), and Dropout's
  * random stream from the recorded run counter. History holds only the resumed epochs, as Keras's.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -179,6 +179,28 @@ test('streamed data: backs up and cleans up; resuming from a backup is a clear "
     message = e instanceof Error ? e.message : String(e);
   }
   assert.match(message, /resuming a run on streamed data \(BackupAndRestore restored epoch 1, batch 0\) is not supported/);
+});
+
+test('a backup written by real Keras 3 (tests/fixtures/keras_backup.py) restores its weights, optimizer state and epoch', async () => {
+  const fixtures = new URL('../../tests/fixtures/keras3/', import.meta.url);
+  const expected = JSON.parse(readFileSync(new URL('backup_expected.json', fixtures), 'utf8')) as { weights: unknown[]; iterations: number; x: number[][]; y: number[][] };
+  const dir = join(tempDir(), 'keras');
+  cpSync(new URL('backup/', fixtures), dir, { recursive: true });
+  backend.setSession(new backend.Session({ seed: 5 }));
+  const model = new Sequential([Input({ shape: [4] }), new layers.Dense(5, { activation: 'tanh' }), new layers.Dense(2)]);
+  model.compile({ optimizer: new optimizers.Adam({ learningRate: 0.01 }), loss: 'mse' });
+  let restored: number[][] = [];
+  let iterations = -1;
+  const probe = new callbacks.LambdaCallback({
+    onTrainBegin: () => {
+      restored = weightsOf(model);
+      iterations = model.compiled!.optimizer.iterations;
+    },
+  });
+  const h = await model.fit(tensor(expected.x), tensor(expected.y), { epochs: 4, batchSize: 4, verbose: 0, callbacks: [new callbacks.BackupAndRestore(dir), probe] });
+  assert.equal(restored, expected.weights.map((w) => (w as number[] | number[][]).flat()));
+  assert.is(iterations, expected.iterations);
+  assert.equal(h.epoch, [2, 3], 'Keras wrote {"epoch": 2, "batch": 0}: two epochs remain');
 });
 
 test('bad arguments: Keras messages, strict option keys', () => {
