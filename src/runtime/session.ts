@@ -134,6 +134,17 @@ export class Session {
     p.run(this.nextSeed());
   }
 
+  /** Programs run so far: the position in the random stream, which BackupAndRestore records. */
+  get runCount(): number {
+    return this.runs;
+  }
+
+  /** Moves the random stream back to a recorded position, so a resumed fit() draws what the interrupted one would have. */
+  restoreRunCount(runs: number): void {
+    if (!Number.isInteger(runs) || runs < 0) throw new Error(`restoreRunCount: expected an integer >= 0, got ${runs}`);
+    this.runs = runs;
+  }
+
   nextSeed(): number {
     return (Math.imul(this.seed ^ 0x5bd1e995, 0x27d4eb2d) + Math.imul(++this.runs, 0x9e3779b1)) | 0;
   }

@@ -121,6 +121,12 @@ export async function fitStream(model: TrainableModel, source: BatchSource, opti
   callbacks.configure(model, { verbose, epochs, steps: stepsPerEpoch ?? 0 });
   model.stopTraining = false;
   await callbacks.call((c) => c.onTrainBegin());
+  const resume = model.resumeAt;
+  model.resumeAt = undefined;
+  if (resume !== undefined && (resume.epoch !== 0 || resume.step !== 0)) {
+    // The source has already been read ahead for initialEpoch; skipping to a restored epoch would need a re-readable source.
+    throw new Error(`fit: resuming a run on streamed data (BackupAndRestore restored epoch ${resume.epoch}, batch ${resume.step}) is not supported; pass in-memory arrays, or start a new fit with initialEpoch: ${resume.epoch}`);
+  }
   let epochLogs: Logs = {};
   let ranOut = false;
   for (let epoch = initialEpoch; epoch < epochs && !ranOut; epoch++) {

@@ -153,12 +153,14 @@ async function fitArrays(model: TrainableModel, x: DataLike, y: DataLike | undef
   model.stopTraining = false;
 
   await callbacks.call((c) => c.onTrainBegin());
+  const start = takeResumePoint(model, initialEpoch);
+  if (start.step > plan.steps) throw new Error(`fit: the run to resume had completed ${start.step} batches of epoch ${start.epoch + 1}, but this fit has ${plan.steps} batches an epoch; resume with the same data and batchSize`);
   let epochLogs: Logs = {};
-  for (let epoch = initialEpoch; epoch < epochs; epoch++) {
+  for (let epoch = start.epoch; epoch < epochs; epoch++) {
     await callbacks.call((c) => c.onEpochBegin(epoch));
     if (options.shuffle ?? true) shuffleOrder(order, session.seed, epoch);
     acc.reset();
-    for (let step = 0; step < plan.steps; step++) {
+    for (let step = epoch === start.epoch ? start.step : 0; step < plan.steps; step++) {
       await callbacks.call((c) => c.onTrainBatchBegin(step));
       const p = plan.program(step);
       xFeed.feed(p, order, step * plan.batch);
@@ -177,7 +179,19 @@ async function fitArrays(model: TrainableModel, x: DataLike, y: DataLike | undef
     if (debugLevel() >= 2) process.stderr.write(session.takeProfileReport(`epoch ${epoch + 1}/${epochs}`));
     if (model.stopTraining) break;
   }
-  if (epochs > initialEpoch) compiled.optimizer.finalizeVariableValues(vars);
+  if (epochs > start.epoch) compiled.optimizer.finalizeVariableValues(vars);
   await callbacks.call((c) => c.onTrainEnd(epochLogs));
   return history;
+}
+
+/**
+ * Where training starts: a restore point set by a callback in onTrainBegin (BackupAndRestore),
+ * else initialEpoch. As Keras's `self._initial_epoch or initial_epoch`, a restored epoch 0 at its
+ * first batch means initialEpoch.
+ */
+export function takeResumePoint(model: TrainableModel, initialEpoch: number): { epoch: number; step: number } {
+  const at = model.resumeAt;
+  model.resumeAt = undefined;
+  if (at === undefined || (at.epoch === 0 && at.step === 0)) return { epoch: initialEpoch, step: 0 };
+  return at;
 }

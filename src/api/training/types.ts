@@ -38,6 +38,11 @@ export interface TrainableModel extends TraceableModel {
   compiled?: CompiledConfig;
   /** Set by callbacks (EarlyStopping, TerminateOnNaN) to end fit() after the current batch. */
   stopTraining?: boolean;
+  /**
+   * Set in onTrainBegin by BackupAndRestore (Keras's `model._initial_epoch`): fit() starts at this
+   * epoch and, within it, at this batch, then clears it.
+   */
+  resumeAt?: { readonly epoch: number; readonly step: number };
   getWeights?(): Tensor[];
   setWeights?(weights: readonly Tensor[]): void;
 }
