@@ -17,7 +17,6 @@ import { readStringList, setStringList } from './hdf5/split-attrs.js';
 import { dataset, group, groupAt, nodeAt, toNumbers, type H5Array, type H5Group } from './hdf5/tree.js';
 import { writeHdf5 } from './hdf5/write.js';
 import { inFile, type ModelReadOptions } from './keras-file.js';
-import { ensureKeras2HardSigmoid } from './keras2-hard-sigmoid.js';
 import { formatShape } from '../../ir/types.js';
 import { legacyModelTree, loadLegacyWeights, readLegacyModelAttrs } from './weights/legacy-h5.js';
 
@@ -149,7 +148,6 @@ export async function modelFromLegacyBytes(bytes: Uint8Array, fileName: string, 
   const keras3 = attrs.kerasVersion !== undefined && /^3\./.test(attrs.kerasVersion);
   let model: Model;
   try {
-    if (!keras3) ensureKeras2HardSigmoid();
     model = modelFromConfig(keras2ToKeras3(modelConfig, { exactHardSigmoid: !keras3 }), { customObjects: options.customObjects });
   } catch (e) {
     throw inFile(`${fileName} (model_config)`, e);

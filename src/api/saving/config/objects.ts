@@ -8,7 +8,6 @@ import { Constraint, CONSTRAINT_CLASSES, MaxNorm, MinMaxNorm, NonNeg, UnitNorm }
 import * as initializers from '../../initializers.js';
 import type { Initializer } from '../../initializers.js';
 import { L1, L1L2, L2, OrthogonalRegularizer, Regularizer, REGULARIZER_CLASSES } from '../../regularizers.js';
-import * as ops from '../../ops.js';
 import { KERAS2_HARD_SIGMOID, keras2HardSigmoidObject } from '../dialects/keras2-objects.js';
 import { checkConfigKeys, type Json, type JsonObject, isJsonObject } from './json.js';
 
@@ -84,11 +83,8 @@ export function deserializeConstraint(value: Json): Constraint | undefined {
   return Cls.fromConfig(config);
 }
 
-/**
- * Keras 2 / TF.js `hard_sigmoid`, clip(0.2x + 0.5, 0, 1), which Keras 3 redefined; configs from the
- * Keras 2 dialect carry it under its own registered name (see dialects/keras2-objects.ts).
- */
-export const keras2HardSigmoid: activations.ActivationFn = (x) => ops.clip(ops.add(ops.multiply(x, 0.2), 0.5), 0, 1);
+/** Keras 2 / TF.js `hard_sigmoid` (activations.ts): configs from the Keras 2 dialect carry it under its own registered name (dialects/keras2-objects.ts). */
+const { keras2HardSigmoid } = activations;
 
 /** Keras writes built-in activations as their name. */
 export function serializeActivation(fn: activations.ActivationFn): Json {
