@@ -93,10 +93,12 @@ const sequencesSection: Section = {
   title: 'Training samples/s: sequence models on keras-jit, Keras 3 on JAX, PyTorch and TensorFlow.js',
   note: [
     `Embedding(${SEQ_VOCABULARY}, ${SEQ_EMBEDDING}), then LSTM(${SEQ_UNITS}) (imdb_lstm) or GRU(${SEQ_UNITS}) (imdb_gru), then Dense(1, sigmoid); Adam, binary crossentropy; batch ${SEQ_BATCH}, ${SEQ_LENGTH} steps,`,
-    `${SEQ_BATCHES} batches of random token ids an epoch (bench/sequences-model.ts, bench/peers/sequences.py). Every trainer runs in a fresh process of its own:`,
+    `${SEQ_BATCHES} batches of random token ids an epoch (bench/sequences-model.ts, bench/peers/sequences.py). text_transformer: Keras's "Text classification with Transformer",`,
+    'token + position embedding 32, one transformer block (MultiHeadAttention 2 heads, key_dim 32, feed-forward 32), GlobalAveragePooling1D, Dense 20, Dense 2 softmax, sparse categorical crossentropy, 200 steps.',
+    'Every trainer runs in a fresh process of its own:',
     'an untimed epoch (compiling), then epochs for at least 5 s; 2 interleaved rounds (TF.js cpu: 1), each trainer keeping its best.',
     'Keras 3 / JAX and PyTorch (CPU) run in KERAS_JIT_BENCH_PYTHON (default python3; see the README\'s Benchmarks section); a peer whose package is missing is reported as missing.',
-    'TF.js cpu trains one batch an epoch, with recurrentActivation sigmoid (its default is hardSigmoid); its GRU has resetAfter false (it rejects true, Keras 3\'s default), the same arithmetic.',
+    'TF.js cpu trains one batch an epoch (its transformer is written with tf ops: TF.js layers has no MultiHeadAttention), with recurrentActivation sigmoid (its default is hardSigmoid); its GRU has resetAfter false (it rejects true, Keras 3\'s default), the same arithmetic.',
   ].join('\n'),
   async run(facts) {
     const rows = await benchSequences(2, 5, progress);

@@ -1,10 +1,11 @@
 /**
  * One trainer of the sequence bench in a process of its own (bench/sequences.ts runs it), as the
- * Python peers are: `node sequences-child.js keras-jit|tfjs-cpu imdb_lstm|imdb_gru SECONDS`.
+ * Python peers are: `node sequences-child.js keras-jit|tfjs-cpu imdb_lstm|imdb_gru|text_transformer SECONDS`.
  * Warms up with one epoch (keras-jit compiles there), then trains epochs for at least SECONDS
  * and two epochs, and prints one JSON line: {"samplesPerSecond", "steps"} or {"error"}.
  */
-import { kerasJitSequenceTrainer, sequences, SEQ_BATCH, SEQ_EMBEDDING, SEQ_LENGTH, SEQ_UNITS, SEQ_VOCABULARY, type SequenceModelId, type Sequences } from './sequences-model.js';
+import { kerasJitSequenceTrainer, sequenceLength, sequences, SEQ_BATCH, SEQ_EMBEDDING, SEQ_LENGTH, SEQ_UNITS, SEQ_VOCABULARY, type SequenceModelId, type Sequences } from './sequences-model.js';
+import { tfTransformerTrainer } from './sequences-tfjs-transformer.js';
 import { useTf } from './tfjs.js';
 
 interface Epochs { readonly steps: number; epoch(): Promise<void> }
@@ -12,6 +13,7 @@ interface Epochs { readonly steps: number; epoch(): Promise<void> }
 /** TensorFlow.js cpu, with Keras 3's defaults spelled out where its own differ (recurrent activation hardSigmoid, Adam's epsilon); its GRU only has resetAfter false. */
 async function tfTrainer(id: SequenceModelId, data: Sequences): Promise<Epochs> {
   const tf = await useTf('cpu');
+  if (id === 'text_transformer') return tfTransformerTrainer(tf, data);
   const rnn = id === 'imdb_lstm'
     ? tf.layers.lstm({ units: SEQ_UNITS, recurrentActivation: 'sigmoid', unitForgetBias: true })
     // TensorFlow.js's GRU rejects resetAfter: true (Keras 3's default); resetAfter false costs the same arithmetic.
@@ -25,7 +27,7 @@ async function tfTrainer(id: SequenceModelId, data: Sequences): Promise<Epochs> 
 }
 
 async function main(framework: string, id: SequenceModelId, seconds: number): Promise<object> {
-  const data = sequences();
+  const data = sequences(sequenceLength(id));
   const t: Epochs = framework === 'tfjs-cpu' ? await tfTrainer(id, data) : kerasJitSequenceTrainer(id, data);
   await t.epoch();
   let epochs = 0;

@@ -1,16 +1,16 @@
 /**
- * `node dist/bench/sequences-profile.js [imdb_lstm|imdb_gru] [epochs]`: trains the sequence model
+ * `node dist/bench/sequences-profile.js [imdb_lstm|imdb_gru|text_transformer] [epochs]`: trains the sequence model
  * for a few epochs and prints ms per step; with KERAS_JIT_DEBUG=2 the session's per-kernel profile
  * follows on stderr. CPU ms per step (process.cpuUsage, all threads) is printed too: on a loaded
  * machine it moves far less than wall time, so before/after comparisons of one tier use it
  * (with KERAS_JIT_THREADS=1 it is the step's work alone).
  */
 import { backend } from '../src/index.js';
-import { kerasJitSequenceTrainer, sequences, type SequenceModelId } from './sequences-model.js';
+import { kerasJitSequenceTrainer, sequenceLength, sequences, type SequenceModelId } from './sequences-model.js';
 
 const id = (process.argv[2] ?? 'imdb_lstm') as SequenceModelId;
 const epochs = Number(process.argv[3] ?? 3);
-const t = kerasJitSequenceTrainer(id, sequences());
+const t = kerasJitSequenceTrainer(id, sequences(sequenceLength(id)));
 let start = performance.now();
 await t.epoch();
 console.log(`${id}: first epoch (${t.steps} steps, compile included) ${(performance.now() - start).toFixed(0)} ms`);

@@ -14,7 +14,7 @@ import type { SequenceModelId } from './sequences-model.js';
 
 const run = promisify(execFile);
 
-export const SEQUENCE_MODELS: readonly SequenceModelId[] = ['imdb_lstm', 'imdb_gru'];
+export const SEQUENCE_MODELS: readonly SequenceModelId[] = ['imdb_lstm', 'imdb_gru', 'text_transformer'];
 export type SequenceTrainer = 'keras-jit' | 'Keras 3 / JAX' | 'PyTorch' | 'TF.js cpu';
 export const SEQUENCE_TRAINERS: readonly SequenceTrainer[] = ['keras-jit', 'Keras 3 / JAX', 'PyTorch', 'TF.js cpu'];
 
