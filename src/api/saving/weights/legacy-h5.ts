@@ -40,8 +40,14 @@ function legacyWeights(layer: Layer): Variable[] {
 function legacyNames(model: Layer, layer: Layer): Map<Variable, string> {
   const prefix = model instanceof Sequential ? `${model.name}/` : '';
   const names = new Map<Variable, string>();
-  for (const g of kerasWeightGroups(layer)) {
-    const sub = g.path === '' ? '' : `${g.name}/`;
+  const groups = kerasWeightGroups(layer);
+  // A nested saveable's variables are named by every saveable between the layer and them
+  // (`bidirectional/forward_lstm/lstm_cell/kernel`), as Keras's variable paths are.
+  const nameAt = new Map(groups.map((g) => [g.path, g.name]));
+  for (const g of groups) {
+    const parts = g.path === '' ? [] : g.path.split('/');
+    const chain = parts.map((_, i) => nameAt.get(parts.slice(0, i + 1).join('/'))).filter((n): n is string => n !== undefined);
+    const sub = chain.map((n) => `${n}/`).join('');
     for (const v of g.variables) if (!names.has(v)) names.set(v, `${prefix}${layer.name}/${sub}${v.name}`);
   }
   return names;
