@@ -1,9 +1,12 @@
 /** Activation layers with arguments: ReLU, LeakyReLU, PReLU (learned slope), ELU, Softmax. */
-import { normalizeAxis, type Shape } from '../../ir/types.js';
+import { formatShape, normalizeAxis, type Shape } from '../../ir/types.js';
 import type { InitializerIdentifier } from '../initializers.js';
 import * as ops from '../ops.js';
 import type { SymbolicTensor } from '../ops.js';
-import { Layer, type LayerArgs } from './layer.js';
+import { Layer, type CallArgs, type LayerArgs, type SplitCall } from './layer.js';
+import type { KerasTensor } from './keras-tensor.js';
+import { firstMask, type CallMask } from './masks.js';
+import { checkOptions, optionKeys } from '../strict-options.js';
 import type { Variable } from './variable.js';
 
 export interface ReLUArgs extends LayerArgs {
@@ -140,18 +143,73 @@ export interface SoftmaxArgs extends LayerArgs {
   readonly axis?: number | readonly number[];
 }
 
+/** Softmax's call options: Keras's `mask` argument (kept where true or > 0.5), and the learning phase. */
+export interface SoftmaxCallOptions<T extends KerasTensor | SymbolicTensor = KerasTensor | SymbolicTensor> {
+  readonly mask?: T | null;
+  readonly training?: boolean;
+}
+const SOFTMAX_CALL_OPTIONS = optionKeys<SoftmaxCallOptions>({ mask: true, training: true });
+
+/** Keras's `_large_negative_number` for float32: what masked positions become before the softmax. */
+const LARGE_NEGATIVE = -1e9;
+
+/** Callable with Keras's `mask` argument: `softmax(x, { mask })`. */
+export interface Softmax {
+  (inputs: KerasTensor, options?: SoftmaxCallOptions<KerasTensor>): KerasTensor;
+  (inputs: SymbolicTensor, options?: SoftmaxCallOptions<SymbolicTensor>): SymbolicTensor;
+}
+
 export class Softmax extends Layer {
   readonly axis: number | readonly number[];
   constructor(args: SoftmaxArgs = {}) {
     super(args);
     this.axis = args.axis ?? -1;
+    this.supportsMasking = true;
   }
-  override call(x: SymbolicTensor): SymbolicTensor {
-    const input = ops.cast(x, 'float32');
+
+  override get callTakesMask(): boolean {
+    return true;
+  }
+
+  /** `softmax(x, { mask })`: an explicit mask is a second input; otherwise x's Keras mask, if any, is used. */
+  protected override splitCallArguments(args: readonly unknown[]): SplitCall {
+    const [inputs, options] = args;
+    if (options === undefined) return super.splitCallArguments(args);
+    checkOptions(options, SOFTMAX_CALL_OPTIONS, `Softmax "${this.name}" call`);
+    const { mask, training } = options as SoftmaxCallOptions;
+    const phase = training === undefined ? {} : { training };
+    if (mask === undefined || mask === null) return { inputs: inputs as KerasTensor, options: phase };
+    return { inputs: [inputs, mask] as readonly KerasTensor[], options: phase, kwargs: { explicitMask: true } };
+  }
+
+  /** Keras: the output keeps the mask of x (an explicit mask argument does not become the output's mask). */
+  override computeMask(_inputs: unknown, previousMask: CallMask): CallMask {
+    return Array.isArray(previousMask) ? previousMask[0] : previousMask;
+  }
+
+  override call(inputs: SymbolicTensor | readonly SymbolicTensor[], { mask, kwargs }: CallArgs): SymbolicTensor {
+    const [x, given] = kwargs?.explicitMask === true ? (inputs as readonly SymbolicTensor[]) : [inputs as SymbolicTensor, firstMask(mask)];
+    let input = ops.cast(x, 'float32');
     const rank = input.shape.length;
     const axes = (typeof this.axis === 'number' ? [this.axis] : this.axis).map((a) => normalizeAxis(a, rank, `Softmax "${this.name}"`));
+    const keep = given === undefined ? undefined : this.keepOf(given, input.shape);
+    if (keep !== undefined) input = ops.where(keep, input, LARGE_NEGATIVE);
     const shifted = ops.subtract(input, ops.max(input, { axis: axes, keepdims: true }));
     const e = ops.exp(shifted);
-    return ops.divide(e, ops.sum(e, { axis: axes, keepdims: true }));
+    const out = ops.divide(e, ops.sum(e, { axis: axes, keepdims: true }));
+    // As Keras: zero the masked positions, in case a whole axis was masked (a uniform softmax).
+    return keep === undefined ? out : ops.where(keep, out, 0);
+  }
+
+  /** Where the mask keeps values (true, or > 0.5), after Keras's broadcast checks. */
+  private keepOf(mask: SymbolicTensor, shape: Shape): SymbolicTensor {
+    const bad = (why: string) => new Error(`The \`mask\` must be broadcastable to \`inputs\`${why}. Received: inputs.shape=${formatShape(shape)}, mask.shape=${formatShape(mask.shape)}`);
+    if (mask.shape.length > shape.length) throw bad(' and must not have more dimensions');
+    for (let k = 1; k <= mask.shape.length; k++) {
+      const m = mask.shape[mask.shape.length - k];
+      const d = shape[shape.length - k];
+      if (m !== null && d !== null && m !== 1 && m !== d) throw bad('. Each mask dimension must be 1 or match the corresponding input dimension');
+    }
+    return mask.dtype === 'bool' ? mask : ops.greater(ops.cast(mask, 'float32'), 0.5);
   }
 }

@@ -15,7 +15,7 @@ export {
   Concatenate, Add, Subtract, Multiply, Average, Maximum, Minimum, type ConcatenateArgs,
   concatenate, add, subtract, multiply, average, maximum, minimum,
 } from './merge.js';
-export { ReLU, LeakyReLU, PReLU, ELU, Softmax, type ReLUArgs, type LeakyReLUArgs, type PReLUArgs, type ELUArgs, type SoftmaxArgs } from './activation-layers.js';
+export { ReLU, LeakyReLU, PReLU, ELU, Softmax, type ReLUArgs, type LeakyReLUArgs, type PReLUArgs, type ELUArgs, type SoftmaxArgs, type SoftmaxCallOptions } from './activation-layers.js';
 export { UpSampling2D, ZeroPadding2D, Cropping2D, Permute, type UpSampling2DArgs, type ZeroPadding2DArgs, type Cropping2DArgs, type MarginsArg } from './spatial-reshaping.js';
 export { DepthwiseConv2D, SeparableConv2D, type DepthwiseConv2DArgs, type SeparableConv2DArgs } from './depthwise-conv.js';
 export { SpatialDropout1D, SpatialDropout2D, GaussianNoise, GaussianDropout, AlphaDropout, type NoiseArgs } from './noise-layers.js';
