@@ -4,10 +4,12 @@
  * Keras 3). Loading restores iterations and slots, so the next step is Keras's next step; an
  * unbuilt optimizer skips the state with Keras's warning; a failed load changes nothing.
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Sequential, backend, layers, optimizers, tensor, type Tensor } from '../src/index.js';
+import { Sequential, backend, callbacks, layers, optimizers, tensor, type Tensor } from '../src/index.js';
 import { dataset, describeTree, groupAt, readHdf5, writeHdf5, type H5Group } from '../src/api/saving/hdf5/index.js';
 import { getSession } from '../src/api/backend.js';
 import { loadWeightsFromBytes, weightsToBytes } from '../src/api/saving/weights/index.js';
@@ -156,5 +158,23 @@ for (const [path, shape] of [['layers/dense_1/vars/1', [3]], ['optimizer/vars/2'
     assert.equal(optimizerValues(m), state);
   });
 }
+
+test('ModelCheckpoint({ saveWeightsOnly: true }) files carry the optimizer state; resuming from one is the uninterrupted run', async () => {
+  backend.clearSession();
+  const dir = mkdtempSync(join(tmpdir(), 'wopt-'));
+  try {
+    const a = model();
+    const path = join(dir, 'last.weights.h5');
+    await a.fit(x(), y(), { epochs: fx.steps, batchSize: 5, shuffle: false, verbose: 0, callbacks: [new callbacks.ModelCheckpoint(path, { saveWeightsOnly: true })] });
+    await a.trainOnBatch(x(), y());
+    const b = await builtModel();
+    await b.loadWeights(path);
+    assert.is(b.compiled!.optimizer.iterations, fx.steps);
+    await b.trainOnBatch(x(), y());
+    assert.equal(weightsOf(b), weightsOf(a));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
 
 test.run();
