@@ -104,7 +104,7 @@ export class BackupAndRestore extends Callback {
     if (existsSync(this.weightsPath)) {
       const { readHdf5 } = await import('../saving/hdf5/read.js');
       const { loadWeightsFromTree } = await import('../saving/weights/weights-h5.js');
-      const { restoreOptimizer } = await import('../saving/keras-file.js');
+      const { restoreOptimizer } = await import('../saving/weights/optimizer-state.js');
       const root = await readHdf5(new Uint8Array(readFileSync(this.weightsPath)), this.weightsPath);
       loadWeightsFromTree(model, root, this.weightsPath);
       restoreOptimizer(model, root, this.weightsPath);

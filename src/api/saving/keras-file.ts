@@ -12,11 +12,11 @@ import { isJsonObject, type Json, type JsonObject } from './config/json.js';
 import { modelFromConfig, modelToConfig } from './config/public.js';
 import { compileConfigOf, compileFromConfig } from './config/training-config.js';
 import { readHdf5 } from './hdf5/read.js';
-import { groupAt, toNumbers, type H5Group } from './hdf5/tree.js';
+import type { H5Group } from './hdf5/tree.js';
 import { writeHdf5 } from './hdf5/write.js';
 import { KERAS_FORMAT_VERSION } from './weights/legacy-h5.js';
-import { loadOptimizerState, OPTIMIZER_PATH, writeOptimizerState } from './weights/optimizer-state.js';
-import { loadWeightsFromTree, readVarsGroup, weightsToTree } from './weights/weights-h5.js';
+import { restoreOptimizer, writeOptimizerState } from './weights/optimizer-state.js';
+import { loadWeightsFromTree, weightsToTree } from './weights/weights-h5.js';
 
 export const CONFIG_FILENAME = 'config.json';
 export const METADATA_FILENAME = 'metadata.json';
@@ -119,24 +119,4 @@ export async function modelFromKerasBytes(bytes: Uint8Array, fileName: string, o
     restoreOptimizer(model, root, weightsName);
   }
   return model;
-}
-
-/**
- * Restores `optimizer/vars` when the file has them. An optimizer Keras never built (saved before any
- * training step) holds only iterations and learning rate; then the slots keep their fresh zeros.
- */
-export function restoreOptimizer(model: Model, root: H5Group, fileName: string): void {
-  if (model.compiled === undefined || groupAt(root, OPTIMIZER_PATH) === undefined) return;
-  const optimizer = model.compiled.optimizer;
-  const session = getSession();
-  const trained = model.trainableVariables();
-  const values = readVarsGroup(root, OPTIMIZER_PATH);
-  const expected = optimizer.stateVariables(session, trained);
-  if (values.length === 2 && expected.length > 2) {
-    const [iterations, learningRate] = expected;
-    session.write(iterations, toNumbers(values[0], `${fileName}: optimizer/vars/0`));
-    session.write(learningRate, toNumbers(values[1], `${fileName}: optimizer/vars/1`));
-    return;
-  }
-  loadOptimizerState(root, optimizer, session, trained, fileName);
 }

@@ -13,7 +13,8 @@ import type { H5Group } from '../hdf5/tree.js';
 import { writeHdf5 } from '../hdf5/write.js';
 import { legacyWeightsTree, loadLegacyWeights } from './legacy-h5.js';
 import { checkOptions } from '../../strict-options.js';
-import { LOAD_WEIGHTS_OPTIONS, loadWeightsFromTree, weightsToTree, type LoadWeightsOptions } from './weights-h5.js';
+import { LOAD_WEIGHTS_OPTIONS, type LoadWeightsOptions } from './weights-h5.js';
+import { loadWeightsFileTree, weightsFileTree } from './compiled-weights.js';
 
 export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
   const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
@@ -33,7 +34,7 @@ const isLegacyH5 = (path: string): boolean => /\.(h5|hdf5)$/.test(path) && !isKe
 export async function saveWeightsFile(model: Layer, path: string): Promise<void> {
   if (typeof path !== 'string' || path === '') throw new Error(`saveWeights: the path must be a non-empty string, got ${String(path)}`);
   let tree: H5Group;
-  if (isKeras3Weights(path)) tree = weightsToTree(model);
+  if (isKeras3Weights(path)) tree = weightsFileTree(model);
   else if (isLegacyH5(path)) tree = legacyWeightsTree(model);
   else throw new Error(`The filename must end in \`.weights.h5\` (or \`.h5\` for the legacy Keras format). Received: filepath=${path}`);
   await writeFileAtomic(path, await writeHdf5(tree));
@@ -48,7 +49,7 @@ export function isLegacyTree(root: H5Group): boolean {
 export async function loadWeightsFromHdf5Bytes(model: Layer, bytes: Uint8Array, fileName: string, options: LoadWeightsOptions = {}): Promise<void> {
   const root = await readHdf5(bytes, fileName);
   if (isLegacyTree(root)) loadLegacyWeights(model, root, fileName, options);
-  else loadWeightsFromTree(model, root, fileName, options);
+  else loadWeightsFileTree(model, root, fileName, options);
 }
 
 /** `model.loadWeights(path)`: `.weights.h5`, legacy `.h5` / `.hdf5`, or the weights inside a `.keras` zip. */

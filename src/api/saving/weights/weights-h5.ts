@@ -1,12 +1,10 @@
 /** The Keras 3 `.weights.h5` layout: model -> H5Group tree and back (bytes through hdf5/). */
 import type { Layer } from '../../layers/layer.js';
-import { readHdf5 } from '../hdf5/read.js';
 import { dataset, group, groupAt, stringAttr, type H5Array, type H5DType, type H5Group } from '../hdf5/tree.js';
-import { writeHdf5 } from '../hdf5/write.js';
 import type { Variable } from '../../layers/variable.js';
 import { applyAssignments, checkShape, countMessage, reportMismatches, type Assignment, type Mismatch } from './assign.js';
 import { kerasWeightGroups } from './keras-layout.js';
-import { checkOptions, optionKeys } from '../../strict-options.js';
+import { optionKeys } from '../../strict-options.js';
 
 export interface LoadWeightsOptions {
   /** Skip layers whose weights do not match in count or shape (Keras's skip_mismatch), with a warning. */
@@ -14,7 +12,6 @@ export interface LoadWeightsOptions {
 }
 
 export const LOAD_WEIGHTS_OPTIONS = optionKeys<LoadWeightsOptions>({ skipMismatch: true });
-const BYTES_OPTIONS = [...LOAD_WEIGHTS_OPTIONS, 'fileName'];
 
 /** A variable's current value as an HDF5 array (int32 / bool weights are stored as Keras stores them). */
 export function variableArray(v: Variable): H5Array {
@@ -38,10 +35,6 @@ export function weightsToTree(model: Layer): H5Group {
   return root;
 }
 
-export async function weightsToBytes(model: Layer): Promise<Uint8Array> {
-  return writeHdf5(weightsToTree(model));
-}
-
 /** The values at `<path>/vars/0..`, in index order. */
 export function readVarsGroup(root: H5Group, path: string): H5Array[] {
   const vars = groupAt(root, path === '' ? 'vars' : `${path}/vars`);
@@ -56,6 +49,11 @@ export function readVarsGroup(root: H5Group, path: string): H5Array[] {
 
 /** Checks every layer's values against the model, then assigns all of them (or none). */
 export function loadWeightsFromTree(model: Layer, root: H5Group, fileName: string, options: LoadWeightsOptions = {}): void {
+  applyAssignments(planWeightsFromTree(model, root, fileName, options));
+}
+
+/** The assignments loading `root` makes; throws on a mismatch (warns and leaves it out with skipMismatch). */
+export function planWeightsFromTree(model: Layer, root: H5Group, fileName: string, options: LoadWeightsOptions = {}): Assignment[] {
   const plan: Assignment[] = [];
   const mismatches: Mismatch[] = [];
   for (const g of kerasWeightGroups(model)) {
@@ -72,12 +70,5 @@ export function loadWeightsFromTree(model: Layer, root: H5Group, fileName: strin
     else plan.push(...mine);
   }
   reportMismatches(mismatches, fileName, options.skipMismatch ?? false);
-  applyAssignments(plan);
-}
-
-export async function loadWeightsFromBytes(model: Layer, bytes: Uint8Array, options: LoadWeightsOptions & { readonly fileName?: string } = {}): Promise<void> {
-  checkOptions(options, BYTES_OPTIONS, 'loadWeightsFromBytes');
-  const fileName = options.fileName ?? 'weights.h5 (in memory)';
-  const root = await readHdf5(bytes, fileName);
-  loadWeightsFromTree(model, root, fileName, options);
+  return plan;
 }
