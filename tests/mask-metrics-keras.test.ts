@@ -12,6 +12,7 @@ import * as assert from 'uvu/assert';
 import { Input, Model, layers, metrics, optimizers, tensor, type Tensor } from '../src/index.js';
 import type { KerasTensor } from '../src/api/layers/keras-tensor.js';
 import { evaluateLogs } from '../src/api/training/index.js';
+import { evaluateStreamLogs } from '../src/api/training/stream-api.js';
 
 interface Stored { readonly shape: number[]; readonly data: number[] }
 interface Fixture {
@@ -60,6 +61,27 @@ for (const [name, f] of fixtures) {
     const model = build(f);
     const logs = evaluateLogs(model, x(), y(), { batchSize: f.batchSize, verbose: 0, sampleWeight: sw() });
     expectClose(logs, f.evaluate!, 'evaluate');
+  });
+  if (f.evaluate !== undefined) test(`${name}: evaluate over a stream of the same batches matches Keras ${f.keras}`, async () => {
+    const model = build(f);
+    const n = f.input.shape[0];
+    const rows = (s: Stored, a: number, b: number) => {
+      const per = s.data.length / s.shape[0];
+      return { data: s.data.slice(a * per, b * per), shape: [b - a, ...s.shape.slice(1)] };
+    };
+    const batches: [Tensor, Tensor, Tensor][] | [Tensor, Tensor][] = [];
+    for (let a = 0; a < n; a += f.batchSize) {
+      const b = Math.min(n, a + f.batchSize);
+      const xs = rows(f.input, a, b), ys = rows(f.target, a, b);
+      const batch: Tensor[] = [tensor(Int32Array.from(xs.data), xs.shape), tensor(Float32Array.from(ys.data), ys.shape)];
+      if (f.sampleWeight) {
+        const ws = rows(f.sampleWeight, a, b);
+        batch.push(tensor(Float32Array.from(ws.data), ws.shape));
+      }
+      (batches as Tensor[][]).push(batch);
+    }
+    // A generator function: a plain array is in-memory data, not a stream.
+    expectClose(await evaluateStreamLogs(model, function* () { yield* batches; }, { verbose: 0 }), f.evaluate!, 'streamed evaluate');
   });
   if (f.fit === undefined) continue;
   test(`${name}: one epoch of fit logs Keras ${f.keras}'s metrics`, async () => {
