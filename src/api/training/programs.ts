@@ -14,13 +14,14 @@ import type { Program, ProgramSpec } from '../../runtime/program.js';
 import type { Session } from '../../runtime/session.js';
 import { getSession } from '../backend.js';
 import { elementCount } from '../graph-math.js';
-import { weightsLike } from '../losses.js';
+import { applyMask } from '../losses/loss.js';
 import { getMetric, Metric, type MetricIdentifier } from '../metrics.js';
 import * as ops from '../ops.js';
 import { getKerasMask } from '../layers/masks.js';
 import type { CompiledConfig, TrainableModel } from './types.js';
 import { StatefulMetric } from '../metrics/stateful.js';
 import { metricSlot, metricUpdates, type MetricSlot } from './metric-state.js';
+import { weightedMeanSums } from './metric-weights.js';
 
 /** A data array as a program sees it: the shape of one sample and the element type. */
 export interface DataSig {
@@ -94,14 +95,6 @@ function uniqueName(name: string, used: Map<string, number>): string {
   return `${name}_${n}`;
 }
 
-/** Keras's weighted metric update: per-sample means times the weights, counted by the weight sum. */
-function weightedMetricSums(values: Node, weights: Node): { total: Node; count: Node } {
-  const perSample = values.shape.length > 1 ? ops.mean(values, values.shape.slice(1).map((_, k) => k + 1)) : values;
-  const w = weightsLike(weights, perSample);
-  const spread = ops.broadcastTo(w, perSample.shape);
-  return { total: ops.sum(ops.multiply(perSample, spread)), count: ops.sum(spread) };
-}
-
 /**
  * Total loss, per-output losses and metric sums of a batch, with how each is logged. `ws` holds
  * one sample-weight input per output when the data has sample weights.
@@ -156,18 +149,29 @@ function objective(model: TrainableModel, compiled: CompiledConfig, kind: GraphK
   };
   const metricValues = (i: number, metric: Metric): { name: string; values: Node } =>
     wrap(i, metric.name, () => ({ name: metric.name, values: ops.cast(metric.fn(ys[i], preds[i]), 'float32') }));
-  preds.forEach((p, i) => {
-    const metricCount = (compiled.metrics[i]?.length ?? 0) + (compiled.weightedMetrics[i]?.length ?? 0);
-    if (metricCount > 0 && getKerasMask(p) !== undefined) {
-      throw new Error(`output '${model.outputNames[i]}' carries a Keras mask (from maskZero, Masking or a masked returnSequences layer); metrics weighted by that mask are not supported yet. Compile this output without metrics, or end the model with a layer that drops the mask`);
+  /** A mean metric's entry: a plain sum and count, or Keras's weighted total and weight sum when `w` is given. */
+  const meanEntry = (name: string, values: Node, w: Node | undefined): void => {
+    if (w === undefined) {
+      entries.push({ name, output: outputs.push(ops.sum(values)) - 1, kind: 'sum', count: elementCount(values.shape) });
+      return;
     }
-  });
+    const sums = weightedMeanSums(values, w);
+    const output = outputs.push(sums.total) - 1;
+    entries.push({ name, output, kind: 'sum', count: 0, countOutput: outputs.push(sums.count) - 1 });
+  };
+  // Keras 3's MeanMetricWrapper.update_state: the prediction's mask joins the sample weights as a
+  // 0/1 weight (apply_mask with reduction 'sum'), for `metrics` and `weightedMetrics` alike. The
+  // confusion-matrix metrics (Precision, AUC, ...) never read the mask, so they see every step.
+  const maskWeight = (i: number, w: Node | undefined): Node | undefined => {
+    const mask = getKerasMask(preds[i]);
+    return mask === undefined ? w : applyMask(w, mask, 'sum');
+  };
   preds.forEach((_, i) => {
     (compiled.metrics[i] ?? []).forEach((id, j) => {
       const metric = getMetric(id, ys[i].shape, preds[i].shape);
       if (metric instanceof StatefulMetric) return statefulEntry(i, `${i}|${j}`, id, metric, uniqueName(prefix(i, metric.name), used), undefined);
       const { name, values } = metricValues(i, metric);
-      entries.push({ name: uniqueName(prefix(i, name), used), output: outputs.push(ops.sum(values)) - 1, kind: 'sum', count: elementCount(values.shape) });
+      wrap(i, name, () => meanEntry(uniqueName(prefix(i, name), used), values, maskWeight(i, undefined)));
     });
   });
   preds.forEach((_, i) => {
@@ -178,13 +182,7 @@ function objective(model: TrainableModel, compiled: CompiledConfig, kind: GraphK
       const name = used.has(prefix(i, base)) ? uniqueName(prefix(i, `weighted_${base}`), used) : uniqueName(prefix(i, base), used);
       if (metric instanceof StatefulMetric) return statefulEntry(i, `${i}|${j}|weighted${ws === undefined ? '' : '+w'}`, id, metric, name, ws?.[i]);
       const { values } = metricValues(i, metric);
-      if (ws === undefined) {
-        entries.push({ name, output: outputs.push(ops.sum(values)) - 1, kind: 'sum', count: elementCount(values.shape) });
-        return;
-      }
-      const sums = weightedMetricSums(values, ws[i]);
-      const output = outputs.push(sums.total) - 1;
-      entries.push({ name, output, kind: 'sum', count: 0, countOutput: outputs.push(sums.count) - 1 });
+      wrap(i, base, () => meanEntry(name, values, maskWeight(i, ws?.[i])));
     });
   });
   return { total, outputs, entries, metricUpdates: updates };
