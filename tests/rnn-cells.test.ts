@@ -139,4 +139,28 @@ test('errors: a cell without call or stateSize, with Keras\'s wording', () => {
   assert.throws(() => new layers.LSTMCell(2, { dropout: 0.5 } as never), /dropout/);
 });
 
+test('the built-in cells round-trip through their Keras config', () => {
+  const cells = [new layers.LSTMCell(3, { unitForgetBias: false, recurrentActivation: 'hard_sigmoid' }), new layers.GRUCell(2, { resetAfter: false }), new layers.SimpleRNNCell(4, { activation: 'relu', useBias: false })];
+  for (const cell of cells) {
+    const config = layers.serialize(cell);
+    const back = layers.deserialize(config) as Layer;
+    assert.is(back.className, cell.className);
+    assert.equal(layers.serialize(back), config);
+  }
+  assert.throws(() => layers.LSTMCell.fromConfig({ units: 2, dropout: 0.5 }), /dropout/);
+  // RNN nests its cell's config, as Keras; the rebuilt RNN computes what the original does.
+  const rnn = new layers.RNN(new layers.GRUCell(3), { returnSequences: true, goBackwards: true });
+  const x = randomTensor([2, 4, 3], 9);
+  const input = Input({ shape: [4, 3] });
+  const model = new Model({ inputs: input, outputs: rnn(input) as KerasTensor });
+  const config = layers.serialize(rnn);
+  assert.is(((config as { config: { cell: { class_name: string } } }).config.cell).class_name, 'GRUCell');
+  const back = layers.deserialize(config) as Layer;
+  const input2 = Input({ shape: [4, 3] });
+  const model2 = new Model({ inputs: input2, outputs: back(input2) as KerasTensor });
+  back.setWeights(rnn.getWeights());
+  assert.equal(Array.from((model2.predict(x, { verbose: 0 }) as Tensor).data), Array.from((model.predict(x, { verbose: 0 }) as Tensor).data));
+  assert.throws(() => layers.serialize(new layers.RNN({ stateSize: 2, call: (x: Node, s: readonly Node[]) => [x, s] as const })), /its cell is not a Layer/);
+});
+
 test.run();
