@@ -15,6 +15,7 @@ import type { Node } from '../src/ir/node.js';
 import type { Shape } from '../src/ir/types.js';
 import { evalModel, maxAbsDiff, randomTensor } from './support/api-eval.js';
 import { layerGradCheck } from './support/layer-gradcheck.js';
+import { kerasWeightGroups } from '../src/api/saving/weights/keras-layout.js';
 
 interface Stored { shape: number[]; data: number[] }
 interface Case { label: string; cell: 'Minimal' | 'LSTMCell' | 'GRUCell' | 'SimpleRNNCell'; units: number; args: Record<string, boolean>; input: Stored; mask: number[] | null; weights: Stored[]; outputs: Stored[] }
@@ -161,6 +162,13 @@ test('the built-in cells round-trip through their Keras config', () => {
   back.setWeights(rnn.getWeights());
   assert.equal(Array.from((model2.predict(x, { verbose: 0 }) as Tensor).data), Array.from((model.predict(x, { verbose: 0 }) as Tensor).data));
   assert.throws(() => layers.serialize(new layers.RNN({ stateSize: 2, call: (x: Node, s: readonly Node[]) => [x, s] as const })), /its cell is not a Layer/);
+});
+
+test('weights file layout: RNN(cell) keeps its cell\'s variables at layers/rnn/cell/vars, as Keras', () => {
+  const input = Input({ shape: [4, 3] });
+  const model = new Model({ inputs: input, outputs: new layers.RNN(new layers.LSTMCell(2))(input) as KerasTensor });
+  const groups = kerasWeightGroups(model).filter((g) => g.variables.length > 0);
+  assert.equal(groups.map((g) => [g.path, g.variables.map((v) => v.shape.join('x'))]), [['layers/rnn/cell', ['3x8', '2x8', '8']]]);
 });
 
 test.run();
