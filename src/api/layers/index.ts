@@ -39,3 +39,5 @@ export type { RecurrentArgs } from './rnn/recurrent.js';
 export { MultiHeadAttention, type MultiHeadAttentionArgs, type MultiHeadAttentionCallOptions } from './attention/multi-head-attention.js';
 export { Attention, AdditiveAttention, type AttentionArgs, type AdditiveAttentionArgs, type AttentionCallOptions } from './attention/attention.js';
 export { serialize, deserialize } from '../saving/config/public.js';
+export { RNN, type RNNArgs } from './rnn/rnn.js';
+export { SimpleRNNCell, LSTMCell, GRUCell, type RNNCell, type CellArgs } from './rnn/cells.js';

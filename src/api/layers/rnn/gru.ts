@@ -42,26 +42,32 @@ export class GRU extends RecurrentLayer {
     if (this.resetAfter && this.bias !== undefined) consts.push(B.reshape(B.slice(this.bias.node, [1, 0], [2, 3 * this.units]), [3 * this.units]));
     return consts;
   }
-  protected readonly step: CellStep = ([h], projected, [recurrent, recurrentBias], dropped) => {
-    const u = this.units;
-    const xz = columns(projected, 0, u), xr = columns(projected, u, 2 * u), xh = columns(projected, 2 * u, 3 * u);
-    let hh: Node;
-    let z: Node;
-    if (this.resetAfter) {
-      let inner: Node = B.matmul(dropped(h), recurrent);
-      if (recurrentBias !== undefined) inner = B.add(inner, recurrentBias);
-      z = this.recurrentActivation(B.add(xz, columns(inner, 0, u)));
-      const r = this.recurrentActivation(B.add(xr, columns(inner, u, 2 * u)));
-      hh = this.activation(B.add(xh, B.multiply(r, columns(inner, 2 * u, 3 * u))));
-    } else {
-      const gatesKernel = B.slice(recurrent, [0, 0], [u, 2 * u]);
-      const candidateKernel = B.slice(recurrent, [0, 2 * u], [u, 3 * u]);
-      const inner = B.matmul(dropped(h), gatesKernel);
-      z = this.recurrentActivation(B.add(xz, columns(inner, 0, u)));
-      const r = this.recurrentActivation(B.add(xr, columns(inner, u, 2 * u)));
-      hh = this.activation(B.add(xh, B.matmul(B.multiply(r, dropped(h)), candidateKernel)));
-    }
-    // The interpolation reads the state itself, not its dropped copy (as Keras).
-    return [B.add(B.multiply(z, h), B.multiply(B.subtract(1, z), hh))];
-  };
+  protected readonly step: CellStep = (states, projected, consts, dropped) => gruStep(this, states, projected, consts, dropped);
+}
+
+/** What the GRU step reads of its layer or cell. */
+export interface GRUGates { readonly units: number; readonly activation: ActivationFn; readonly recurrentActivation: ActivationFn; readonly resetAfter: boolean }
+
+/** The GRU step, shared by the GRU layer and GRUCell (one home for the gate arithmetic). */
+export function gruStep(g: GRUGates, [h]: readonly Node[], projected: Node, [recurrent, recurrentBias]: readonly Node[], dropped: (h: Node) => Node): Node[] {
+  const u = g.units;
+  const xz = columns(projected, 0, u), xr = columns(projected, u, 2 * u), xh = columns(projected, 2 * u, 3 * u);
+  let hh: Node;
+  let z: Node;
+  if (g.resetAfter) {
+    let inner: Node = B.matmul(dropped(h), recurrent);
+    if (recurrentBias !== undefined) inner = B.add(inner, recurrentBias);
+    z = g.recurrentActivation(B.add(xz, columns(inner, 0, u)));
+    const r = g.recurrentActivation(B.add(xr, columns(inner, u, 2 * u)));
+    hh = g.activation(B.add(xh, B.multiply(r, columns(inner, 2 * u, 3 * u))));
+  } else {
+    const gatesKernel = B.slice(recurrent, [0, 0], [u, 2 * u]);
+    const candidateKernel = B.slice(recurrent, [0, 2 * u], [u, 3 * u]);
+    const inner = B.matmul(dropped(h), gatesKernel);
+    z = g.recurrentActivation(B.add(xz, columns(inner, 0, u)));
+    const r = g.recurrentActivation(B.add(xr, columns(inner, u, 2 * u)));
+    hh = g.activation(B.add(xh, B.matmul(B.multiply(r, dropped(h)), candidateKernel)));
+  }
+  // The interpolation reads the state itself, not its dropped copy (as Keras).
+  return [B.add(B.multiply(z, h), B.multiply(B.subtract(1, z), hh))];
 }

@@ -16,7 +16,7 @@ export interface LSTMArgs extends RecurrentArgs {
 }
 
 /** The bias initializer of `unitForgetBias`: `inner` for i, then ones for f, then `inner` for c and o. */
-class UnitForgetBias implements initializers.Initializer {
+export class UnitForgetBias implements initializers.Initializer {
   readonly className = 'UnitForgetBias';
   constructor(private readonly inner: initializers.Initializer, private readonly units: number) {}
   generate(_shape: readonly number[], seed: number): Float32Array {
@@ -49,14 +49,20 @@ export class LSTM extends RecurrentLayer {
   }
   protected inputBias(): SymbolicTensor | undefined { return this.bias?.node; }
   protected stepConsts(): Node[] { return [this.recurrentKernel.node]; }
-  protected readonly step: CellStep = ([h, c], projected, [recurrent], dropped) => {
-    const u = this.units;
-    const z = B.add(projected, B.matmul(dropped(h), recurrent));
-    const i = this.recurrentActivation(columns(z, 0, u));
-    const f = this.recurrentActivation(columns(z, u, 2 * u));
-    const candidate = this.activation(columns(z, 2 * u, 3 * u));
-    const o = this.recurrentActivation(columns(z, 3 * u, 4 * u));
-    const c1 = B.add(B.multiply(f, c), B.multiply(i, candidate));
-    return [B.multiply(o, this.activation(c1)), c1];
-  };
+  protected readonly step: CellStep = (states, projected, consts, dropped) => lstmStep(this, states, projected, consts, dropped);
+}
+
+/** What the LSTM step reads of its layer or cell. */
+export interface LSTMGates { readonly units: number; readonly activation: ActivationFn; readonly recurrentActivation: ActivationFn }
+
+/** The LSTM step, shared by the LSTM layer and LSTMCell (one home for the gate arithmetic). */
+export function lstmStep(g: LSTMGates, [h, c]: readonly Node[], projected: Node, [recurrent]: readonly Node[], dropped: (h: Node) => Node): Node[] {
+  const u = g.units;
+  const z = B.add(projected, B.matmul(dropped(h), recurrent));
+  const i = g.recurrentActivation(columns(z, 0, u));
+  const f = g.recurrentActivation(columns(z, u, 2 * u));
+  const candidate = g.activation(columns(z, 2 * u, 3 * u));
+  const o = g.recurrentActivation(columns(z, 3 * u, 4 * u));
+  const c1 = B.add(B.multiply(f, c), B.multiply(i, candidate));
+  return [B.multiply(o, g.activation(c1)), c1];
 }

@@ -1,5 +1,6 @@
 /** SimpleRNN (Keras 3 `simple_rnn.py`): h = activation(x·kernel + bias + h·recurrent_kernel). */
 import * as B from '../../../ir/build.js';
+import type { ActivationFn } from '../../activations.js';
 import type { Node } from '../../../ir/node.js';
 import type { SymbolicTensor } from '../../ops.js';
 import type { Variable } from '../variable.js';
@@ -22,5 +23,10 @@ export class SimpleRNN extends RecurrentLayer {
   }
   protected inputBias(): SymbolicTensor | undefined { return this.bias?.node; }
   protected stepConsts(): Node[] { return [this.recurrentKernel.node]; }
-  protected readonly step: CellStep = ([h], projected, [recurrent], dropped) => [this.activation(B.add(projected, B.matmul(dropped(h), recurrent)))];
+  protected readonly step: CellStep = (states, projected, consts, dropped) => simpleStep(this.activation, states, projected, consts, dropped);
+}
+
+/** The SimpleRNN step, shared by the SimpleRNN layer and SimpleRNNCell. */
+export function simpleStep(activation: ActivationFn, [h]: readonly Node[], projected: Node, [recurrent]: readonly Node[], dropped: (h: Node) => Node): Node[] {
+  return [activation(B.add(projected, B.matmul(dropped(h), recurrent)))];
 }

@@ -19,13 +19,15 @@ import { RepeatVector } from '../../layers/repeat-vector.js';
 import { Bidirectional } from '../../layers/rnn/bidirectional.js';
 import { GRU } from '../../layers/rnn/gru.js';
 import { LSTM } from '../../layers/rnn/lstm.js';
+import { GRUCell, LSTMCell, SimpleRNNCell } from '../../layers/rnn/cells.js';
+import { RNN } from '../../layers/rnn/rnn.js';
 import { SimpleRNN } from '../../layers/rnn/simple-rnn.js';
 import { UpSampling1D, ZeroPadding1D, Cropping1D } from '../../layers/sequence-reshaping.js';
 import { UpSampling2D, ZeroPadding2D, Cropping2D, Permute } from '../../layers/spatial-reshaping.js';
 import { TimeDistributed } from '../../layers/time-distributed.js';
 import { Identity } from '../../layers/utility-layers.js';
 import type { CallNode, KerasTensor } from '../../layers/keras-tensor.js';
-import type { Layer } from '../../layers/layer.js';
+import { Layer } from '../../layers/layer.js';
 import type { Json, JsonObject } from './json.js';
 import { serializeLayer } from './layer-config.js';
 import { act, con, f, fixed, init, opt, plainSpec, reg, spec, tuple, weight, type FieldSpec, type LayerSpec } from './layer-spec.js';
@@ -38,6 +40,14 @@ const depthwiseFields = [
   // keras-jit's depthwise convolutions take no regularizers or constraints yet.
   fixed('depthwise_regularizer', null), fixed('bias_regularizer', null), fixed('activity_regularizer', null),
   fixed('depthwise_constraint', null), fixed('bias_constraint', null),
+];
+/** Keras's cell configs: a recurrent layer's without the loop's options; cells take no dropout yet (rnn/cells.ts). */
+const cellFields = (extra: readonly FieldSpec[]): FieldSpec[] => [
+  f('units'), act('activation', 'tanh'), ...extra, f('use_bias'),
+  init('kernel_initializer', 'glorot_uniform'), init('recurrent_initializer', 'orthogonal'), init('bias_initializer', 'zeros'),
+  fixed('kernel_regularizer', null), fixed('recurrent_regularizer', null), fixed('bias_regularizer', null),
+  fixed('kernel_constraint', null), fixed('recurrent_constraint', null), fixed('bias_constraint', null),
+  fixed('dropout', 0), fixed('recurrent_dropout', 0), fixed('seed', null),
 ];
 const recurrentFields = (extra: readonly FieldSpec[]): FieldSpec[] => [
   f('units'), act('activation', 'tanh'), ...extra, f('use_bias'),
@@ -118,6 +128,14 @@ export const moreSpecs: readonly LayerSpec[] = [
   spec(SimpleRNN, ['units'], recurrentFields([]), { nodeKwargs: RNN_KWARGS, writeNode: writeRecurrentNode(RNN_KWARGS) }),
   spec(LSTM, ['units'], [...recurrentFields([act('recurrent_activation', 'sigmoid')]), f('unit_forget_bias'), fixed('seed', null)], { nodeKwargs: RNN_KWARGS, writeNode: writeRecurrentNode(RNN_KWARGS) }),
   spec(GRU, ['units'], [...recurrentFields([act('recurrent_activation', 'sigmoid')]), f('reset_after'), fixed('seed', null)], { nodeKwargs: RNN_KWARGS, writeNode: writeRecurrentNode(RNN_KWARGS) }),
+  // Keras's RNN config nests its cell's config under `cell`.
+  spec(RNN, ['cell'], [
+    f('cell', 'layer', { read: (l) => rnnCellConfig(l as RNN) }),
+    f('return_sequences'), f('return_state'), f('go_backwards'), fixed('stateful', false), fixed('unroll', false), f('zero_output_for_mask'),
+  ], { nodeKwargs: RNN_KWARGS, writeNode: writeRecurrentNode(RNN_KWARGS) }),
+  spec(SimpleRNNCell, ['units'], cellFields([])),
+  spec(LSTMCell, ['units'], [...cellFields([act('recurrent_activation', 'sigmoid')]), f('unit_forget_bias')]),
+  spec(GRUCell, ['units'], [...cellFields([act('recurrent_activation', 'sigmoid')]), f('reset_after')]),
   spec(MultiHeadAttention, [], [
     f('num_heads'), f('key_dim'), f('value_dim'), f('dropout'), f('use_bias'), f('output_shape'), f('attention_axes'),
     init('kernel_initializer', 'glorot_uniform'), init('bias_initializer', 'zeros'), reg('kernel_regularizer'), reg('bias_regularizer'),
@@ -130,6 +148,12 @@ export const moreSpecs: readonly LayerSpec[] = [
   spec(Attention, [], [f('use_scale'), f('score_mode'), f('dropout'), fixed('seed', null)], { buildShapes: attentionBuild, writeNode: writeAttentionNode }),
   spec(AdditiveAttention, [], [f('use_scale'), f('dropout'), fixed('seed', null)], { buildShapes: attentionBuild, writeNode: writeAttentionNode }),
 ];
+
+/** An RNN's cell: a Layer has a config; a plain object cell cannot be written. */
+function rnnCellConfig(rnn: RNN): JsonObject {
+  if (!(rnn.cell instanceof Layer)) throw new Error(`Cannot serialize layer "${rnn.name}" (RNN): its cell is not a Layer, so it has no config. Make the cell a registered Layer (saving.registerKerasSerializable) to save it.`);
+  return serializeLayer(rnn.cell);
+}
 
 /** One of Bidirectional's layers: built on the wrapper's input shape, which Keras records as its build_config. */
 function wrappedLayerConfig(wrapper: Layer, inner: Layer): JsonObject {

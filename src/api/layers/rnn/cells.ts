@@ -1,0 +1,164 @@
+/**
+ * The cells of Keras 3 (`simple_rnn.py`, `lstm.py`, `gru.py`): one step of SimpleRNN, LSTM and
+ * GRU as a layer of its own, for `RNN(cell)`. Their gate arithmetic is the layers' own step
+ * functions (simpleStep, lstmStep, gruStep), so a cell and its layer cannot drift apart.
+ */
+import * as B from '../../../ir/build.js';
+import type { Node } from '../../../ir/node.js';
+import type { Shape } from '../../../ir/types.js';
+import * as activations from '../../activations.js';
+import * as initializers from '../../initializers.js';
+import type { InitializerIdentifier } from '../../initializers.js';
+import * as ops from '../../ops.js';
+import { checkOptions } from '../../strict-options.js';
+import { requirePositiveInt } from '../core.js';
+import { Layer, type LayerArgs } from '../layer.js';
+import type { Variable } from '../variable.js';
+import { gruStep } from './gru.js';
+import { lstmStep, UnitForgetBias } from './lstm.js';
+import type { CellStep } from './recurrent.js';
+import { simpleStep } from './simple-rnn.js';
+
+/** Keras's cell protocol: `stateSize`, and `call(inputs, states)` returning `[output, newStates]`. */
+export interface RNNCell {
+  readonly stateSize: number | readonly number[];
+  readonly outputSize?: number;
+  call(inputs: Node, states: readonly Node[], options: { readonly training: boolean }): readonly [Node, Node | readonly Node[]];
+}
+
+export interface CellArgs extends LayerArgs {
+  readonly activation?: activations.ActivationIdentifier;
+  readonly recurrentActivation?: activations.ActivationIdentifier;
+  readonly useBias?: boolean;
+  readonly kernelInitializer?: InitializerIdentifier;
+  readonly recurrentInitializer?: InitializerIdentifier;
+  readonly biasInitializer?: InitializerIdentifier;
+  readonly unitForgetBias?: boolean;
+  readonly resetAfter?: boolean;
+}
+
+const BASE_KEYS = ['name', 'trainable', 'dtype', 'activation', 'useBias', 'kernelInitializer', 'recurrentInitializer', 'biasInitializer'];
+const NOT_YET = {
+  dropout: 'dropout on cells is not implemented yet (use the LSTM/GRU/SimpleRNN layers\' dropout)',
+  recurrentDropout: 'recurrent dropout on cells is not implemented yet (use the LSTM/GRU/SimpleRNN layers\' recurrentDropout)',
+  kernelRegularizer: 'regularizers on recurrent cells are not implemented yet',
+  recurrentRegularizer: 'regularizers on recurrent cells are not implemented yet',
+  biasRegularizer: 'regularizers on recurrent cells are not implemented yet',
+  kernelConstraint: 'constraints on recurrent cells are not implemented yet',
+  recurrentConstraint: 'constraints on recurrent cells are not implemented yet',
+  biasConstraint: 'constraints on recurrent cells are not implemented yet',
+  seed: 'the seed option goes with dropout, which cells do not implement yet',
+};
+
+/**
+ * A built-in cell. Besides Keras's `call`, it tells RNN how to project every step's input in one
+ * matmul before the loop (`inputBias`, `kernel`) and what its step reads (`stepConsts`, `step`),
+ * so `RNN(new LSTMCell(n))` compiles to the very program of `LSTM(n)`.
+ */
+export abstract class BuiltinCell extends Layer {
+  readonly units: number;
+  readonly activation: activations.ActivationFn;
+  readonly useBias: boolean;
+  readonly kernelInitializer: InitializerIdentifier;
+  readonly recurrentInitializer: InitializerIdentifier;
+  readonly biasInitializer: InitializerIdentifier;
+  kernel!: Variable;
+  recurrentKernel!: Variable;
+  bias: Variable | undefined;
+  protected abstract readonly gates: number;
+  abstract readonly stateSize: number | readonly number[];
+  abstract inputBias(): Node | undefined;
+  abstract stepConsts(): Node[];
+  abstract readonly step: CellStep;
+  protected abstract buildBias(): Variable;
+
+  constructor(units: number, args: CellArgs, className: string, extra: readonly string[]) {
+    checkOptions(args, [...BASE_KEYS, ...extra], className, NOT_YET);
+    super(args);
+    requirePositiveInt(this, 'units', units);
+    this.units = units;
+    this.activation = activations.get(args.activation ?? 'tanh');
+    this.useBias = args.useBias ?? true;
+    this.kernelInitializer = args.kernelInitializer ?? 'glorot_uniform';
+    this.recurrentInitializer = args.recurrentInitializer ?? 'orthogonal';
+    this.biasInitializer = args.biasInitializer ?? 'zeros';
+  }
+
+  get outputSize(): number { return this.units; }
+
+  override build(shapes: Shape | readonly Shape[]): void {
+    const shape = (Array.isArray(shapes[0]) ? shapes[0] : shapes) as Shape;
+    const inputDim = shape.at(-1);
+    if (inputDim === null || inputDim === undefined) throw new Error(`Layer "${this.name}" (${this.className}): the last dimension of its inputs must be defined.`);
+    const width = this.gates * this.units;
+    this.kernel = this.addWeight({ name: 'kernel', shape: [inputDim, width], initializer: this.kernelInitializer });
+    this.recurrentKernel = this.addWeight({ name: 'recurrent_kernel', shape: [this.units, width], initializer: this.recurrentInitializer });
+    this.bias = this.useBias ? this.buildBias() : undefined;
+  }
+
+  /** Keras's cell call: one step on (batch, features) inputs. */
+  cellCall(inputs: Node, states: readonly Node[]): readonly [Node, readonly Node[]] {
+    let projected: Node = ops.matmul(inputs, this.kernel);
+    const bias = this.inputBias();
+    if (bias !== undefined) projected = B.add(projected, bias);
+    const next = this.step(states, projected, this.stepConsts(), (h) => h);
+    return [next[0], next];
+  }
+}
+
+export class SimpleRNNCell extends BuiltinCell {
+  protected readonly gates = 1;
+  constructor(units: number, args: Omit<CellArgs, 'recurrentActivation' | 'unitForgetBias' | 'resetAfter'> = {}) {
+    super(units, args, 'SimpleRNNCell', []);
+  }
+  get stateSize(): number { return this.units; }
+  protected buildBias(): Variable { return this.addWeight({ name: 'bias', shape: [this.units], initializer: this.biasInitializer }); }
+  inputBias(): Node | undefined { return this.bias?.node; }
+  stepConsts(): Node[] { return [this.recurrentKernel.node]; }
+  readonly step: CellStep = (states, projected, consts, dropped) => simpleStep(this.activation, states, projected, consts, dropped);
+}
+
+export class LSTMCell extends BuiltinCell {
+  protected readonly gates = 4;
+  readonly recurrentActivation: activations.ActivationFn;
+  readonly unitForgetBias: boolean;
+  constructor(units: number, args: Omit<CellArgs, 'resetAfter'> = {}) {
+    super(units, args, 'LSTMCell', ['recurrentActivation', 'unitForgetBias']);
+    this.recurrentActivation = activations.get(args.recurrentActivation ?? 'sigmoid');
+    this.unitForgetBias = args.unitForgetBias ?? true;
+  }
+  get stateSize(): readonly number[] { return [this.units, this.units]; }
+  protected buildBias(): Variable {
+    const inner = initializers.get(this.biasInitializer);
+    return this.addWeight({ name: 'bias', shape: [4 * this.units], initializer: this.unitForgetBias ? new UnitForgetBias(inner, this.units) : inner });
+  }
+  inputBias(): Node | undefined { return this.bias?.node; }
+  stepConsts(): Node[] { return [this.recurrentKernel.node]; }
+  readonly step: CellStep = (states, projected, consts, dropped) => lstmStep(this, states, projected, consts, dropped);
+}
+
+export class GRUCell extends BuiltinCell {
+  protected readonly gates = 3;
+  readonly recurrentActivation: activations.ActivationFn;
+  readonly resetAfter: boolean;
+  constructor(units: number, args: Omit<CellArgs, 'unitForgetBias'> = {}) {
+    super(units, args, 'GRUCell', ['recurrentActivation', 'resetAfter']);
+    this.recurrentActivation = activations.get(args.recurrentActivation ?? 'sigmoid');
+    this.resetAfter = args.resetAfter ?? true;
+  }
+  get stateSize(): number { return this.units; }
+  protected buildBias(): Variable {
+    const shape = this.resetAfter ? [2, 3 * this.units] : [3 * this.units];
+    return this.addWeight({ name: 'bias', shape, initializer: this.biasInitializer });
+  }
+  inputBias(): Node | undefined {
+    if (this.bias === undefined) return undefined;
+    return this.resetAfter ? B.reshape(B.slice(this.bias.node, [0, 0], [1, 3 * this.units]), [3 * this.units]) : this.bias.node;
+  }
+  stepConsts(): Node[] {
+    const consts: Node[] = [this.recurrentKernel.node];
+    if (this.resetAfter && this.bias !== undefined) consts.push(B.reshape(B.slice(this.bias.node, [1, 0], [2, 3 * this.units]), [3 * this.units]));
+    return consts;
+  }
+  readonly step: CellStep = (states, projected, consts, dropped) => gruStep(this, states, projected, consts, dropped);
+}
