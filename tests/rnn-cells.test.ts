@@ -133,6 +133,33 @@ test('a custom cell trains in one fit step: the loss goes down', async () => {
   assert.ok(loss[4] < loss[0], `loss ${loss.join(', ')}`);
 });
 
+/** A cell that passes its first state through unchanged and outputs its second: two body outputs the optimizer may fold into one node. */
+class PassThroughCell extends Layer {
+  readonly stateSize = [3, 3];
+  kernel!: Variable;
+  override build(shape: Shape | readonly Shape[]): void {
+    this.kernel = this.addWeight({ name: 'kernel', shape: [(shape as Shape).at(-1) ?? 0, 3], initializer: 'glorot_uniform' });
+  }
+  // @ts-expect-error Keras's cell signature, not a layer's (see MinimalRNNCell)
+  override call(inputs: Node, [a, b]: readonly Node[]): readonly [Node, readonly Node[]] {
+    const y = ops.tanh(ops.add(ops.matmul(inputs, this.kernel), ops.add(a, b)));
+    return [y, [a, y]];
+  }
+}
+
+test('a cell that carries a state through unchanged trains compiled (the scan reads its outputs as optimized)', async () => {
+  const input = Input({ shape: [4, 2] });
+  const rnn = new layers.RNN(new PassThroughCell({}) as unknown as layers.RNNCell);
+  const model = new Model({ inputs: input, outputs: new layers.Dense(1).apply(rnn.apply(input) as KerasTensor) as KerasTensor });
+  model.compile({ optimizer: 'adam', loss: 'mse' });
+  const x = randomTensor([8, 4, 2], 7);
+  const h = await model.fit(x, randomTensor([8, 1], 8), { epochs: 5, verbose: 0 });
+  const loss = h.history.loss as number[];
+  assert.ok(loss[4] < loss[0], `loss ${loss.join(', ')}`);
+  const compiled = model.predict(x, { verbose: 0 }) as Tensor;
+  assert.ok(maxAbsDiff(compiled.data, evalModel(model, [x]).outputs[0].data) < 1e-5, 'trained model: compiled = interpreter');
+});
+
 test('errors: a cell without call or stateSize, with Keras\'s wording', () => {
   assert.throws(() => new layers.RNN({ stateSize: 3 } as unknown as layers.RNNCell), /Argument `cell` should have a `call` method/);
   assert.throws(() => new layers.RNN({ call: () => [] } as unknown as layers.RNNCell), /The RNN cell should have a `state_size` attribute/);

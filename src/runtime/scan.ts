@@ -19,9 +19,11 @@ export function lowerScan(k: FusedKernel, lower: (body: FusedKernel) => Lowered)
   const node = k.anchor as Node<'scan'>;
   const { body, carries: m, xs: n, length, reverse, save } = node.attrs;
   const params = body.params;
-  const outs = body.outputs;
+  // The body's outputs as the optimized graph has them: simplify may replace an output by an
+  // equal node (two carries computed alike become one node), and only those nodes have buffers.
+  const { optimized, memory: plan } = runPipeline({ outputs: body.outputs, updates: [] }, params);
+  const outs = optimized.outputs;
   const r = outs.length - m;
-  const { memory: plan } = runPipeline({ outputs: outs, updates: [] }, params);
   const lowered = plan.kernels.map(lower);
   const bodyScratch = Math.max(0, ...lowered.map((l) => l.scratchBytes));
   const scratchAt = alignUp(plan.arenaBytes, BUFFER_ALIGN);
