@@ -7,15 +7,14 @@ import * as B from '../../../ir/build.js';
 import type { Node } from '../../../ir/node.js';
 import type { Shape } from '../../../ir/types.js';
 import * as activations from '../../activations.js';
-import * as initializers from '../../initializers.js';
 import type { InitializerIdentifier } from '../../initializers.js';
 import * as ops from '../../ops.js';
 import { checkOptions } from '../../strict-options.js';
 import { requirePositiveInt } from '../core.js';
 import { Layer, type LayerArgs } from '../layer.js';
 import type { Variable } from '../variable.js';
-import { gruStep } from './gru.js';
-import { lstmStep, UnitForgetBias } from './lstm.js';
+import { gruBiasShape, gruInputBias, gruStep, gruStepConsts } from './gru.js';
+import { lstmBiasInitializer, lstmStep } from './lstm.js';
 import type { CellStep } from './recurrent.js';
 import { simpleStep } from './simple-rnn.js';
 
@@ -129,8 +128,7 @@ export class LSTMCell extends BuiltinCell {
   }
   get stateSize(): readonly number[] { return [this.units, this.units]; }
   protected buildBias(): Variable {
-    const inner = initializers.get(this.biasInitializer);
-    return this.addWeight({ name: 'bias', shape: [4 * this.units], initializer: this.unitForgetBias ? new UnitForgetBias(inner, this.units) : inner });
+    return this.addWeight({ name: 'bias', shape: [4 * this.units], initializer: lstmBiasInitializer(this) });
   }
   inputBias(): Node | undefined { return this.bias?.node; }
   stepConsts(): Node[] { return [this.recurrentKernel.node]; }
@@ -148,17 +146,9 @@ export class GRUCell extends BuiltinCell {
   }
   get stateSize(): number { return this.units; }
   protected buildBias(): Variable {
-    const shape = this.resetAfter ? [2, 3 * this.units] : [3 * this.units];
-    return this.addWeight({ name: 'bias', shape, initializer: this.biasInitializer });
+    return this.addWeight({ name: 'bias', shape: gruBiasShape(this), initializer: this.biasInitializer });
   }
-  inputBias(): Node | undefined {
-    if (this.bias === undefined) return undefined;
-    return this.resetAfter ? B.reshape(B.slice(this.bias.node, [0, 0], [1, 3 * this.units]), [3 * this.units]) : this.bias.node;
-  }
-  stepConsts(): Node[] {
-    const consts: Node[] = [this.recurrentKernel.node];
-    if (this.resetAfter && this.bias !== undefined) consts.push(B.reshape(B.slice(this.bias.node, [1, 0], [2, 3 * this.units]), [3 * this.units]));
-    return consts;
-  }
+  inputBias(): Node | undefined { return gruInputBias(this, this.bias); }
+  stepConsts(): Node[] { return gruStepConsts(this, this.recurrentKernel, this.bias); }
   readonly step: CellStep = (states, projected, consts, dropped) => gruStep(this, states, projected, consts, dropped);
 }

@@ -30,23 +30,33 @@ export class GRU extends RecurrentLayer {
   }
 
   protected buildBias(): Variable {
-    const shape = this.resetAfter ? [2, 3 * this.units] : [3 * this.units];
-    return this.addWeight({ name: 'bias', shape, initializer: this.biasInitializer });
+    return this.addWeight({ name: 'bias', shape: gruBiasShape(this), initializer: this.biasInitializer });
   }
-  protected inputBias(): SymbolicTensor | undefined {
-    if (this.bias === undefined) return undefined;
-    return this.resetAfter ? B.reshape(B.slice(this.bias.node, [0, 0], [1, 3 * this.units]), [3 * this.units]) : this.bias.node;
-  }
-  protected stepConsts(): Node[] {
-    const consts: Node[] = [this.recurrentKernel.node];
-    if (this.resetAfter && this.bias !== undefined) consts.push(B.reshape(B.slice(this.bias.node, [1, 0], [2, 3 * this.units]), [3 * this.units]));
-    return consts;
-  }
+  protected inputBias(): SymbolicTensor | undefined { return gruInputBias(this, this.bias); }
+  protected stepConsts(): Node[] { return gruStepConsts(this, this.recurrentKernel, this.bias); }
   protected readonly step: CellStep = (states, projected, consts, dropped) => gruStep(this, states, projected, consts, dropped);
 }
 
 /** What the GRU step reads of its layer or cell. */
 export interface GRUGates { readonly units: number; readonly activation: ActivationFn; readonly recurrentActivation: ActivationFn; readonly resetAfter: boolean }
+
+/** The bias's shape: with resetAfter, (2, 3·units) rows of input bias and recurrent bias; else (3·units). */
+export function gruBiasShape({ units, resetAfter }: GRUGates): number[] {
+  return resetAfter ? [2, 3 * units] : [3 * units];
+}
+
+/** The bias added to the input projection (all time steps at once): the whole bias, or its input row. */
+export function gruInputBias({ units, resetAfter }: GRUGates, bias: Variable | undefined): Node | undefined {
+  if (bias === undefined) return undefined;
+  return resetAfter ? B.reshape(B.slice(bias.node, [0, 0], [1, 3 * units]), [3 * units]) : bias.node;
+}
+
+/** What the step reads besides states and projection: the recurrent kernel, and with resetAfter the recurrent bias row. */
+export function gruStepConsts({ units, resetAfter }: GRUGates, recurrentKernel: Variable, bias: Variable | undefined): Node[] {
+  const consts: Node[] = [recurrentKernel.node];
+  if (resetAfter && bias !== undefined) consts.push(B.reshape(B.slice(bias.node, [1, 0], [2, 3 * units]), [3 * units]));
+  return consts;
+}
 
 /** The GRU step, shared by the GRU layer and GRUCell (one home for the gate arithmetic). */
 export function gruStep(g: GRUGates, [h]: readonly Node[], projected: Node, [recurrent, recurrentBias]: readonly Node[], dropped: (h: Node) => Node): Node[] {

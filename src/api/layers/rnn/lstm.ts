@@ -6,6 +6,7 @@ import * as B from '../../../ir/build.js';
 import type { Node } from '../../../ir/node.js';
 import type { ActivationFn } from '../../activations.js';
 import * as initializers from '../../initializers.js';
+import type { InitializerIdentifier } from '../../initializers.js';
 import type { SymbolicTensor } from '../../ops.js';
 import type { Variable } from '../variable.js';
 import { checkRecurrentOptions, columns, recurrentActivationOf, RecurrentLayer, type CellStep, type RecurrentArgs } from './recurrent.js';
@@ -43,13 +44,17 @@ export class LSTM extends RecurrentLayer {
   }
 
   protected buildBias(): Variable {
-    const inner = initializers.get(this.biasInitializer);
-    const initializer = this.unitForgetBias ? new UnitForgetBias(inner, this.units) : inner;
-    return this.addWeight({ name: 'bias', shape: [4 * this.units], initializer });
+    return this.addWeight({ name: 'bias', shape: [4 * this.units], initializer: lstmBiasInitializer(this) });
   }
   protected inputBias(): SymbolicTensor | undefined { return this.bias?.node; }
   protected stepConsts(): Node[] { return [this.recurrentKernel.node]; }
   protected readonly step: CellStep = (states, projected, consts, dropped) => lstmStep(this, states, projected, consts, dropped);
+}
+
+/** The bias initializer: Keras's unit_forget_bias puts ones in the forget gate's quarter. */
+export function lstmBiasInitializer({ units, biasInitializer, unitForgetBias }: { readonly units: number; readonly biasInitializer: InitializerIdentifier; readonly unitForgetBias: boolean }): InitializerIdentifier {
+  const inner = initializers.get(biasInitializer);
+  return unitForgetBias ? new UnitForgetBias(inner, units) : inner;
 }
 
 /** What the LSTM step reads of its layer or cell. */
