@@ -11,9 +11,9 @@ import type { Node } from '../../ir/node.js';
 import { elementwiseName, kernelBuffers, structuralKey } from '../kernel-identity.js';
 import { emitElementwiseModule } from './elementwise-emit.js';
 import { matchFlatElementwise, type FlatElementwise } from './elementwise-match.js';
-import { WebAssemblyApi as WA, type CompiledModule, type WasmMemory } from './engine.js';
+import type { WasmMemory } from './engine.js';
 import { wasmFeatures } from './features.js';
-import { encodeModule, type WasmModule } from './module.js';
+import { ModuleCache } from './module-cache.js';
 import { printWat } from './wat.js';
 
 export type ElementwiseFn = (...byteOffsets: number[]) => void;
@@ -28,13 +28,7 @@ export interface WasmElementwiseKernel {
   instantiate(memory: WasmMemory): ElementwiseFn;
 }
 
-interface Compiled {
-  readonly name: string;
-  readonly spec: WasmModule;
-  readonly module: CompiledModule;
-}
-
-const cache = new Map<string, Compiled>();
+const cache = new ModuleCache();
 
 export function wasmElementwiseCacheSize(): number {
   return cache.size;
@@ -51,28 +45,10 @@ export function compileWasmElementwise(k: FusedKernel): WasmElementwiseKernel | 
   if (plan === undefined) return undefined;
   const name = `${elementwiseName(k, plan.outputs[0].shape)}_simd`;
   const key = structuralKey(k, buffers);
-  const forMemory = (shared: boolean): Compiled => {
-    const full = `${shared ? 'shared' : 'own'};${key}`;
-    let c = cache.get(full);
-    if (c === undefined) {
-      c = compile(plan, name, shared);
-      cache.set(full, c);
-    }
-    return c;
-  };
+  const emit = (shared: boolean) => emitElementwiseModule(plan, name, shared);
   return {
     name, buffers,
-    wat: (shared = false) => printWat(forMemory(shared).spec),
-    instantiate(memory: WasmMemory): ElementwiseFn {
-      // A module's memory import must say whether the memory is shared, so each kind gets its own module.
-      const c = forMemory(memory.buffer instanceof SharedArrayBuffer);
-      const instance = new WA.Instance(c.module, { env: { memory } });
-      return instance.exports[c.name] as ElementwiseFn;
-    },
+    wat: (shared = false) => printWat(cache.get(key, shared, emit).spec),
+    instantiate: (memory: WasmMemory): ElementwiseFn => cache.instantiate<ElementwiseFn>(key, memory, emit, name),
   };
-}
-
-function compile(plan: FlatElementwise, name: string, shared: boolean): Compiled {
-  const spec = emitElementwiseModule(plan, name, shared);
-  return { name, spec, module: new WA.Module(encodeModule(spec)) };
 }

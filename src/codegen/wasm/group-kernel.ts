@@ -10,17 +10,13 @@ import { FuncBuilder } from './builder.js';
 import { emitElementwiseModule } from './elementwise-emit.js';
 import type { ElementwiseFn, WasmElementwiseKernel } from './elementwise-kernel.js';
 import { matchFlatElementwise, type FlatElementwise } from './elementwise-match.js';
-import { WebAssemblyApi as WA, type CompiledModule, type WasmMemory } from './engine.js';
+import type { WasmMemory } from './engine.js';
 import { wasmFeatures } from './features.js';
-import { encodeModule, envMemory, type WasmModule } from './module.js';
+import { envMemory, type WasmModule } from './module.js';
+import { ModuleCache } from './module-cache.js';
 import { printWat } from './wat.js';
 
-interface Compiled {
-  readonly spec: WasmModule;
-  readonly module: CompiledModule;
-}
-
-const cache = new Map<string, Compiled>();
+const cache = new ModuleCache();
 
 /** The group's module, or undefined when a member is not one the SIMD loop runs. */
 export function compileWasmGroup(k: FusedKernel): WasmElementwiseKernel | undefined {
@@ -35,23 +31,11 @@ export function compileWasmGroup(k: FusedKernel): WasmElementwiseKernel | undefi
   const buffers = kernelBuffers(k);
   const name = `${groupName(k)}_simd`;
   const key = structuralKey(k, buffers);
-  const forMemory = (shared: boolean): Compiled => {
-    const full = `${shared ? 'shared' : 'own'};${key}`;
-    let c = cache.get(full);
-    if (c === undefined) {
-      const spec = emitGroupModule(k, members, plans, name, shared);
-      c = { spec, module: new WA.Module(encodeModule(spec)) };
-      cache.set(full, c);
-    }
-    return c;
-  };
+  const emit = (shared: boolean) => emitGroupModule(k, members, plans, name, shared);
   return {
     name, buffers,
-    wat: (shared = false) => printWat(forMemory(shared).spec),
-    instantiate(memory: WasmMemory): ElementwiseFn {
-      const c = forMemory(memory.buffer instanceof SharedArrayBuffer);
-      return new WA.Instance(c.module, { env: { memory } }).exports[name] as ElementwiseFn;
-    },
+    wat: (shared = false) => printWat(cache.get(key, shared, emit).spec),
+    instantiate: (memory: WasmMemory): ElementwiseFn => cache.instantiate<ElementwiseFn>(key, memory, emit, name),
   };
 }
 

@@ -19,9 +19,10 @@ import type { FusedKernel } from '../../ir/fusion.js';
 import type { Node } from '../../ir/node.js';
 import { sizeOf } from '../../ir/types.js';
 import { FuncBuilder, type LocalRef } from './builder.js';
-import { WebAssemblyApi as WA, type CompiledModule, type WasmMemory } from './engine.js';
+import type { WasmMemory } from './engine.js';
 import { wasmFeatures } from './features.js';
-import { encodeModule, envMemory, type WasmModule } from './module.js';
+import { envMemory, type WasmModule } from './module.js';
+import { ModuleCache } from './module-cache.js';
 import { printWat } from './wat.js';
 
 export type PoolFn = (...byteOffsets: number[]) => void;
@@ -68,8 +69,7 @@ function match(k: FusedKernel): { plan: Plan; buffers: Node[]; name: string } | 
   return undefined;
 }
 
-interface Compiled { readonly spec: WasmModule; readonly module: CompiledModule }
-const cache = new Map<string, Compiled>();
+const cache = new ModuleCache();
 
 export function wasmPoolCacheSize(): number {
   return cache.size;
@@ -81,24 +81,12 @@ export function compileWasmPool(k: FusedKernel): WasmPoolKernel | undefined {
   if (m === undefined) return undefined;
   const { plan, buffers, name } = m;
   const key = `${name};${JSON.stringify(plan)}`;
-  const forMemory = (shared: boolean): Compiled => {
-    const full = `${shared ? 'shared' : 'own'};${key}`;
-    let c = cache.get(full);
-    if (c === undefined) {
-      const spec = emit(plan, name, shared);
-      c = { spec, module: new WA.Module(encodeModule(spec)) };
-      cache.set(full, c);
-    }
-    return c;
-  };
+  const emitFor = (shared: boolean) => emit(plan, name, shared);
   return {
     name, buffers,
     scratchBytes: plan.kind === 'sum' ? plan.c * 8 : 0,
-    wat: (shared = false) => printWat(forMemory(shared).spec),
-    instantiate(memory: WasmMemory): PoolFn {
-      const c = forMemory(memory.buffer instanceof SharedArrayBuffer);
-      return new WA.Instance(c.module, { env: { memory } }).exports[name] as PoolFn;
-    },
+    wat: (shared = false) => printWat(cache.get(key, shared, emitFor).spec),
+    instantiate: (memory: WasmMemory): PoolFn => cache.instantiate<PoolFn>(key, memory, emitFor, name),
   };
 }
 
