@@ -9,7 +9,6 @@ import { vjp } from './autodiff.js';
 import * as Build from './build.js';
 import { topoOrder } from './graph.js';
 import { make, type Node } from './node.js';
-import { OPS } from './optable.js';
 import type { OpAttrs, OpName } from './attrs.js';
 import { ScanBody } from './scan-body.js';
 
@@ -21,16 +20,6 @@ export type ResidualSource =
   | { readonly kind: 'value'; readonly node: Node }
   /** Step output `index`, already stacked as the scan's result. */
   | { readonly kind: 'y'; readonly index: number; readonly node: Node };
-
-/**
- * Which forward values are saved. `all`: every value the VJP reads. `expensive`: only values
- * that are costly to recompute (transcendentals, divisions, contractions, reductions); cheap
- * elementwise and movement values the VJP reads are recomputed from those in the backward body.
- */
-export type ResidualPolicy = 'all' | 'expensive';
-
-/** The choice measured in docs/ARCHITECTURE.md ("Decisions", scan residuals). */
-export const RESIDUAL_POLICY: ResidualPolicy = 'all';
 
 export interface ScanGradientPlan {
   /** Per-step residuals, in the order of the backward body's residual parameters. */
@@ -56,14 +45,14 @@ export interface ScanLayout { readonly body: ScanBody; readonly carries: number;
 const plans = new WeakMap<ScanBody, Map<string, ScanGradientPlan | Error>>();
 
 /** The plan for a body (cached), or the reason the body cannot be differentiated. */
-export function scanGradientPlan(a: ScanLayout, policy: ResidualPolicy = RESIDUAL_POLICY): ScanGradientPlan | Error {
+export function scanGradientPlan(a: ScanLayout): ScanGradientPlan | Error {
   let byLayout = plans.get(a.body);
   if (byLayout === undefined) plans.set(a.body, (byLayout = new Map()));
-  const key = `${a.carries},${a.xs},${policy}`;
+  const key = `${a.carries},${a.xs}`;
   let plan = byLayout.get(key);
   if (plan === undefined) {
     try {
-      plan = buildPlan(a, policy);
+      plan = buildPlan(a);
     } catch (e) {
       plan = e instanceof Error ? e : new Error(String(e));
     }
@@ -72,18 +61,12 @@ export function scanGradientPlan(a: ScanLayout, policy: ResidualPolicy = RESIDUA
   return plan;
 }
 
-/** Cheap to recompute: elementwise or movement, not marked expensive. */
-function cheap(n: Node): boolean {
-  const rule = OPS[n.op];
-  return (rule.kind === 'elementwise' || rule.kind === 'movement') && rule.expensive !== true;
-}
-
 function rebuild(n: Node, inputs: readonly Node[]): Node {
   if (inputs.every((x, i) => x === n.inputs[i])) return n;
   return make(n.op as OpName, inputs, n.attrs as OpAttrs[OpName]);
 }
 
-function buildPlan({ body, carries: m, xs: n }: ScanLayout, policy: ResidualPolicy): ScanGradientPlan {
+function buildPlan({ body, carries: m, xs: n }: ScanLayout): ScanGradientPlan {
   const outs = body.outputs;
   const carryParams = body.params.slice(0, m);
   const xParams = body.params.slice(m, m + n);
@@ -132,7 +115,9 @@ function buildPlan({ body, carries: m, xs: n }: ScanLayout, policy: ResidualPoli
     if (carry !== undefined) r = save(v, { kind: 'carry', index: carry, node: v });
     // Sequences are passed to the backward scan as they are; constants are its constants too.
     else if (!varying.has(v) || xParams.includes(v as Node<'input'>)) r = v;
-    else if (v.dtype !== 'float32' || (policy === 'expensive' && cheap(v))) r = rebuild(v, v.inputs.map(resolve));
+    // Every float value the VJP reads is saved, cheap ones too (docs/ARCHITECTURE.md, "Decisions");
+    // a mask or other non-float value cannot be stacked in the float32 buffer and is recomputed.
+    else if (v.dtype !== 'float32') r = rebuild(v, v.inputs.map(resolve));
     else if (y !== undefined) r = save(v, { kind: 'y', index: y, node: v });
     else r = save(v, { kind: 'value', node: v });
     resolved.set(v, r);
