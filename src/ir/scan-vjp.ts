@@ -24,6 +24,8 @@ export type ResidualSource =
 export interface ScanGradientPlan {
   /** Per-step residuals, in the order of the backward body's residual parameters. */
   readonly residuals: readonly ResidualSource[];
+  /** Indices in `residuals` of those the backward body reads, in the order of its parameters. */
+  readonly residualsRead: readonly number[];
   /** The forward values stored as stacks of their own (`carry` and `value` residuals), in part order. */
   readonly stacked: readonly ResidualSource[];
   /** Indices of the sequences the backward body reads (masks, inputs a VJP reads as they are). */
@@ -31,14 +33,37 @@ export interface ScanGradientPlan {
   /** Indices of the float32 sequences and constants: the ones that get cotangents. */
   readonly floatX: readonly number[];
   readonly floatK: readonly number[];
+  /** Positions in floatK of the constants whose cotangent keeps a per-step part accumulated in the loop. */
+  readonly accumulated: readonly number[];
   /**
-   * Parameters: the carries' cotangents, the float constants' accumulated cotangents (carries),
-   * then the residuals, the sequences read, the step outputs' cotangents (sequences), then the
-   * forward body's constants. Outputs: the carries' cotangents, the constants' accumulators,
-   * the float sequences' cotangents.
+   * Per position in floatK, the products Aᵀ·B of the constant's per-step cotangent that are
+   * summed after the loop as one matmul over all steps (as cuDNN computes weight gradients):
+   * each operand is a residual or one more stacked output of the backward scan.
+   */
+  readonly hoisted: readonly (readonly { readonly a: Operand; readonly b: Operand }[])[];
+  /**
+   * Parameters: the carries' cotangents, the accumulated constants' cotangents (carries), then
+   * the residuals, the sequences read, the step outputs' cotangents (sequences), then the forward
+   * body's constants. Outputs: the carries' cotangents, the accumulators, the float sequences'
+   * cotangents, then the hoisted products' operands computed per step.
    */
   readonly backward: ScanBody;
 }
+
+/** A hoisted product's operand, stacked over time: residual `index`, or the backward scan's step output `index` (after the sequences' cotangents). */
+export type Operand = { readonly kind: 'residual' | 'y'; readonly index: number };
+
+/** The terms of a sum of same-shaped values. */
+function termsOf(v: Node): Node[] {
+  if (v.op === 'add' && v.inputs.every((x) => x.shape.length === v.shape.length && x.shape.every((d, i) => d === v.shape[i]))) {
+    return [...termsOf(v.inputs[0]), ...termsOf(v.inputs[1])];
+  }
+  return [v];
+}
+
+/** Aᵀ·B of two rank-2 values: a sum of them over steps is one product of the stacked rows. */
+const isOuterProduct = (v: Node): v is Node<'matmul'> =>
+  v.op === 'matmul' && (v as Node<'matmul'>).attrs.transposeA && !(v as Node<'matmul'>).attrs.transposeB && v.inputs.every((x) => x.shape.length === 2);
 
 export interface ScanLayout { readonly body: ScanBody; readonly carries: number; readonly xs: number }
 
@@ -79,10 +104,16 @@ function buildPlan({ body, carries: m, xs: n }: ScanLayout): ScanGradientPlan {
   const gY = outs.slice(m).map((o, j) => Build.input(`scan:dy${j}`, o.shape));
   const wrt = [...carryParams, ...floatX.map((j) => xParams[j]), ...floatK.map((l) => constParams[l])];
   const cts = vjp(outs, [...gCarry, ...gY], wrt);
+  const constTerms = floatK.map((_, idx) => termsOf(cts[m + floatX.length + idx]).filter((t) => !(t.op === 'fill' && (t as Node<'fill'>).attrs.value === 0)));
+  const hoistedTerms = constTerms.map((terms) => terms.filter(isOuterProduct));
+  const kept = constTerms.map((terms) => terms.filter((t) => !isOuterProduct(t)));
+  const accumulated = kept.flatMap((terms, idx) => (terms.length > 0 ? [idx] : []));
+  const operands = hoistedTerms.flatMap((terms) => terms.flatMap((t) => [t.inputs[0], t.inputs[1]]));
   const backOuts = [
     ...carryParams.map((_, i) => cts[i]),
-    ...floatK.map((_, idx) => Build.add(gConst[idx], cts[m + floatX.length + idx])),
+    ...accumulated.map((idx) => kept[idx].reduce((acc, t) => Build.add(acc, t), gConst[idx] as Node)),
     ...floatX.map((_, idx) => cts[m + idx]),
+    ...operands,
   ];
 
   const forward = new Set<Node>([...topoOrder(outs), ...body.params]);
@@ -135,16 +166,37 @@ function buildPlan({ body, carries: m, xs: n }: ScanLayout): ScanGradientPlan {
     return r;
   };
   for (const v of topoOrder(backOuts)) if (!forward.has(v)) map(v);
-  const outputs = backOuts.map(map);
+  const mappedAll = backOuts.map(map);
+  const fixed = m + accumulated.length + floatX.length;
+  const outputs = mappedAll.slice(0, fixed);
+  // An operand the backward body reads as a residual is that residual's stack; others are step outputs.
+  const residualOf = new Map<Node, Node>([...residualParam].map(([v, p]) => [p, v]));
+  const operandOf = (v: Node): { kind: 'value'; node: Node } | { kind: 'y'; index: number } => {
+    const saved = residualOf.get(v);
+    if (saved !== undefined) return { kind: 'value', node: saved };
+    let index = outputs.indexOf(v, fixed);
+    if (index < 0) { index = outputs.length; outputs.push(v); }
+    return { kind: 'y', index: index - fixed + floatX.length };
+  };
+  const pending = mappedAll.slice(fixed).map(operandOf);
 
   const reachable = new Set(topoOrder(outputs));
   const xsRead = xParams.flatMap((x, j) => (reachable.has(x) ? [j] : []));
   // Carry residuals first, so a stack's order does not depend on how the VJP happened to walk.
   const ordered = [...residuals.filter((s) => s.kind === 'carry'), ...residuals.filter((s) => s.kind !== 'carry')];
-  const params = ordered.map((s) => residualParam.get(s.node) as Node<'input'>);
+  // A residual only a hoisted product reads (the carry h of h·W) is stacked but not a parameter.
+  const residualsRead = ordered.flatMap((s, k) => (reachable.has(residualParam.get(s.node) as Node) ? [k] : []));
+  const params = residualsRead.map((k) => residualParam.get(ordered[k].node) as Node<'input'>);
   const backward = new ScanBody(
-    [...gCarry, ...gConst, ...params, ...xsRead.map((j) => xParams[j]), ...gY, ...constParams],
+    [...gCarry, ...accumulated.map((idx) => gConst[idx]), ...params, ...xsRead.map((j) => xParams[j]), ...gY, ...constParams],
     outputs,
   );
-  return { residuals: ordered, stacked: ordered.filter((s) => s.kind !== 'y'), xsRead, floatX, floatK, backward };
+  const finish = (o: { kind: 'value'; node: Node } | { kind: 'y'; index: number }): Operand =>
+    (o.kind === 'y' ? o : { kind: 'residual', index: ordered.findIndex((s) => s.node === o.node) });
+  let at = 0;
+  const hoisted = hoistedTerms.map((terms) => terms.map(() => {
+    const a = finish(pending[at++]), b = finish(pending[at++]);
+    return { a, b };
+  }));
+  return { residuals: ordered, residualsRead, stacked: ordered.filter((s) => s.kind !== 'y'), xsRead, floatX, floatK, accumulated, hoisted, backward };
 }

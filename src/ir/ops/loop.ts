@@ -7,7 +7,7 @@ import { interpret, refContext } from '../interpret.js';
 import { make, type Node } from '../node.js';
 import { scanNode } from '../scan.js';
 import { checkScan, partOffsets, partSize, savedStacks, scanParts, type ScanPart } from '../scan-body.js';
-import { scanGradientPlan } from '../scan-vjp.js';
+import { scanGradientPlan, type Operand } from '../scan-vjp.js';
 import { concrete, ShapeError, sizeOf, type Shape } from '../types.js';
 import { outShape, refTensor } from './ref-util.js';
 import type { Builder, RefTensor, RuleTable } from './rule.js';
@@ -71,18 +71,30 @@ function scanVjp(g: Node, node: Node<'scan'>, b: Builder): (Node | null)[] {
   const consts = inputs.slice(m + n);
   const stackOf = new Map<Node, number>(plan.stacked.map((s, i) => [s.node, m + r + i]));
   const residualRows = plan.residuals.map((s) => make('scanOutput', [node], { index: s.kind === 'y' ? m + s.index : stackOf.get(s.node) as number }));
+  const accumulated = plan.accumulated.map((idx) => plan.floatK[idx]);
   const back = scanNode(plan.backward, [
     ...Array.from({ length: m }, (_, i) => piece(i)),
-    ...plan.floatK.map((l) => b.zerosLike(consts[l])),
-    ...residualRows,
+    ...accumulated.map((l) => b.zerosLike(consts[l])),
+    ...plan.residualsRead.map((k) => residualRows[k]),
     ...plan.xsRead.map((j) => xs[j]),
     ...Array.from({ length: r }, (_, j) => piece(m + j)),
     ...consts,
-  ], m + plan.floatK.length, plan.residuals.length + plan.xsRead.length + r, a.length, !a.reverse, false);
+  ], m + accumulated.length, plan.residualsRead.length + plan.xsRead.length + r, a.length, !a.reverse, false);
+  // A hoisted product summed over steps: the stacked rows of both operands, flattened over time, in one matmul.
+  const rows = (o: Operand): Node => {
+    const stack = o.kind === 'residual' ? residualRows[o.index] : back.ys[o.index];
+    const [t, batch, width] = stack.shape as number[];
+    return b.reshape(stack, [t * batch, width]);
+  };
   const result: (Node | null)[] = inputs.map(() => null);
   for (let i = 0; i < m; i++) result[i] = back.carries[i];
   plan.floatX.forEach((j, idx) => { result[m + j] = back.ys[idx]; });
-  plan.floatK.forEach((l, idx) => { result[m + n + l] = back.carries[m + idx]; });
+  plan.floatK.forEach((l, idx) => {
+    const terms: Node[] = plan.hoisted[idx].map(({ a: x, b: y }) => b.matmul(rows(x), rows(y), true, false));
+    const inLoop = plan.accumulated.indexOf(idx);
+    if (inLoop >= 0) terms.unshift(back.carries[m + inLoop]);
+    result[m + n + l] = terms.length === 0 ? b.zerosLike(consts[l]) : terms.reduce((x, y) => b.add(x, y));
+  });
   return result;
 }
 
