@@ -1,7 +1,8 @@
 /**
  * The scan's gradient reads residuals the forward scan saved instead of recomputing the step
  * (src/ir/scan-vjp.ts): the optimized backward bodies of SimpleRNN, LSTM and GRU hold none of
- * the step's nonlinearities, the saved stacks grow linearly with the sequence length, and the
+ * the step's nonlinearities nor a per-step weight-gradient product, the saved stacks grow
+ * linearly with the sequence length, and the
  * saved values themselves refuse to be differentiated. Exactness is checked elsewhere
  * (scan.test.ts, rnn-gradients.test.ts, rnn-keras.test.ts).
  */
@@ -49,6 +50,16 @@ for (const [name, make] of cases) {
     const { forward, backward } = loopsOf(make(), 5);
     assert.ok(nonlinearities(forward).length > 0, 'the forward step has nonlinearities');
     assert.equal(nonlinearities(backward), [], 'the backward step reads them from the saved residuals');
+  });
+
+  test(`${name}: the recurrent weight's gradient is one matmul after the loop, not one per step`, () => {
+    const { backward } = loopsOf(make(), 5);
+    const perStep = topoOrder(optimizeGraph({ outputs: backward.attrs.body.outputs, updates: [] }).optimized.outputs)
+      .filter((n) => n.op === 'matmul' && (n as Node<'matmul'>).attrs.transposeA);
+    assert.is(perStep.length, 0, 'no hᵀ·dz product inside the backward body');
+    // Only a per-step part that is not such a product (GRU's recurrent bias: a sum over the batch) keeps an accumulator.
+    const accumulators = backward.attrs.carries - backward.attrs.body.params.filter((p) => p.attrs.label.startsWith('scan:dcarry')).length;
+    assert.is(accumulators, name.startsWith('GRU') && !name.includes('resetAfter false') ? 1 : 0, 'accumulators among its carries');
   });
 
   test(`${name}: the saved residuals grow linearly with the sequence length`, () => {

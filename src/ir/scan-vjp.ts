@@ -40,7 +40,7 @@ export interface ScanGradientPlan {
    * summed after the loop as one matmul over all steps (as cuDNN computes weight gradients):
    * each operand is a residual or one more stacked output of the backward scan.
    */
-  readonly hoisted: readonly (readonly { readonly a: Operand; readonly b: Operand }[])[];
+  readonly hoisted: readonly (readonly { readonly a: Operand; readonly b: Operand; readonly pad: readonly (readonly [number, number])[] | null }[])[];
   /**
    * Parameters: the carries' cotangents, the accumulated constants' cotangents (carries), then
    * the residuals, the sequences read, the step outputs' cotangents (sequences), then the forward
@@ -62,8 +62,12 @@ function termsOf(v: Node): Node[] {
 }
 
 /** Aᵀ·B of two rank-2 values: a sum of them over steps is one product of the stacked rows. */
-const isOuterProduct = (v: Node): v is Node<'matmul'> =>
+const isProduct = (v: Node): v is Node<'matmul'> =>
   v.op === 'matmul' && (v as Node<'matmul'>).attrs.transposeA && !(v as Node<'matmul'>).attrs.transposeB && v.inputs.every((x) => x.shape.length === 2);
+/** Such a product, or one zero-padded into a slice of the constant (a kernel read in column blocks): the sum of pads is the pad of the sum. */
+const isOuterProduct = (v: Node): boolean =>
+  isProduct(v) || (v.op === 'pad' && (v as Node<'pad'>).attrs.value === 0 && isProduct(v.inputs[0]));
+const productOf = (v: Node): Node => (v.op === 'pad' ? v.inputs[0] : v);
 
 export interface ScanLayout { readonly body: ScanBody; readonly carries: number; readonly xs: number }
 
@@ -108,7 +112,7 @@ function buildPlan({ body, carries: m, xs: n }: ScanLayout): ScanGradientPlan {
   const hoistedTerms = constTerms.map((terms) => terms.filter(isOuterProduct));
   const kept = constTerms.map((terms) => terms.filter((t) => !isOuterProduct(t)));
   const accumulated = kept.flatMap((terms, idx) => (terms.length > 0 ? [idx] : []));
-  const operands = hoistedTerms.flatMap((terms) => terms.flatMap((t) => [t.inputs[0], t.inputs[1]]));
+  const operands = hoistedTerms.flatMap((terms) => terms.flatMap((t) => productOf(t).inputs));
   const backOuts = [
     ...carryParams.map((_, i) => cts[i]),
     ...accumulated.map((idx) => kept[idx].reduce((acc, t) => Build.add(acc, t), gConst[idx] as Node)),
@@ -194,9 +198,9 @@ function buildPlan({ body, carries: m, xs: n }: ScanLayout): ScanGradientPlan {
   const finish = (o: { kind: 'value'; node: Node } | { kind: 'y'; index: number }): Operand =>
     (o.kind === 'y' ? o : { kind: 'residual', index: ordered.findIndex((s) => s.node === o.node) });
   let at = 0;
-  const hoisted = hoistedTerms.map((terms) => terms.map(() => {
+  const hoisted = hoistedTerms.map((terms) => terms.map((t) => {
     const a = finish(pending[at++]), b = finish(pending[at++]);
-    return { a, b };
+    return { a, b, pad: t.op === 'pad' ? (t as Node<'pad'>).attrs.widths : null };
   }));
   return { residuals: ordered, residualsRead, stacked: ordered.filter((s) => s.kind !== 'y'), xsRead, floatX, floatK, accumulated, hoisted, backward };
 }

@@ -90,7 +90,10 @@ function scanVjp(g: Node, node: Node<'scan'>, b: Builder): (Node | null)[] {
   for (let i = 0; i < m; i++) result[i] = back.carries[i];
   plan.floatX.forEach((j, idx) => { result[m + j] = back.ys[idx]; });
   plan.floatK.forEach((l, idx) => {
-    const terms: Node[] = plan.hoisted[idx].map(({ a: x, b: y }) => b.matmul(rows(x), rows(y), true, false));
+    const terms: Node[] = plan.hoisted[idx].map(({ a: x, b: y, pad }) => {
+      const product = b.matmul(rows(x), rows(y), true, false);
+      return pad === null ? product : b.pad(product, pad);
+    });
     const inLoop = plan.accumulated.indexOf(idx);
     if (inLoop >= 0) terms.unshift(back.carries[m + inLoop]);
     result[m + n + l] = terms.length === 0 ? b.zerosLike(consts[l]) : terms.reduce((x, y) => b.add(x, y));
