@@ -20,6 +20,8 @@ import { benchMatmul } from './matmul.js';
 import { benchNativePeers, nativeRatio, NATIVE_PEERS } from './native-peers.js';
 import { MODELS, TF_CPU_CONV_BATCH } from './models.js';
 import { benchProfile, NON_CONTRACTION } from './profile.js';
+import { RNN_COMPILE } from './rnn-compile-child.js';
+import { benchRnnCompile } from './rnn-compile.js';
 import { benchSequences, SEQUENCE_TRAINERS } from './sequences.js';
 import { SEQ_BATCH, SEQ_BATCHES, SEQ_EMBEDDING, SEQ_LENGTH, SEQ_UNITS, SEQ_VOCABULARY } from './sequences-model.js';
 import { benchSharedMemory } from './shared-memory.js';
@@ -118,6 +120,21 @@ const sequencesSection: Section = {
         return [model, trainer, ratio, fmt(result.samplesPerSecond, 1), String(result.rounds)];
       }),
     };
+  },
+};
+
+const rnnCompileSection: Section = {
+  id: 'rnn-compile',
+  title: 'Compiling a recurrent training step, cold',
+  note: [
+    `Input(${RNN_COMPILE.steps} x ${RNN_COMPILE.features}), LSTM(${RNN_COMPILE.units}), Dense(1), Adam, batch ${RNN_COMPILE.batch} (issue 10: at most 1 s cold). Each run a fresh process (bench/rnn-compile-child.ts);`,
+    'compile: the training program\'s compile time from its KERAS_JIT_DEBUG=1 report (every kernel generated and instantiated, the loop body\'s included);',
+    'first step: building the model, compiling and running one training step of all 200 time steps. Median of 3 runs.',
+  ].join('\n'),
+  async run(facts) {
+    const row = await benchRnnCompile(3);
+    facts.rnnCompile = row;
+    return { columns: ['program', 'kernels', 'compile ms', 'first step ms', 'runs'], rows: [['train', String(row.kernels), fmt(row.compileMs, 0), fmt(row.firstStepMs, 0), String(row.runs)]] };
   },
 };
 
@@ -253,7 +270,7 @@ const sharedMemorySection: Section = {
 };
 
 export const SECTIONS: Section[] = [
-  kernelsSection, trainingSection, nativePeersSection, sequencesSection, firstStepSection, profileSection,
+  kernelsSection, trainingSection, nativePeersSection, sequencesSection, rnnCompileSection, firstStepSection, profileSection,
   matmulSection, wasmMatmulSection, elementwiseSection, wasmConvSection, threadsSection, sharedMemorySection,
 ];
 
