@@ -59,12 +59,14 @@ function withoutNames(v: Json): Json {
   return v;
 }
 
-function build(c: Case): { model: Model; layer: Layer } {
+const kerasClassName = (spec: Spec): string => (spec.bidirectional ? 'Bidirectional' : spec.kind === 'layer' ? spec.cls! : 'RNN');
+
+function build(c: Case, make: () => Layer = () => makeLayer(c.spec)): { model: Model; layer: Layer } {
   const [b, t, f] = c.batches[0].shape;
   const input = c.stateful ? Input({ batchShape: [b, t, f] }) : Input({ shape: [t, f] });
   const seq = c.mask !== null ? new layers.Masking({ maskValue: 0 })(input) as KerasTensor : input;
   const states = c.initial.map((s) => Input({ shape: s.shape.slice(1) }));
-  const layer = makeLayer(c.spec);
+  const layer = make();
   const out = (states.length > 0 ? (layer as InstanceType<typeof layers.RNN>).apply(seq, { initialState: states } as never) : layer.apply(seq)) as KerasTensor | KerasTensor[];
   const model = new Model({ inputs: states.length > 0 ? [input, ...states] : input, outputs: Array.isArray(out) ? out : [out] });
   model.setWeights(c.weights.map(toTensor));
@@ -103,6 +105,17 @@ for (const c of fixture.cases) {
     assert.equal(withoutNames(layer.getConfig() as Json), withoutNames(c.config), 'getConfig');
     const paths = kerasWeightGroups(model).flatMap((g) => g.variables.map((v, i) => [`${g.path}/vars/${i}`, [...v.shape]] as [string, number[]]));
     assert.equal(paths.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)), c.weight_paths, '.weights.h5 layout');
+  });
+
+  test(`${c.label}: Keras's config builds the same layer (fromConfig), which predicts the same`, () => {
+    const { model } = build(c);
+    const fromKeras = () => layers.deserialize({ module: 'keras.layers', class_name: kerasClassName(c.spec), config: c.config, registered_name: null }) as Layer;
+    const rebuilt = build(c, fromKeras);
+    assert.equal(withoutNames(rebuilt.layer.getConfig() as Json), withoutNames(c.config), 'config after fromConfig');
+    rebuilt.model.setWeights(model.getWeights());
+    const feed = [toTensor(c.batches[0]), ...c.initial.map(toTensor)];
+    const ys = rebuilt.model.predict(feed.length > 1 ? feed : feed[0], { verbose: 0 }) as Tensor | Tensor[];
+    (Array.isArray(ys) ? ys : [ys]).forEach((y, i) => assert.ok(relDiff(y.data, c.predictions[0][i].data) <= TOL, `output ${i}`));
   });
 
   if (c.trained !== undefined) {
