@@ -4,6 +4,9 @@
  * traced once (the default), or, with `unroll`, as one copy of the step per time step in the
  * graph (Keras's unroll=True, the user's opt-in: docs/ARCHITECTURE.md, "Recurrence as a scan").
  * Both paths apply the same masked-step rule, so they give the same outputs and gradients.
+ * (Keras's own unrolled JAX loop departs from its scan in two corners: it ignores
+ * zero_output_for_mask, and a masked first step outputs zeros rather than the initial state.
+ * keras-jit keeps the scan's semantics for both, so unroll never changes a result.)
  */
 import * as B from '../../../ir/build.js';
 import { make, type Node } from '../../../ir/node.js';
