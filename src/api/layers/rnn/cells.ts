@@ -109,7 +109,9 @@ export abstract class BuiltinCell extends Layer {
 
   /**
    * Keras's _maybe_config_dropout_masks: while training, draw this sequence's masks once, before
-   * the loop, for inputs of `inputDim` features; every step then reads the same masks.
+   * the loop, for inputs of `inputDim` features; every step then reads the same masks. One mask
+   * serves all gates, as the LSTM/GRU layers' (Keras's implementation 2; Keras switches to one
+   * mask per gate when recurrent_dropout is set, so there each gate drops different units).
    */
   prepareDropout(training: boolean, batch: number | null, inputDim: number): void {
     this.masks = !training ? undefined : {
