@@ -26,9 +26,9 @@ const leavesOf = (outputs: readonly Node[]) => topoOrder(outputs).filter((n) => 
 
 /**
  * Elements [at, at + size) of the packed cotangent `g` without materializing it: `g` is the sum
- * of the views' cotangents, each padded to the packed length (scanOutput's VJP), so a part is the
- * sum of the unpadded ones that cover it; null when none does (zeros), undefined when `g` is of
- * another form (then the caller slices it).
+ * of the views' cotangents, each padded to the packed length (scanOutput's VJP) and summed by
+ * autodiff as adds or as one concatenate, so a part is the sum of the unpadded ones that cover
+ * it; null when none does (zeros), undefined when `g` is of another form (then the caller slices it).
  */
 function pieceOf(g: Node, at: number, size: number, b: Builder): Node | null | undefined {
   if (g.op === 'pad' && g.inputs[0].shape.length === 1 && (g as Node<'pad'>).attrs.value === 0) {
@@ -44,6 +44,16 @@ function pieceOf(g: Node, at: number, size: number, b: Builder): Node | null | u
     return x === null ? y : y === null ? x : b.add(x, y);
   }
   if (g.op === 'fill' && (g as Node<'fill'>).attrs.value === 0) return null;
+  // autodiff sums disjoint padded pieces as one concatenate of the pieces and zeros.
+  if (g.op === 'concatenate' && g.shape.length === 1) {
+    let lo = 0;
+    for (const part of g.inputs) {
+      const inner = part.shape[0] as number;
+      if (lo <= at && at + size <= lo + inner) return lo === at && inner === size ? part : pieceOf(part, at - lo, size, b);
+      lo += inner;
+    }
+    return undefined;
+  }
   return undefined;
 }
 
