@@ -3,7 +3,9 @@
  * over four elements at a time on f32x4 lanes, then a tail loop over the last size % 4 elements
  * one at a time. The tail runs the very same vector ops on lane 0 (single-element loads and
  * lane stores) rather than scalar f32 ops, so every element gets bit-identical arithmetic, NaN
- * and -0 handling, whichever loop computes it.
+ * and -0 handling, whichever loop computes it. With slices (rows > 1) those two loops cover one
+ * row and an outer loop steps every buffer's row start (a slice's by its own stride; its element
+ * offset is the loads' constant offset). exp, log, tanh, sigmoid and sign are simd-math.ts's.
  *
  * Values live in v128 locals: float32 as f32x4, bool as lane masks (all ones or zero), the form
  * f32x4 comparisons produce and v128.bitselect consumes. Bool buffers hold one byte per element,
@@ -21,6 +23,7 @@ import { FuncBuilder, type LocalRef } from './builder.js';
 import type { FlatElementwise, SimdElementwiseOp } from './elementwise-match.js';
 import { envMemory, type WasmModule } from './module.js';
 import type { OpName } from './opcodes.js';
+import { SimdMath } from './simd-math.js';
 
 /** Elements per loop iteration: the main loop's four lanes, or the tail's one. */
 type Lanes = 4 | 1;
@@ -43,6 +46,14 @@ const SIMD_OPS: { readonly [K in Exclude<SimdElementwiseOp, 'fill'>]: OpEmit } =
   sqrt: unary('f32x4.sqrt'),
   negative: unary('f32x4.neg'),
   abs: unary('f32x4.abs'),
+  exp: (e, [a]) => e.math.exp(a),
+  log: (e, [a]) => e.math.log(a),
+  tanh: (e, [a]) => e.math.tanh(a),
+  sigmoid: (e, [a]) => e.math.sigmoid(a),
+  sign: (e, [a]) => e.math.sign(a),
+  // Row-major order is the same before and after a reshape: the flat element index carries over.
+  reshape: (e, [a]) => { e.f.get(a); },
+  slice: () => { throw new Error('wasm: a slice is loaded from its input, not computed'); },
   less: binary('f32x4.lt'),
   lessEqual: binary('f32x4.le'),
   greater: binary('f32x4.gt'),
@@ -62,6 +73,7 @@ const SIMD_OPS: { readonly [K in Exclude<SimdElementwiseOp, 'fill'>]: OpEmit } =
 
 class ElementwiseEmitter {
   readonly f: FuncBuilder;
+  readonly math: SimdMath;
   private readonly base = new Map<Node, LocalRef>();
   private readonly value = new Map<Node, LocalRef>();
   /** One local per distinct constant, keyed by dtype and value (-0 apart from +0). */
@@ -74,14 +86,28 @@ class ElementwiseEmitter {
   private readonly hash: { readonly h: LocalRef; readonly mixA: LocalRef; readonly mixB: LocalRef; readonly iota: LocalRef; readonly unit: LocalRef } | undefined;
   /** Lanes of the loop body being emitted. */
   private lanes: Lanes = 4;
+  /**
+   * Where the current row starts, per buffer and row stride in elements (a buffer's own rows are
+   * `cols` apart, a slice's rows its stride): the buffer's parameter itself when there is one
+   * row, else a local advanced after each row.
+   */
+  private readonly rowStart = new Map<string, { readonly local: LocalRef; readonly buffer: Node; readonly stride: number }>();
+  private readonly row: LocalRef | undefined;
+  /** Input buffers read element by element (not only through slices, not splatted). */
+  private readonly direct: readonly Node[];
 
   constructor(readonly plan: FlatElementwise, name: string) {
     const params = plan.buffers.map((_, i) => ({ name: `o${i}`, type: 'i32' as const }));
     const f = new FuncBuilder(name, params);
     this.f = f;
+    this.math = new SimdMath(f);
     plan.buffers.forEach((b, i) => this.base.set(b, f.param(i)));
     this.p = f.local('p', 'i32');
-    plan.buffers.forEach((b, i) => { if (!plan.outputs.includes(b)) this.value.set(b, f.local(`x${i}`, 'v128')); });
+    this.direct = plan.buffers.filter((b) => !plan.outputs.includes(b) && !plan.uniform.has(b) && plan.order.some((n) => n.op !== 'slice' && n.inputs.includes(b)));
+    plan.buffers.forEach((b, i) => { if (plan.uniform.has(b) || this.direct.includes(b)) this.value.set(b, f.local(`x${i}`, 'v128')); });
+    this.row = plan.rows > 1 ? f.local('row', 'i32') : undefined;
+    for (const b of [...plan.outputs, ...this.direct]) this.rowLocal(b, plan.cols);
+    for (const [n, r] of plan.slices) this.rowLocal(n.inputs[0], r.stride);
     plan.order.forEach((n, i) => {
       if (n.op !== 'fill') this.value.set(n, f.local(`t${i}`, 'v128'));
       else if (!this.consts.has(constKey(n as Node<'fill'>))) {
@@ -115,10 +141,24 @@ class ElementwiseEmitter {
     return l;
   }
 
-  /** Pushes the byte address of element p/4 of buffer `b` (bool buffers hold a byte per element). */
-  private address(b: Node): void {
+  private rowKey(b: Node, stride: number): string {
+    return `${this.plan.buffers.indexOf(b)}:${this.plan.rows > 1 ? stride : 0}`;
+  }
+
+  private rowLocal(b: Node, stride: number): void {
+    const key = this.rowKey(b, stride);
+    if (this.rowStart.has(key)) return;
+    const local = this.plan.rows > 1 ? this.f.local(`row${this.rowStart.size}`, 'i32') : this.base.get(b)!;
+    this.rowStart.set(key, { local, buffer: b, stride });
+  }
+
+  /**
+   * Pushes the byte address of the row's element p/4 of buffer `b` read with row stride `stride`
+   * (bool buffers hold a byte per element); the caller adds any element offset as the memarg's.
+   */
+  private address(b: Node, stride: number): void {
     const f = this.f;
-    f.get(this.base.get(b)!).get(this.p);
+    f.get(this.rowStart.get(this.rowKey(b, stride))!.local).get(this.p);
     if (b.dtype === 'bool') f.i32(2).op('i32.shr_u');
     f.op('i32.add');
   }
@@ -128,18 +168,20 @@ class ElementwiseEmitter {
     this.f.get(this.zero()).op('i32x4.ne');
   }
 
-  private load(b: Node, lanes: Lanes): void {
+  /** Loads value `into` from buffer `b`: its own elements, or a slice's (stride and offset in elements). */
+  private load(b: Node, lanes: Lanes, into: Node, stride = this.plan.cols, offset = 0): void {
     const f = this.f;
-    this.address(b);
-    if (b.dtype === 'float32') f.mem(lanes === 4 ? 'v128.load' : 'v128.load32_zero', 0);
-    else if (lanes === 4) { f.mem('v128.load32_zero', 0).op('i16x8.extend_low_i8x16_u').op('i32x4.extend_low_i16x8_u'); this.toMask(); }
-    else { f.mem('i32.load8_u', 0).op('i32x4.splat'); this.toMask(); }
-    f.set(this.valueOf(b));
+    this.address(b, stride);
+    const at = b.dtype === 'bool' ? offset : offset * 4;
+    if (b.dtype === 'float32') f.mem(lanes === 4 ? 'v128.load' : 'v128.load32_zero', at);
+    else if (lanes === 4) { f.mem('v128.load32_zero', at).op('i16x8.extend_low_i8x16_u').op('i32x4.extend_low_i16x8_u'); this.toMask(); }
+    else { f.mem('i32.load8_u', at).op('i32x4.splat'); this.toMask(); }
+    f.set(this.valueOf(into));
   }
 
   private store(o: Node, lanes: Lanes): void {
     const f = this.f;
-    this.address(o);
+    this.address(o, this.plan.cols);
     f.get(this.valueOf(o));
     if (o.dtype === 'float32') { f.mem(lanes === 4 ? 'v128.store' : 'v128.store32_lane', 0, ...(lanes === 4 ? [] : [0])); return; }
     // Masks (-1 or 0 per i32 lane) narrow with saturation to -1/0 bytes in lanes 0..3; negated, 1/0.
@@ -157,8 +199,9 @@ class ElementwiseEmitter {
   private body(lanes: Lanes): void {
     const { plan } = this;
     this.lanes = lanes;
-    for (const b of plan.buffers) if (!plan.outputs.includes(b) && !plan.uniform.has(b)) this.load(b, lanes);
-    for (const n of plan.order) if (!plan.uniform.has(n)) this.compute(n);
+    for (const b of this.direct) this.load(b, lanes, b);
+    for (const [n, r] of plan.slices) this.load(n.inputs[0], lanes, n, r.stride, r.offset);
+    for (const n of plan.order) if (!plan.uniform.has(n) && n.op !== 'slice') this.compute(n);
     for (const o of plan.outputs) this.store(o, lanes);
   }
 
@@ -203,14 +246,29 @@ class ElementwiseEmitter {
     const { f, plan } = this;
     this.constants();
     this.prologue();
-    const main = plan.size - (plan.size % 4);
-    if (main > 0) f.doWhile(this.p, 16, main * 4, () => this.body(4));
-    if (main < plan.size) f.doWhile(this.p, 4, plan.size * 4, () => this.body(1));
+    if (this.row === undefined) this.columns();
+    else {
+      // Row starts from the parameters (a slice's offset is the loads' memarg), then one row per pass.
+      for (const { local, buffer } of this.rowStart.values()) f.get(this.base.get(buffer)!).set(local);
+      f.doWhile(this.row, 1, plan.rows, () => {
+        f.i32(0).set(this.p);
+        this.columns();
+        for (const { local, buffer, stride } of this.rowStart.values()) f.addTo(local, buffer.dtype === 'bool' ? stride : stride * 4);
+      });
+    }
     return {
       memory: envMemory(shared),
       globals: [],
       funcs: [f.func()],
     };
+  }
+
+  /** The loops over one row's columns (every element, with one row): four at a time, then the rest. */
+  private columns(): void {
+    const { f, plan } = this;
+    const main = plan.cols - (plan.cols % 4);
+    if (main > 0) f.doWhile(this.p, 16, main * 4, () => this.body(4));
+    if (main < plan.cols) f.doWhile(this.p, 4, plan.cols * 4, () => this.body(1));
   }
 
   private constants(): void {
