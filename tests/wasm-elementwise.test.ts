@@ -139,6 +139,37 @@ test('slices of inputs read as rows: LSTM gates from one [batch, 4 units] matrix
   check({ outputs: [B.exp(B.slice(seq, [0, 1, 2], [3, 3, 7]))], updates: [] }, feeds, s, 0, 'two cut axes');
 });
 
+test('pads of the last axis by column segment: LSTM gate gradients concatenated, overlaps, constants, masks', () => {
+  const r = rng(15);
+  const s = new Session({ seed: 15 });
+  for (const [batch, units] of [[1, 1], [2, 5], [4, 8], [32, 13]]) {
+    const parts = [0, 1, 2, 3].map((k) => B.input(`g${k}`, [batch, units]));
+    const ys = [0, 1, 2, 3].map((k) => B.input(`y${k}`, [batch, units]));
+    const feeds = [...parts, ...ys].map((node) => ({ node, data: randomData(batch * units, r) }));
+    // As the slice VJP writes it: each gate's gradient padded to the full width, summed.
+    const gate = (k: number) => B.pad(B.multiply(B.multiply(parts[k], ys[k]), B.subtract(1, ys[(k + 1) % 4])), [[0, 0], [k * units, (3 - k) * units]]);
+    const dz = B.add(B.add(gate(0), gate(1)), B.add(gate(2), gate(3)));
+    check({ outputs: [dz], updates: [] }, feeds, s, 1, `gate gradients ${batch}x${units}`);
+    // Overlapping pads (both active in the middle columns), a nonzero pad value, one input under two pads.
+    const x = parts[0];
+    const overlap = B.multiply(B.pad(B.exp(x), [[0, 0], [0, 2]], 0.5), B.pad(B.tanh(x), [[0, 0], [2, 0]], -1));
+    check({ outputs: [overlap], updates: [] }, feeds, s, 1, `overlapping pads ${batch}x${units}`);
+    // A GRU's gradient: a slice of the [batch, 3 units] recurrent product under a pad.
+    const z = B.input('z', [batch, 3 * units]);
+    const zFeeds = [...feeds, { node: z, data: randomData(batch * 3 * units, r) }];
+    const hidden = B.pad(B.multiply(parts[1], B.slice(z, [0, 2 * units], [batch, 3 * units])), [[0, 0], [units, units]]);
+    check({ outputs: [B.add(hidden, B.pad(ys[1], [[0, 0], [2 * units, 0]]))], updates: [] }, zFeeds, s, 1, `slice under a pad ${batch}x${units}`);
+  }
+  // A bool mask padded with false, choosing between padded values, and an output beside it.
+  const m = B.input('m', [3, 6], 'bool'), v = B.input('v', [3, 6]), w = B.input('w', [3, 9]);
+  const bits = Uint8Array.from({ length: 18 }, () => (r() < 0.5 ? 1 : 0));
+  const feeds = [{ node: m, data: bits }, { node: v, data: randomData(18, r) }, { node: w, data: randomData(27, r) }];
+  const chosen = B.where(B.pad(m, [[0, 0], [1, 2]]), B.pad(v, [[0, 0], [1, 2]], 3), w);
+  check({ outputs: [chosen, B.sigmoid(w)], updates: [] }, feeds, s, 1, 'padded mask');
+  // A pad of a leading axis is not rows of columns: JavaScript.
+  check({ outputs: [B.exp(B.pad(v, [[1, 0], [0, 0]]))], updates: [] }, feeds, s, 0, 'pad of the first axis');
+});
+
 test('scalar operands: constants, one-element inputs and values computed from them', () => {
   const r = rng(4);
   const s = new Session({ seed: 4 });

@@ -5,6 +5,7 @@
  * their product, contiguous), and before j keeps whole the axes after the last other cut axis
  * while that one and all before it keep one index (so rows are evenly spaced). An LSTM's gate
  * columns z[:, 128:256] of a [32, 512] z are 32 rows of 128 elements, stride 512, offset 128.
+ * A pad of the last axis is the converse: rows of its input placed at a column offset.
  */
 import type { Node } from '../../ir/node.js';
 import { isConcrete } from '../../ir/types.js';
@@ -36,4 +37,20 @@ export function sliceRows(n: Node<'slice'>): SliceRows | undefined {
   for (let i = 0; i <= p; i++) if (to[i] !== 1) return undefined;
   const rows = to.slice(p + 1, j).reduce((a, d) => a * d, 1);
   return { rows, cols, offset, stride: strides[j] * from[j] };
+}
+
+/** A pad of the last axis only: each row of `cols` is `lo` pad values, `width` input values, the rest pad values. */
+export interface PadColumns {
+  readonly lo: number;
+  readonly width: number;
+  readonly cols: number;
+}
+
+export function padColumns(n: Node<'pad'>): PadColumns | undefined {
+  const from = n.inputs[0].shape, to = n.shape;
+  if (!isConcrete(from) || !isConcrete(to) || to.length === 0) return undefined;
+  const { widths } = n.attrs;
+  const last = to.length - 1;
+  if (widths.some(([lo, hi], i) => i < last && (lo !== 0 || hi !== 0))) return undefined;
+  return { lo: widths[last][0], width: from[last], cols: to[last] };
 }
