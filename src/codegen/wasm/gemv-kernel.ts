@@ -11,6 +11,7 @@ import { emitGemvModule } from './gemv-emit.js';
 import { IDENTITY, type NativeEpilogue } from './matmul-emit.js';
 import type { MatmulFn } from './matmul-kernel.js';
 import { shapeOfMatmul, type MatmulShape } from '../matmul-shape.js';
+import { compileOptimized } from './optimized-compile.js';
 import { encodeModule, type WasmModule } from './module.js';
 import { printWat } from './wat.js';
 
@@ -51,7 +52,7 @@ export function compileWasmGemv(what: MatmulShape | Node<'matmul'>, options: Was
   const known = cache.get(key);
   if (known !== undefined) return known;
   const spec: WasmModule = emitGemvModule(shape, { name, relaxed, epilogue, shared });
-  const module = new WA.Module(encodeModule(spec));
+  const module = compileOptimized(encodeModule(spec));
   const kernel: WasmGemvKernel = {
     kind: 'gemv', name, shape, relaxed, epilogue, shared, module,
     wat: () => printWat(spec),
