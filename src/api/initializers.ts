@@ -57,7 +57,6 @@ function initializerFromConfig(make: (c: JsonObject) => Initializer, config: Jso
 }
 export type InitializerIdentifier = string | Initializer;
 
-/** A small, fast 32-bit generator (mulberry32): deterministic per seed, uniform in [0, 1). */
 /**
  * `n` values of `next()` in order, as float32. A plain loop: Float32Array.from over an array-like
  * with a mapping function goes through the iterator protocol and was a visible share of the
@@ -69,6 +68,7 @@ function fillWith(n: number, next: () => number): Float32Array {
   return out;
 }
 
+/** A small, fast 32-bit generator (mulberry32): deterministic per seed, uniform in [0, 1). */
 export function seededRandom(seed: number): () => number {
   let s = seed | 0;
   return () => {
