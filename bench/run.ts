@@ -140,11 +140,12 @@ const rnnCompileSection: Section = {
 
 const nativePeersSection: Section = {
   id: 'native-peers',
-  title: 'Training samples/s beside PyTorch (CPU) and Keras 3 on JAX',
+  title: 'Training samples/s (and single-sample predict) beside PyTorch (CPU) and Keras 3 on JAX',
   note: [
     'bench/native-peers.ts: each peer in its own process (bench/native_peers.py, run by KERAS_JIT_BENCH_PYTHON, default python3), keras-jit in this one, taking turns twice per model; each keeps its better round.',
     'Same layers, optimizer, loss and batch on every side, random data of the models\' shapes; epochs of 20 steps, two untimed, then the best epoch of those run in 2 s. Ratio: keras-jit samples/s over the peer\'s.',
     'PyTorch: manual loop with CrossEntropyLoss on logits (softmax folded into the loss), its default thread count. Keras 3/JAX: model.fit, one epoch per call. A peer whose framework does not import is reported as missing.',
+    'The predict row is latency: one 1x784 sample per call (keras-jit predictOnBatch, PyTorch eval mode under torch.no_grad(), Keras 3/JAX a jitted stateless_call), samples/s = 1 / the best mean of 20 consecutive calls.',
     'To install the peers: see the README\'s Benchmarks section.',
   ].join('\n'),
   async run(facts) {
@@ -152,8 +153,8 @@ const nativePeersSection: Section = {
     facts.nativePeers = rows;
     const rate = (r: { samplesPerSecond: number } | { missing: string }) => ('samplesPerSecond' in r ? fmt(r.samplesPerSecond, 0) : r.missing);
     return {
-      columns: ['model', 'batch', 'keras-jit samples/s', ...NATIVE_PEERS.flatMap((p) => [`${p} samples/s`, `keras-jit / ${p}`])],
-      rows: rows.map((r) => [r.model, String(r.batch), rate(r.ours), ...NATIVE_PEERS.flatMap((p) => [rate(r.peers[p]), nativeRatio(r.ours, r.peers[p])])]),
+      columns: ['model', 'task', 'batch', 'keras-jit samples/s', ...NATIVE_PEERS.flatMap((p) => [`${p} samples/s`, `keras-jit / ${p}`])],
+      rows: rows.map((r) => [r.model, r.task, String(r.batch), rate(r.ours), ...NATIVE_PEERS.flatMap((p) => [rate(r.peers[p]), nativeRatio(r.ours, r.peers[p])])]),
     };
   },
 };

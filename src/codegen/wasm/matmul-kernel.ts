@@ -14,6 +14,7 @@ import { wasmFeatures } from './features.js';
 import { emitMatmulModule, IDENTITY, type NativeEpilogue } from './matmul-emit.js';
 import { matmulName, shapeOfMatmul, type MatmulShape } from '../matmul-shape.js';
 import { DEFAULT_KC, defaultTile, layout, tileName, type Tile } from './matmul-plan.js';
+import { compileOptimized } from './optimized-compile.js';
 import { encodeModule, type WasmModule } from './module.js';
 import { printWat } from './wat.js';
 
@@ -89,7 +90,7 @@ export function compileWasmMatmul(what: MatmulShape | Node<'matmul'>, options: W
 
   const spec: WasmModule = emitMatmulModule(shape, { name, tile, maxKc, relaxed, epilogue, shared, accumulate });
   const bytes = encodeModule(spec);
-  const module = new WA.Module(bytes);
+  const module = compileOptimized(bytes);
   const lay = layout(shape, tile, maxKc);
   const scratchBytes = align16(lay.scratchBytes);
   const panels = lay.fullPanels + (lay.edgeColumns > 0 ? 1 : 0);
