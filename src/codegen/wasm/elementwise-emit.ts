@@ -162,8 +162,8 @@ class ElementwiseEmitter {
   private valueOf(n: Node, ctx: Node | undefined = undefined): LocalRef {
     // A fill can also reach the kernel as an input buffer (materialized by another kernel): then it
     // is loaded like any buffer, and only the fills computed here are constants of the loop.
-    const l = this.value.get(n)?.get(this.plan.uniform.has(n) ? undefined : ctx)
-      ?? (n.op === 'fill' ? this.consts.get(constKey(n as Node<'fill'>))?.local : undefined);
+    const l = (n.op === 'fill' ? this.consts.get(constKey(n as Node<'fill'>))?.local : undefined)
+      ?? this.value.get(n)?.get(this.plan.uniform.has(n) ? undefined : ctx);
     if (l === undefined) throw new Error(`wasm: ${n.op} has no value in the elementwise kernel`);
     return l;
   }
