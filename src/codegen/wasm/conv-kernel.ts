@@ -25,7 +25,10 @@ import { compileWasmMatmul, type MatmulFn, type WasmMatmulKernel } from './matmu
 import { tileName, type Tile } from './matmul-plan.js';
 import { encodeModule } from './module.js';
 import { emitPatchModule } from './patch-emit.js';
+import type { RangeKernel } from './range-kernel.js';
 import { printWat } from './wat.js';
+import { compileWinogradConv } from './winograd-kernel.js';
+import { preferWinograd, winogradSpec } from './winograd-plan.js';
 
 export type ConvFn = (out: number, in0: number, in1: number, bias?: number) => void;
 type PatchFn = (dst: number, src: number, count: number, n: number, y: number, x: number) => void;
@@ -38,6 +41,11 @@ export interface WasmConvOptions {
   readonly chunkBytes?: number;
   /** The matmul register tile; defaults to `convTile`. */
   readonly tile?: Tile;
+  /**
+   * Winograd F(2x2, 3x3) (winograd-kernel.ts) instead of im2col: true requires it (an error where
+   * it does not apply), false never takes it; by default the cost model decides (`preferWinograd`).
+   */
+  readonly winograd?: boolean;
 }
 
 export interface WasmConvKernel {
@@ -71,7 +79,7 @@ export interface WasmConvKernel {
 /** How the runtime runs a chunk's product on several threads, without this module knowing the pool. */
 export interface ParallelProducts {
   readonly threads: number;
-  bind(kernel: WasmMatmulKernel, scratchOffset: number): MatmulFn;
+  bind(kernel: RangeKernel, scratchOffset: number): MatmulFn;
 }
 
 /**
@@ -191,6 +199,13 @@ export function compileWasmConv(node: Node<ConvOp>, options: WasmConvOptions = {
   const epilogue = options.epilogue ?? IDENTITY;
   const shared = options.shared ?? false;
   if ((epilogue.bias || epilogue.relu) && !plan.rowsInOrder) throw new Error(`wasm: ${plan.name} cannot apply an epilogue in the kernel`);
+  if (options.winograd !== false) {
+    const spec = winogradSpec(node, options.chunkBytes);
+    if (options.winograd === true && spec === undefined) throw new Error(`wasm: ${plan.name} is not a 3x3 stride-1 undilated conv2d or input gradient with channels in multiples of 4, so Winograd does not apply`);
+    if (spec !== undefined && (options.winograd === true || preferWinograd(spec))) {
+      return compileWinogradConv(node, spec, { epilogue, shared, ...(options.tile !== undefined ? { tile: options.tile } : {}) });
+    }
+  }
   const key = JSON.stringify([node.op, node.attrs, node.inputs.map((i) => i.shape), epilogue, shared, options.chunkBytes, options.tile]);
   const known = cache.get(key);
   if (known !== undefined) return known;
