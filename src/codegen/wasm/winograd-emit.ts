@@ -23,8 +23,11 @@ import { WINOGRAD_POINTS, type WinogradSpec } from './winograd-plan.js';
 
 export interface WinogradLayout {
   readonly vAt: number;
+  /** M, the products; for the filter gradient E, the transformed dy. */
   readonly mAt: number;
   readonly stagingAt: number;
+  /** The filter gradient's 16 partial sums over tiles, [ξ][Cin][Cout]. */
+  readonly partialAt: number;
   /** Bytes of scratch per instance. */
   readonly bytes: number;
 }
@@ -33,7 +36,9 @@ export function winogradLayout(s: WinogradSpec, panelBytes: number): WinogradLay
   const vAt = align16(panelBytes);
   const mAt = vAt + WINOGRAD_POINTS * s.chunkTiles * s.Cin * 4;
   const stagingAt = mAt + WINOGRAD_POINTS * s.chunkTiles * s.Cout * 4;
-  return { vAt, mAt, stagingAt, bytes: stagingAt + WINOGRAD_POINTS * s.Cin * 4 };
+  const partialAt = stagingAt + WINOGRAD_POINTS * s.Cin * 4;
+  const partial = s.op === 'conv2dBackpropFilter' ? WINOGRAD_POINTS * s.Cin * s.Cout * 4 : 0;
+  return { vAt, mAt, stagingAt, partialAt, bytes: partialAt + partial };
 }
 
 export interface WinogradEmitOptions {
@@ -82,6 +87,13 @@ class WinogradEmitter {
         f.get(t).i32(s.chunkTiles).op('i32.add').set(tEnd);
         f.get(tEnd).i32(s.tiles).get(tEnd).i32(s.tiles).op('i32.lt_s').op('select').set(tEnd);
         this.overTiles(tiles, coords, vBase, s.Cin, () => this.inputTile(coords, row, stage));
+        if (s.op === 'conv2dBackpropFilter') {
+          // S[ξ] += V[ξ]ᵀ · E[ξ] over the chunk's tiles, into this instance's partial sums.
+          this.overTiles(tiles, coords, mBase, s.Cout, () => this.dyTile(coords, row));
+          if (s.tiles % s.chunkTiles !== 0) this.zeroTail(t, tEnd, vBase, mBase);
+          f.get(scr).i32(o.layout.partialAt).op('i32.add').get(vBase).get(mBase).i32(0).i32(0).i32(o.panels).op('call', 0);
+          return;
+        }
         f.get(mBase).get(vBase).get(p.u).i32(0).i32(0).i32(o.panels).op('call', 0);
         this.overTiles(tiles, coords, mBase, s.Cout, () => this.outputTile(coords, row));
       });
@@ -203,6 +215,75 @@ class WinogradEmitter {
         store(1, () => add(t[1], t[2]));
         store(2, () => sub(t[2], t[1]));
         store(3, () => sub(t[1], t[3]));
+      }
+    });
+  }
+
+  /**
+   * A short last chunk's rows past its tiles, zeroed in every plane of V and E: the filter
+   * gradient's matmuls sum over all rows, and stale ones (even NaN) must add nothing.
+   */
+  private zeroTail(t0: LocalRef, tEnd: LocalRef, vBase: LocalRef, eBase: LocalRef): void {
+    const { f, s } = this;
+    const zero = this.local128('zero');
+    const [z, end] = [this.local32('z'), this.local32('zEnd')];
+    for (const [base, floats] of [[vBase, s.Cin], [eBase, s.Cout]] as const) {
+      const plane = s.chunkTiles * floats * 4;
+      f.get(tEnd).get(t0).op('i32.sub').i32(s.chunkTiles).op('i32.lt_s').if(() => {
+        f.get(tEnd).get(t0).op('i32.sub').i32(floats * 4).op('i32.mul').get(base).op('i32.add').set(z);
+        f.get(base).i32(plane).op('i32.add').set(end);
+        f.loop(() => {
+          for (let k = 0; k < WINOGRAD_POINTS; k++) f.get(z).get(zero).mem('v128.store', k * plane);
+          f.addTo(z, 16);
+          f.get(z).get(end).op('i32.lt_u').op('br_if', 0);
+        });
+      });
+    }
+  }
+
+  /**
+   * E = A e Aᵀ of one tile's 2x2 of dy (at `u`; zeros past the output's edge) into E's row
+   * `row`, A = [1 0; 1 1; 1 -1; 0 -1]: the filter gradient's second operand.
+   */
+  private dyTile(xy: { n: LocalRef; ty: LocalRef; tx: LocalRef }, row: LocalRef): void {
+    const { f, s, p } = this;
+    const [src, pe, down, right] = ['dySrc', 'pe', 'down', 'right'].map((name) => this.local32(name));
+    const F4 = s.Cout * 4;
+    f.get(xy.n).i32(s.OH).op('i32.mul').get(xy.ty).i32(2).op('i32.mul').op('i32.add').i32(s.OW).op('i32.mul')
+      .get(xy.tx).i32(2).op('i32.mul').op('i32.add').i32(F4).op('i32.mul').get(p.u).op('i32.add').set(src);
+    f.get(xy.ty).i32(2).op('i32.mul').i32(s.OH - 1).op('i32.lt_s').set(down);
+    f.get(xy.tx).i32(2).op('i32.mul').i32(s.OW - 1).op('i32.lt_s').set(right);
+    const e = Array.from({ length: 4 }, (_, k) => this.local128(`e${k}`));
+    const r = Array.from({ length: 8 }, (_, k) => this.local128(`s${k}`));
+    const zero = this.local128('zero');
+    const plane = s.chunkTiles * s.Cout * 4;
+    const ps = this.local32('pes');
+    this.channelLoop(s.Cout / 4, [ps, pe], [src, row], () => {
+      const load = (k: number, offset: number, inside: (() => void) | undefined) => {
+        if (inside === undefined) { f.get(ps).mem('v128.load', offset).set(e[k]); return; }
+        inside();
+        f.if(() => f.get(ps).mem('v128.load', offset).set(e[k]), () => f.get(zero).set(e[k]));
+      };
+      load(0, 0, undefined);
+      load(1, F4, () => f.get(right));
+      load(2, s.OW * F4, () => f.get(down));
+      load(3, (s.OW + 1) * F4, () => f.get(down).get(right).op('i32.and'));
+      // Rows of A e: e0, e0 + e1, e0 - e1, -e1 (by columns j = 0, 1), kept as r[2p + j].
+      for (let j = 0; j < 2; j++) {
+        const e0 = e[j], e1 = e[2 + j];
+        f.get(e0).set(r[j]);
+        f.get(e0).get(e1).op('f32x4.add').set(r[2 + j]);
+        f.get(e0).get(e1).op('f32x4.sub').set(r[4 + j]);
+        f.get(e1).op('f32x4.neg').set(r[6 + j]);
+      }
+      // (A e) Aᵀ along each row p: the same four combinations of its two columns.
+      for (let q = 0; q < 4; q++) {
+        const a = r[2 * q], b = r[2 * q + 1];
+        const store = (j: number, value: () => void) => { f.get(pe); value(); f.mem('v128.store', (q * 4 + j) * plane); };
+        store(0, () => f.get(a));
+        store(1, () => f.get(a).get(b).op('f32x4.add'));
+        store(2, () => f.get(a).get(b).op('f32x4.sub'));
+        store(3, () => f.get(b).op('f32x4.neg'));
       }
     });
   }

@@ -9,6 +9,12 @@
  *   conv2d               img = x, g(a, b, ci, co) = w[a, b, ci, co], pads as given
  *   conv2dBackpropInput  img = dy, g(a, b, f, c) = w[2 - a, 2 - b, c, f] (the flipped filter,
  *                        in and out swapped), padTop' = 2 - padTop, padLeft' = 2 - padLeft
+ * The filter gradient dw(a, b, ci, co) = Σ_{oy, ox} x(oy - padTop + a, ox - padLeft + b, ci)
+ * · dy(oy, ox, co) is the same tiling seen from the other side (F(3x3, 2x2)): by the
+ * transposition principle, the trilinear form Σ_ξ (A e Aᵀ)_ξ (G g Gᵀ)_ξ (Bᵀ d B)_ξ that F(2x2, 3x3)
+ * evaluates, differentiated by g, gives each tile's share dw = Gᵀ [(A e Aᵀ) ⊙ (Bᵀ d B)] G with
+ * e the tile's 2x2 of dy. Summed over tiles, the 16 sums over tiles per (ci, co) are matmuls
+ * Vᵀ · E with K = tiles, and Gᵀ (·) G is applied once, to the 16·Cin·Cout sums, at the end.
  * Each 2x2 output tile reads a 4x4 input tile d and computes Y = Aᵀ [Σ_ci (Bᵀ d B) ⊙ (G g Gᵀ)] A:
  * the sum over ci for each of the 16 points of the transformed tile is a matmul
  * [tiles, Cin] x [Cin, Cout], so 16 of them per chunk of tiles replace the 3x3 convolution's
@@ -17,7 +23,7 @@
 import type { Node } from '../../ir/node.js';
 import type { ConvOp } from '../../ir/op-kinds.js';
 
-export type WinogradOp = 'conv2d' | 'conv2dBackpropInput';
+export type WinogradOp = ConvOp;
 
 export interface WinogradSpec {
   readonly op: WinogradOp;
@@ -62,17 +68,18 @@ const CHUNK_BYTES = 256 * 1024;
  * multiples of 4 so every transform works on whole f32x4 vectors of channels.
  */
 export function winogradSpec(node: Node<ConvOp>, chunkBytes = CHUNK_BYTES): WinogradSpec | undefined {
-  if (node.op === 'conv2dBackpropFilter') return undefined;
   const { strides, dilation, padding } = node.attrs;
   if (strides[0] !== 1 || strides[1] !== 1 || dilation[0] !== 1 || dilation[1] !== 1) return undefined;
-  const [KH, KW] = dims4(node.inputs[1]);
+  const filterGradient = node.op === 'conv2dBackpropFilter';
+  const [KH, KW] = dims4(filterGradient ? node : node.inputs[1]);
   if (KH !== 3 || KW !== 3) return undefined;
   const [N, H, W, Cin] = dims4(node.inputs[0]);
-  const [, OH, OW, Cout] = dims4(node);
+  // The filter gradient's tiles are dy's: its 2x2 tiles of output pixels meet the same 4x4 tiles of x.
+  const [, OH, OW, Cout] = dims4(filterGradient ? node.inputs[1] : node);
   if (Cin % 4 !== 0 || Cout % 4 !== 0 || OH < 1 || OW < 1) return undefined;
-  const forward = node.op === 'conv2d';
-  const padTop = forward ? padding[0] : KH - 1 - padding[0];
-  const padLeft = forward ? padding[2] : KW - 1 - padding[2];
+  const input = node.op === 'conv2dBackpropInput';
+  const padTop = input ? KH - 1 - padding[0] : padding[0];
+  const padLeft = input ? KW - 1 - padding[2] : padding[2];
   const TY = Math.ceil(OH / 2), TX = Math.ceil(OW / 2);
   const tiles = N * TY * TX;
   const perTile = WINOGRAD_POINTS * (Cin + Cout) * 4;
@@ -120,6 +127,25 @@ export function transformFilter(F: Float32Array<ArrayBufferLike>, w: number, dst
           F[dst + ((i * 4 + j) * Cin + ci) * Cout + co] = u;
         }
       }
+    }
+  }
+}
+
+/**
+ * dw[a, b, ci, co] = Σ_{p, q} G[p][a] · S[4p + q][ci][co] · G[q][b]: the filter gradient's
+ * output transform, from the 16 sums over tiles S (floats at `sums`) into the filter at `dst`.
+ */
+export function filterGradientOut(F: Float32Array<ArrayBufferLike>, sums: number, dst: number, s: WinogradSpec): void {
+  const { Cin, Cout } = s;
+  const plane = Cin * Cout;
+  const t = new Float64Array(12);
+  for (let e = 0; e < plane; e++) {
+    // t = Gᵀ S (3x4), then dw = t G (3x3).
+    for (let a = 0; a < 3; a++) {
+      for (let q = 0; q < 4; q++) t[a * 4 + q] = G[0][a] * F[sums + q * plane + e] + G[1][a] * F[sums + (4 + q) * plane + e] + G[2][a] * F[sums + (8 + q) * plane + e] + G[3][a] * F[sums + (12 + q) * plane + e];
+    }
+    for (let a = 0; a < 3; a++) {
+      for (let b = 0; b < 3; b++) F[dst + (a * 3 + b) * plane + e] = t[a * 4] * G[0][b] + t[a * 4 + 1] * G[1][b] + t[a * 4 + 2] * G[2][b] + t[a * 4 + 3] * G[3][b];
     }
   }
 }
