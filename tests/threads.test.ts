@@ -250,8 +250,9 @@ test('a training step on two threads matches the interpreter', () => {
 /**
  * Convolutions above PARALLEL_MIN_FLOPS, one per op and path: the bias+relu epilogue in the
  * kernel, the relu gradient's mask as a SIMD pass over the raw product, a tanh as the JS pass,
- * the strided input gradient's scatter, and an SGD update fused into the filter gradient (which
- * accumulates over chunks: split by column panels, each element still has one writer).
+ * the strided input gradient's scatter (split by column panels), and an SGD update fused into
+ * the filter gradient (split by chunks of patches, each thread summing into its own partial dw).
+ * conv2d and the stride-1 input gradient here are Winograd kernels, split by chunks of tiles.
  */
 test('large convolutions on two threads match the interpreter and run on the pool', () => {
   if (!usable) return;

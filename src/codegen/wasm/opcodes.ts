@@ -73,6 +73,8 @@ export const OPCODES = {
   'i32.add': op(0x6a),
   'i32.sub': op(0x6b),
   'i32.mul': op(0x6c),
+  'i32.div_u': op(0x6e),
+  'i32.rem_u': op(0x70),
   'i32.and': op(0x71),
   'i32.or': op(0x72),
   'i32.shl': op(0x74),
