@@ -12,8 +12,8 @@ import type { Graph } from '../src/ir/graph.js';
 import type { Node } from '../src/ir/node.js';
 import { Session } from '../src/runtime/session.js';
 import { nativeTier } from '../src/runtime/tiers/native/index.js';
-import { nativeCompilesSettled } from '../src/runtime/tiers/native/kernels.js';
-import { nativeStats } from '../src/runtime/tiers/native/matmul.js';
+import { nativeCompilesSettled, nativeKernelsCreated } from '../src/runtime/tiers/native/kernels.js';
+import { nativeStats } from '../src/runtime/tiers/native/swap.js';
 import { compareCompiled, makeVariable, randomData, type Feed } from './support/compiled.js';
 import { rng } from './support/gradcheck.js';
 
@@ -42,8 +42,10 @@ function build(c: Case, session: Session, seed: number): { graph: Graph; feeds: 
 async function check(c: Case, sharedMemory: boolean): Promise<void> {
   const session = new Session({ seed: 1, sharedMemory });
   const first = build(c, session, 7);
+  const mark = nativeKernelsCreated();
   compareCompiled(first.graph, first.feeds, session, undefined, 'native');
-  await nativeCompilesSettled();
+  // Only this program's kernels: in a whole-suite run on this tier, others may still be queued.
+  await nativeCompilesSettled(mark);
   const before = nativeStats.calls;
   const { graph, feeds } = build(c, session, 8);
   const cmp = compareCompiled(graph, feeds, session, undefined, 'native');
@@ -77,8 +79,9 @@ test('the C kernel reads the memory where it is after the memory grows', async (
   const session = new Session({ seed: 1, sharedMemory: false });
   const c: Case = { batch: 1, M: 20, K: 30, N: 40, ta: false, tb: false, epilogue: 'bias' };
   const first = build(c, session, 3);
+  const mark = nativeKernelsCreated();
   compareCompiled(first.graph, first.feeds, session, undefined, 'native');
-  await nativeCompilesSettled();
+  await nativeCompilesSettled(mark);
   const { graph, feeds } = build(c, session, 4);
   // Growing a non-shared memory detaches its old buffer: the kernel must not keep the old base.
   const before = session.memory.bytes;
@@ -86,6 +89,39 @@ test('the C kernel reads the memory where it is after the memory grows', async (
   assert.ok(session.memory.bytes > before);
   const cmp = compareCompiled(graph, feeds, session, undefined, 'native');
   assert.ok(cmp.maxRelError <= 1e-5, `max rel error ${cmp.maxRelError} at ${cmp.worst}`);
+});
+
+
+test('convolutions and their gradients run their products as C kernels and match the interpreter', async () => {
+  if (!usable) return;
+  const graphOf = (session: Session, seed: number) => {
+    const r = rng(seed);
+    // Big enough that each product is a matmul kernel (four columns or more), with a stride and padding.
+    const x = B.input('x', [4, 12, 12, 6]);
+    const w = makeVariable(session, 'w', [3, 3, 6, 16], r);
+    const bias = makeVariable(session, 'bias', [16], r);
+    const y = B.maximum(B.add(B.conv2d(x, w.node, [1, 1], [1, 1, 1, 1]), bias.node), 0);
+    const dy = B.input('dy', y.shape as number[]);
+    const dx = B.conv2dBackpropInput(dy, w.node, [12, 12], [1, 1], [1, 1, 1, 1]);
+    const dw = B.conv2dBackpropFilter(x, dy, [3, 3], [1, 1], [1, 1, 1, 1]);
+    const size = (s: readonly number[]) => s.reduce((p, q) => p * q, 1);
+    return {
+      graph: { outputs: [y, dx, dw], updates: [] } as Graph,
+      feeds: [{ node: x, data: randomData(size(x.shape as number[]), r) }, { node: dy, data: randomData(size(dy.shape as number[]), r) }],
+    };
+  };
+  for (const sharedMemory of [true, false]) {
+    const session = new Session({ seed: 1, sharedMemory });
+    const first = graphOf(session, 5);
+    const mark = nativeKernelsCreated();
+    compareCompiled(first.graph, first.feeds, session, undefined, 'native');
+    await nativeCompilesSettled(mark);
+    const before = nativeStats.calls;
+    const { graph, feeds } = graphOf(session, 6);
+    const cmp = compareCompiled(graph, feeds, session, undefined, 'native');
+    assert.ok(nativeStats.calls > before, `shared=${sharedMemory}: C kernels ran (${cmp.names.join(', ')})`);
+    assert.ok(cmp.maxRelError <= 1e-5, `shared=${sharedMemory}: max rel error ${cmp.maxRelError} at ${cmp.worst}`);
+  }
 });
 
 test.run();

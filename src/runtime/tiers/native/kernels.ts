@@ -36,8 +36,31 @@ class Kernel implements NativeKernel {
 }
 
 const kernels = new Map<string, Kernel>();
-/** Compiles run one after another on this chain. */
-let queue: Promise<void> = Promise.resolve();
+/** Every kernel asked for, in order, with the promise of its compile (resolved at once when it loaded from the cache). */
+const created: Promise<void>[] = [];
+/**
+ * Compiles waiting to start, newest first: the kernels of the program compiled last are the ones
+ * about to run, and a long test run or a notebook leaves programs behind that no longer do.
+ */
+const waiting: (() => Promise<void>)[] = [];
+let running = 0;
+/** One compile at a time: a second one would take the core that training runs on. */
+const CONCURRENCY = 1;
+
+function pump(): void {
+  while (running < CONCURRENCY && waiting.length > 0) {
+    const job = waiting.pop() as () => Promise<void>;
+    running++;
+    void job().finally(() => { running--; pump(); });
+  }
+}
+
+function enqueue(build: () => Promise<void>): Promise<void> {
+  return new Promise((resolve) => {
+    waiting.push(() => build().finally(resolve));
+    pump();
+  });
+}
 /** Compile and load times, for the bench's latency table. */
 export const compileLog: { readonly name: string; readonly ms: number; readonly cached: boolean }[] = [];
 
@@ -96,6 +119,7 @@ export function nativeKernel(name: string, source: string, sync = false): Native
   if (known !== undefined) return known;
   const k = new Kernel(name, source);
   kernels.set(source, k);
+
   const started = performance.now();
   try {
     if (sync) {
@@ -113,19 +137,29 @@ export function nativeKernel(name: string, source: string, sync = false): Native
     fail(k, e);
     return k;
   }
-  queue = queue.then(() => buildInBackground(k));
+  created.push(enqueue(() => buildInBackground(k)));
   return k;
 }
 
+/** How many kernels have gone to the background compiler so far: a mark for `nativeCompilesSettled`. */
+export function nativeKernelsCreated(): number {
+  return created.length;
+}
+
 /**
- * Resolves once every compile started so far has finished (tests and benches wait on it). The
- * compilers do not keep node alive (toolchain.ts), so while someone waits, a timer does.
+ * Resolves once the compiles of the kernels asked for since `mark` (default: all) have finished
+ * (tests and benches wait on it). The compilers do not keep node alive (toolchain.ts), so while
+ * someone waits, a timer does.
  */
-export async function nativeCompilesSettled(): Promise<void> {
+export async function nativeCompilesSettled(mark = 0): Promise<void> {
   const alive = setInterval(() => undefined, 1 << 30);
   try {
-    let seen: Promise<void>;
-    do { seen = queue; await seen; } while (seen !== queue);
+    // Kernels asked for while waiting count too: a compile can be followed by another program's.
+    for (let seen = mark; seen < created.length;) {
+      const upto = created.length;
+      await Promise.all(created.slice(seen, upto));
+      seen = upto;
+    }
   } finally {
     clearInterval(alive);
   }

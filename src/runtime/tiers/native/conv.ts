@@ -1,0 +1,38 @@
+/**
+ * Convolutions on the native tier: the WebAssembly convolution (patch gathers and scatters, filter
+ * repacks) with each of its matmul products bound through the hook it offers for threads, so
+ * every product becomes its C twin once compiled (swap.ts). Products the dot kernel computes
+ * (fewer than four columns) stay WebAssembly.
+ */
+import type { WasmConvKernel } from '../../../codegen/wasm/conv-kernel.js';
+import type { ConvOp } from '../../../codegen/wasm/conv-plan.js';
+import type { Node } from '../../../ir/node.js';
+import { bindMatmul } from '../../threads/parallel-matmul.js';
+import type { ContractionFamily, ContractionKernel } from '../wasm/contraction.js';
+import { convFamily } from '../wasm/conv.js';
+import { nativeTwin, swapping } from './swap.js';
+
+export interface NativeConvKernel extends ContractionKernel {
+  readonly wasm: WasmConvKernel;
+}
+
+/** The hook binds products only for two threads or more; the scratch for two is one panel more. */
+const HOOK_THREADS = 2;
+
+export const nativeConvFamily: ContractionFamily<Node<ConvOp>, NativeConvKernel> = {
+  anchor: convFamily.anchor,
+  appliesInKernel: convFamily.appliesInKernel,
+  compile(node, options) {
+    const wasm = convFamily.compile(node, options);
+    return { name: wasm.name, shared: wasm.shared, wasm, wat: () => `${wasm.wat()}\n/* its matmul products run as C kernels once compiled */` };
+  },
+  threads: (kernel) => Math.max(HOOK_THREADS, convFamily.threads(kernel.wasm)),
+  scratchBytes: (kernel, threads) => convFamily.scratchBytes(kernel.wasm, threads),
+  bind(kernel, memory, scratchOffset, threads) {
+    const wasmThreads = convFamily.threads(kernel.wasm);
+    return kernel.wasm.instantiate(memory.wasm, scratchOffset, {
+      threads,
+      bind: (product, offset) => swapping(bindMatmul(product, memory, offset, wasmThreads), nativeTwin(product), product, memory),
+    });
+  },
+};
