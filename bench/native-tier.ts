@@ -17,9 +17,11 @@ import { ThreadPool } from '../src/runtime/threads/pool.js';
 import { addonSync } from '../src/runtime/tiers/native/addon.js';
 import { buildSync, cacheDir, entryFor, evict, isCached } from '../src/runtime/tiers/native/cache.js';
 import { nativeTier } from '../src/runtime/tiers/native/index.js';
-import { nativeKernel } from '../src/runtime/tiers/native/kernels.js';
+import { nativeCompilesSettled, nativeKernel, nativeKernelsCreated } from '../src/runtime/tiers/native/kernels.js';
 import { compiler } from '../src/runtime/tiers/native/toolchain.js';
+import { backend, Session, tensor } from '../src/index.js';
 import { MATMUL_CASES } from './matmul.js';
+import { kerasModel } from './models.js';
 import { runOurs, runPeer, type NativeCase, type Rate } from './native-peers.js';
 
 export interface NativeMatmulRow {
@@ -155,10 +157,61 @@ export function benchNativeCompile(): NativeCompileRow[] {
   return rows;
 }
 
+export interface NativeStepRow {
+  readonly model: 'mnist_mlp' | 'mnist_cnn';
+  readonly batch: number;
+  /** Samples/s of the fastest training step, and of the median one. */
+  readonly wasm: { readonly best: number; readonly median: number };
+  readonly native: { readonly best: number; readonly median: number };
+}
+
+/**
+ * Training steps (trainOnBatch) of two copies of a model in one process, one compiled on the wasm
+ * tier and one on the native tier (after its C kernels loaded), taking turns step by step, so
+ * that whatever else the machine runs falls on both alike.
+ */
+export async function benchNativeSteps(steps = 60): Promise<NativeStepRow[]> {
+  if (nativeTier.unavailable() !== undefined) return [];
+  const rows: NativeStepRow[] = [];
+  for (const model of ['mnist_mlp', 'mnist_cnn'] as const) {
+    const batch = 128;
+    const session = new Session({ seed: 1 });
+    backend.setSession(session);
+    try {
+      const shape = model === 'mnist_mlp' ? [batch, 784] : [batch, 28, 28, 1];
+      const x = tensor(Float32Array.from({ length: shape.reduce((p, d) => p * d, 1) }, (_, i) => (i % 255) / 255), shape);
+      const oneHot = new Float32Array(batch * 10);
+      for (let i = 0; i < batch; i++) oneHot[i * 10 + (i % 10)] = 1;
+      const y = tensor(oneHot, [batch, 10]);
+      const copies = { wasm: kerasModel(model), native: kerasModel(model) };
+      const mark = nativeKernelsCreated();
+      for (const tier of ['wasm', 'native'] as const) await onBackend(tier, async () => { await copies[tier].trainOnBatch(x, y); return { missing: '' }; });
+      await nativeCompilesSettled(mark);
+      const times = { wasm: [] as number[], native: [] as number[] };
+      for (let i = 0; i < steps; i++) {
+        for (const tier of i % 2 === 0 ? (['wasm', 'native'] as const) : (['native', 'wasm'] as const)) {
+          const t = performance.now();
+          await copies[tier].trainOnBatch(x, y);
+          times[tier].push(performance.now() - t);
+        }
+      }
+      const rate = (ts: number[]) => {
+        const sorted = [...ts].sort((p, q) => p - q);
+        return { best: batch / (sorted[0] / 1000), median: batch / (sorted[sorted.length >> 1] / 1000) };
+      };
+      rows.push({ model, batch, wasm: rate(times.wasm), native: rate(times.native) });
+    } finally {
+      session.clear();
+    }
+  }
+  return rows;
+}
+
 /** `node dist/bench/native-tier.js`: all three, printed. */
 if (import.meta.url === `file://${process.argv[1]}`) {
   const fmt = (x: number) => x.toFixed(1);
   for (const r of await benchNativeMatmul()) console.log(`${r.name}: wasm ${fmt(r.wasm1)} / ${fmt(r.wasm2)} GFLOP/s (1 / 2 threads), native ${fmt(r.native1)} / ${fmt(r.native2)}; native/wasm ${(r.native1 / r.wasm1).toFixed(2)}x / ${(r.native2 / r.wasm2).toFixed(2)}x`);
   for (const r of benchNativeCompile()) console.log(`${r.name}: cold compile ${r.coldMs.toFixed(0)} ms, cached load ${r.cachedMs.toFixed(2)} ms`);
+  for (const r of await benchNativeSteps()) console.log(`${r.model} batch ${r.batch} steps: wasm ${r.wasm.best.toFixed(0)} (median ${r.wasm.median.toFixed(0)}), native ${r.native.best.toFixed(0)} (median ${r.native.median.toFixed(0)}) samples/s; native/wasm ${(r.native.best / r.wasm.best).toFixed(2)}x best, ${(r.native.median / r.wasm.median).toFixed(2)}x median`);
   if (process.argv.includes('--training')) await benchNativeTraining(2, (line) => console.log(line));
 }
