@@ -1,12 +1,13 @@
 /**
  * Convolutions on the native tier: the WebAssembly convolution (patch gathers and scatters, filter
  * repacks) with each of its matmul products bound through the hook it offers for threads, so
- * every product becomes its C twin once compiled (swap.ts). Products the dot kernel computes
- * (fewer than four columns) stay WebAssembly.
+ * the forward and input-gradient products become their C twins once compiled (swap.ts). Products
+ * the dot kernel computes (fewer than four columns) and the filter gradient's stay WebAssembly.
  */
 import type { WasmConvKernel } from '../../../codegen/wasm/conv-kernel.js';
 import type { ConvOp } from '../../../codegen/wasm/conv-plan.js';
 import type { Node } from '../../../ir/node.js';
+import { threadCount } from '../../threads/config.js';
 import { bindMatmul } from '../../threads/parallel-matmul.js';
 import type { ContractionFamily, ContractionKernel } from '../wasm/contraction.js';
 import { convFamily } from '../wasm/conv.js';
@@ -30,9 +31,17 @@ export const nativeConvFamily: ContractionFamily<Node<ConvOp>, NativeConvKernel>
   scratchBytes: (kernel, threads) => convFamily.scratchBytes(kernel.wasm, threads),
   bind(kernel, memory, scratchOffset, threads) {
     const wasmThreads = convFamily.threads(kernel.wasm);
+    // A convolution runs its products chunk by chunk: each chunk is small, but the whole
+    // convolution decides threads, as on the wasm tier.
+    const cThreads = wasmThreads > 1 ? threadCount() : undefined;
     return kernel.wasm.instantiate(memory.wasm, scratchOffset, {
       threads,
-      bind: (product, offset) => swapping(bindMatmul(product, memory, offset, wasmThreads), nativeTwin(product), product, memory),
+      bind: (product, offset) => {
+        const wasmCall = bindMatmul(product, memory, offset, wasmThreads);
+        // The filter gradient's products (C += over chunks of pixels) measured slower as C
+        // kernels than as wasm ones (docs/ARCHITECTURE.md, "Decisions"): they stay wasm.
+        return product.accumulate ? wasmCall : swapping(wasmCall, nativeTwin(product), product, memory, cThreads);
+      },
     });
   },
 };

@@ -32,17 +32,20 @@ export function nativeTwin(wasm: WasmMatmulKernel): NativeKernel {
   return nativeKernel(name, emitMatmulC(wasm.shape, { bias, relu, accumulate: wasm.accumulate }).source);
 }
 
-/** `wasmCall` until `twin` loads, then the C kernel over `memory` (its view re-read per call: growing may replace it). */
-export function swapping(wasmCall: MatmulFn, twin: NativeKernel, wasm: WasmMatmulKernel, memory: Memory): MatmulFn {
+/**
+ * `wasmCall` until `twin` loads, then the C kernel over `memory` (its view re-read per call:
+ * growing may replace it), on `threads` (default: by the product's own size).
+ */
+export function swapping(wasmCall: MatmulFn, twin: NativeKernel, wasm: WasmMatmulKernel, memory: Memory, threads?: number): MatmulFn {
   let run = wasmCall;
   const { batch, M, K, N } = wasm.shape;
-  const threads = nativeThreads(2 * batch * M * K * N);
+  const nThreads = threads ?? nativeThreads(2 * batch * M * K * N);
   twin.whenLoaded((index) => {
     const addon = addonNow();
     if (addon === undefined) return;
     run = (c, a, b, bias = 0) => {
       nativeStats.calls++;
-      addon.call(index, memory.u8, threads, c, a, b, bias);
+      addon.call(index, memory.u8, nThreads, c, a, b, bias);
     };
   });
   return (c, a, b, bias) => run(c, a, b, bias);
