@@ -18,6 +18,7 @@ import { benchFirstStep } from './first-step.js';
 import { benchKernels } from './kernels.js';
 import { benchMatmul } from './matmul.js';
 import { benchNativePeers, nativeRatio, NATIVE_PEERS } from './native-peers.js';
+import { benchNativeCompile, benchNativeMatmul, benchNativeSteps, benchNativeTraining } from './native-tier.js';
 import { MODELS, TF_CPU_CONV_BATCH } from './models.js';
 import { benchProfile, NON_CONTRACTION } from './profile.js';
 import { RNN_COMPILE } from './rnn-compile-child.js';
@@ -274,9 +275,40 @@ const sharedMemorySection: Section = {
   },
 };
 
+const nativeTierSection: Section = {
+  id: 'native-tier',
+  title: 'Native tier (generated C, issue 14) beside the wasm tier: matmul GFLOP/s, training steps, PyTorch, compile latency',
+  note: [
+    'bench/native-tier.ts; empty where the machine has no C compiler. Matmuls: the fastest of 1 s of calls of each kernel over one shared memory, wasm on the worker pool\'s split, C on the addon\'s threads, in order then in reverse.',
+    'Steps: trainOnBatch of two copies of the model in one process (batch 128), one per tier, taking turns for 60 steps each after the C kernels loaded; samples/s of the fastest and the median step.',
+    'Epochs: bench/native-peers.ts\'s protocol (epochs of 20 steps, best of 2 s) on each tier and PyTorch in its own process, taking turns twice.',
+    'Compile: cc -O3 -march=native of one kernel with its cache entry removed, then the cache check (SHA-256) and dlopen of the object it wrote.',
+  ].join('\n'),
+  async run() {
+    const matmuls = await benchNativeMatmul();
+    const steps = await benchNativeSteps();
+    const epochs = await benchNativeTraining(2, progress);
+    const compiles = benchNativeCompile();
+    const rate = (r: { samplesPerSecond: number } | { missing: string }) => ('samplesPerSecond' in r ? fmt(r.samplesPerSecond, 0) : r.missing);
+    return {
+      columns: ['what', 'wasm', 'native', 'native / wasm', 'other'],
+      rows: [
+        ...matmuls.flatMap((r) => [
+          [`${r.name} GFLOP/s, 1 thread`, fmt(r.wasm1, 1), fmt(r.native1, 1), `${fmt(r.native1 / r.wasm1)}x`, ''],
+          [`${r.name} GFLOP/s, 2 threads`, fmt(r.wasm2, 1), fmt(r.native2, 1), `${fmt(r.native2 / r.wasm2)}x`, ''],
+        ]),
+        ...steps.map((r) => [`${r.model} step samples/s, best (median)`, `${fmt(r.wasm.best, 0)} (${fmt(r.wasm.median, 0)})`, `${fmt(r.native.best, 0)} (${fmt(r.native.median, 0)})`, `${fmt(r.native.best / r.wasm.best)}x (${fmt(r.native.median / r.wasm.median)}x)`, '']),
+        ...epochs.map((r) => [`${r.model} epoch samples/s`, rate(r.wasm), rate(r.native), '', `torch ${rate(r.torch)}`]),
+        ...compiles.map((r) => [`${r.name} compile ms`, '', fmt(r.coldMs, 0), '', `cached load ${fmt(r.cachedMs)} ms`]),
+      ],
+    };
+  },
+};
+
 export const SECTIONS: Section[] = [
   kernelsSection, trainingSection, nativePeersSection, sequencesSection, rnnCompileSection, firstStepSection, profileSection,
   matmulSection, wasmMatmulSection, elementwiseSection, wasmConvSection, threadsSection, sharedMemorySection,
+  nativeTierSection,
 ];
 
 function chosenSections(args: readonly string[]): Section[] {

@@ -44,6 +44,8 @@ export interface WasmMatmulKernel {
   readonly relaxed: boolean;
   readonly epilogue: NativeEpilogue;
   readonly shared: boolean;
+  /** C += op(A)·op(B) rather than C = (WasmMatmulOptions.accumulate). */
+  readonly accumulate: boolean;
   /** Arguments the function from `instantiate` takes: 3, or 4 with a bias. */
   readonly arity: number;
   /** Column panels of C (the last may be narrower): the unit threads split the work in. */
@@ -97,7 +99,7 @@ export function compileWasmMatmul(what: MatmulShape | Node<'matmul'>, options: W
   const instantiatePanels = (memory: WasmMemory, scratchOffset: number): PanelFn =>
     new WA.Instance(module, { env: { memory, scratch: scratchOffset } }).exports[name] as PanelFn;
   const kernel: WasmMatmulKernel = {
-    name, shape, tile, maxKc, relaxed, epilogue, shared, bytes, module, scratchBytes, panels,
+    name, shape, tile, maxKc, relaxed, epilogue, shared, accumulate, bytes, module, scratchBytes, panels,
     arity: epilogue.bias ? 4 : 3,
     wat: () => printWat(spec),
     instantiate(memory: WasmMemory, scratchOffset: number): MatmulFn {

@@ -13,8 +13,10 @@ import type { Node } from '../../../ir/node.js';
 import { bindMatmul, matmulThreads } from '../../threads/parallel-matmul.js';
 import type { ContractionFamily } from './contraction.js';
 
-type Kernel = WasmMatmulKernel | WasmGemvKernel;
-const isGemv = (k: Kernel): k is WasmGemvKernel => 'kind' in k && k.kind === 'gemv';
+/** A matmul on this tier: the GEMM, or the GEMV for products of a few rows. */
+export type WasmProductKernel = WasmMatmulKernel | WasmGemvKernel;
+type Kernel = WasmProductKernel;
+export const isGemv = (k: Kernel): k is WasmGemvKernel => 'kind' in k && k.kind === 'gemv';
 
 export const matmulFamily: ContractionFamily<Node<'matmul'>, Kernel> = {
   anchor: (k) => (k.anchor.op === 'matmul' ? (k.anchor as Node<'matmul'>) : undefined),
