@@ -7,24 +7,36 @@
  * Keras/JAX, twice) so that the machine's load falls on all of them; each keeps its better round.
  * The interpreter is KERAS_JIT_BENCH_PYTHON (default `python3`); a peer whose framework does not
  * import is reported as missing, never as a number.
+ *
+ * One row is latency rather than training: single-sample predict of mnist_mlp (task 'predict',
+ * batch 1), as samples/s = 1 / the call's time. keras-jit times model.predictOnBatch on one
+ * 1×784 sample, PyTorch the module call under torch.no_grad() in eval mode, Keras 3/JAX a jitted
+ * stateless_call (its fastest inference path; predict_on_batch adds Python data handling). Each
+ * keeps the best mean of 20 consecutive calls over the run, so load bursts fall out.
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { backend, Sequential, Session, layers, optimizers, tensor, type Tensor } from '../src/index.js';
 import { kerasModel } from './models.js';
 import { breathe } from './measure.js';
+import { nativeCompilesSettled } from '../src/runtime/tiers/native/kernels.js';
 
 export type NativeModel = 'mnist_mlp' | 'mnist_cnn' | 'tabular_mlp';
 export type NativePeer = 'torch' | 'keras-jax';
 
+export type NativeTask = 'train' | 'predict';
+
 export interface NativeCase {
   readonly model: NativeModel;
   readonly batch: number;
+  /** Default 'train'. */
+  readonly task?: NativeTask;
 }
 
 export const NATIVE_CASES: readonly NativeCase[] = [
   { model: 'mnist_mlp', batch: 128 }, { model: 'mnist_mlp', batch: 32 },
   { model: 'mnist_cnn', batch: 128 }, { model: 'tabular_mlp', batch: 32 },
+  { model: 'mnist_mlp', batch: 1, task: 'predict' },
 ];
 
 export const NATIVE_PEERS: readonly NativePeer[] = ['torch', 'keras-jax'];
@@ -35,6 +47,7 @@ export type Rate = { readonly samplesPerSecond: number; readonly label: string }
 export interface NativeRow {
   readonly model: NativeModel;
   readonly batch: number;
+  readonly task: NativeTask;
   readonly ours: Rate;
   readonly peers: Readonly<Record<NativePeer, Rate>>;
 }
@@ -55,8 +68,8 @@ function whyMissing(peer: NativePeer): string | undefined {
   return `\`${probe}\` fails in ${benchPython()}: ${last.slice(0, 120)}`;
 }
 
-function runPeer(peer: NativePeer, c: NativeCase, seconds: number): Rate {
-  const r = spawnSync(benchPython(), [SCRIPT, peer, c.model, String(c.batch), String(seconds)], {
+export function runPeer(peer: NativePeer, c: NativeCase, seconds: number): Rate {
+  const r = spawnSync(benchPython(), [SCRIPT, peer, c.model, String(c.batch), String(seconds), c.task ?? 'train'], {
     env: { ...process.env, KERAS_BACKEND: 'jax' }, encoding: 'utf8', timeout: 600_000,
   });
   if (r.status !== 0) return { missing: `failed (status ${r.status}): ${(r.stderr ?? '').trim().split('\n').pop()?.slice(0, 120) ?? ''}` };
@@ -81,11 +94,34 @@ function uniforms(n: number, seed: number): Float32Array {
   return a;
 }
 
-async function runOurs(c: NativeCase, seconds: number): Promise<Rate> {
+/** Calls per timed sample of a latency measurement: the best sample's mean is the figure. */
+const CALLS_PER_SAMPLE = 20;
+
+/** Samples/s of single-batch predict: the best mean over CALLS_PER_SAMPLE calls in `seconds`, after a warm-up. */
+function predictRate(call: () => unknown, batch: number, seconds: number): number {
+  const warm = performance.now() + 300;
+  while (performance.now() < warm) call();
+  let best = Infinity;
+  const deadline = performance.now() + seconds * 1000;
+  for (let samples = 0; samples < 10 || performance.now() < deadline; samples++) {
+    const t = performance.now();
+    for (let i = 0; i < CALLS_PER_SAMPLE; i++) call();
+    best = Math.min(best, (performance.now() - t) / CALLS_PER_SAMPLE);
+  }
+  return batch / (best / 1000);
+}
+
+export async function runOurs(c: NativeCase, seconds: number): Promise<Rate> {
   const session = new Session({ seed: 1 });
   backend.setSession(session);
   try {
     const model = c.model === 'tabular_mlp' ? tabularModel() : kerasModel(c.model);
+    const tier = `keras-jit, ${process.env.KERAS_JIT_BACKEND ?? 'wasm'} tier`;
+    if (c.task === 'predict') {
+      const sample = c.model === 'mnist_mlp' ? [c.batch, 784] : c.model === 'mnist_cnn' ? [c.batch, 28, 28, 1] : [c.batch, 10];
+      const x1 = tensor(uniforms(sample.reduce((p, d) => p * d, 1), 3), sample);
+      return { samplesPerSecond: predictRate(() => model.predictOnBatch(x1), c.batch, seconds), label: `${tier}, predictOnBatch` };
+    }
     const rows = STEPS_PER_EPOCH * c.batch;
     const shape = c.model === 'mnist_mlp' ? [rows, 784] : c.model === 'mnist_cnn' ? [rows, 28, 28, 1] : [rows, 10];
     const x: Tensor = tensor(uniforms(shape.reduce((p, d) => p * d, 1), 1), shape);
@@ -95,6 +131,8 @@ async function runOurs(c: NativeCase, seconds: number): Promise<Rate> {
     const epoch = () => model.fit(x, y, { batchSize: c.batch, epochs: 1, verbose: 0 });
     await epoch();
     await epoch();
+    // On the native tier, time the C kernels rather than the WebAssembly twins they replace.
+    await nativeCompilesSettled();
     let best = Infinity;
     const deadline = performance.now() + seconds * 1000;
     for (let epochs = 0; epochs < 2 || performance.now() < deadline; epochs++) {
@@ -102,7 +140,7 @@ async function runOurs(c: NativeCase, seconds: number): Promise<Rate> {
       await epoch();
       best = Math.min(best, performance.now() - t);
     }
-    return { samplesPerSecond: rows / (best / 1000), label: `keras-jit, ${process.env.KERAS_JIT_BACKEND ?? 'wasm'} tier` };
+    return { samplesPerSecond: rows / (best / 1000), label: tier };
   } catch (e) {
     return { missing: `cannot run: ${(e instanceof Error ? e.message : String(e)).split('\n')[0].slice(0, 120)}` };
   } finally {
@@ -130,9 +168,9 @@ export async function benchNativePeers(seconds = 2, cases: readonly NativeCase[]
         peers[p] = why !== undefined ? { missing: why } : better(peers[p], runPeer(p, c, seconds));
       }
     }
-    const row: NativeRow = { model: c.model, batch: c.batch, ours: ours as Rate, peers: peers as Record<NativePeer, Rate> };
+    const row: NativeRow = { model: c.model, batch: c.batch, task: c.task ?? 'train', ours: ours as Rate, peers: peers as Record<NativePeer, Rate> };
     const show = (r: Rate) => ('samplesPerSecond' in r ? `${r.samplesPerSecond.toFixed(0)} samples/s` : r.missing);
-    log(`  ${c.model} batch ${c.batch}: keras-jit ${show(row.ours)}; ${NATIVE_PEERS.map((p) => `${p} ${show(row.peers[p])}`).join('; ')}`);
+    log(`  ${c.model} ${row.task} batch ${c.batch}: keras-jit ${show(row.ours)}; ${NATIVE_PEERS.map((p) => `${p} ${show(row.peers[p])}`).join('; ')}`);
     rows.push(row);
   }
   return rows;

@@ -18,6 +18,7 @@ import { benchFirstStep } from './first-step.js';
 import { benchKernels } from './kernels.js';
 import { benchMatmul } from './matmul.js';
 import { benchNativePeers, nativeRatio, NATIVE_PEERS } from './native-peers.js';
+import { benchNativeCompile, benchNativeMatmul, benchNativeSteps, benchNativeTraining } from './native-tier.js';
 import { MODELS, TF_CPU_CONV_BATCH } from './models.js';
 import { benchProfile, NON_CONTRACTION } from './profile.js';
 import { RNN_COMPILE } from './rnn-compile-child.js';
@@ -140,11 +141,12 @@ const rnnCompileSection: Section = {
 
 const nativePeersSection: Section = {
   id: 'native-peers',
-  title: 'Training samples/s beside PyTorch (CPU) and Keras 3 on JAX',
+  title: 'Training samples/s (and single-sample predict) beside PyTorch (CPU) and Keras 3 on JAX',
   note: [
     'bench/native-peers.ts: each peer in its own process (bench/native_peers.py, run by KERAS_JIT_BENCH_PYTHON, default python3), keras-jit in this one, taking turns twice per model; each keeps its better round.',
     'Same layers, optimizer, loss and batch on every side, random data of the models\' shapes; epochs of 20 steps, two untimed, then the best epoch of those run in 2 s. Ratio: keras-jit samples/s over the peer\'s.',
     'PyTorch: manual loop with CrossEntropyLoss on logits (softmax folded into the loss), its default thread count. Keras 3/JAX: model.fit, one epoch per call. A peer whose framework does not import is reported as missing.',
+    'The predict row is latency: one 1x784 sample per call (keras-jit predictOnBatch, PyTorch eval mode under torch.no_grad(), Keras 3/JAX a jitted stateless_call), samples/s = 1 / the best mean of 20 consecutive calls.',
     'To install the peers: see the README\'s Benchmarks section.',
   ].join('\n'),
   async run(facts) {
@@ -152,8 +154,8 @@ const nativePeersSection: Section = {
     facts.nativePeers = rows;
     const rate = (r: { samplesPerSecond: number } | { missing: string }) => ('samplesPerSecond' in r ? fmt(r.samplesPerSecond, 0) : r.missing);
     return {
-      columns: ['model', 'batch', 'keras-jit samples/s', ...NATIVE_PEERS.flatMap((p) => [`${p} samples/s`, `keras-jit / ${p}`])],
-      rows: rows.map((r) => [r.model, String(r.batch), rate(r.ours), ...NATIVE_PEERS.flatMap((p) => [rate(r.peers[p]), nativeRatio(r.ours, r.peers[p])])]),
+      columns: ['model', 'task', 'batch', 'keras-jit samples/s', ...NATIVE_PEERS.flatMap((p) => [`${p} samples/s`, `keras-jit / ${p}`])],
+      rows: rows.map((r) => [r.model, r.task, String(r.batch), rate(r.ours), ...NATIVE_PEERS.flatMap((p) => [rate(r.peers[p]), nativeRatio(r.ours, r.peers[p])])]),
     };
   },
 };
@@ -232,13 +234,17 @@ const elementwiseSection: Section = {
 
 const wasmConvSection: Section = {
   id: 'wasm-conv',
-  title: 'Convolutions at mnist_cnn shapes (WebAssembly SIMD vs generated JS, one thread)',
-  note: 'Batch 128, 3x3 filters, valid padding. GFLOP/s = 2·(output pixels)·KH·KW·C·F / time for each op; the wasm tier gathers patch chunks (im2col) into the matmul kernel.',
+  title: 'Convolutions at mnist_cnn shapes (WebAssembly SIMD vs the matmul kernel and generated JS, one thread)',
+  note: [
+    'Batch 128, 3x3 filters, valid padding. GFLOP/s = 2·(output pixels)·KH·KW·C·F / time for each op, so Winograd\'s is an effective rate.',
+    'kernel: what the cost model picks (Winograd F(2x2,3x3) for 3x3 stride-1 layers with 16+ channels in and out, else im2col chunks into the matmul kernel).',
+    'matmul: the matmul kernel at the im2col GEMM\'s K = 9·C and N = F over 256 rows (in cache, as a patch chunk is); MLP matmul: at 128x784x512. Interleaved in one run, twice, each keeping its better rate.',
+  ].join('\n'),
   async run() {
-    const rows = await benchWasmConv();
+    const rows = await benchWasmConv(1);
     return {
-      columns: ['kernel', 'ratio', 'wasm GFLOP/s', 'JS GFLOP/s'],
-      rows: rows.map((r) => [r.name, `${fmt(r.ratio, 1)}x`, fmt(r.wasmGflops), fmt(r.jsGflops)]),
+      columns: ['kernel', 'vs matmul', 'vs MLP matmul', 'vs JS', 'GFLOP/s', 'im2col GFLOP/s', 'matmul GFLOP/s', 'MLP matmul GFLOP/s', 'JS GFLOP/s'],
+      rows: rows.map((r) => [r.name, `${fmt(r.vsMatmul)}x`, `${fmt(r.wasmGflops / r.mlpGflops)}x`, `${fmt(r.ratio, 1)}x`, fmt(r.wasmGflops), fmt(r.im2colGflops), fmt(r.matmulGflops), fmt(r.mlpGflops), fmt(r.jsGflops)]),
     };
   },
 };
@@ -269,9 +275,40 @@ const sharedMemorySection: Section = {
   },
 };
 
+const nativeTierSection: Section = {
+  id: 'native-tier',
+  title: 'Native tier (generated C, issue 14) beside the wasm tier: matmul GFLOP/s, training steps, PyTorch, compile latency',
+  note: [
+    'bench/native-tier.ts; empty where the machine has no C compiler. Matmuls: the fastest of 1 s of calls of each kernel over one shared memory, wasm on the worker pool\'s split, C on the addon\'s threads, in order then in reverse.',
+    'Steps: trainOnBatch of two copies of the model in one process (batch 128), one per tier, taking turns for 60 steps each after the C kernels loaded; samples/s of the fastest and the median step.',
+    'Epochs: bench/native-peers.ts\'s protocol (epochs of 20 steps, best of 2 s) on each tier and PyTorch in its own process, taking turns twice.',
+    'Compile: cc -O3 -march=native of one kernel with its cache entry removed, then the cache check (SHA-256) and dlopen of the object it wrote.',
+  ].join('\n'),
+  async run() {
+    const matmuls = await benchNativeMatmul();
+    const steps = await benchNativeSteps();
+    const epochs = await benchNativeTraining(2, progress);
+    const compiles = benchNativeCompile();
+    const rate = (r: { samplesPerSecond: number } | { missing: string }) => ('samplesPerSecond' in r ? fmt(r.samplesPerSecond, 0) : r.missing);
+    return {
+      columns: ['what', 'wasm', 'native', 'native / wasm', 'other'],
+      rows: [
+        ...matmuls.flatMap((r) => [
+          [`${r.name} GFLOP/s, 1 thread`, fmt(r.wasm1, 1), fmt(r.native1, 1), `${fmt(r.native1 / r.wasm1)}x`, ''],
+          [`${r.name} GFLOP/s, 2 threads`, fmt(r.wasm2, 1), fmt(r.native2, 1), `${fmt(r.native2 / r.wasm2)}x`, ''],
+        ]),
+        ...steps.map((r) => [`${r.model} step samples/s, best (median)`, `${fmt(r.wasm.best, 0)} (${fmt(r.wasm.median, 0)})`, `${fmt(r.native.best, 0)} (${fmt(r.native.median, 0)})`, `${fmt(r.native.best / r.wasm.best)}x (${fmt(r.native.median / r.wasm.median)}x)`, '']),
+        ...epochs.map((r) => [`${r.model} epoch samples/s`, rate(r.wasm), rate(r.native), '', `torch ${rate(r.torch)}`]),
+        ...compiles.map((r) => [`${r.name} compile ms`, '', fmt(r.coldMs, 0), '', `cached load ${fmt(r.cachedMs)} ms`]),
+      ],
+    };
+  },
+};
+
 export const SECTIONS: Section[] = [
   kernelsSection, trainingSection, nativePeersSection, sequencesSection, rnnCompileSection, firstStepSection, profileSection,
   matmulSection, wasmMatmulSection, elementwiseSection, wasmConvSection, threadsSection, sharedMemorySection,
+  nativeTierSection,
 ];
 
 function chosenSections(args: readonly string[]): Section[] {

@@ -80,7 +80,7 @@ export function ratiosTable(f: Facts): Table {
     }
   }
   for (const r of f.nativePeers ?? []) {
-    for (const p of NATIVE_PEERS) rows.push([`${r.model} batch ${r.batch}: keras-jit / ${p}`, nativeRatio(r.ours, r.peers[p]), 'training samples/s']);
+    for (const p of NATIVE_PEERS) rows.push([`${r.model} ${r.task ?? 'train'} batch ${r.batch}: keras-jit / ${p}`, nativeRatio(r.ours, r.peers[p]), r.task === 'predict' ? 'single-sample predict calls/s' : 'training samples/s']);
   }
   if (f.kernels !== undefined) {
     const k = f.kernels.filter((r) => r.shape.endsWith('128x784x512'));

@@ -80,7 +80,7 @@ test('level 2: a per-kernel profile after each epoch, slowest first', async () =
       previous = Number(ms);
       share += Number(pct);
       assert.ok(Number(calls) >= 1);
-      assert.is(unit, name.startsWith('matmul') ? 'GFLOP/s' : 'GB/s', `${name}'s rate`);
+      assert.is(unit, /^(matmul|gemv)_/.test(name) ? 'GFLOP/s' : 'GB/s', `${name}'s rate`);
     }
     assert.ok(Math.abs(share - 100) < 2, `shares add up to ${share}%`);
   }
@@ -97,8 +97,9 @@ test('level 3: the IR after each pass, but no kernel source', async () => {
     assert.ok(text.includes(`[keras-jit] train ${title}:\n`), title);
   }
   assert.match(text, /\n {2}[a-z]+:f32\[4,4\] = randomUniform\[stream=0\] /);
-  // The JS tier names the fused epilogue's ops; the wasm tier names its tile and native epilogue.
-  assert.match(text, /\nkernel 0 matmul_4x3x4_(add(_maximum)?|\d+x\d+_bias(_relu)?) \(contraction\)\n/);
+  // The JS tier names the fused epilogue's ops; the wasm tier names its tile and native epilogue
+  // (a GEMV at this batch of 4 rows).
+  assert.match(text, /\nkernel 0 (matmul_4x3x4_(add(_maximum)?|\d+x\d+_bias(_relu)?)|gemv_4x3x4_bias(_relu)?) \(contraction\)\n/);
   assert.not.match(text, /kernel source/);
   assert.not.match(text, /function matmul_/);
 });
@@ -106,7 +107,7 @@ test('level 3: the IR after each pass, but no kernel source', async () => {
 test('level 4: also the source of every kernel', async () => {
   const text = await stderrAt(4);
   assert.ok(text.includes('[keras-jit] train kernel source:\n'));
-  assert.match(text, /\nfunction matmul_4x3x4_add(_maximum)?\(F, I, U, o0, o1, o2, o3\) \{\n|\(func \$matmul_4x3x4_\d+x\d+_bias(_relu)? /);
+  assert.match(text, /\nfunction matmul_4x3x4_add(_maximum)?\(F, I, U, o0, o1, o2, o3\) \{\n|\(func \$(matmul_4x3x4_\d+x\d+|gemv_4x3x4)_bias(_relu)? /);
   assert.ok(text.includes('[keras-jit] train after fusion and memory planning:\n'), 'level 4 keeps level 3');
 });
 

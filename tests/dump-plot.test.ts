@@ -44,7 +44,7 @@ test('plotProgram writes .dot, .svg and .png, and rejects other extensions and t
   await utils.plotProgram(model, { graph: 'predict', batchSize: 2, toFile: join(dir, 'sub', 'p.svg') });
   const svg = readFileSync(join(dir, 'sub', 'p.svg'), 'utf8');
   assert.match(svg, /<svg/);
-  assert.match(svg, /kernel 0: matmul_2x3x4_(add_maximum|\d+x\d+_bias_relu)/);
+  assert.match(svg, /kernel 0: (matmul_2x3x4_(add_maximum|\d+x\d+_bias_relu)|gemv_2x3x4_bias_relu)/);
   await utils.plotProgram(model, { graph: 'predict', stage: 'optimized', batchSize: 2, toFile: join(dir, 'p.png'), dpi: 48 });
   assert.equal([...readFileSync(join(dir, 'p.png')).subarray(1, 4)], [...Buffer.from('PNG')]);
   assert.match(await failure(utils.plotProgram(model, { toFile: join(dir, 'p.txt') })), /unsupported extension "\.txt"/);

@@ -1,5 +1,6 @@
 /**
- * The WebAssembly SIMD tier of flat elementwise groups: every op it supports, broadcast scalars,
+ * The WebAssembly SIMD tier of flat elementwise groups: every op it supports (exp, log, tanh,
+ * sigmoid and sign as polynomials: their error bounds are in wasm-simd-math.test.ts), reshapes, broadcast scalars,
  * sizes around the four-lane width, several outputs, in-place variable updates, bool masks in
  * and out, random draws (bit-exact), and NaN / ±Infinity / -0 through maximum, minimum and where, each against the float64
  * reference interpreter on the wasm tier (whatever KERAS_JIT_BACKEND says). Groups outside the
@@ -33,6 +34,7 @@ const BINARY: readonly [string, (a: Node, b: Node) => Node][] = [
 ];
 const UNARY: readonly [string, (a: Node) => Node][] = [
   ['sqrt', (a) => B.sqrt(B.abs(a))], ['negative', B.negative], ['abs', B.abs],
+  ['exp', B.exp], ['log', (a) => B.log(B.abs(a))], ['tanh', B.tanh], ['sigmoid', B.sigmoid], ['sign', B.sign],
 ];
 const COMPARE: readonly [string, (a: Node, b: Node) => Node][] = [
   ['less', B.less], ['lessEqual', B.lessEqual], ['greater', B.greater],
@@ -83,6 +85,89 @@ test('bool buffers in: a stored mask read back by where and cast', () => {
     check({ outputs: [B.multiply(B.cast(mask, 'float32'), g)], updates: [] }, feeds, s, 1, `cast mask n=${n}`);
     check({ outputs: [B.cast(B.cast(g, 'bool'), 'float32')], updates: [] }, feeds, s, 1, `float to bool n=${n}`);
   }
+});
+
+test('LSTM-style gate chains: sigmoid, tanh, exp and log composed in one kernel', () => {
+  const r = rng(12);
+  const s = new Session({ seed: 12 });
+  for (const n of [5, 64, 515]) {
+    const i = B.input('i', [n]), f = B.input('f', [n]), g = B.input('g', [n]), o = B.input('o', [n]), c = B.input('c', [n]);
+    const feeds = [i, f, g, o, c].map((node) => ({ node, data: randomData(n, r, -6, 6) }));
+    const c1 = B.add(B.multiply(B.sigmoid(f), c), B.multiply(B.sigmoid(i), B.tanh(g)));
+    const h = B.multiply(B.sigmoid(o), B.tanh(c1));
+    check({ outputs: [c1, h], updates: [] }, feeds, s, 1, `lstm cell n=${n}`);
+    // softplus and a log-sigmoid, as losses write them.
+    const softplus = B.add(B.maximum(i, 0), B.log(B.add(1, B.exp(B.negative(B.abs(i))))));
+    check({ outputs: [softplus, B.log(B.sigmoid(f))], updates: [] }, feeds, s, 1, `softplus n=${n}`);
+  }
+});
+
+test('reshapes inside a group keep the flat element order (Dropout after Flatten)', () => {
+  const r = rng(13);
+  const s = new Session({ seed: 13 });
+  for (const n of [1, 3, 8]) {
+    const mask = B.input('mask', [n, 2, 3, 4], 'bool'), x = B.input('x', [n, 2, 3, 4]), g = B.input('g', [n, 24]);
+    const bits = Uint8Array.from({ length: n * 24 }, () => (r() < 0.5 ? 1 : 0));
+    const feeds = [{ node: mask, data: bits }, { node: x, data: randomData(n * 24, r) }, { node: g, data: randomData(n * 24, r) }];
+    const forward = B.where(B.reshape(mask, [n, 24]), B.divide(B.reshape(x, [n, 24]), 0.75), 0);
+    check({ outputs: [forward], updates: [] }, feeds, s, 1, `flatten then dropout n=${n}`);
+    const backward = B.divide(B.where(mask, B.reshape(g, [n, 2, 3, 4]), 0), 0.75);
+    check({ outputs: [backward], updates: [] }, feeds, s, 1, `dropout gradient then unflatten n=${n}`);
+  }
+});
+
+test('slices of inputs read as rows: LSTM gates from one [batch, 4 units] matrix, row tails, bool slices', () => {
+  const r = rng(14);
+  const s = new Session({ seed: 14 });
+  for (const [batch, units] of [[1, 4], [3, 5], [4, 8], [32, 13]]) {
+    const z = B.input('z', [batch, 4 * units]), c = B.input('c', [batch, units]);
+    const feeds = [{ node: z, data: randomData(batch * 4 * units, r, -5, 5) }, { node: c, data: randomData(batch * units, r) }];
+    const gate = (k: number) => B.slice(z, [0, k * units], [batch, (k + 1) * units]);
+    const c1 = B.add(B.multiply(B.sigmoid(gate(1)), c), B.multiply(B.sigmoid(gate(0)), B.tanh(gate(2))));
+    const h = B.multiply(B.sigmoid(gate(3)), B.tanh(c1));
+    check({ outputs: [c1, h], updates: [] }, feeds, s, 1, `lstm gates ${batch}x${units}`);
+  }
+  // One time step of a [time, batch, features] sequence, its columns 2..7, and a bool mask sliced the same way.
+  const seq = B.input('seq', [3, 5, 9]), m = B.input('m', [3, 5, 9], 'bool');
+  const bits = Uint8Array.from({ length: 135 }, () => (r() < 0.5 ? 1 : 0));
+  const feeds = [{ node: seq, data: randomData(135, r) }, { node: m, data: bits }];
+  const step = (x: Node) => B.reshape(B.slice(x, [1, 0, 2], [2, 5, 7]), [5, 5]);
+  check({ outputs: [B.where(step(m), B.exp(step(seq)), 0)], updates: [] }, feeds, s, 1, 'time step columns');
+  // Rows 1..2 of each sequence, whole: 3 rows of 18, 45 apart.
+  check({ outputs: [B.exp(B.slice(seq, [0, 1, 0], [3, 3, 9]))], updates: [] }, feeds, s, 1, 'middle rows');
+  // Two cut axes, the outer keeping two indices: not evenly spaced rows, so JavaScript.
+  check({ outputs: [B.exp(B.slice(seq, [0, 1, 2], [3, 3, 7]))], updates: [] }, feeds, s, 0, 'two cut axes');
+});
+
+test('pads of the last axis by column segment: LSTM gate gradients concatenated, overlaps, constants, masks', () => {
+  const r = rng(15);
+  const s = new Session({ seed: 15 });
+  for (const [batch, units] of [[1, 1], [2, 5], [4, 8], [32, 13]]) {
+    const parts = [0, 1, 2, 3].map((k) => B.input(`g${k}`, [batch, units]));
+    const ys = [0, 1, 2, 3].map((k) => B.input(`y${k}`, [batch, units]));
+    const feeds = [...parts, ...ys].map((node) => ({ node, data: randomData(batch * units, r) }));
+    // As the slice VJP writes it: each gate's gradient padded to the full width, summed.
+    const gate = (k: number) => B.pad(B.multiply(B.multiply(parts[k], ys[k]), B.subtract(1, ys[(k + 1) % 4])), [[0, 0], [k * units, (3 - k) * units]]);
+    const dz = B.add(B.add(gate(0), gate(1)), B.add(gate(2), gate(3)));
+    check({ outputs: [dz], updates: [] }, feeds, s, 1, `gate gradients ${batch}x${units}`);
+    // Overlapping pads (both active in the middle columns), a nonzero pad value, one input under two pads.
+    const x = parts[0];
+    const overlap = B.multiply(B.pad(B.exp(x), [[0, 0], [0, 2]], 0.5), B.pad(B.tanh(x), [[0, 0], [2, 0]], -1));
+    check({ outputs: [overlap], updates: [] }, feeds, s, 1, `overlapping pads ${batch}x${units}`);
+    // A GRU's gradient: a slice of the [batch, 3 units] recurrent product under a pad.
+    const z = B.input('z', [batch, 3 * units]);
+    const zFeeds = [...feeds, { node: z, data: randomData(batch * 3 * units, r) }];
+    const hidden = B.pad(B.multiply(parts[1], B.slice(z, [0, 2 * units], [batch, 3 * units])), [[0, 0], [units, units]]);
+    check({ outputs: [B.add(hidden, B.pad(ys[1], [[0, 0], [2 * units, 0]]))], updates: [] }, zFeeds, s, 1, `slice under a pad ${batch}x${units}`);
+  }
+  // A bool mask padded with false, choosing between padded values, and an output beside it.
+  const m = B.input('m', [3, 6], 'bool'), v = B.input('v', [3, 6]), w = B.input('w', [3, 9]);
+  const bits = Uint8Array.from({ length: 18 }, () => (r() < 0.5 ? 1 : 0));
+  const feeds = [{ node: m, data: bits }, { node: v, data: randomData(18, r) }, { node: w, data: randomData(27, r) }];
+  const chosen = B.where(B.pad(m, [[0, 0], [1, 2]]), B.pad(v, [[0, 0], [1, 2]], 3), w);
+  check({ outputs: [chosen, B.sigmoid(w)], updates: [] }, feeds, s, 1, 'padded mask');
+  // A pad of a leading axis is not rows of columns: JavaScript.
+  check({ outputs: [B.exp(B.pad(v, [[1, 0], [0, 0]]))], updates: [] }, feeds, s, 0, 'pad of the first axis');
 });
 
 test('scalar operands: constants, one-element inputs and values computed from them', () => {
@@ -201,7 +286,7 @@ test('groups outside the SIMD loop stay on JavaScript and still agree', () => {
   const feeds = [{ node: x, data: randomData(24, r) }, { node: row, data: randomData(6, r) }, { node: col, data: randomData(4, r) }];
   check({ outputs: [B.add(x, row)], updates: [] }, feeds, s, 0, 'row broadcast');
   check({ outputs: [B.multiply(x, col)], updates: [] }, feeds, s, 0, 'column broadcast');
-  check({ outputs: [B.exp(x)], updates: [] }, feeds, s, 0, 'exp');
+  check({ outputs: [B.erf(x)], updates: [] }, feeds, s, 0, 'erf');
   check({ outputs: [B.transpose(x)], updates: [] }, feeds, s, 0, 'transpose');
   const i = B.input('i', [5], 'int32');
   check({ outputs: [B.add(i, i)], updates: [] }, [{ node: i, data: [1, 2, 3, 4, 5] }], s, 0, 'int32');

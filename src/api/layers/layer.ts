@@ -214,7 +214,12 @@ export class Layer {
   /** Layers held in this layer's own properties (Keras tracks sublayers by attribute, so do we). */
   protected trackedLayers(): Layer[] {
     const found: Layer[] = [];
-    for (const value of Object.values(this)) {
+    // for-in over own keys rather than Object.values: the same properties in the same order without
+    // an array of every field per call (predict counts a model's weights on every call).
+    const self = this as unknown as Record<string, unknown>;
+    for (const key in self) {
+      if (!Object.prototype.hasOwnProperty.call(self, key)) continue;
+      const value = self[key];
       if (value instanceof Layer && value !== this) found.push(value);
       else if (Array.isArray(value)) for (const v of value) if (v instanceof Layer && v !== this) found.push(v);
     }

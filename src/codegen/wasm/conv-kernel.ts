@@ -6,9 +6,13 @@
  * dot kernel of dot-emit.ts when there are fewer than 4 columns) multiplies it: straight into
  * the output rows, into a row buffer that is then scattered (strided input gradient), or
  * accumulating (filter gradient). JavaScript only sequences the calls and repacks the small filter.
- * A large convolution can hand each chunk's matmul to the runtime's worker pool (`parallel` in
- * `instantiate`), split by column panels: threads write disjoint columns of the product, so the
- * filter gradient's sum over chunks keeps one writer per element and the same summation order.
+ * Two cheaper paths come first: Winograd F(2x2, 3x3) where the cost model takes it
+ * (winograd-kernel.ts), and, for a plan of one GEMM whose chunks are independent (conv2d, the
+ * filter gradient, a stride-1 input gradient), one module that gathers and multiplies chunk
+ * after chunk and that threads split by ranges of chunks (conv-chunks.ts). What is left (the
+ * strided input gradient's phases and scatters, products of fewer than 4 columns) runs here: a
+ * large one hands each chunk's matmul to the runtime's worker pool (`parallel` in `instantiate`),
+ * split by column panels, while the patches are gathered on the calling thread.
  *
  * Function signature: `(out, in0, in1[, bias])`, byte offsets of the output, the op's two
  * inputs and, with the bias epilogue, the bias vector over the output's last axis.
@@ -25,7 +29,11 @@ import { compileWasmMatmul, type MatmulFn, type WasmMatmulKernel } from './matmu
 import { tileName, type Tile } from './matmul-plan.js';
 import { encodeModule } from './module.js';
 import { emitPatchModule } from './patch-emit.js';
+import type { RangeKernel } from './range-kernel.js';
 import { printWat } from './wat.js';
+import { compileChunkedConv } from './conv-chunks.js';
+import { compileWinogradConv } from './winograd-kernel.js';
+import { preferWinograd, winogradSpec } from './winograd-plan.js';
 
 export type ConvFn = (out: number, in0: number, in1: number, bias?: number) => void;
 type PatchFn = (dst: number, src: number, count: number, n: number, y: number, x: number) => void;
@@ -38,6 +46,11 @@ export interface WasmConvOptions {
   readonly chunkBytes?: number;
   /** The matmul register tile; defaults to `convTile`. */
   readonly tile?: Tile;
+  /**
+   * Winograd F(2x2, 3x3) (winograd-kernel.ts) instead of im2col: true requires it (an error where
+   * it does not apply), false never takes it; by default the cost model decides (`preferWinograd`).
+   */
+  readonly winograd?: boolean;
 }
 
 export interface WasmConvKernel {
@@ -52,26 +65,26 @@ export interface WasmConvKernel {
   /** Multiply-adds times two, over every GEMM: what decides whether it is worth threads. */
   readonly flops: number;
   /**
-   * Column panels every chunk's product splits into (the fewest over the GEMMs): the unit
-   * threads share a chunk in. 1 when a product is the dot kernel, which does not split.
+   * The units threads split a call into: chunks of tiles or patches (Winograd, one-GEMM plans),
+   * or the column panels every chunk's product splits into (the fewest over the GEMMs). 1 when a
+   * product is the dot kernel, which does not split.
    */
   readonly panels: number;
-  /** `scratchBytes` with one B panel per thread (the patch chunk and the rest stay single). */
+  /** `scratchBytes` for `threads` threads: each its own B panel (and, split by chunks, its own chunk buffers). */
   scratchBytesFor(threads: number): number;
   wat(): string;
   /**
    * Binds the kernel over `memory` with `scratchBytesFor(threads)` at `scratchOffset`. With
-   * `parallel`, each chunk's matmul products are bound through it (the runtime's worker pool),
-   * thread t packing its B panels at `scratchOffset + t·panel`; the patches are still gathered
-   * on the calling thread, one chunk at a time.
+   * `parallel` (the runtime's worker pool), the kernel's range module (split by chunks) or each
+   * chunk's matmul products (split by column panels) are bound through it.
    */
   instantiate(memory: WasmMemory, scratchOffset: number, parallel?: ParallelProducts): ConvFn;
 }
 
-/** How the runtime runs a chunk's product on several threads, without this module knowing the pool. */
+/** How the runtime runs a range kernel on several threads, without this module knowing the pool. */
 export interface ParallelProducts {
   readonly threads: number;
-  bind(kernel: WasmMatmulKernel, scratchOffset: number): MatmulFn;
+  bind(kernel: RangeKernel, scratchOffset: number): MatmulFn;
 }
 
 /**
@@ -119,7 +132,7 @@ interface Product {
 }
 
 /** One GEMM of the plan, compiled: its patch modules, chunking and product kernels. */
-interface CompiledGemm {
+export interface CompiledGemm {
   readonly gemm: ConvGemm;
   readonly chunks: Chunking;
   readonly gather: PatchModule;
@@ -165,7 +178,7 @@ function compileGemm(g: ConvGemm, plan: ConvPlan, epilogue: NativeEpilogue, shar
  * B for a stride phase: B[k, c] = w[kh, kw, c, f] with k = (ta, tb, f), or its transpose Bᵀ[c, k]
  * for the dot kernel. Small (one filter), so plain JS.
  */
-function repackFilter(F: Float32Array<ArrayBufferLike>, w: number, dst: number, r: FilterRepack, transposed: boolean): void {
+export function repackFilter(F: Float32Array<ArrayBufferLike>, w: number, dst: number, r: FilterRepack, transposed: boolean): void {
   const { KW, C, F: FO, rows, cols } = r;
   const K = rows.count * cols.count * FO;
   for (let ta = 0; ta < rows.count; ta++) {
@@ -191,11 +204,28 @@ export function compileWasmConv(node: Node<ConvOp>, options: WasmConvOptions = {
   const epilogue = options.epilogue ?? IDENTITY;
   const shared = options.shared ?? false;
   if ((epilogue.bias || epilogue.relu) && !plan.rowsInOrder) throw new Error(`wasm: ${plan.name} cannot apply an epilogue in the kernel`);
+  if (options.winograd !== false) {
+    const spec = winogradSpec(node, options.chunkBytes);
+    if (options.winograd === true && spec === undefined) throw new Error(`wasm: ${plan.name} is not a 3x3 stride-1 undilated convolution with channels in multiples of 4, so Winograd does not apply`);
+    if (spec !== undefined && (options.winograd === true || preferWinograd(spec))) {
+      return compileWinogradConv(node, spec, { epilogue, shared, ...(options.tile !== undefined ? { tile: options.tile } : {}) });
+    }
+  }
   const key = JSON.stringify([node.op, node.attrs, node.inputs.map((i) => i.shape), epilogue, shared, options.chunkBytes, options.tile]);
   const known = cache.get(key);
   if (known !== undefined) return known;
 
   const gemms = plan.gemms.map((g) => compileGemm(g, plan, epilogue, shared, options.chunkBytes, options.tile));
+  const only = gemms.length === 1 ? gemms[0] : undefined;
+  if (only !== undefined && only.matmul !== undefined && only.scatter === undefined && (plan.accumulate || !plan.zeroFirst)) {
+    // One GEMM whose chunks are independent and cover the output (or sum into it): a module per
+    // call that threads split by chunks (conv-chunks.ts).
+    const repack = only.gemm.repack;
+    const prepare = repack === undefined ? undefined : (F: Float32Array<ArrayBufferLike>, in1: number, dst: number) => repackFilter(F, in1 / 4, dst / 4, repack, false);
+    const kernel = compileChunkedConv(plan, only, kernelName(plan, gemms, epilogue), epilogue, shared, prepare);
+    cache.set(key, kernel);
+    return kernel;
+  }
   const products = gemms.flatMap((g) => [g.main, g.tail]);
   const scratch = scratchLayout(gemms, products);
   const kernel: WasmConvKernel = {

@@ -3,7 +3,9 @@
  * over four elements at a time on f32x4 lanes, then a tail loop over the last size % 4 elements
  * one at a time. The tail runs the very same vector ops on lane 0 (single-element loads and
  * lane stores) rather than scalar f32 ops, so every element gets bit-identical arithmetic, NaN
- * and -0 handling, whichever loop computes it.
+ * and -0 handling, whichever loop computes it. With slices (rows > 1) those two loops cover one
+ * row and an outer loop steps every buffer's row start (a slice's by its own stride; its element
+ * offset is the loads' constant offset). exp, log, tanh, sigmoid and sign are simd-math.ts's.
  *
  * Values live in v128 locals: float32 as f32x4, bool as lane masks (all ones or zero), the form
  * f32x4 comparisons produce and v128.bitselect consumes. Bool buffers hold one byte per element,
@@ -21,6 +23,7 @@ import { FuncBuilder, type LocalRef } from './builder.js';
 import type { FlatElementwise, SimdElementwiseOp } from './elementwise-match.js';
 import { envMemory, type WasmModule } from './module.js';
 import type { OpName } from './opcodes.js';
+import { SimdMath } from './simd-math.js';
 
 /** Elements per loop iteration: the main loop's four lanes, or the tail's one. */
 type Lanes = 4 | 1;
@@ -43,6 +46,15 @@ const SIMD_OPS: { readonly [K in Exclude<SimdElementwiseOp, 'fill'>]: OpEmit } =
   sqrt: unary('f32x4.sqrt'),
   negative: unary('f32x4.neg'),
   abs: unary('f32x4.abs'),
+  exp: (e, [a]) => e.math.exp(a),
+  log: (e, [a]) => e.math.log(a),
+  tanh: (e, [a]) => e.math.tanh(a),
+  sigmoid: (e, [a]) => e.math.sigmoid(a),
+  sign: (e, [a]) => e.math.sign(a),
+  // Row-major order is the same before and after a reshape: the flat element index carries over.
+  reshape: (e, [a]) => { e.f.get(a); },
+  slice: () => { throw new Error('wasm: a slice is loaded from its input, not computed'); },
+  pad: () => { throw new Error('wasm: a pad is its input or its constant, by column segment'); },
   less: binary('f32x4.lt'),
   lessEqual: binary('f32x4.le'),
   greater: binary('f32x4.gt'),
@@ -62,8 +74,10 @@ const SIMD_OPS: { readonly [K in Exclude<SimdElementwiseOp, 'fill'>]: OpEmit } =
 
 class ElementwiseEmitter {
   readonly f: FuncBuilder;
+  readonly math: SimdMath;
   private readonly base = new Map<Node, LocalRef>();
-  private readonly value = new Map<Node, LocalRef>();
+  /** Each value's local per context (undefined: outside every pad); uniform values have one. */
+  private readonly value = new Map<Node, Map<Node | undefined, LocalRef>>();
   /** One local per distinct constant, keyed by dtype and value (-0 apart from +0). */
   private readonly consts = new Map<string, { readonly local: LocalRef; readonly node: Node<'fill'> }>();
   private readonly p: LocalRef;
@@ -74,17 +88,54 @@ class ElementwiseEmitter {
   private readonly hash: { readonly h: LocalRef; readonly mixA: LocalRef; readonly mixB: LocalRef; readonly iota: LocalRef; readonly unit: LocalRef } | undefined;
   /** Lanes of the loop body being emitted. */
   private lanes: Lanes = 4;
+  /**
+   * Where the current row starts, per buffer and row stride in elements (a buffer's own rows are
+   * `cols` apart, a slice's rows its stride): the buffer's parameter itself when there is one
+   * row, else a local advanced after each row.
+   */
+  private readonly rowStart = new Map<string, { readonly local: LocalRef; readonly buffer: Node; readonly stride: number; readonly shift: number }>();
+  private readonly row: LocalRef | undefined;
+  /** Input buffers read element by element (not only through slices, not splatted), with the pad they are read under. */
+  private readonly direct: readonly { readonly buffer: Node; readonly ctx: Node | undefined }[];
 
   constructor(readonly plan: FlatElementwise, name: string) {
     const params = plan.buffers.map((_, i) => ({ name: `o${i}`, type: 'i32' as const }));
     const f = new FuncBuilder(name, params);
     this.f = f;
+    this.math = new SimdMath(f);
     plan.buffers.forEach((b, i) => this.base.set(b, f.param(i)));
     this.p = f.local('p', 'i32');
-    plan.buffers.forEach((b, i) => { if (!plan.outputs.includes(b)) this.value.set(b, f.local(`x${i}`, 'v128')); });
+    // A value is read in the contexts of its users (a pad's operand under that pad).
+    const readIn = (n: Node) => (n.op === 'pad' ? [n] : [...(plan.contexts.get(n) ?? [])]);
+    const direct: { buffer: Node; ctx: Node | undefined }[] = [];
+    for (const b of plan.buffers) {
+      if (plan.outputs.includes(b) || plan.uniform.has(b)) continue;
+      const ctxs = new Set(plan.order.filter((n) => n.op !== 'slice' && n.inputs.includes(b)).flatMap(readIn));
+      for (const ctx of ctxs) direct.push({ buffer: b, ctx });
+    }
+    this.direct = direct;
+    const local = (n: Node, ctx: Node | undefined, name: string) => {
+      const m = this.value.get(n) ?? new Map<Node | undefined, LocalRef>();
+      m.set(ctx, f.local(name, 'v128'));
+      this.value.set(n, m);
+    };
+    const ctxIndex = (ctx: Node | undefined) => (ctx === undefined ? '' : `_${[...plan.pads.keys()].indexOf(ctx)}`);
+    plan.buffers.forEach((b, i) => {
+      if (plan.uniform.has(b)) local(b, undefined, `x${i}`);
+      for (const { ctx } of direct.filter((d) => d.buffer === b)) local(b, ctx, `x${i}${ctxIndex(ctx)}`);
+    });
+    this.row = plan.rows > 1 || plan.pads.size > 0 ? f.local('row', 'i32') : undefined;
+    for (const b of plan.outputs) this.rowLocal(b, plan.cols, 0);
+    for (const { buffer, ctx } of direct) {
+      const pad = ctx === undefined ? undefined : plan.pads.get(ctx)!;
+      this.rowLocal(buffer, pad?.width ?? plan.cols, pad?.lo ?? 0);
+    }
+    for (const [n, r] of plan.slices) for (const ctx of plan.contexts.get(n)!) this.rowLocal(n.inputs[0], r.stride, this.shift(ctx));
     plan.order.forEach((n, i) => {
-      if (n.op !== 'fill') this.value.set(n, f.local(`t${i}`, 'v128'));
-      else if (!this.consts.has(constKey(n as Node<'fill'>))) {
+      if (n.op !== 'fill') {
+        if (plan.uniform.has(n)) local(n, undefined, `t${i}`);
+        else for (const ctx of plan.contexts.get(n) ?? []) local(n, ctx, `t${i}${ctxIndex(ctx)}`);
+      } else if (!this.consts.has(constKey(n as Node<'fill'>))) {
         this.consts.set(constKey(n as Node<'fill'>), { local: f.local(`k${this.consts.size}`, 'v128'), node: n as Node<'fill'> });
       }
     });
@@ -108,18 +159,39 @@ class ElementwiseEmitter {
     return this.oneLocal;
   }
 
-  private valueOf(n: Node): LocalRef {
+  private valueOf(n: Node, ctx: Node | undefined = undefined): LocalRef {
     // A fill can also reach the kernel as an input buffer (materialized by another kernel): then it
     // is loaded like any buffer, and only the fills computed here are constants of the loop.
-    const l = this.value.get(n) ?? (n.op === 'fill' ? this.consts.get(constKey(n as Node<'fill'>))?.local : undefined);
+    const l = (n.op === 'fill' ? this.consts.get(constKey(n as Node<'fill'>))?.local : undefined)
+      ?? this.value.get(n)?.get(this.plan.uniform.has(n) ? undefined : ctx);
     if (l === undefined) throw new Error(`wasm: ${n.op} has no value in the elementwise kernel`);
     return l;
   }
 
-  /** Pushes the byte address of element p/4 of buffer `b` (bool buffers hold a byte per element). */
-  private address(b: Node): void {
+  /** Columns a value read under pad `ctx` lags the output's by. */
+  private shift(ctx: Node | undefined): number {
+    return ctx === undefined ? 0 : this.plan.pads.get(ctx)!.lo;
+  }
+
+  private rowKey(b: Node, stride: number, shift: number): string {
+    return `${this.plan.buffers.indexOf(b)}:${this.row !== undefined ? stride : 0}:${shift}`;
+  }
+
+  private rowLocal(b: Node, stride: number, shift: number): void {
+    const key = this.rowKey(b, stride, shift);
+    if (this.rowStart.has(key)) return;
+    const local = this.row !== undefined ? this.f.local(`row${this.rowStart.size}`, 'i32') : this.base.get(b)!;
+    this.rowStart.set(key, { local, buffer: b, stride, shift });
+  }
+
+  /**
+   * Pushes the byte address of the row's element p/4 of buffer `b` read with row stride `stride`
+   * and `shift` columns to the left (under a pad); bool buffers hold a byte per element. The
+   * caller adds a slice's element offset as the memarg's.
+   */
+  private address(b: Node, stride: number, shift = 0): void {
     const f = this.f;
-    f.get(this.base.get(b)!).get(this.p);
+    f.get(this.rowStart.get(this.rowKey(b, stride, shift))!.local).get(this.p);
     if (b.dtype === 'bool') f.i32(2).op('i32.shr_u');
     f.op('i32.add');
   }
@@ -129,18 +201,23 @@ class ElementwiseEmitter {
     this.f.get(this.zero()).op('i32x4.ne');
   }
 
-  private load(b: Node, lanes: Lanes): void {
+  /**
+   * Loads value `into` (in context `ctx`) from buffer `b`, rows `stride` elements apart, shifted
+   * under a pad; `offset` elements in (a slice's start).
+   */
+  private load(b: Node, lanes: Lanes, into: Node, ctx: Node | undefined, stride: number, offset = 0): void {
     const f = this.f;
-    this.address(b);
-    if (b.dtype === 'float32') f.mem(lanes === 4 ? 'v128.load' : 'v128.load32_zero', 0);
-    else if (lanes === 4) { f.mem('v128.load32_zero', 0).op('i16x8.extend_low_i8x16_u').op('i32x4.extend_low_i16x8_u'); this.toMask(); }
-    else { f.mem('i32.load8_u', 0).op('i32x4.splat'); this.toMask(); }
-    f.set(this.valueOf(b));
+    this.address(b, stride, this.shift(ctx));
+    const at = b.dtype === 'bool' ? offset : offset * 4;
+    if (b.dtype === 'float32') f.mem(lanes === 4 ? 'v128.load' : 'v128.load32_zero', at);
+    else if (lanes === 4) { f.mem('v128.load32_zero', at).op('i16x8.extend_low_i8x16_u').op('i32x4.extend_low_i16x8_u'); this.toMask(); }
+    else { f.mem('i32.load8_u', at).op('i32x4.splat'); this.toMask(); }
+    f.set(this.valueOf(into, ctx));
   }
 
   private store(o: Node, lanes: Lanes): void {
     const f = this.f;
-    this.address(o);
+    this.address(o, this.plan.cols, 0);
     f.get(this.valueOf(o));
     if (o.dtype === 'float32') { f.mem(lanes === 4 ? 'v128.store' : 'v128.store32_lane', 0, ...(lanes === 4 ? [] : [0])); return; }
     // Masks (-1 or 0 per i32 lane) narrow with saturation to -1/0 bytes in lanes 0..3; negated, 1/0.
@@ -148,18 +225,36 @@ class ElementwiseEmitter {
     f.mem(lanes === 4 ? 'v128.store32_lane' : 'v128.store8_lane', 0, 0);
   }
 
-  private compute(n: Node): void {
-    const args = n.inputs.map((i) => this.valueOf(i));
-    SIMD_OPS[n.op as Exclude<SimdElementwiseOp, 'fill'>](this, args, n);
-    this.f.set(this.valueOf(n));
+  /** Computes `n` in context `ctx`; a pad is its operand where `active` has it, else its constant. */
+  private compute(n: Node, ctx: Node | undefined = undefined, active: ReadonlySet<Node> = new Set()): void {
+    const f = this.f;
+    if (n.op === 'pad') {
+      const value = (n as Node<'pad'>).attrs.value;
+      if (active.has(n)) f.get(this.valueOf(n.inputs[0], n));
+      else if (n.dtype === 'bool') f.i32(value !== 0 ? -1 : 0).op('i32x4.splat');
+      else f.op('f32.const', value).op('f32x4.splat');
+    } else {
+      const args = n.inputs.map((i) => this.valueOf(i, ctx));
+      SIMD_OPS[n.op as Exclude<SimdElementwiseOp, 'fill'>](this, args, n);
+    }
+    f.set(this.valueOf(n, ctx));
   }
 
-  /** One loop body: load the varying inputs, compute the varying nodes, then store every output. */
-  private body(lanes: Lanes): void {
+  /**
+   * One loop body: load the varying inputs, compute the varying nodes, then store every output;
+   * `active` are the pads whose input this column segment reads (the others are constants, and
+   * what is under them is not computed).
+   */
+  private body(lanes: Lanes, active: ReadonlySet<Node>): void {
     const { plan } = this;
     this.lanes = lanes;
-    for (const b of plan.buffers) if (!plan.outputs.includes(b) && !plan.uniform.has(b)) this.load(b, lanes);
-    for (const n of plan.order) if (!plan.uniform.has(n)) this.compute(n);
+    const live = (ctx: Node | undefined) => ctx === undefined || active.has(ctx);
+    for (const { buffer, ctx } of this.direct) if (live(ctx)) this.load(buffer, lanes, buffer, ctx, ctx === undefined ? plan.cols : plan.pads.get(ctx)!.width);
+    for (const [n, r] of plan.slices) for (const ctx of plan.contexts.get(n)!) if (live(ctx)) this.load(n.inputs[0], lanes, n, ctx, r.stride, r.offset);
+    for (const n of plan.order) {
+      if (plan.uniform.has(n) || n.op === 'slice') continue;
+      for (const ctx of plan.contexts.get(n) ?? []) if (live(ctx)) this.compute(n, ctx, active);
+    }
     for (const o of plan.outputs) this.store(o, lanes);
   }
 
@@ -204,14 +299,43 @@ class ElementwiseEmitter {
     const { f, plan } = this;
     this.constants();
     this.prologue();
-    const main = plan.size - (plan.size % 4);
-    if (main > 0) f.doWhile(this.p, 16, main * 4, () => this.body(4));
-    if (main < plan.size) f.doWhile(this.p, 4, plan.size * 4, () => this.body(1));
+    if (this.row === undefined) this.columns();
+    else {
+      // Row starts from the parameters (a slice's offset is the loads' memarg; a pad's shift is
+      // subtracted here, the address wrapping back into the buffer in the pad's own columns).
+      for (const { local, buffer, shift } of this.rowStart.values()) {
+        f.get(this.base.get(buffer)!).i32(shift * (buffer.dtype === 'bool' ? 1 : 4)).op('i32.sub').set(local);
+      }
+      f.doWhile(this.row, 1, plan.rows, () => {
+        f.i32(0).set(this.p);
+        this.columns();
+        for (const { local, buffer, stride } of this.rowStart.values()) f.addTo(local, buffer.dtype === 'bool' ? stride : stride * 4);
+      });
+    }
     return {
       memory: envMemory(shared),
       globals: [],
       funcs: [f.func()],
     };
+  }
+
+  /**
+   * The loops over one row's columns (every element, with one row), four at a time, then the
+   * rest; with pads, per segment of columns between the pads' edges, each with its active pads.
+   */
+  private columns(): void {
+    const { f, plan } = this;
+    const edges = new Set([0, plan.cols]);
+    for (const { lo, width } of plan.pads.values()) edges.add(lo).add(lo + width);
+    const cuts = [...edges].sort((a, b) => a - b);
+    for (let s = 0; s + 1 < cuts.length; s++) {
+      const [a, b] = [cuts[s], cuts[s + 1]];
+      const active = new Set([...plan.pads].filter(([, p]) => p.lo <= a && b <= p.lo + p.width).map(([n]) => n));
+      const main = a + (b - a) - ((b - a) % 4);
+      if (a > 0) f.i32(a * 4).set(this.p);
+      if (main > a) f.doWhile(this.p, 16, main * 4, () => this.body(4, active));
+      if (main < b) f.doWhile(this.p, 4, b * 4, () => this.body(1, active));
+    }
   }
 
   private constants(): void {

@@ -14,6 +14,7 @@ import { wasmFeatures } from './features.js';
 import { emitMatmulModule, IDENTITY, type NativeEpilogue } from './matmul-emit.js';
 import { matmulName, shapeOfMatmul, type MatmulShape } from '../matmul-shape.js';
 import { DEFAULT_KC, defaultTile, layout, tileName, type Tile } from './matmul-plan.js';
+import { compileOptimized } from './optimized-compile.js';
 import { encodeModule, type WasmModule } from './module.js';
 import { printWat } from './wat.js';
 
@@ -43,6 +44,8 @@ export interface WasmMatmulKernel {
   readonly relaxed: boolean;
   readonly epilogue: NativeEpilogue;
   readonly shared: boolean;
+  /** C += op(A)·op(B) rather than C = (WasmMatmulOptions.accumulate). */
+  readonly accumulate: boolean;
   /** Arguments the function from `instantiate` takes: 3, or 4 with a bias. */
   readonly arity: number;
   /** Column panels of C (the last may be narrower): the unit threads split the work in. */
@@ -89,14 +92,14 @@ export function compileWasmMatmul(what: MatmulShape | Node<'matmul'>, options: W
 
   const spec: WasmModule = emitMatmulModule(shape, { name, tile, maxKc, relaxed, epilogue, shared, accumulate });
   const bytes = encodeModule(spec);
-  const module = new WA.Module(bytes);
+  const module = compileOptimized(bytes);
   const lay = layout(shape, tile, maxKc);
   const scratchBytes = align16(lay.scratchBytes);
   const panels = lay.fullPanels + (lay.edgeColumns > 0 ? 1 : 0);
   const instantiatePanels = (memory: WasmMemory, scratchOffset: number): PanelFn =>
     new WA.Instance(module, { env: { memory, scratch: scratchOffset } }).exports[name] as PanelFn;
   const kernel: WasmMatmulKernel = {
-    name, shape, tile, maxKc, relaxed, epilogue, shared, bytes, module, scratchBytes, panels,
+    name, shape, tile, maxKc, relaxed, epilogue, shared, accumulate, bytes, module, scratchBytes, panels,
     arity: epilogue.bias ? 4 : 3,
     wat: () => printWat(spec),
     instantiate(memory: WasmMemory, scratchOffset: number): MatmulFn {

@@ -4,6 +4,7 @@
  * state but the inputs they read and the disjoint columns of C they write).
  */
 import type { MatmulFn, WasmMatmulKernel } from '../../codegen/wasm/matmul-kernel.js';
+import type { RangeKernel } from '../../codegen/wasm/range-kernel.js';
 import type { Memory } from '../memory.js';
 import { defaultPool } from './default-pool.js';
 import type { ThreadPool } from './pool.js';
@@ -38,11 +39,12 @@ export function splitPanels(panels: number, threads: number): [number, number][]
 }
 
 /**
- * Binds `kernel` over `memory` for `threads` threads, thread t using the scratch panel at
+ * Binds `kernel` (a matmul, or any kernel that splits into ranges of units the same way) over
+ * `memory` for `threads` threads, thread t using the scratch panel at
  * `scratchOffset + t·kernel.scratchBytes` (the caller reserved `threads` of them). Falls back to
  * the calling thread alone when the memory is not shared or there is no pool.
  */
-export function bindMatmul(kernel: WasmMatmulKernel, memory: Memory, scratchOffset: number, threads: number, pool: ThreadPool | undefined = defaultPool()): MatmulFn {
+export function bindMatmul(kernel: RangeKernel, memory: Memory, scratchOffset: number, threads: number, pool: ThreadPool | undefined = defaultPool()): MatmulFn {
   const used = Math.min(threads, pool?.size ?? 1, kernel.panels);
   if (used <= 1 || pool === undefined || !memory.shared || !kernel.shared) return kernel.instantiate(memory.wasm, scratchOffset);
   const own = kernel.instantiatePanels(memory.wasm, scratchOffset);

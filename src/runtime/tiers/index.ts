@@ -8,11 +8,15 @@ import { backendFromEnv } from '../env.js';
 import { lowerScan } from '../scan.js';
 import { jsTier } from './js/index.js';
 import { jsLowering } from './js/lowering.js';
+import { nativeTier } from './native/index.js';
 import type { KernelTier, Lowered } from './tier.js';
 import { wasmTier } from './wasm/index.js';
 
-/** The last always runs: the JavaScript lowering is every tier's fallback. */
-const TIERS = [wasmTier, jsTier] as const satisfies readonly KernelTier[];
+/**
+ * The last always runs: the JavaScript lowering is every tier's fallback. Native comes after
+ * wasm, so only KERAS_JIT_BACKEND=native selects it (docs/ARCHITECTURE.md, "Decisions").
+ */
+const TIERS = [wasmTier, nativeTier, jsTier] as const satisfies readonly KernelTier[];
 
 export type TierName = (typeof TIERS)[number]['name'];
 

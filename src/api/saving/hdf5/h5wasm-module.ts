@@ -4,18 +4,25 @@
  * in / bytes out must not touch the disk. HDF5's error stack is turned into thrown errors instead
  * of being printed to stderr.
  */
-import h5wasm from 'h5wasm';
+import type h5wasmDefault from 'h5wasm';
 
-type H5Module = Awaited<typeof h5wasm.ready>;
-export type H5Wasm = typeof h5wasm;
+export type H5Wasm = typeof h5wasmDefault;
+type H5Module = Awaited<H5Wasm['ready']>;
 
 let loaded: Promise<{ h5: H5Wasm; module: H5Module }> | undefined;
 let counter = 0;
 
+/**
+ * Imported on first use, not with the package: the ESM build compiles HDF5's WebAssembly as soon
+ * as it is imported, which put seconds of background compile on every process (two cores share it
+ * with the first training step), and an in-flight compile of it takes the optimizing tier while
+ * codegen/wasm/optimized-compile.ts has Liftoff off.
+ */
 export function loadH5wasm(): Promise<{ h5: H5Wasm; module: H5Module }> {
-  loaded ??= h5wasm.ready.then((module) => {
+  loaded ??= import('h5wasm').then(async ({ default: h5 }) => {
+    const module = await h5.ready;
     module.activate_throwing_error_handler();
-    return { h5: h5wasm, module };
+    return { h5, module };
   });
   return loaded;
 }

@@ -1,8 +1,10 @@
 /**
  * Convolutions and their gradients for the contraction lowering: the kernel applies bias and
  * relu only when its product rows land in the output in order. Convolutions of
- * PARALLEL_MIN_FLOPS or more run each chunk's product on the worker pool, as large matmuls do;
- * the patch gather and any epilogue pass stay on the calling thread.
+ * PARALLEL_MIN_FLOPS or more run on the worker pool, as large matmuls do: split by chunks of
+ * tiles or patches (Winograd, and one-GEMM plans, which gather on every thread), or by column
+ * panels of each chunk's product (the strided input gradient); any epilogue pass stays on the
+ * calling thread.
  */
 import { compileWasmConv, type WasmConvKernel } from '../../../codegen/wasm/conv-kernel.js';
 import { planConv, type ConvOp } from '../../../codegen/wasm/conv-plan.js';
@@ -15,8 +17,7 @@ export const convFamily: ContractionFamily<Node<ConvOp>, WasmConvKernel> = {
   anchor: (k) => (isConvOp(k.anchor.op) ? (k.anchor as Node<ConvOp>) : undefined),
   appliesInKernel: (node, match) => planConv(node).rowsInOrder || (!match.epilogue.bias && !match.epilogue.relu),
   compile: compileWasmConv,
-  // Split by column panels: disjoint columns of the output, so the filter gradient's sum over
-  // chunks stays one writer per element.
+  // `panels` are the units the kernel splits into: chunks, or column panels (conv-kernel.ts).
   threads: (conv) => parallelThreads(conv.flops, conv.panels, conv.shared),
   scratchBytes: (conv, threads) => conv.scratchBytesFor(threads),
   bind: (conv, memory, scratchOffset, threads) =>

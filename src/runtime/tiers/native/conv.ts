@@ -1,0 +1,54 @@
+/**
+ * Convolutions on the native tier: the WebAssembly convolution (patch gathers and scatters, filter
+ * repacks) with each of its matmul products bound through the hook it offers for threads, so
+ * the forward and input-gradient products become their C twins once compiled (swap.ts). Products
+ * the dot kernel computes (fewer than four columns) and the filter gradient's stay WebAssembly, and
+ * so do the modules that gather and multiply in one (Winograd's chunks, im2col chunk modules): the
+ * hook hands those over as range kernels with no matmul of their own to replace.
+ */
+import type { WasmConvKernel } from '../../../codegen/wasm/conv-kernel.js';
+import type { WasmMatmulKernel } from '../../../codegen/wasm/matmul-kernel.js';
+import type { RangeKernel } from '../../../codegen/wasm/range-kernel.js';
+import type { ConvOp } from '../../../codegen/wasm/conv-plan.js';
+import type { Node } from '../../../ir/node.js';
+import { threadCount } from '../../threads/config.js';
+import { bindMatmul } from '../../threads/parallel-matmul.js';
+import type { ContractionFamily, ContractionKernel } from '../wasm/contraction.js';
+import { convFamily } from '../wasm/conv.js';
+import { nativeTwin, swapping } from './swap.js';
+
+export interface NativeConvKernel extends ContractionKernel {
+  readonly wasm: WasmConvKernel;
+}
+
+/** A product the hook binds is a plain matmul kernel (which has a C twin), or a whole range module. */
+const isMatmulProduct = (k: RangeKernel): k is WasmMatmulKernel => 'tile' in k && 'accumulate' in k;
+
+/** The hook binds products only for two threads or more; the scratch for two is one panel more. */
+const HOOK_THREADS = 2;
+
+export const nativeConvFamily: ContractionFamily<Node<ConvOp>, NativeConvKernel> = {
+  anchor: convFamily.anchor,
+  appliesInKernel: convFamily.appliesInKernel,
+  compile(node, options) {
+    const wasm = convFamily.compile(node, options);
+    return { name: wasm.name, shared: wasm.shared, wasm, wat: () => `${wasm.wat()}\n/* its matmul products run as C kernels once compiled */` };
+  },
+  threads: (kernel) => Math.max(HOOK_THREADS, convFamily.threads(kernel.wasm)),
+  scratchBytes: (kernel, threads) => convFamily.scratchBytes(kernel.wasm, threads),
+  bind(kernel, memory, scratchOffset, threads) {
+    const wasmThreads = convFamily.threads(kernel.wasm);
+    // A convolution runs its products chunk by chunk: each chunk is small, but the whole
+    // convolution decides threads, as on the wasm tier.
+    const cThreads = wasmThreads > 1 ? threadCount() : undefined;
+    return kernel.wasm.instantiate(memory.wasm, scratchOffset, {
+      threads,
+      bind: (product, offset) => {
+        const wasmCall = bindMatmul(product, memory, offset, wasmThreads);
+        // The filter gradient's products (C += over chunks of pixels) measured slower as C
+        // kernels than as wasm ones (docs/ARCHITECTURE.md, "Decisions"): they stay wasm.
+        return !isMatmulProduct(product) || product.accumulate ? wasmCall : swapping(wasmCall, nativeTwin(product), product, memory, cThreads);
+      },
+    });
+  },
+};

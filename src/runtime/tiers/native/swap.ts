@@ -1,0 +1,52 @@
+/**
+ * The native tier's one mechanism: a WebAssembly matmul's bound call that becomes its C twin's
+ * once that is loaded. The switch happens in a promise callback, so between steps, never inside
+ * one; a C kernel that fails to build leaves the WebAssembly call in place.
+ */
+import { emitMatmulC } from '../../../codegen/native/matmul-c.js';
+import { matmulName } from '../../../codegen/matmul-shape.js';
+import type { MatmulFn, WasmMatmulKernel } from '../../../codegen/wasm/matmul-kernel.js';
+import type { Memory } from '../../memory.js';
+import { threadCount } from '../../threads/config.js';
+import { addonNow } from './addon.js';
+import { nativeKernel, type NativeKernel } from './kernels.js';
+
+/**
+ * Below this many FLOPs a native matmul runs on the calling thread alone: waking the addon's
+ * second thread and splitting fewer panels costs more than it saves.
+ */
+export const NATIVE_PARALLEL_MIN_FLOPS = 2e7;
+
+/** Native matmul calls so far (tests check that the C kernels, not their twins, ran). */
+export const nativeStats = { calls: 0 };
+
+/** Threads the native kernel of `flops` gets: KERAS_JIT_THREADS or the cores, past the threshold. */
+export function nativeThreads(flops: number): number {
+  return flops < NATIVE_PARALLEL_MIN_FLOPS ? 1 : threadCount();
+}
+
+/** The C twin of a WebAssembly matmul kernel: same shape, epilogue and accumulation. */
+export function nativeTwin(wasm: WasmMatmulKernel): NativeKernel {
+  const { bias, relu } = wasm.epilogue;
+  const name = `${matmulName(wasm.shape)}${bias ? '_bias' : ''}${relu ? '_relu' : ''}${wasm.accumulate ? '_acc' : ''}_c`;
+  return nativeKernel(name, emitMatmulC(wasm.shape, { bias, relu, accumulate: wasm.accumulate }).source);
+}
+
+/**
+ * `wasmCall` until `twin` loads, then the C kernel over `memory` (its view re-read per call:
+ * growing may replace it), on `threads` (default: by the product's own size).
+ */
+export function swapping(wasmCall: MatmulFn, twin: NativeKernel, wasm: WasmMatmulKernel, memory: Memory, threads?: number): MatmulFn {
+  let run = wasmCall;
+  const { batch, M, K, N } = wasm.shape;
+  const nThreads = threads ?? nativeThreads(2 * batch * M * K * N);
+  twin.whenLoaded((index) => {
+    const addon = addonNow();
+    if (addon === undefined) return;
+    run = (c, a, b, bias = 0) => {
+      nativeStats.calls++;
+      addon.call(index, memory.u8, nThreads, c, a, b, bias);
+    };
+  });
+  return (c, a, b, bias) => run(c, a, b, bias);
+}

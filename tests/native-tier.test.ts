@@ -1,0 +1,131 @@
+/**
+ * The native tier (generated C, compiled by the machine's compiler): every kernel shape and
+ * epilogue it generates agrees with the reference interpreter within the WebAssembly tier's
+ * tolerance, once its C kernel has replaced its WebAssembly twin; on memories shared or not, and
+ * after the memory grows. Skipped where the tier cannot run (no compiler): the child-process
+ * tests below check what happens then.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import * as B from '../src/ir/build.js';
+import type { Graph } from '../src/ir/graph.js';
+import type { Node } from '../src/ir/node.js';
+import { Session } from '../src/runtime/session.js';
+import { nativeTier } from '../src/runtime/tiers/native/index.js';
+import { nativeCompilesSettled, nativeKernelsCreated } from '../src/runtime/tiers/native/kernels.js';
+import { nativeStats } from '../src/runtime/tiers/native/swap.js';
+import { compareCompiled, makeVariable, randomData, type Feed } from './support/compiled.js';
+import { rng } from './support/gradcheck.js';
+
+const usable = nativeTier.unavailable() === undefined;
+
+type Epilogue = 'none' | 'bias' | 'relu' | 'bias_relu' | 'tanh';
+
+interface Case { readonly batch: number; readonly M: number; readonly K: number; readonly N: number; readonly ta: boolean; readonly tb: boolean; readonly epilogue: Epilogue }
+
+function build(c: Case, session: Session, seed: number): { graph: Graph; feeds: Feed[] } {
+  const r = rng(seed);
+  const lead = c.batch > 1 ? [c.batch] : [];
+  const x = B.input('x', [...lead, ...(c.ta ? [c.K, c.M] : [c.M, c.K])]);
+  const w = B.input('w', [...lead, ...(c.tb ? [c.N, c.K] : [c.K, c.N])]);
+  const bias = makeVariable(session, 'bias', [c.N], r);
+  const y = B.matmul(x, w, c.ta, c.tb);
+  const out: Node = c.epilogue === 'bias' ? B.add(y, bias.node)
+    : c.epilogue === 'relu' ? B.maximum(y, 0)
+    : c.epilogue === 'bias_relu' ? B.maximum(B.add(y, bias.node), 0)
+    : c.epilogue === 'tanh' ? B.tanh(B.add(y, bias.node)) : y;
+  const size = (s: readonly number[]) => s.reduce((p, q) => p * q, 1);
+  return { graph: { outputs: [out], updates: [] }, feeds: [{ node: x, data: randomData(size(x.shape as number[]), r) }, { node: w, data: randomData(size(w.shape as number[]), r) }] };
+}
+
+/** Runs once to start the C compile, waits for it, then compares a run on the C kernel. */
+async function check(c: Case, sharedMemory: boolean): Promise<void> {
+  const session = new Session({ seed: 1, sharedMemory });
+  const first = build(c, session, 7);
+  const mark = nativeKernelsCreated();
+  compareCompiled(first.graph, first.feeds, session, undefined, 'native');
+  // Only this program's kernels: in a whole-suite run on this tier, others may still be queued.
+  await nativeCompilesSettled(mark);
+  const before = nativeStats.calls;
+  const { graph, feeds } = build(c, session, 8);
+  const cmp = compareCompiled(graph, feeds, session, undefined, 'native');
+  const what = `${JSON.stringify(c)} shared=${sharedMemory}`;
+  assert.ok(nativeStats.calls > before, `${what}: the C kernel ran (${cmp.names.join(', ')})`);
+  assert.ok(cmp.maxRelError <= 1e-5, `${what}: max rel error ${cmp.maxRelError} at ${cmp.worst}`);
+}
+
+test('every transpose and epilogue matches the interpreter', async () => {
+  if (!usable) return;
+  const epilogues: Epilogue[] = ['none', 'bias', 'relu', 'bias_relu', 'tanh'];
+  for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+    for (const epilogue of epilogues) await check({ batch: 1, M: 13, K: 21, N: 45, ta, tb, epilogue }, true);
+  }
+});
+
+test('edges, long k, batches and two threads match the interpreter, on shared and unshared memory', async () => {
+  if (!usable) return;
+  const cases: Case[] = [
+    // Five rows: four or fewer are a GEMV, which stays WebAssembly.
+    { batch: 1, M: 5, K: 1, N: 1, ta: false, tb: false, epilogue: 'bias' },
+    { batch: 1, M: 9, K: 600, N: 33, ta: true, tb: false, epilogue: 'bias_relu' },
+    { batch: 3, M: 17, K: 40, N: 70, ta: false, tb: true, epilogue: 'none' },
+    { batch: 1, M: 64, K: 300, N: 600, ta: false, tb: false, epilogue: 'bias_relu' },
+    { batch: 1, M: 128, K: 257, N: 512, ta: true, tb: true, epilogue: 'relu' },
+  ];
+  for (const c of cases) for (const shared of [true, false]) await check(c, shared);
+});
+
+test('the C kernel reads the memory where it is after the memory grows', async () => {
+  if (!usable) return;
+  const session = new Session({ seed: 1, sharedMemory: false });
+  const c: Case = { batch: 1, M: 20, K: 30, N: 40, ta: false, tb: false, epilogue: 'bias' };
+  const first = build(c, session, 3);
+  const mark = nativeKernelsCreated();
+  compareCompiled(first.graph, first.feeds, session, undefined, 'native');
+  await nativeCompilesSettled(mark);
+  const { graph, feeds } = build(c, session, 4);
+  // Growing a non-shared memory detaches its old buffer: the kernel must not keep the old base.
+  const before = session.memory.bytes;
+  session.memory.alloc(4 * before);
+  assert.ok(session.memory.bytes > before);
+  const cmp = compareCompiled(graph, feeds, session, undefined, 'native');
+  assert.ok(cmp.maxRelError <= 1e-5, `max rel error ${cmp.maxRelError} at ${cmp.worst}`);
+});
+
+
+test('convolutions and their gradients match the interpreter; the strided input gradient runs its products as C kernels', async () => {
+  if (!usable) return;
+  const graphOf = (session: Session, seed: number) => {
+    const r = rng(seed);
+    // Big enough that each product is a matmul kernel (four columns or more), with a stride and
+    // padding. The forward pass and the filter gradient run as chunk modules that gather and
+    // multiply in one (no separate product to replace); the strided input gradient's phases bind
+    // their products through the hook, so those become C.
+    const x = B.input('x', [4, 12, 12, 6]);
+    const w = makeVariable(session, 'w', [3, 3, 6, 16], r);
+    const bias = makeVariable(session, 'bias', [16], r);
+    const y = B.maximum(B.add(B.conv2d(x, w.node, [2, 2], [1, 1, 1, 1]), bias.node), 0);
+    const dy = B.input('dy', y.shape as number[]);
+    const dx = B.conv2dBackpropInput(dy, w.node, [12, 12], [2, 2], [1, 1, 1, 1]);
+    const dw = B.conv2dBackpropFilter(x, dy, [3, 3], [2, 2], [1, 1, 1, 1]);
+    const size = (s: readonly number[]) => s.reduce((p, q) => p * q, 1);
+    return {
+      graph: { outputs: [y, dx, dw], updates: [] } as Graph,
+      feeds: [{ node: x, data: randomData(size(x.shape as number[]), r) }, { node: dy, data: randomData(size(dy.shape as number[]), r) }],
+    };
+  };
+  for (const sharedMemory of [true, false]) {
+    const session = new Session({ seed: 1, sharedMemory });
+    const first = graphOf(session, 5);
+    const mark = nativeKernelsCreated();
+    compareCompiled(first.graph, first.feeds, session, undefined, 'native');
+    await nativeCompilesSettled(mark);
+    const before = nativeStats.calls;
+    const { graph, feeds } = graphOf(session, 6);
+    const cmp = compareCompiled(graph, feeds, session, undefined, 'native');
+    assert.ok(nativeStats.calls > before, `shared=${sharedMemory}: C kernels ran (${cmp.names.join(', ')})`);
+    assert.ok(cmp.maxRelError <= 1e-5, `shared=${sharedMemory}: max rel error ${cmp.maxRelError} at ${cmp.worst}`);
+  }
+});
+
+test.run();
