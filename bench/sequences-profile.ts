@@ -6,6 +6,7 @@
  * (with KERAS_JIT_THREADS=1 it is the step's work alone).
  */
 import { backend } from '../src/index.js';
+import { scanBodyProfileReport } from '../src/runtime/scan.js';
 import { kerasJitSequenceTrainer, sequenceLength, sequences, type SequenceModelId } from './sequences-model.js';
 
 const id = (process.argv[2] ?? 'imdb_lstm') as SequenceModelId;
@@ -19,6 +20,8 @@ const cpu = process.cpuUsage();
 for (let e = 0; e < epochs; e++) await t.epoch();
 const used = process.cpuUsage(cpu);
 const steps = epochs * t.steps;
+const bodies = scanBodyProfileReport();
+if (bodies !== '') console.error(bodies);
 console.log(`${id}: ${((performance.now() - start) / steps).toFixed(1)} ms/step wall, ${((used.user + used.system) / 1000 / steps).toFixed(1)} ms/step CPU`);
 void backend;
 process.exit(0);

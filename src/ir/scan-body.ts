@@ -6,6 +6,7 @@
 import type { Node } from './node.js';
 import type { DType, Dim, Shape } from './types.js';
 import { formatShape, ShapeError } from './types.js';
+import { scanGradientPlan } from './scan-vjp.js';
 
 /**
  * Attribute value of a scan node. Only `key` is enumerable, so interning and dumps see the body's
@@ -44,16 +45,22 @@ export interface ScanShape {
 
 /**
  * The outputs a scan node packs into its one buffer, in order: the final carries, each step
- * output stacked over time (time-major), and when `save` is set the carry that entered each step,
- * stacked the same way (what its gradient reads). Stacks are indexed by sequence position, so a
- * reverse scan's step for position t writes row t.
+ * output stacked over time (time-major), and when `save` is set the residuals its gradient reads
+ * (scan-vjp.ts: the carry entering each step and values the step computes), stacked the same
+ * way. Stacks are indexed by sequence position, so a reverse scan's step for position t writes row t.
  */
 export function scanParts(a: ScanShape): ScanPart[] {
   const outs = a.body.outputs;
   const carries = outs.slice(0, a.carries).map((o) => ({ shape: o.shape, dtype: o.dtype }));
   const ys = outs.slice(a.carries).map((o) => ({ shape: [a.length, ...o.shape], dtype: o.dtype }));
-  const saved = a.save ? outs.slice(0, a.carries).map((o) => ({ shape: [a.length, ...o.shape], dtype: o.dtype })) : [];
-  return [...carries, ...ys, ...saved];
+  return [...carries, ...ys, ...savedStacks(a).map((v) => ({ shape: [a.length, ...v.shape], dtype: v.dtype }))];
+}
+
+/** The forward values a saving scan stacks per step for its gradient (none if it does not save or cannot be differentiated). */
+export function savedStacks(a: ScanShape): readonly Node[] {
+  if (!a.save) return [];
+  const plan = scanGradientPlan(a);
+  return plan instanceof Error ? [] : plan.stacked.map((s) => s.node);
 }
 
 export function partSize(shape: Shape): Dim {

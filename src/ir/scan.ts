@@ -5,7 +5,7 @@
  */
 import * as Build from './build.js';
 import { make, type Node } from './node.js';
-import { ScanBody } from './scan-body.js';
+import { savedStacks, ScanBody } from './scan-body.js';
 import { ShapeError } from './types.js';
 
 export interface ScanStep {
@@ -18,7 +18,7 @@ export interface ScanStep {
 export interface ScanOptions {
   /** Steps run from the last position to the first; stacked outputs stay indexed by position. */
   readonly reverse?: boolean;
-  /** Keep the carry entering each step (default true): what the gradient reads. */
+  /** Keep, per step, the values the gradient reads (default true; scan-vjp.ts). Without them the scan cannot be differentiated. */
   readonly save?: boolean;
   /** Number of steps; needed only when there are no sequences. */
   readonly length?: number;
@@ -29,7 +29,10 @@ export interface ScanResult {
   readonly carries: readonly Node[];
   /** Each step output stacked over time: [length, ...step shape]. */
   readonly ys: readonly Node[];
-  /** The carry entering each step, stacked over time (empty unless saved). */
+  /**
+   * The residuals the gradient reads, each stacked over time (empty unless saved): first the
+   * carries entering each step that it reads, then values the step computes. They carry no gradient.
+   */
   readonly saved: readonly Node[];
 }
 
@@ -43,7 +46,7 @@ export function scanNode(body: ScanBody, inputs: readonly Node[], carries: numbe
     node,
     carries: Array.from({ length: carries }, (_, i) => view(i)),
     ys: Array.from({ length: ys }, (_, i) => view(carries + i)),
-    saved: save ? Array.from({ length: carries }, (_, i) => view(carries + ys + i)) : [],
+    saved: savedStacks(attrs).map((_, i) => view(carries + ys + i)),
   };
 }
 

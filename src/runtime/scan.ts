@@ -9,31 +9,62 @@ import type { FusedKernel } from '../ir/fusion.js';
 import { BUFFER_ALIGN, bufferBytes } from '../ir/memory-plan.js';
 import type { Node } from '../ir/node.js';
 import { runPipeline } from '../ir/pipeline.js';
-import { scanPartOffset, scanParts } from '../ir/scan-body.js';
+import { savedStacks, scanPartOffset, scanParts } from '../ir/scan-body.js';
+import { kernelBytes, kernelFlops } from '../ir/cost.js';
+import { debugLevel } from './debug.js';
+import { formatProfile, ProgramProfile } from './profile.js';
 import type { Call, Lowered } from './tiers/tier.js';
+
+/**
+ * Per-kernel profiles of scan bodies, one per lowered scan, filled while KERAS_JIT_DEBUG >= 2
+ * (a program's own profile sees a scan as one call). The last row, `copies`, is the time the
+ * step spends moving slices in and results out.
+ */
+const bodyProfiles: { name: string; profile: ProgramProfile }[] = [];
+
+/** The scan bodies' profiles as tables (empty when nothing was recorded), and a reset. */
+export function scanBodyProfileReport(reset = true): string {
+  const text = bodyProfiles.filter((p) => p.profile.steps > 0).map((p) => formatProfile(`[keras-jit] scan body ${p.name}`, p.profile)).join('\n');
+  if (reset) for (const p of bodyProfiles) p.profile.reset();
+  return text;
+}
 
 const alignUp = (n: number, to: number) => Math.ceil(n / to) * to;
 
 /** The scan kernel as one call that runs its body's calls once per step. `lower` lowers the body's kernels. */
 export function lowerScan(k: FusedKernel, lower: (body: FusedKernel) => Lowered): Lowered {
   const node = k.anchor as Node<'scan'>;
-  const { body, carries: m, xs: n, length, reverse, save } = node.attrs;
+  const { body, carries: m, xs: n, length, reverse } = node.attrs;
   const params = body.params;
   // The body's outputs as the optimized graph has them: simplify may replace an output by an
   // equal node (two carries computed alike become one node), and only those nodes have buffers.
-  const { optimized, memory: plan } = runPipeline({ outputs: body.outputs, updates: [] }, params);
-  const outs = optimized.outputs;
+  // Saved residuals: a carry entering the step is copied before the step runs; a value the step
+  // computes is one more output of the body's program, copied after.
+  const stacked = savedStacks(node.attrs);
+  const carryOf = new Map<Node, number>(params.slice(0, m).map((p, i) => [p, i]));
+  const computed = stacked.filter((v) => !carryOf.has(v));
+  const { optimized, memory: plan } = runPipeline({ outputs: [...body.outputs, ...computed], updates: [] }, params);
+  const outs = optimized.outputs.slice(0, body.outputs.length);
+  const computedOuts = optimized.outputs.slice(body.outputs.length);
   const r = outs.length - m;
+  const savedCarries = stacked.flatMap((v, k) => { const i = carryOf.get(v); return i === undefined ? [] : [{ part: m + r + k, carry: i }]; });
+  const savedValues = stacked.flatMap((v, k) => (carryOf.has(v) ? [] : [m + r + k])).map((part, k) => ({ part, node: computedOuts[k] }));
   const lowered = plan.kernels.map(lower);
   const bodyScratch = Math.max(0, ...lowered.map((l) => l.scratchBytes));
   const scratchAt = alignUp(plan.arenaBytes, BUFFER_ALIGN);
   // Room to align the body's arena to BUFFER_ALIGN wherever the program's scratch starts.
   const scratchBytes = BUFFER_ALIGN + scratchAt + bodyScratch;
   const partCount = scanParts(node.attrs).length;
+  const name = `scan${length}_${lowered.length}k`;
+  const profile = new ProgramProfile([
+    ...plan.kernels.map((bk, i) => ({ name: lowered[i].name, flops: kernelFlops(bk) * length, bytes: kernelBytes(bk) * length })),
+    { name: 'copies', flops: 0, bytes: 0 },
+  ]);
+  bodyProfiles.push({ name: `${name} (${reverse ? 'reverse' : 'forward'}, ${bodyProfiles.length})`, profile });
 
   return {
     kernel: k,
-    name: `scan${length}_${lowered.length}k`,
+    name,
     get source() { return lowered.map((l) => `// ${l.name}\n${l.source}`).join('\n'); },
     buffers: [...k.inputs, node],
     scratchBytes,
@@ -57,9 +88,22 @@ export function lowerScan(k: FusedKernel, lower: (body: FusedKernel) => Lowered)
       const outAt = outs.map((o) => bodyOffset(o));
       const outBytes = outs.map((o) => bufferBytes(o));
       const initAt = node.inputs.slice(0, m).map((c) => ctx.byteOffset(c));
+      const carrySaves = savedCarries.map(({ part, carry }) => ({ at: partAt(part), from: paramAt[carry], bytes: paramBytes[carry] }));
+      const valueSaves = savedValues.map(({ part, node: v }) => ({ at: partAt(part), from: bodyOffset(v), bytes: bufferBytes(v) }));
       const xAt = node.inputs.slice(m, m + n).map((x) => ctx.byteOffset(x));
       let generation = -1;
+      let kernelMs = 0;
+      const timed = (c: Call, i: number) => {
+        const t0 = performance.now();
+        (c.run as (...args: unknown[]) => void).apply(undefined, c.args);
+        const ms = performance.now() - t0;
+        profile.add(i, ms);
+        kernelMs += ms;
+      };
       const run = () => {
+        const timing = debugLevel() >= 2;
+        const started = timing ? performance.now() : 0;
+        kernelMs = 0;
         if (generation !== memory.generation) {
           generation = memory.generation;
           for (const c of calls) if (c.takesViews) { c.args[0] = memory.f32; c.args[1] = memory.i32; c.args[2] = memory.u8; }
@@ -68,15 +112,21 @@ export function lowerScan(k: FusedKernel, lower: (body: FusedKernel) => Lowered)
         for (let i = 0; i < m; i++) copy(paramAt[i], initAt[i], paramBytes[i]);
         for (let s = 0; s < length; s++) {
           const t = reverse ? length - 1 - s : s;
-          if (save) for (let i = 0; i < m; i++) copy(partAt(m + r + i) + t * paramBytes[i], paramAt[i], paramBytes[i]);
+          for (const c of carrySaves) copy(c.at + t * c.bytes, c.from, c.bytes);
           for (let j = 0; j < n; j++) copy(paramAt[m + j], xAt[j] + t * paramBytes[m + j], paramBytes[m + j]);
-          for (const c of calls) (c.run as (...args: unknown[]) => void).apply(undefined, c.args);
+          if (timing) calls.forEach(timed);
+          else for (const c of calls) (c.run as (...args: unknown[]) => void).apply(undefined, c.args);
           for (let j = 0; j < r; j++) copy(partAt(m + j) + t * outBytes[m + j], outAt[m + j], outBytes[m + j]);
+          for (const c of valueSaves) copy(c.at + t * c.bytes, c.from, c.bytes);
           // Through the final-carry slots, so a body that swaps carries reads each old value intact.
           for (let i = 0; i < m; i++) copy(partAt(i), outAt[i], outBytes[i]);
           for (let i = 0; i < m; i++) copy(paramAt[i], partAt(i), paramBytes[i]);
         }
         if (length === 0) for (let i = 0; i < m; i++) copy(partAt(i), initAt[i], paramBytes[i]);
+        if (timing) {
+          profile.add(calls.length, performance.now() - started - kernelMs);
+          profile.steps++;
+        }
       };
       return { run, args: [], takesViews: false, label: null };
     },

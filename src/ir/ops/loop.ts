@@ -2,75 +2,112 @@
  * Recurrence: `scan` (fusion kind loop) and `scanOutput`, the view of one of its results
  * (docs/ARCHITECTURE.md, "Recurrence").
  */
-import { vjp as vjpOf } from '../autodiff.js';
 import { topoOrder } from '../graph.js';
 import { interpret, refContext } from '../interpret.js';
 import { make, type Node } from '../node.js';
 import { scanNode } from '../scan.js';
-import { checkScan, partOffsets, partSize, ScanBody, scanParts, type ScanPart } from '../scan-body.js';
+import { checkScan, partOffsets, partSize, savedStacks, scanParts, type ScanPart } from '../scan-body.js';
+import { scanGradientPlan, type Operand } from '../scan-vjp.js';
 import { concrete, ShapeError, sizeOf, type Shape } from '../types.js';
 import { outShape, refTensor } from './ref-util.js';
 import type { Builder, RefTensor, RuleTable } from './rule.js';
 
-function concreteLayout(node: Node<'scan'>): { parts: ScanPart[]; offsets: number[]; total: number } {
+/** The packed layout; `saved` is the index of the first saved residual. */
+function concreteLayout(node: Node<'scan'>): { parts: ScanPart[]; offsets: number[]; total: number; saved: number } {
   const parts = scanParts(node.attrs);
   const offsets = partOffsets(parts);
   if (offsets === undefined) throw new ShapeError('scan: its results still have a symbolic dimension; compiled programs need concrete shapes');
   const total = parts.length === 0 ? 0 : offsets[offsets.length - 1] + (partSize(parts[parts.length - 1].shape) ?? 0);
-  return { parts, offsets, total };
+  return { parts, offsets, total, saved: node.attrs.body.outputs.length };
 }
 
 /** The nodes a body reads that are not computed from other nodes: its parameters, captured sources, random draws. */
 const leavesOf = (outputs: readonly Node[]) => topoOrder(outputs).filter((n) => n.inputs.length === 0 || n.op === 'randomUniform');
 
 /**
- * Reverse-mode through a scan, as JAX's: a scan running the other way whose body recomputes the
- * forward step from the saved carry and applies its VJP. Its carries are the carries' cotangents
- * and the constants' accumulated cotangents; its step outputs are the sequences' cotangents.
+ * Elements [at, at + size) of the packed cotangent `g` without materializing it: `g` is the sum
+ * of the views' cotangents, each padded to the packed length (scanOutput's VJP) and summed by
+ * autodiff as adds or as one concatenate, so a part is the sum of the unpadded ones that cover
+ * it; null when none does (zeros), undefined when `g` is of another form (then the caller slices it).
+ */
+function pieceOf(g: Node, at: number, size: number, b: Builder): Node | null | undefined {
+  if (g.op === 'pad' && g.inputs[0].shape.length === 1 && (g as Node<'pad'>).attrs.value === 0) {
+    const lo = (g as Node<'pad'>).attrs.widths[0][0];
+    const inner = g.inputs[0].shape[0] as number;
+    if (lo === at && inner === size) return g.inputs[0];
+    if (lo + inner <= at || lo >= at + size) return null;
+    return undefined;
+  }
+  if (g.op === 'add' && g.shape.length === 1) {
+    const x = pieceOf(g.inputs[0], at, size, b), y = pieceOf(g.inputs[1], at, size, b);
+    if (x === undefined || y === undefined) return undefined;
+    return x === null ? y : y === null ? x : b.add(x, y);
+  }
+  if (g.op === 'fill' && (g as Node<'fill'>).attrs.value === 0) return null;
+  // autodiff sums disjoint padded pieces as one concatenate of the pieces and zeros.
+  if (g.op === 'concatenate' && g.shape.length === 1) {
+    let lo = 0;
+    for (const part of g.inputs) {
+      const inner = part.shape[0] as number;
+      if (lo <= at && at + size <= lo + inner) return lo === at && inner === size ? part : pieceOf(part, at - lo, size, b);
+      lo += inner;
+    }
+    return undefined;
+  }
+  return undefined;
+}
+
+/**
+ * Reverse-mode through a scan: a scan running the other way whose body is the step's VJP reading
+ * the residuals the forward scan saved (scan-vjp.ts), so the step is not recomputed. Its carries
+ * are the carries' cotangents and the constants' accumulated cotangents; its step outputs are the
+ * sequences' cotangents. The saved residuals themselves get no cotangent: only this gradient reads them.
  */
 function scanVjp(g: Node, node: Node<'scan'>, b: Builder): (Node | null)[] {
   const a = node.attrs;
-  if (!a.save) throw new Error('scan: this scan does not save its carries (it is a gradient\'s own scan), so it cannot be differentiated again');
-  const { body, carries: m, xs: n } = a;
-  const outs = body.outputs;
-  const r = outs.length - m;
+  if (!a.save) throw new Error('scan: this scan does not save its residuals (it is a gradient\'s own scan), so it cannot be differentiated again');
+  const plan = scanGradientPlan(a);
+  if (plan instanceof Error) throw new Error(`scan: its step cannot be differentiated: ${plan.message}`);
+  const { carries: m, xs: n } = a;
+  const r = a.body.outputs.length - m;
   const { parts, offsets } = concreteLayout(node);
-  const piece = (i: number) => b.reshape(b.slice(g, [offsets[i]], [offsets[i] + sizeOf(concrete(parts[i].shape, 'scan'))]), parts[i].shape);
+  const piece = (i: number) => {
+    const size = sizeOf(concrete(parts[i].shape, 'scan'));
+    const found = pieceOf(g, offsets[i], size, b);
+    return found === null ? b.fill(0, parts[i].shape) : b.reshape(found ?? b.slice(g, [offsets[i]], [offsets[i] + size]), parts[i].shape);
+  };
   const inputs = node.inputs;
   const xs = inputs.slice(m, m + n);
   const consts = inputs.slice(m + n);
-  const carryParams = body.params.slice(0, m);
-  const xParams = body.params.slice(m, m + n);
-  const constParams = body.params.slice(m + n);
-  const floatX = xs.flatMap((x, j) => (x.dtype === 'float32' ? [j] : []));
-  const floatK = consts.flatMap((k, l) => (k.dtype === 'float32' ? [l] : []));
-
-  const gCarry = carryParams.map((p, i) => b.input(`scan:dcarry${i}`, p.shape));
-  const gConst = floatK.map((l) => b.input(`scan:dconst${l}`, constParams[l].shape));
-  const gY = outs.slice(m).map((o, j) => b.input(`scan:dy${j}`, o.shape));
-  const gSaved = carryParams.map((p, i) => b.input(`scan:dsaved${i}`, p.shape));
-  const wrt = [...carryParams, ...floatX.map((j) => xParams[j]), ...floatK.map((l) => constParams[l])];
-  const cts = vjpOf(outs, [...gCarry, ...gY], wrt);
-  const newCarries = gCarry.map((_, i) => b.add(cts[i], gSaved[i]));
-  const newConsts = floatK.map((_, idx) => b.add(gConst[idx], cts[m + floatX.length + idx]));
-  const dxs = floatX.map((_, idx) => cts[m + idx]);
-  const backBody = new ScanBody(
-    [...gCarry, ...gConst, ...carryParams, ...xParams, ...gY, ...gSaved, ...constParams],
-    [...newCarries, ...newConsts, ...dxs],
-  );
-  const saved = carryParams.map((_, i) => make('scanOutput', [node], { index: m + r + i }));
-  const back = scanNode(backBody, [
-    ...carryParams.map((_, i) => piece(i)),
-    ...floatK.map((l) => b.zerosLike(consts[l])),
-    ...saved, ...xs,
-    ...gY.map((_, j) => piece(m + j)),
-    ...gSaved.map((_, i) => piece(m + r + i)),
+  const stackOf = new Map<Node, number>(plan.stacked.map((s, i) => [s.node, m + r + i]));
+  const residualRows = plan.residuals.map((s) => make('scanOutput', [node], { index: s.kind === 'y' ? m + s.index : stackOf.get(s.node) as number }));
+  const accumulated = plan.accumulated.map((idx) => plan.floatK[idx]);
+  const back = scanNode(plan.backward, [
+    ...Array.from({ length: m }, (_, i) => piece(i)),
+    ...accumulated.map((l) => b.zerosLike(consts[l])),
+    ...plan.residualsRead.map((k) => residualRows[k]),
+    ...plan.xsRead.map((j) => xs[j]),
+    ...Array.from({ length: r }, (_, j) => piece(m + j)),
     ...consts,
-  ], m + floatK.length, m + n + r + m, a.length, !a.reverse, false);
+  ], m + accumulated.length, plan.residualsRead.length + plan.xsRead.length + r, a.length, !a.reverse, false);
+  // A hoisted product summed over steps: the stacked rows of both operands, flattened over time, in one matmul.
+  const rows = (o: Operand): Node => {
+    const stack = o.kind === 'residual' ? residualRows[o.index] : back.ys[o.index];
+    const [t, batch, width] = stack.shape as number[];
+    return b.reshape(stack, [t * batch, width]);
+  };
   const result: (Node | null)[] = inputs.map(() => null);
   for (let i = 0; i < m; i++) result[i] = back.carries[i];
-  floatX.forEach((j, idx) => { result[m + j] = back.ys[idx]; });
-  floatK.forEach((l, idx) => { result[m + n + l] = back.carries[m + idx]; });
+  plan.floatX.forEach((j, idx) => { result[m + j] = back.ys[idx]; });
+  plan.floatK.forEach((l, idx) => {
+    const terms: Node[] = plan.hoisted[idx].map(({ a: x, b: y, pad }) => {
+      const product = b.matmul(rows(x), rows(y), true, false);
+      return pad === null ? product : b.pad(product, pad);
+    });
+    const inLoop = plan.accumulated.indexOf(idx);
+    if (inLoop >= 0) terms.unshift(back.carries[m + inLoop]);
+    result[m + n + l] = terms.length === 0 ? b.zerosLike(consts[l]) : terms.reduce((x, y) => b.add(x, y));
+  });
   return result;
 }
 
@@ -80,6 +117,9 @@ function scanRef(inputs: readonly RefTensor[], node: Node<'scan'>): RefTensor {
   const { offsets, total } = concreteLayout(node);
   const out = refTensor([total]);
   const r = body.outputs.length - m;
+  const stacked = savedStacks(a);
+  const carryAt = new Map<Node, number>(body.params.slice(0, m).map((p, i) => [p, i]));
+  const computed = stacked.filter((v) => !carryAt.has(v));
   let carries = inputs.slice(0, m);
   const stepOf = (x: RefTensor, t: number): RefTensor => {
     const shape = x.shape.slice(1);
@@ -89,12 +129,13 @@ function scanRef(inputs: readonly RefTensor[], node: Node<'scan'>): RefTensor {
   const writeRow = (part: number, t: number, value: RefTensor) => out.data.set(value.data, offsets[part] + t * value.data.length);
   for (let s = 0; s < length; s++) {
     const t = a.reverse ? length - 1 - s : s;
-    if (a.save) carries.forEach((c, i) => writeRow(m + r + i, t, c));
     const values = new Map<Node, RefTensor>();
     body.params.forEach((p, i) => values.set(p, i < m ? carries[i] : i < m + n ? stepOf(inputs[i], t) : inputs[i]));
-    const step = interpret({ outputs: body.outputs, updates: [] }, refContext(values)).outputs;
+    const step = interpret({ outputs: [...body.outputs, ...computed], updates: [] }, refContext(values)).outputs;
+    const residual = new Map<Node, RefTensor>(computed.map((v, k) => [v, step[body.outputs.length + k]]));
+    stacked.forEach((v, k) => writeRow(m + r + k, t, carryAt.has(v) ? carries[carryAt.get(v) as number] : residual.get(v) as RefTensor));
     carries = step.slice(0, m);
-    step.slice(m).forEach((y, j) => writeRow(m + j, t, y));
+    step.slice(m, m + r).forEach((y, j) => writeRow(m + j, t, y));
   }
   carries.forEach((c, i) => out.data.set(c.data, offsets[i]));
   return out;
@@ -128,7 +169,8 @@ export const scanOutputRules: RuleTable<'scanOutput', 'movement'> = {
     dtype: ([s], { index }) => partOf(s, index).dtype,
     vjp: (g, node, b) => {
       const scan = node.inputs[0] as Node<'scan'>;
-      const { offsets, total } = concreteLayout(scan);
+      const { offsets, total, saved } = concreteLayout(scan);
+      if (node.attrs.index >= saved) throw new Error('scanOutput: a scan\'s saved residuals are its gradient\'s own values and cannot be differentiated');
       const at = offsets[node.attrs.index];
       const size = sizeOf(concrete(node.shape, 'scanOutput'));
       return [b.pad(b.reshape(g, [size]), [[at, total - at - size]])];
