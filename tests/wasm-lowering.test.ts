@@ -11,7 +11,8 @@ import * as assert from 'uvu/assert';
 import { Sequential, layers } from '../src/index.js';
 import { defaultTier } from '../src/runtime/tiers/index.js';
 
-const wasm = defaultTier() === 'wasm';
+// The native tier runs the wasm tier's elementwise kernels (only its products become C).
+const wasm = defaultTier() === 'wasm' || defaultTier() === 'native';
 const language = (source: string) => (source.startsWith('(module') ? 'wasm' : 'js');
 const expected = wasm ? 'wasm' : 'js';
 
