@@ -12,7 +12,10 @@
  * draws hash the element index on i32x4 lanes exactly as `uniformAt` does (ir/math.ts), so the
  * tiers and the interpreter draw the same numbers.
  *
- * The exported function takes the byte offset of each buffer (outputs, then inputs). Per element
+ * The exported function takes the byte offset of each buffer (outputs, then inputs), then a range
+ * [b0, b1) of blocks (elementwiseBlocks: four elements each, the tail one more) to compute, so the
+ * worker pool can split one call over threads; every element's arithmetic (and random draw, keyed
+ * by its absolute index) is the same whichever range computes it. Per element
  * every load and every computation comes before any store, so an output written in place over an
  * input (a variable update) still reads the input's old value.
  */
@@ -67,6 +70,9 @@ class ElementwiseEmitter {
   /** One local per distinct constant, keyed by dtype and value (-0 apart from +0). */
   private readonly consts = new Map<string, { readonly local: LocalRef; readonly node: Node<'fill'> }>();
   private readonly p: LocalRef;
+  /** The block range [b0, b1) this call computes. */
+  private readonly b0: LocalRef;
+  private readonly b1: LocalRef;
   private readonly zeroLocal: LocalRef | undefined;
   private readonly oneLocal: LocalRef | undefined;
   /** Each random draw's stream key, and the hash's constants and scratch, when there are draws. */
@@ -76,10 +82,12 @@ class ElementwiseEmitter {
   private lanes: Lanes = 4;
 
   constructor(readonly plan: FlatElementwise, name: string) {
-    const params = plan.buffers.map((_, i) => ({ name: `o${i}`, type: 'i32' as const }));
+    const params = [...plan.buffers.map((_, i) => ({ name: `o${i}`, type: 'i32' as const })), { name: 'b0', type: 'i32' as const }, { name: 'b1', type: 'i32' as const }];
     const f = new FuncBuilder(name, params);
     this.f = f;
     plan.buffers.forEach((b, i) => this.base.set(b, f.param(i)));
+    this.b0 = f.param(plan.buffers.length);
+    this.b1 = f.param(plan.buffers.length + 1);
     this.p = f.local('p', 'i32');
     plan.buffers.forEach((b, i) => { if (!plan.outputs.includes(b)) this.value.set(b, f.local(`x${i}`, 'v128')); });
     plan.order.forEach((n, i) => {
@@ -204,8 +212,19 @@ class ElementwiseEmitter {
     this.constants();
     this.prologue();
     const main = plan.size - (plan.size % 4);
-    if (main > 0) f.doWhile(this.p, 16, main * 4, () => this.body(4));
-    if (main < plan.size) f.doWhile(this.p, 4, plan.size * 4, () => this.body(1));
+    const { b0, b1, p } = this;
+    if (main > 0) {
+      // p from block b0 to min(b1, main / 4), in bytes of float32 elements; the loop tests at its end.
+      const end = f.local('end', 'i32');
+      f.get(b1).i32(main / 4).get(b1).i32(main / 4).op('i32.lt_u').op('select').i32(4).op('i32.shl').set(end);
+      f.get(b0).i32(4).op('i32.shl').tee(p).get(end).op('i32.lt_u');
+      f.if(() => { f.doWhile(p, 16, end, () => this.body(4)); });
+    }
+    // The tail is the last block, main / 4.
+    if (main < plan.size) {
+      f.get(b1).i32(main / 4).op('i32.gt_u');
+      f.if(() => { f.i32(main * 4).set(p); f.doWhile(p, 4, plan.size * 4, () => this.body(1)); });
+    }
     return {
       memory: envMemory(shared),
       globals: [],
@@ -243,6 +262,9 @@ function fmix32(f: FuncBuilder, { h, mixA, mixB }: HashLocals): void {
 }
 
 const constKey = (n: Node<'fill'>) => `${n.dtype}:${Object.is(n.attrs.value, -0) ? '-0' : String(n.attrs.value)}`;
+
+/** Blocks of a flat elementwise loop over `size` elements: four elements each, the tail one more. */
+export const elementwiseBlocks = (size: number): number => Math.ceil(size / 4);
 
 /** The module of one flat elementwise group; `name` is also its export's name. */
 export function emitElementwiseModule(plan: FlatElementwise, name: string, shared: boolean): WasmModule {

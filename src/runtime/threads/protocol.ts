@@ -18,7 +18,8 @@ export const FAILED = 2;
 export const KERNEL = 3;
 export const ARGC = 4;
 export const ARGS = 5;
-export const MAX_ARGS = 8;
+/** A multi-tensor kernel takes an offset per buffer of every member; larger ones run on one thread. */
+export const MAX_ARGS = 512;
 /** Thread t's range is [RANGES + 2t, RANGES + 2t + 1]; thread 0 is the caller. */
 export const RANGES = ARGS + MAX_ARGS;
 
