@@ -14,8 +14,9 @@
  *   JavaScript tier accumulates in a float64 number, then rounds once to float32.
  *
  * Each takes a range (ranged-kernel.ts) after its offsets: of images for pooling (an image's
- * windows read and write that image only), of four-channel groups for the sum (each channel's
- * rows are summed in the same order whatever the range), so threads can share a call.
+ * windows read and write that image only), of channel groups for the sum (each channel's rows
+ * are summed in the same order whatever the range; a group is a 64-byte cache line of a row when
+ * C allows, so no two threads read the same line), so threads can share a call.
  *
  * A module depends on shapes and attributes only, so it is cached; an instance binds one memory.
  */
@@ -90,7 +91,7 @@ export function compileWasmPool(k: FusedKernel): WasmPoolKernel | undefined {
   return {
     name, buffers,
     scratchBytes: plan.kind === 'sum' ? plan.c * 8 : 0,
-    units: plan.kind === 'sum' ? plan.c / 4 : plan.x[0],
+    units: plan.kind === 'sum' ? plan.c / sumGroup(plan.c) : plan.x[0],
     module: (shared: boolean) => cache.get(key, shared, emitFor).module,
     wat: (shared = false) => printWat(cache.get(key, shared, emitFor).spec),
     instantiate: (memory: WasmMemory): PoolFn => cache.instantiate<PoolFn>(key, memory, emitFor, name),
@@ -314,18 +315,22 @@ function addGradient(p: PoolEmit, grad: NonNullable<PoolEmit['grad']>, at: Local
   f.op('f32x4.add').mem('v128.store', offset);
 }
 
+/** Channels per unit of the sum's range: a cache line's sixteen when C is a multiple of them, else four. */
+const sumGroup = (C: number): number => (C % 16 === 0 ? 16 : 4);
+
 /**
  * out[c] = sum over rows of x[row, c], accumulated as float64 pairs in scratch (o2), for the
- * four-channel groups [r0, r1).
+ * channel groups [r0, r1) (sumGroup channels each).
  */
 function emitSum(rows: number, C: number, name: string): FuncBuilder {
   const f = new FuncBuilder(name, ['o0', 'o1', 'o2', 'r0', 'r1'].map((n) => ({ name: n, type: 'i32' as const })));
   const [out, x, acc, r0, r1] = [f.param(0), f.param(1), f.param(2), f.param(3), f.param(4)];
   const r = f.local('r', 'i32'), c = f.local('c', 'i32'), xa = f.local('xa', 'i32'), aa = f.local('aa', 'i32');
-  // The range in bytes of a float32 row [c0, c1) (16 per group), and of the accumulators [c0, c1) * 2.
+  // The range in bytes of a float32 row [c0, c1), and of the accumulators [c0, c1) * 2.
   const c0 = f.local('c0', 'i32'), c1 = f.local('c1', 'i32'), a1 = f.local('a1', 'i32');
-  f.get(r0).i32(4).op('i32.shl').set(c0);
-  f.get(r1).i32(4).op('i32.shl').tee(c1).i32(1).op('i32.shl').set(a1);
+  const groupBytes = sumGroup(C) * 4;
+  f.get(r0).i32(groupBytes).op('i32.mul').set(c0);
+  f.get(r1).i32(groupBytes).op('i32.mul').tee(c1).i32(1).op('i32.shl').set(a1);
   f.get(c0).get(c1).op('i32.lt_s').if(() => {
     f.get(c0).i32(1).op('i32.shl').set(c);
     f.doWhile(c, 16, a1, () => { f.get(acc).get(c).op('i32.add').op('v128.const', ...new Array<number>(16).fill(0)).mem('v128.store', 0); });
