@@ -2,7 +2,8 @@
  * Convolutions and their gradients for the contraction lowering: the kernel applies bias and
  * relu only when its product rows land in the output in order. Convolutions of
  * PARALLEL_MIN_FLOPS or more run each chunk's product on the worker pool, as large matmuls do;
- * the patch gather and any epilogue pass stay on the calling thread.
+ * the patch gather stays on the calling thread, and a SIMD epilogue pass splits as every pass
+ * does (threads/parallel-pass.ts).
  */
 import { compileWasmConv, type WasmConvKernel } from '../../../codegen/wasm/conv-kernel.js';
 import { planConv, type ConvOp } from '../../../codegen/wasm/conv-plan.js';

@@ -55,7 +55,9 @@ export function productThenJsEpilogue(k: FusedKernel, kernelName: string, kernel
 
 /**
  * The same with the epilogue as an elementwise group over the raw product on the WebAssembly
- * SIMD loop; undefined when that loop cannot run it (broadcast operands such as a bias, other ops).
+ * SIMD loop, split over the worker pool when it is large (threads/parallel-pass.ts); undefined
+ * when that loop cannot run it (broadcast operands such as a bias, other ops). The JavaScript
+ * epilogue above runs on the calling thread.
  */
 export function productThenSimdEpilogue(k: FusedKernel, kernelName: string, kernelText: () => string, kernelScratch: number, bind: BindProduct): Lowered | undefined {
   const node = k.anchor;
