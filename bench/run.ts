@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: runs every bench section, prints its table and writes bench/RESULTS.md: the
- * ratios of the run and the targets of issue 5 first, then each section's table.
+ * ratios of the run and the targets of issues 5, 10 and 13 first, then each section's table.
  * `npm run bench -- training first-step` runs only the sections with those ids (and prints,
  * without rewriting RESULTS.md, which always holds one complete run); `npm run bench -- --list`
  * lists the ids.
@@ -20,6 +20,8 @@ import { benchMatmul } from './matmul.js';
 import { benchNativePeers, nativeRatio, NATIVE_PEERS } from './native-peers.js';
 import { MODELS, TF_CPU_CONV_BATCH } from './models.js';
 import { benchProfile, NON_CONTRACTION } from './profile.js';
+import { RNN_COMPILE } from './rnn-compile-child.js';
+import { benchRnnCompile } from './rnn-compile.js';
 import { benchSequences, SEQUENCE_TRAINERS } from './sequences.js';
 import { SEQ_BATCH, SEQ_BATCHES, SEQ_EMBEDDING, SEQ_LENGTH, SEQ_UNITS, SEQ_VOCABULARY } from './sequences-model.js';
 import { benchSharedMemory } from './shared-memory.js';
@@ -99,6 +101,7 @@ const sequencesSection: Section = {
     'Every trainer runs in a fresh process of its own:',
     'an untimed epoch (compiling), then epochs for at least 5 s; 2 interleaved rounds (TF.js cpu: 1), each trainer keeping its best.',
     'Keras 3 / JAX and PyTorch (CPU) run in KERAS_JIT_BENCH_PYTHON (default python3; see the README\'s Benchmarks section); a peer whose package is missing is reported as missing.',
+    'TF.js cpu: a run whose first step has not ended after 240 s is stopped and reported as a bound (at most one batch in that time; its cpu embedding gradient, unsortedSegmentSum, loops over all 20000 vocabulary rows).',
     'TF.js cpu trains one batch an epoch (its transformer is written with tf ops: TF.js layers has no MultiHeadAttention), with recurrentActivation sigmoid (its default is hardSigmoid); its GRU has resetAfter false (it rejects true, Keras 3\'s default), the same arithmetic.',
   ].join('\n'),
   async run(facts) {
@@ -109,10 +112,30 @@ const sequencesSection: Section = {
       rows: rows.map(({ model, trainer, result }) => {
         const ours = rows.find((r) => r.model === model && r.trainer === SEQUENCE_TRAINERS[0])?.result;
         if ('error' in result) return [model, trainer, '-', `cannot run: ${result.error}`, '-'];
-        const ratio = ours === undefined || 'error' in ours ? '-' : `${fmt(ours.samplesPerSecond / result.samplesPerSecond)}x`;
+        const oursRate = ours !== undefined && 'samplesPerSecond' in ours ? ours.samplesPerSecond : undefined;
+        if ('atMostSamplesPerSecond' in result) {
+          const ratio = oursRate === undefined ? '-' : `> ${fmt(oursRate / result.atMostSamplesPerSecond)}x`;
+          return [model, trainer, ratio, `< ${fmt(result.atMostSamplesPerSecond, 3)} (first step unfinished after ${fmt(result.stepSeconds, 0)} s)`, '1'];
+        }
+        const ratio = oursRate === undefined ? '-' : `${fmt(oursRate / result.samplesPerSecond)}x`;
         return [model, trainer, ratio, fmt(result.samplesPerSecond, 1), String(result.rounds)];
       }),
     };
+  },
+};
+
+const rnnCompileSection: Section = {
+  id: 'rnn-compile',
+  title: 'Compiling a recurrent training step, cold',
+  note: [
+    `Input(${RNN_COMPILE.steps} x ${RNN_COMPILE.features}), LSTM(${RNN_COMPILE.units}), Dense(1), Adam, batch ${RNN_COMPILE.batch} (issue 10: at most 1 s cold). Each run a fresh process (bench/rnn-compile-child.ts);`,
+    'compile: the training program\'s compile time from its KERAS_JIT_DEBUG=1 report (every kernel generated and instantiated, the loop body\'s included);',
+    'first step: building the model, compiling and running one training step of all 200 time steps. Median of 3 runs.',
+  ].join('\n'),
+  async run(facts) {
+    const row = await benchRnnCompile(3);
+    facts.rnnCompile = row;
+    return { columns: ['program', 'kernels', 'compile ms', 'first step ms', 'runs'], rows: [['train', String(row.kernels), fmt(row.compileMs, 0), fmt(row.firstStepMs, 0), String(row.runs)]] };
   },
 };
 
@@ -261,7 +284,7 @@ const sharedMemorySection: Section = {
 };
 
 export const SECTIONS: Section[] = [
-  kernelsSection, trainingSection, nativePeersSection, sequencesSection, firstStepSection, profileSection,
+  kernelsSection, trainingSection, nativePeersSection, sequencesSection, rnnCompileSection, firstStepSection, profileSection,
   matmulSection, wasmMatmulSection, elementwiseSection, wasmConvSection, threadsSection, passesSection, sharedMemorySection,
 ];
 
@@ -293,7 +316,7 @@ async function main(args: readonly string[]): Promise<void> {
     details.push('', `## ${section.title}`, '', section.note, '', markdown(table));
   }
   const ratios = ratiosTable(facts), targets = targetsTable(facts);
-  console.log(`\nRatios\n${plain(ratios)}\n\nTargets (issue 5)\n${plain(targets)}`);
+  console.log(`\nRatios\n${plain(ratios)}\n\nTargets (issues 5, 10, 13)\n${plain(targets)}`);
   const seconds = (performance.now() - started) / 1000;
   console.log(`\n${sections.length} section${sections.length === 1 ? '' : 's'} in ${seconds.toFixed(0)} s`);
   if (sections.length !== SECTIONS.length) {
@@ -316,7 +339,7 @@ async function main(args: readonly string[]): Promise<void> {
     '',
     markdown(ratios),
     '',
-    '## Targets (issue 5)',
+    '## Targets (issues 5, 10, 13)',
     '',
     markdown(targets),
     ...details,

@@ -3,6 +3,8 @@
  * Python peers are: `node sequences-child.js keras-jit|tfjs-cpu imdb_lstm|imdb_gru|text_transformer SECONDS`.
  * Warms up with one epoch (keras-jit compiles there), then trains epochs for at least SECONDS
  * and two epochs, and prints one JSON line: {"samplesPerSecond", "steps"} or {"error"}.
+ * Before the first step it prints {"firstStepAtMs"} (time since the process started), so a parent
+ * that stops a trainer whose first step never ends still knows how long that one step ran.
  */
 import { kerasJitSequenceTrainer, sequenceLength, sequences, SEQ_BATCH, SEQ_EMBEDDING, SEQ_LENGTH, SEQ_UNITS, SEQ_VOCABULARY, type SequenceModelId, type Sequences } from './sequences-model.js';
 import { tfTransformerTrainer } from './sequences-tfjs-transformer.js';
@@ -29,6 +31,7 @@ async function tfTrainer(id: SequenceModelId, data: Sequences): Promise<Epochs> 
 async function main(framework: string, id: SequenceModelId, seconds: number): Promise<object> {
   const data = sequences(sequenceLength(id));
   const t: Epochs = framework === 'tfjs-cpu' ? await tfTrainer(id, data) : kerasJitSequenceTrainer(id, data);
+  console.log(JSON.stringify({ firstStepAtMs: performance.now() }));
   await t.epoch();
   let epochs = 0;
   const start = performance.now();

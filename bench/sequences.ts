@@ -4,13 +4,15 @@
  * sequences-child.js, Keras 3 on JAX and PyTorch through peers/sequences.py in the venv. Rounds
  * are interleaved (each round runs every trainer once) so a burst of load on the shared machine
  * hits all alike; each trainer keeps its best round. A peer that cannot run (no venv, no torch)
- * is reported with why, never as a number.
+ * is reported with why, never as a number. A TensorFlow.js trainer whose first step does not end
+ * within its time limit (its cpu backend's embedding gradient, unsortedSegmentSum, loops over every
+ * row of the 20000-row vocabulary) is reported as a bound: at most one batch in the time that step ran.
  */
 import { execFile } from 'node:child_process';
 import { benchPython } from './native-peers.js';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import type { SequenceModelId } from './sequences-model.js';
+import { SEQ_BATCH, type SequenceModelId } from './sequences-model.js';
 
 const run = promisify(execFile);
 
@@ -22,21 +24,40 @@ export const SEQUENCE_TRAINERS: readonly SequenceTrainer[] = ['keras-jit', 'Kera
 export interface SequenceRow {
   readonly model: SequenceModelId;
   readonly trainer: SequenceTrainer;
-  readonly result: { readonly samplesPerSecond: number; readonly rounds: number } | { readonly error: string };
+  readonly result: { readonly samplesPerSecond: number; readonly rounds: number } | { readonly error: string } | SequenceBound;
 }
 
-type Once = { samplesPerSecond: number } | { error: string };
+/** A trainer stopped inside its first step: it trains at most `samplesPerSecond`. */
+export interface SequenceBound { readonly atMostSamplesPerSecond: number; readonly stepSeconds: number }
+type Once = { samplesPerSecond: number } | { error: string } | SequenceBound;
+
+/** TensorFlow.js's time limit per run: long enough for a step of its LSTM on an idle machine, a bound otherwise. */
+const TFJS_LIMIT_MS = 240_000;
+const LIMIT_MS = 600_000;
+
+/** The bound a stopped child's output gives: its first step began at firstStepAtMs and had not ended at the limit. */
+function boundOf(stdout: string, limitMs: number): SequenceBound | undefined {
+  const started = stdout.split('\n').map((line) => {
+    try { return (JSON.parse(line) as { firstStepAtMs?: number }).firstStepAtMs; } catch { return undefined; }
+  }).find((v) => typeof v === 'number');
+  if (started === undefined || started >= limitMs) return undefined;
+  const stepSeconds = (limitMs - started) / 1000;
+  return { atMostSamplesPerSecond: SEQ_BATCH / stepSeconds, stepSeconds };
+}
 
 async function once(trainer: SequenceTrainer, model: SequenceModelId, seconds: number): Promise<Once> {
   const node = (framework: string) => [process.execPath, [fileURLToPath(new URL('./sequences-child.js', import.meta.url)), framework, model, String(seconds)]] as const;
   const python = (framework: string) => [benchPython(), [fileURLToPath(new URL('../../bench/peers/sequences.py', import.meta.url)), framework, model, String(seconds)]] as const;
   const [command, args] = trainer === 'keras-jit' ? node('keras-jit') : trainer === 'TF.js cpu' ? node('tfjs-cpu')
     : python(trainer === 'PyTorch' ? 'torch' : 'keras-jax');
+  const limitMs = trainer === 'TF.js cpu' ? TFJS_LIMIT_MS : LIMIT_MS;
   try {
-    const { stdout } = await run(command, args, { env: { ...process.env, KERAS_BACKEND: 'jax' }, timeout: 600_000, maxBuffer: 1 << 24 });
+    const { stdout } = await run(command, args, { env: { ...process.env, KERAS_BACKEND: 'jax' }, timeout: limitMs, maxBuffer: 1 << 24 });
     return JSON.parse(stdout.trim().split('\n').pop() ?? '') as Once;
   } catch (e) {
-    return { error: (e instanceof Error ? e.message : String(e)).split('\n')[0].slice(0, 160) };
+    const stopped = e as { killed?: boolean; stdout?: string };
+    const bound = stopped.killed === true && typeof stopped.stdout === 'string' ? boundOf(stopped.stdout, limitMs) : undefined;
+    return bound ?? { error: (e instanceof Error ? e.message : String(e)).split('\n')[0].slice(0, 160) };
   }
 }
 
@@ -49,14 +70,16 @@ export async function benchSequences(rounds = 2, seconds = 5, log: (line: string
         // TensorFlow.js takes seconds a step: one round of it is enough.
         if (trainer === 'TF.js cpu' && r > 0) continue;
         const o = await once(trainer, model, seconds);
-        log(`  ${model} ${trainer} round ${r + 1}: ${'error' in o ? `cannot run (${o.error})` : `${o.samplesPerSecond.toFixed(1)} samples/s`}`);
+        log(`  ${model} ${trainer} round ${r + 1}: ${'error' in o ? `cannot run (${o.error})` : 'atMostSamplesPerSecond' in o ? `first step unfinished after ${o.stepSeconds.toFixed(0)} s` : `${o.samplesPerSecond.toFixed(1)} samples/s`}`);
         best.set(`${model}/${trainer}`, [...(best.get(`${model}/${trainer}`) ?? []), o]);
       }
     }
   }
   return SEQUENCE_MODELS.flatMap((model) => SEQUENCE_TRAINERS.map((trainer): SequenceRow => {
     const all = best.get(`${model}/${trainer}`) ?? [];
-    const ok = all.filter((o): o is { samplesPerSecond: number } => !('error' in o));
+    const ok = all.filter((o): o is { samplesPerSecond: number } => 'samplesPerSecond' in o);
+    const bound = all.find((o): o is SequenceBound => 'atMostSamplesPerSecond' in o);
+    if (ok.length === 0 && bound !== undefined) return { model, trainer, result: bound };
     if (ok.length === 0) return { model, trainer, result: { error: all.map((o) => ('error' in o ? o.error : '')).find((e) => e !== '') ?? 'not run' } };
     return { model, trainer, result: { samplesPerSecond: Math.max(...ok.map((o) => o.samplesPerSecond)), rounds: ok.length } };
   }));

@@ -45,7 +45,7 @@ test('weights given at construction: first half forward, second half backward', 
 
 test('errors with Keras wording', () => {
   assert.throws(() => new layers.Bidirectional('lstm' as never), /Please initialize `Bidirectional` layer with a `keras.layers.Layer` instance. Received: lstm/);
-  assert.throws(() => new layers.Bidirectional(new layers.Dense(3)), /`layer` must be a recurrent layer \(SimpleRNN, LSTM or GRU\).*Received: Dense/);
+  assert.throws(() => new layers.Bidirectional(new layers.Dense(3)), /`layer` must be a recurrent layer \(SimpleRNN, LSTM, GRU or RNN\).*Received: Dense/);
   assert.throws(() => new layers.Bidirectional(new layers.LSTM(3), { mergeMode: 'max' as never }), /Invalid merge mode. Received: max. Merge mode should be one of \{"sum", "mul", "ave", "concat", None\}/);
   assert.throws(() => new layers.Bidirectional(new layers.LSTM(3), { backwardLayer: new layers.LSTM(3) }),
     /Forward layer and backward layer should have different `go_backwards` value. Received: forward_layer.go_backwards False, backward_layer.go_backwards=False/);

@@ -97,7 +97,7 @@ test('an LSTM on a 2-D input names the layer, the rank it expects and the shape 
 });
 
 test('options Keras has but these layers do not build yet are refused, not ignored; typos get a suggestion', () => {
-  assert.throws(() => new layers.LSTM(4, { unroll: true } as never), /LSTM: option 'unroll' is not supported/);
+  assert.throws(() => new layers.LSTM(4, { kernelRegularizer: 'l2' } as never), /LSTM: option 'kernelRegularizer' is not supported/);
   assert.throws(() => new layers.LSTM(4, { dropout: 1 }), /invalid value received for argument `dropout`. Expected a float value between 0 and 1 \(1 excluded\). Received: dropout=1/);
   assert.throws(() => new layers.GRU(4, { stateful: true })(Input({ shape: [3, 2] })), /When using `stateful=True` in a RNN, the batch size must be static. Found dynamic batch size: sequence.shape=\(None, 3, 2\)/);
   assert.throws(() => new layers.LSTM(4, { return_sequences: true } as never), /unknown option 'return_sequences'. Did you mean 'returnSequences'\?/);

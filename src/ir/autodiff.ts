@@ -63,7 +63,7 @@ export function vjp(outputs: readonly Node[], cotangents: readonly Node[], wrt: 
   const total = (node: Node): Node | undefined => {
     const list = parts.get(node);
     if (list === undefined) return undefined;
-    const sum = list.reduce((acc, ct) => Build.add(acc, ct));
+    const sum = sumOfLeadingPieces(node, list) ?? list.reduce((acc, ct) => Build.add(acc, ct));
     // Collapse so a node read again (as a wrt) sees the finished sum, not a growing list.
     parts.set(node, [sum]);
     return sum;
@@ -83,6 +83,35 @@ export function vjp(outputs: readonly Node[], cotangents: readonly Node[], wrt: 
     });
   }
   return wrt.map((w) => total(w) ?? Build.zerosLike(w));
+}
+
+/**
+ * Contributions that are disjoint pieces of `node` along axis 0, each zero-padded to its shape
+ * (the cotangents of slices of a time-major sequence, one per step of an unrolled recurrence),
+ * sum as one concatenate of the pieces and zeros: adding T full-size pads would cost T times
+ * the whole tensor. Undefined when the contributions are not all such pieces.
+ */
+function sumOfLeadingPieces(node: Node, list: readonly Node[]): Node | undefined {
+  const size = node.shape[0];
+  if (list.length < 2 || size === null || size === undefined) return undefined;
+  const pieces: Array<{ lo: number; value: Node }> = [];
+  for (const ct of list) {
+    if (ct.op !== 'pad') return undefined;
+    const { widths, value } = (ct as Node<'pad'>).attrs;
+    if (value !== 0 || widths.slice(1).some(([lo, hi]) => lo !== 0 || hi !== 0)) return undefined;
+    pieces.push({ lo: widths[0][0], value: ct.inputs[0] });
+  }
+  pieces.sort((a, b) => a.lo - b.lo);
+  const parts: Node[] = [];
+  let at = 0;
+  for (const { lo, value } of pieces) {
+    if (lo < at) return undefined;
+    if (lo > at) parts.push(Build.fill(0, [lo - at, ...node.shape.slice(1)], node.dtype));
+    parts.push(value);
+    at = lo + (value.shape[0] as number);
+  }
+  if (at < size) parts.push(Build.fill(0, [size - at, ...node.shape.slice(1)], node.dtype));
+  return Build.concatenate(parts, 0);
 }
 
 /** Gradients of the float32 scalar `y` with respect to each of `wrt`. */

@@ -41,3 +41,4 @@ export { Attention, AdditiveAttention, type AttentionArgs, type AdditiveAttentio
 export { serialize, deserialize } from '../saving/config/public.js';
 export { RNN, type RNNArgs } from './rnn/rnn.js';
 export { SimpleRNNCell, LSTMCell, GRUCell, type RNNCell, type CellArgs } from './rnn/cells.js';
+export { StackedRNNCells } from './rnn/stacked.js';

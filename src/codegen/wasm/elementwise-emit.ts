@@ -117,8 +117,9 @@ class ElementwiseEmitter {
   }
 
   private valueOf(n: Node): LocalRef {
-    if (n.op === 'fill') return this.consts.get(constKey(n as Node<'fill'>))!.local;
-    const l = this.value.get(n);
+    // A fill can also reach the kernel as an input buffer (materialized by another kernel): then it
+    // is loaded like any buffer, and only the fills computed here are constants of the loop.
+    const l = this.value.get(n) ?? (n.op === 'fill' ? this.consts.get(constKey(n as Node<'fill'>))?.local : undefined);
     if (l === undefined) throw new Error(`wasm: ${n.op} has no value in the elementwise kernel`);
     return l;
   }

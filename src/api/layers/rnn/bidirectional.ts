@@ -14,6 +14,10 @@ import type { KerasTensor } from '../keras-tensor.js';
 import { Layer, type CallArgs, type LayerArgs, type SplitCall } from '../layer.js';
 import { firstMask, type CallMask } from '../masks.js';
 import { RecurrentLayer, splitRecurrentCall, type RecurrentCallOptions } from './recurrent.js';
+import { RNN } from './rnn.js';
+
+/** The layers Bidirectional wraps: the built-in recurrent layers and RNN(cell). */
+type SequenceLayer = RecurrentLayer | RNN;
 
 export type MergeMode = 'concat' | 'sum' | 'mul' | 'ave' | null;
 const MERGE_MODES: readonly MergeMode[] = ['sum', 'mul', 'ave', 'concat', null];
@@ -48,8 +52,8 @@ function flipSteps(x: SymbolicTensor): SymbolicTensor {
 const pyBool = (b: boolean): string => (b ? 'True' : 'False');
 
 export class Bidirectional extends Layer {
-  readonly forwardLayer: RecurrentLayer;
-  readonly backwardLayer: RecurrentLayer;
+  readonly forwardLayer: SequenceLayer;
+  readonly backwardLayer: SequenceLayer;
   readonly mergeMode: MergeMode;
   readonly returnSequences: boolean;
   readonly returnState: boolean;
@@ -74,13 +78,13 @@ export class Bidirectional extends Layer {
     // Keras accepts any layer with go_backwards, return_sequences and return_state; keras-jit's
     // recurrent layers are the ones whose call reads those, so anything else is refused by name.
     for (const [what, l] of [['layer', layer], ['backward_layer', backwardLayer]] as const) {
-      if (l !== undefined && !(l instanceof RecurrentLayer)) {
-        throw new Error(`Bidirectional: \`${what}\` must be a recurrent layer (SimpleRNN, LSTM or GRU) with \`go_backwards\`, \`return_sequences\` and \`return_state\` attributes. Received: ${l.className} "${l.name}"`);
+      if (l !== undefined && !(l instanceof RecurrentLayer || l instanceof RNN)) {
+        throw new Error(`Bidirectional: \`${what}\` must be a recurrent layer (SimpleRNN, LSTM, GRU or RNN) with \`go_backwards\`, \`return_sequences\` and \`return_state\` attributes. Received: ${l.className} "${l.name}"`);
       }
     }
-    const rnn = layer as RecurrentLayer;
-    this.forwardLayer = recreate(rnn, { name: `forward_${removePrefix(rnn.name, 'forward_')}` }) as RecurrentLayer;
-    this.backwardLayer = (backwardLayer as RecurrentLayer | undefined) ?? (recreate(rnn, { go_backwards: true, name: `backward_${removePrefix(rnn.name, 'backward_')}` }) as RecurrentLayer);
+    const rnn = layer as SequenceLayer;
+    this.forwardLayer = recreate(rnn, { name: `forward_${removePrefix(rnn.name, 'forward_')}` }) as SequenceLayer;
+    this.backwardLayer = (backwardLayer as SequenceLayer | undefined) ?? (recreate(rnn, { go_backwards: true, name: `backward_${removePrefix(rnn.name, 'backward_')}` }) as SequenceLayer);
     this.verifyLayerConfig();
     // Keras: a returned sequence has zeros at masked steps, whatever the layers' own setting.
     for (const l of [this.forwardLayer, this.backwardLayer]) l.zeroOutputForMask = l.returnSequences;
@@ -151,7 +155,7 @@ export class Bidirectional extends Layer {
     const [sequences, ...initial] = (Array.isArray(inputs) ? inputs : [inputs]) as SymbolicTensor[];
     const half = Math.floor(initial.length / 2);
     // The sublayers read the mask riding with `sequences`; the backward one reverses it with the steps.
-    const run = (l: RecurrentLayer, states: readonly SymbolicTensor[]): SymbolicTensor[] => {
+    const run = (l: SequenceLayer, states: readonly SymbolicTensor[]): SymbolicTensor[] => {
       const options: RecurrentCallOptions<SymbolicTensor> = initial.length === 0 ? { training } : { training, initialState: states };
       const out = l.apply(sequences, options);
       return Array.isArray(out) ? [...out] : [out];

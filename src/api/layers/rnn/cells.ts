@@ -16,6 +16,7 @@ import type { Variable } from '../variable.js';
 import { gruBiasShape, gruInputBias, gruStep, gruStepConsts } from './gru.js';
 import { lstmBiasInitializer, lstmStep } from './lstm.js';
 import type { CellStep } from './recurrent.js';
+import { checkRate, dropMask } from './states.js';
 import { simpleStep } from './simple-rnn.js';
 
 /** Keras's cell protocol: `stateSize`, and `call(inputs, states)` returning `[output, newStates]`. */
@@ -34,19 +35,21 @@ export interface CellArgs extends LayerArgs {
   readonly biasInitializer?: InitializerIdentifier;
   readonly unitForgetBias?: boolean;
   readonly resetAfter?: boolean;
+  /** Fraction of the cell's input features dropped while training: one mask per sequence (Keras's DropoutRNNCell). */
+  readonly dropout?: number;
+  /** Fraction of the state's units dropped where the recurrent matmul reads it: one mask per sequence. */
+  readonly recurrentDropout?: number;
 }
 
-const BASE_KEYS = ['name', 'trainable', 'dtype', 'activation', 'useBias', 'kernelInitializer', 'recurrentInitializer', 'biasInitializer'];
+const BASE_KEYS = ['name', 'trainable', 'dtype', 'activation', 'useBias', 'kernelInitializer', 'recurrentInitializer', 'biasInitializer', 'dropout', 'recurrentDropout'];
 const NOT_YET = {
-  dropout: 'dropout on cells is not implemented yet (use the LSTM/GRU/SimpleRNN layers\' dropout)',
-  recurrentDropout: 'recurrent dropout on cells is not implemented yet (use the LSTM/GRU/SimpleRNN layers\' recurrentDropout)',
   kernelRegularizer: 'regularizers on recurrent cells are not implemented yet',
   recurrentRegularizer: 'regularizers on recurrent cells are not implemented yet',
   biasRegularizer: 'regularizers on recurrent cells are not implemented yet',
   kernelConstraint: 'constraints on recurrent cells are not implemented yet',
   recurrentConstraint: 'constraints on recurrent cells are not implemented yet',
   biasConstraint: 'constraints on recurrent cells are not implemented yet',
-  seed: 'the seed option goes with dropout, which cells do not implement yet',
+  seed: 'a dropout seed is not supported: dropout masks are drawn from the training step\'s seed',
 };
 
 /**
@@ -61,6 +64,13 @@ export abstract class BuiltinCell extends Layer {
   readonly kernelInitializer: InitializerIdentifier;
   readonly recurrentInitializer: InitializerIdentifier;
   readonly biasInitializer: InitializerIdentifier;
+  readonly dropout: number;
+  readonly recurrentDropout: number;
+  /**
+   * The dropout masks of the sequence being run (Keras's cached masks, drawn once per sequence
+   * before the loop by `prepareDropout`), undefined outside a call.
+   */
+  private masks: { readonly input?: Node; readonly recurrent?: Node } | undefined;
   kernel!: Variable;
   recurrentKernel!: Variable;
   bias: Variable | undefined;
@@ -81,6 +91,8 @@ export abstract class BuiltinCell extends Layer {
     this.kernelInitializer = args.kernelInitializer ?? 'glorot_uniform';
     this.recurrentInitializer = args.recurrentInitializer ?? 'orthogonal';
     this.biasInitializer = args.biasInitializer ?? 'zeros';
+    this.dropout = checkRate(this, 'dropout', args.dropout ?? 0);
+    this.recurrentDropout = checkRate(this, 'recurrent_dropout', args.recurrentDropout ?? 0);
   }
 
   get outputSize(): number { return this.units; }
@@ -95,12 +107,44 @@ export abstract class BuiltinCell extends Layer {
     this.bias = this.useBias ? this.buildBias() : undefined;
   }
 
+  /**
+   * Keras's _maybe_config_dropout_masks: while training, draw this sequence's masks once, before
+   * the loop, for inputs of `inputDim` features; every step then reads the same masks. One mask
+   * serves all gates, as the LSTM/GRU layers' (Keras's implementation 2; Keras switches to one
+   * mask per gate when recurrent_dropout is set, so there each gate drops different units).
+   */
+  prepareDropout(training: boolean, batch: number | null, inputDim: number): void {
+    this.masks = !training ? undefined : {
+      ...(this.dropout > 0 ? { input: dropMask([batch, inputDim], this.dropout) } : {}),
+      ...(this.recurrentDropout > 0 ? { recurrent: dropMask([batch, this.units], this.recurrentDropout) } : {}),
+    };
+  }
+
+  /** Keras's reset_dropout_mask: the next sequence draws new masks. */
+  resetDropout(): void {
+    this.masks = undefined;
+  }
+
+  /** The sequence's input mask while training (drawn now if no RNN prepared one, as Keras's get_dropout_mask). */
+  inputMask(training: boolean, inputShape: Shape): Node | undefined {
+    if (!training || this.dropout === 0) return undefined;
+    return this.masks?.input ?? dropMask(inputShape, this.dropout);
+  }
+
+  /** The state as the recurrent matmul reads it: times the sequence's recurrent mask while training. */
+  recurrentDropped(training: boolean, stateShape: Shape): (h: Node) => Node {
+    if (!training || this.recurrentDropout === 0) return (h) => h;
+    const mask = this.masks?.recurrent ?? dropMask(stateShape, this.recurrentDropout);
+    return (h) => B.multiply(h, mask);
+  }
+
   /** Keras's cell call: one step on (batch, features) inputs. */
-  cellCall(inputs: Node, states: readonly Node[]): readonly [Node, readonly Node[]] {
-    let projected: Node = ops.matmul(inputs, this.kernel);
+  cellCall(inputs: Node, states: readonly Node[], training = false): readonly [Node, readonly Node[]] {
+    const mask = this.inputMask(training, inputs.shape);
+    let projected: Node = ops.matmul(mask === undefined ? inputs : B.multiply(inputs, mask), this.kernel);
     const bias = this.inputBias();
     if (bias !== undefined) projected = B.add(projected, bias);
-    const next = this.step(states, projected, this.stepConsts(), (h) => h);
+    const next = this.step(states, projected, this.stepConsts(), this.recurrentDropped(training, states[0].shape));
     return [next[0], next];
   }
 }

@@ -6,7 +6,6 @@
  */
 import * as B from '../../../ir/build.js';
 import type { Node } from '../../../ir/node.js';
-import { scan } from '../../../ir/scan.js';
 import type { Shape } from '../../../ir/types.js';
 import * as activations from '../../activations.js';
 import type { InitializerIdentifier } from '../../initializers.js';
@@ -17,10 +16,9 @@ import { requirePositiveInt } from '../core.js';
 import type { KerasTensor } from '../keras-tensor.js';
 import { Layer, type CallArgs, type CallOptions, type LayerArgs, type SplitCall } from '../layer.js';
 import { firstMask, type CallMask } from '../masks.js';
-import { getSession } from '../../backend.js';
-import { currentTrace } from '../../trace-context.js';
-import { formatShape } from '../../../ir/types.js';
-import { Variable } from '../variable.js';
+import type { Variable } from '../variable.js';
+import { runRecurrence, UNROLL_NEEDS_STEPS } from './loop.js';
+import { checkRate, createStateVariables, dropMask, initialStates, keepFinalStates } from './states.js';
 
 export interface RecurrentArgs extends LayerArgs {
   readonly activation?: activations.ActivationIdentifier;
@@ -43,18 +41,22 @@ export interface RecurrentArgs extends LayerArgs {
   readonly stateful?: boolean;
   /** Keras's zero_output_for_mask: masked steps output zeros instead of the previous output (default false). */
   readonly zeroOutputForMask?: boolean;
+  /**
+   * Keras's unroll: one copy of the step per time step in the graph instead of one loop (needs a
+   * known number of steps; compiles slower, see docs/ARCHITECTURE.md "Recurrence as a scan").
+   */
+  readonly unroll?: boolean;
 }
 
 const LAYER_KEYS: OptionKeys<LayerArgs> = { name: true, trainable: true, inputShape: true, batchInputShape: true, batchSize: true, dtype: true, activityRegularizer: true };
 const RECURRENT_KEYS: OptionKeys<RecurrentArgs> = {
   ...LAYER_KEYS, activation: true, recurrentActivation: true, useBias: true, kernelInitializer: true,
   recurrentInitializer: true, biasInitializer: true, returnSequences: true, returnState: true, goBackwards: true,
-  dropout: true, recurrentDropout: true, zeroOutputForMask: true, stateful: true,
+  dropout: true, recurrentDropout: true, zeroOutputForMask: true, stateful: true, unroll: true,
 };
 
 /** Keras options not built yet: an error that says so rather than a run that ignores them. */
 const NOT_YET: Unsupported = {
-  unroll: 'the recurrence always compiles as one loop whose step is compiled once (docs/ARCHITECTURE.md, "Recurrence"); unrolling is not offered',
   kernelRegularizer: 'regularizers on recurrent layers are not implemented yet',
   recurrentRegularizer: 'regularizers on recurrent layers are not implemented yet',
   biasRegularizer: 'regularizers on recurrent layers are not implemented yet',
@@ -82,18 +84,6 @@ export interface CellStep {
   (states: readonly Node[], projected: Node, consts: readonly Node[], dropped: (h: Node) => Node): readonly Node[];
 }
 
-function checkRate(layer: Layer, what: string, rate: number): number {
-  if (!(typeof rate === 'number' && rate >= 0 && rate < 1)) {
-    throw new Error(`Layer "${layer.name}" (${layer.className}): invalid value received for argument \`${what}\`. Expected a float value between 0 and 1 (1 excluded). Received: ${what}=${rate}`);
-  }
-  return rate;
-}
-
-/** Scale factors of inverted dropout: 1/(1 - rate) where kept, 0 where dropped, drawn once for the sequence. */
-function dropMask(shape: Shape, rate: number): Node {
-  return ops.where(ops.greaterEqual(ops.randomUniform(shape), rate), 1 / (1 - rate), 0);
-}
-
 export abstract class RecurrentLayer extends Layer {
   readonly units: number;
   readonly activation: activations.ActivationFn;
@@ -112,6 +102,7 @@ export abstract class RecurrentLayer extends Layer {
    */
   zeroOutputForMask: boolean;
   readonly stateful: boolean;
+  readonly unroll: boolean;
   /**
    * A stateful layer's states between batches: session variables, not weights (Keras creates
    * them untracked, so they are neither saved nor trained).
@@ -137,6 +128,7 @@ export abstract class RecurrentLayer extends Layer {
     this.recurrentDropout = checkRate(this, 'recurrent_dropout', args.recurrentDropout ?? 0);
     this.zeroOutputForMask = args.zeroOutputForMask ?? false;
     this.stateful = args.stateful ?? false;
+    this.unroll = args.unroll ?? false;
     this.states = undefined;
     this.inputSpec = { ndim: 3 };
   }
@@ -169,18 +161,6 @@ export abstract class RecurrentLayer extends Layer {
     return this.returnState ? [outputMask, ...Array.from({ length: this.stateCount }, () => undefined)] : outputMask;
   }
 
-  /** Keras's checks of initial states: one per state, each (batch, units). */
-  private checkInitialStates(states: readonly SymbolicTensor[], batch: number | null): Node[] {
-    if (states.length !== this.stateCount) {
-      throw new Error(`An initial_state was passed that is not compatible with the cell state size. Expected ${this.stateCount} initial state tensor${this.stateCount === 1 ? '' : 's'} (${this.className} has ${this.stateCount} state${this.stateCount === 1 ? '' : 's'}), received ${states.length}`);
-    }
-    return states.map((s, i) => {
-      const ok = s.shape.length === 2 && s.shape[1] === this.units && (s.shape[0] === null || batch === null || s.shape[0] === batch);
-      if (!ok) throw new Error(`initial_state[${i}] must have shape (batch_size, ${this.units}) = (${batch ?? 'None'}, ${this.units}); received shape (${s.shape.map((d) => d ?? 'None').join(', ')})`);
-      return ops.cast(s, 'float32');
-    });
-  }
-
   /** Gates per unit: 1 (SimpleRNN), 3 (GRU), 4 (LSTM). */
   protected abstract readonly gates: number;
   /** Number of states carried between steps. */
@@ -203,17 +183,7 @@ export abstract class RecurrentLayer extends Layer {
     this.recurrentKernel = this.addWeight({ name: 'recurrent_kernel', shape: [this.units, width], initializer: this.recurrentInitializer });
     this.bias = this.useBias ? this.buildBias() : undefined;
     this.inputSpec = { ndim: 3, axes: { [-1]: inputDim } };
-    if (this.stateful) {
-      const batch = inputShape[0];
-      if (batch === null || batch === undefined) {
-        throw new Error(`When using \`stateful=True\` in a RNN, the batch size must be static. Found dynamic batch size: sequence.shape=${formatShape(inputShape)}`);
-      }
-      const session = getSession();
-      this.states = Array.from({ length: this.stateCount }, (_, i) => {
-        const stored = session.createVariable(`${this.name}/rnn_state_${i}`, [batch, this.units], 'float32', new Float32Array(batch * this.units));
-        return new Variable('rnn_state', `${this.name}/rnn_state`, stored, session, false);
-      });
-    }
+    if (this.stateful) this.states = createStateVariables(this, inputShape, Array.from({ length: this.stateCount }, () => this.units));
   }
 
   /** Keras's reset_states(): a stateful layer's states back to zeros. */
@@ -226,52 +196,27 @@ export abstract class RecurrentLayer extends Layer {
     const [batch, steps, features] = input.shape;
     let x = input;
     if (training && this.dropout > 0) x = B.multiply(x, B.reshape(dropMask([batch, features], this.dropout), [batch, 1, features]));
-    if (steps === null) throw new Error(`Layer "${this.name}" (${this.className}): the number of time steps must be known, got input shape (${x.shape.map((d) => d ?? 'None').join(', ')})`);
+    if (steps === null) throw new Error(this.unroll ? UNROLL_NEEDS_STEPS : `Layer "${this.name}" (${this.className}): the number of time steps must be known, got input shape (${x.shape.map((d) => d ?? 'None').join(', ')})`);
     // Time-major, so one step's slice is contiguous; every step's input projection is one matmul.
     const timeMajor = B.transpose(x, [1, 0, 2]);
     let projected: Node = ops.matmul(timeMajor, this.kernel);
     const bias = this.inputBias();
     if (bias !== undefined) projected = B.add(projected, bias);
     const kept = this.states;
-    if (kept !== undefined && batch !== null && batch !== kept[0].shape[0]) {
-      throw new Error(`If an RNN is stateful, the batch size of the input sequences must be the same as the batch size of the initial state. \n- Expected batch size: ${kept[0].shape[0]}\n- Received batch size: ${batch}`);
-    }
-    const init = initial !== undefined ? this.checkInitialStates(initial, batch)
-      : kept !== undefined && batch !== null ? kept.map((v) => v.node as Node)
-        : Array.from({ length: this.stateCount }, () => B.fill(0, [batch, this.units]));
-    // The recurrent mask is a constant of the loop, so every step reads the same one.
-    const recurrentMask = training && this.recurrentDropout > 0 ? [dropMask([batch, this.units], this.recurrentDropout)] : [];
+    const init = initialStates(this, initial, kept, Array.from({ length: this.stateCount }, () => this.units), batch);
+    // Drawn once for the sequence: every step reads the same mask (a constant of the loop).
+    const recurrentMask = training && this.recurrentDropout > 0 ? dropMask([batch, this.units], this.recurrentDropout) : undefined;
     const cellConsts = this.stepConsts();
-    // A Keras step mask is one more sequence of the loop, (steps, batch, 1): data, not program.
-    const stepMask = firstMask(mask);
-    const maskSequence = stepMask === undefined ? [] : [B.reshape(B.transpose(ops.cast(stepMask, 'float32'), [1, 0]), [steps, batch, 1])];
-    const out = scan((states, [p, keep], consts) => {
-      const [dropMaskNode] = consts.slice(cellConsts.length);
-      let next = this.step(states, p, consts.slice(0, cellConsts.length), (h) => (dropMaskNode === undefined ? h : B.multiply(h, dropMaskNode)));
-      // Keras (jax rnn, zero_output_for_mask false): a masked step keeps every state, and its
-      // output is the previous output, which is the first state carried over.
-      const fresh = next[0];
-      if (keep !== undefined) next = next.map((n, i) => ops.where(keep, n, states[i]));
-      const y = keep !== undefined && this.zeroOutputForMask ? ops.where(keep, fresh, 0) : next[0];
-      return { carries: next, ys: this.returnSequences ? [y] : [] };
-    }, init, [projected, ...maskSequence], [...cellConsts, ...recurrentMask], { reverse: this.goBackwards });
-    let output: Node;
-    if (this.returnSequences) {
-      let sequence = out.ys[0];
-      // Keras returns a backwards layer's outputs in the order it processed them: last position first.
-      if (this.goBackwards) sequence = B.gather(sequence, B.subtract(steps - 1, B.iota([steps], 0)), this.name);
-      output = B.transpose(sequence, [1, 0, 2]);
-    } else {
-      output = out.carries[0];
-      // Keras's last output is the last processed step's masked output: zero if that step is masked.
-      if (stepMask !== undefined && this.zeroOutputForMask) {
-        const lastKeep = B.reshape(columns(ops.cast(stepMask, 'float32'), this.goBackwards ? 0 : steps - 1, this.goBackwards ? 1 : steps), [batch, 1]);
-        output = ops.where(ops.greater(lastKeep, 0), output, 0);
-      }
-    }
-    // Keras assigns the final states to the state variables after every call (predict included).
-    if (kept !== undefined && batch !== null) kept.forEach((v, i) => currentTrace().updates.push({ variable: v.node, value: out.carries[i] }));
-    return this.returnState ? [output, ...out.carries] : output;
+    const dropped = (h: Node): Node => (recurrentMask === undefined ? h : B.multiply(h, recurrentMask));
+    const out = runRecurrence((states, [p]) => {
+      const next = this.step(states, p, cellConsts, dropped);
+      return { output: next[0], states: next };
+    }, init, [projected], firstMask(mask), {
+      layerName: this.name, returnSequences: this.returnSequences, goBackwards: this.goBackwards,
+      zeroOutputForMask: this.zeroOutputForMask, unroll: this.unroll, outputSize: this.units,
+    });
+    if (kept !== undefined && batch !== null) keepFinalStates(kept, out.states);
+    return this.returnState ? [out.output, ...out.states] : out.output;
   }
 }
 

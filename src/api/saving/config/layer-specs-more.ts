@@ -21,6 +21,7 @@ import { GRU } from '../../layers/rnn/gru.js';
 import { LSTM } from '../../layers/rnn/lstm.js';
 import { GRUCell, LSTMCell, SimpleRNNCell } from '../../layers/rnn/cells.js';
 import { RNN } from '../../layers/rnn/rnn.js';
+import { cellBuildShape, StackedRNNCells } from '../../layers/rnn/stacked.js';
 import { SimpleRNN } from '../../layers/rnn/simple-rnn.js';
 import { UpSampling1D, ZeroPadding1D, Cropping1D } from '../../layers/sequence-reshaping.js';
 import { UpSampling2D, ZeroPadding2D, Cropping2D, Permute } from '../../layers/spatial-reshaping.js';
@@ -29,7 +30,7 @@ import { Identity } from '../../layers/utility-layers.js';
 import type { CallNode, KerasTensor } from '../../layers/keras-tensor.js';
 import { Layer } from '../../layers/layer.js';
 import type { Json, JsonObject } from './json.js';
-import { serializeLayer } from './layer-config.js';
+import { deserializeLayer, serializeLayer } from './layer-config.js';
 import { act, con, f, fixed, init, opt, plainSpec, reg, spec, tuple, weight, type FieldSpec, type LayerSpec } from './layer-spec.js';
 
 const CL = fixed('data_format', 'channels_last');
@@ -41,22 +42,22 @@ const depthwiseFields = [
   fixed('depthwise_regularizer', null), fixed('bias_regularizer', null), fixed('activity_regularizer', null),
   fixed('depthwise_constraint', null), fixed('bias_constraint', null),
 ];
-/** Keras's cell configs: a recurrent layer's without the loop's options; cells take no dropout yet (rnn/cells.ts). */
+/** Keras's cell configs: a recurrent layer's without the loop's options. */
 const cellFields = (extra: readonly FieldSpec[]): FieldSpec[] => [
   f('units'), act('activation', 'tanh'), ...extra, f('use_bias'),
   init('kernel_initializer', 'glorot_uniform'), init('recurrent_initializer', 'orthogonal'), init('bias_initializer', 'zeros'),
   fixed('kernel_regularizer', null), fixed('recurrent_regularizer', null), fixed('bias_regularizer', null),
   fixed('kernel_constraint', null), fixed('recurrent_constraint', null), fixed('bias_constraint', null),
-  fixed('dropout', 0), fixed('recurrent_dropout', 0), fixed('seed', null),
+  f('dropout'), f('recurrent_dropout'), fixed('seed', null),
 ];
 const recurrentFields = (extra: readonly FieldSpec[]): FieldSpec[] => [
   f('units'), act('activation', 'tanh'), ...extra, f('use_bias'),
   init('kernel_initializer', 'glorot_uniform'), init('recurrent_initializer', 'orthogonal'), init('bias_initializer', 'zeros'),
-  // Recurrent regularizers, constraints, unroll and seeds are not implemented (see rnn/recurrent.ts).
+  // Recurrent regularizers, constraints and seeds are not implemented (see rnn/recurrent.ts).
   fixed('kernel_regularizer', null), fixed('recurrent_regularizer', null), fixed('bias_regularizer', null), fixed('activity_regularizer', null),
   fixed('kernel_constraint', null), fixed('recurrent_constraint', null), fixed('bias_constraint', null),
   f('dropout'), f('recurrent_dropout'), f('return_sequences'), f('return_state'), f('go_backwards'),
-  f('stateful'), fixed('unroll', false), f('zero_output_for_mask'),
+  f('stateful'), f('unroll'), f('zero_output_for_mask'),
 ];
 /** Keras's RNN.call(sequences, initial_state=None, mask=None, training=False) records these. */
 const RNN_KWARGS = { mask: null, training: false };
@@ -131,8 +132,11 @@ export const moreSpecs: readonly LayerSpec[] = [
   // Keras's RNN config nests its cell's config under `cell`.
   spec(RNN, ['cell'], [
     f('cell', 'layer', { read: (l) => rnnCellConfig(l as RNN) }),
-    f('return_sequences'), f('return_state'), f('go_backwards'), fixed('stateful', false), fixed('unroll', false), f('zero_output_for_mask'),
+    f('return_sequences'), f('return_state'), f('go_backwards'), f('stateful'), f('unroll'), f('zero_output_for_mask'),
   ], { nodeKwargs: RNN_KWARGS, writeNode: writeRecurrentNode(RNN_KWARGS) }),
+  spec(StackedRNNCells, ['cells'], [
+    f('cells', 'raw', { read: (l) => (l as StackedRNNCells).cells.map((c) => cellConfig(c, l.name)), toArg: (v) => (v as Json[]).map((c) => deserializeLayer(c)) }),
+  ]),
   spec(SimpleRNNCell, ['units'], cellFields([])),
   spec(LSTMCell, ['units'], [...cellFields([act('recurrent_activation', 'sigmoid')]), f('unit_forget_bias')]),
   spec(GRUCell, ['units'], [...cellFields([act('recurrent_activation', 'sigmoid')]), f('reset_after')]),
@@ -151,8 +155,16 @@ export const moreSpecs: readonly LayerSpec[] = [
 
 /** An RNN's cell: a Layer has a config; a plain object cell cannot be written. */
 function rnnCellConfig(rnn: RNN): JsonObject {
-  if (!(rnn.cell instanceof Layer)) throw new Error(`Cannot serialize layer "${rnn.name}" (RNN): its cell is not a Layer, so it has no config. Make the cell a registered Layer (saving.registerKerasSerializable) to save it.`);
-  return serializeLayer(rnn.cell);
+  return cellConfig(rnn.cell, rnn.name);
+}
+
+/** A cell's config, with the step input shape it was built on as Keras's build_config. */
+function cellConfig(cell: object, owner: string): JsonObject {
+  if (!(cell instanceof Layer)) throw new Error(`Cannot serialize layer "${owner}": its cell is not a Layer, so it has no config. Make the cell a registered Layer (saving.registerKerasSerializable) to save it.`);
+  const config: Record<string, unknown> = { ...serializeLayer(cell) };
+  const shape = cellBuildShape(cell);
+  if (shape !== undefined && config.build_config === undefined) config.build_config = { input_shape: [...shape] };
+  return config as JsonObject;
 }
 
 /** One of Bidirectional's layers: built on the wrapper's input shape, which Keras records as its build_config. */

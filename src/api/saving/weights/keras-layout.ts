@@ -64,9 +64,22 @@ function visit(layer: Layer, path: string, out: WeightGroup[], seen: Set<Layer>)
     return;
   }
   const children = sublayerAttributes(layer);
-  const inChildren = new Set(children.flatMap(([, sub]) => sub.weights));
+  const lists = sublayerLists(layer);
+  const inChildren = new Set([...children.map(([, sub]) => sub), ...lists.flatMap(([, items]) => items)].flatMap((sub) => sub.weights));
   out.push({ path, name: layer.name, layerName: layer.name, variables: layer.weights.filter((w) => !inChildren.has(w)) });
   for (const [attr, sub] of children) visit(sub, join(path, attr), out, seen);
+  for (const [attr, items] of lists) visitList(items, join(path, attr), out, seen);
+}
+
+/** Lists of sublayers held in properties (StackedRNNCells's `cells`): Keras numbers their items like a model's layers. */
+function sublayerLists(layer: Layer): Array<[string, Layer[]]> {
+  const out: Array<[string, Layer[]]> = [];
+  for (const [key, value] of Object.entries(layer)) {
+    if (!Array.isArray(value)) continue;
+    const items = (value as unknown[]).filter((v): v is Layer => v instanceof Layer && v !== layer);
+    if (items.length > 0) out.push([toSnakeCase(key), items]);
+  }
+  return out;
 }
 
 /** A model's `layers` as Keras lists them: a Sequential's omit its InputLayer, a functional model's keep it. */
