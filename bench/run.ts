@@ -28,6 +28,7 @@ import { SEQ_BATCH, SEQ_BATCHES, SEQ_EMBEDDING, SEQ_LENGTH, SEQ_UNITS, SEQ_VOCAB
 import { benchSharedMemory } from './shared-memory.js';
 import { ratiosTable, targetsTable, type Facts } from './summary.js';
 import { markdown, plain, type Table } from './table.js';
+import { benchPasses } from './passes.js';
 import { benchThreads } from './threads.js';
 import { benchTraining } from './training.js';
 import { benchWasmConv } from './wasm-conv.js';
@@ -262,6 +263,19 @@ const threadsSection: Section = {
   },
 };
 
+const passesSection: Section = {
+  id: 'passes',
+  title: 'A memory-bound WebAssembly pass on 1 and 2 threads (where PARALLEL_MIN_BYTES comes from)',
+  note: 'An RMSprop-like update (three float32 inputs, one output) over n elements; µs per call, best sample, interleaved. Needs two idle cores to show.',
+  async run() {
+    const rows = await benchPasses();
+    return {
+      columns: ['kernel', 'bytes', 'speed-up', '1 thread µs', '2 threads µs'],
+      rows: rows.map((r) => [r.name, String(r.bytes), `${fmt(r.oneThreadUs / r.twoThreadsUs)}x`, fmt(r.oneThreadUs), fmt(r.twoThreadsUs)]),
+    };
+  },
+};
+
 const sharedMemorySection: Section = {
   id: 'shared-memory',
   title: 'JS kernels over a SharedArrayBuffer (the pool needs one) vs an ArrayBuffer',
@@ -307,7 +321,7 @@ const nativeTierSection: Section = {
 
 export const SECTIONS: Section[] = [
   kernelsSection, trainingSection, nativePeersSection, sequencesSection, rnnCompileSection, firstStepSection, profileSection,
-  matmulSection, wasmMatmulSection, elementwiseSection, wasmConvSection, threadsSection, sharedMemorySection,
+  matmulSection, wasmMatmulSection, elementwiseSection, wasmConvSection, threadsSection, passesSection, sharedMemorySection,
   nativeTierSection,
 ];
 

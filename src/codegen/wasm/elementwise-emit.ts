@@ -14,7 +14,11 @@
  * draws hash the element index on i32x4 lanes exactly as `uniformAt` does (ir/math.ts), so the
  * tiers and the interpreter draw the same numbers.
  *
- * The exported function takes the byte offset of each buffer (outputs, then inputs). Per element
+ * The exported function takes the byte offset of each buffer (outputs, then inputs), then a range
+ * [b0, b1) of units (elementwiseUnits: blocks of four elements, the tail one more; rows in row
+ * mode) to compute, so the
+ * worker pool can split one call over threads; every element's arithmetic (and random draw, keyed
+ * by its absolute index) is the same whichever range computes it. Per element
  * every load and every computation comes before any store, so an output written in place over an
  * input (a variable update) still reads the input's old value.
  */
@@ -81,6 +85,9 @@ class ElementwiseEmitter {
   /** One local per distinct constant, keyed by dtype and value (-0 apart from +0). */
   private readonly consts = new Map<string, { readonly local: LocalRef; readonly node: Node<'fill'> }>();
   private readonly p: LocalRef;
+  /** The block range [b0, b1) this call computes. */
+  private readonly b0: LocalRef;
+  private readonly b1: LocalRef;
   private readonly zeroLocal: LocalRef | undefined;
   private readonly oneLocal: LocalRef | undefined;
   /** Each random draw's stream key, and the hash's constants and scratch, when there are draws. */
@@ -99,11 +106,13 @@ class ElementwiseEmitter {
   private readonly direct: readonly { readonly buffer: Node; readonly ctx: Node | undefined }[];
 
   constructor(readonly plan: FlatElementwise, name: string) {
-    const params = plan.buffers.map((_, i) => ({ name: `o${i}`, type: 'i32' as const }));
+    const params = [...plan.buffers.map((_, i) => ({ name: `o${i}`, type: 'i32' as const })), { name: 'b0', type: 'i32' as const }, { name: 'b1', type: 'i32' as const }];
     const f = new FuncBuilder(name, params);
     this.f = f;
     this.math = new SimdMath(f);
     plan.buffers.forEach((b, i) => this.base.set(b, f.param(i)));
+    this.b0 = f.param(plan.buffers.length);
+    this.b1 = f.param(plan.buffers.length + 1);
     this.p = f.local('p', 'i32');
     // A value is read in the contexts of its users (a pad's operand under that pad).
     const readIn = (n: Node) => (n.op === 'pad' ? [n] : [...(plan.contexts.get(n) ?? [])]);
@@ -299,17 +308,39 @@ class ElementwiseEmitter {
     const { f, plan } = this;
     this.constants();
     this.prologue();
-    if (this.row === undefined) this.columns();
-    else {
-      // Row starts from the parameters (a slice's offset is the loads' memarg; a pad's shift is
-      // subtracted here, the address wrapping back into the buffer in the pad's own columns).
-      for (const { local, buffer, shift } of this.rowStart.values()) {
-        f.get(this.base.get(buffer)!).i32(shift * (buffer.dtype === 'bool' ? 1 : 4)).op('i32.sub').set(local);
+    const { b0, b1, p } = this;
+    if (this.row === undefined) {
+      const main = plan.size - (plan.size % 4);
+      if (main > 0) {
+        // p from block b0 to min(b1, main / 4), in bytes of float32 elements; the loop tests at its end.
+        const end = f.local('end', 'i32');
+        f.get(b1).i32(main / 4).get(b1).i32(main / 4).op('i32.lt_u').op('select').i32(4).op('i32.shl').set(end);
+        f.get(b0).i32(4).op('i32.shl').tee(p).get(end).op('i32.lt_u');
+        f.if(() => { f.doWhile(p, 16, end, () => this.body(4, new Set())); });
       }
-      f.doWhile(this.row, 1, plan.rows, () => {
-        f.i32(0).set(this.p);
-        this.columns();
-        for (const { local, buffer, stride } of this.rowStart.values()) f.addTo(local, buffer.dtype === 'bool' ? stride : stride * 4);
+      // The tail is the last block, main / 4 (no pads in flat mode: no pad is active).
+      if (main < plan.size) {
+        f.get(b1).i32(main / 4).op('i32.gt_u');
+        f.if(() => { f.i32(main * 4).set(p); f.doWhile(p, 4, plan.size * 4, () => this.body(1, new Set())); });
+      }
+    } else {
+      // Rows are the units (elementwiseUnits): rows [b0, b1), each computed whole by one call.
+      // Row starts from the parameters (a slice's offset is the loads' memarg; a pad's shift is
+      // subtracted here, the address wrapping back into the buffer in the pad's own columns),
+      // then b0 rows on.
+      const row = this.row;
+      for (const { local, buffer, shift, stride } of this.rowStart.values()) {
+        const bytes = buffer.dtype === 'bool' ? 1 : 4;
+        f.get(this.base.get(buffer)!).i32(shift * bytes).op('i32.sub');
+        f.get(b0).i32(stride * bytes).op('i32.mul').op('i32.add').set(local);
+      }
+      f.get(b0).tee(row).get(b1).op('i32.lt_u');
+      f.if(() => {
+        f.doWhile(row, 1, b1, () => {
+          f.i32(0).set(p);
+          this.columns();
+          for (const { local, buffer, stride } of this.rowStart.values()) f.addTo(local, buffer.dtype === 'bool' ? stride : stride * 4);
+        });
       });
     }
     return {
@@ -368,6 +399,14 @@ function fmix32(f: FuncBuilder, { h, mixA, mixB }: HashLocals): void {
 }
 
 const constKey = (n: Node<'fill'>) => `${n.dtype}:${Object.is(n.attrs.value, -0) ? '-0' : String(n.attrs.value)}`;
+
+/**
+ * The units the kernel's range [b0, b1) counts: a flat loop's blocks of four elements (the tail
+ * one more), or, in row mode (slices read as rows, pads), its rows, each computed whole by one
+ * call so that a split over threads computes every element exactly once.
+ */
+export const elementwiseUnits = (plan: FlatElementwise): number =>
+  plan.rows > 1 || plan.pads.size > 0 ? plan.rows : Math.ceil(plan.size / 4);
 
 /** The module of one flat elementwise group; `name` is also its export's name. */
 export function emitElementwiseModule(plan: FlatElementwise, name: string, shared: boolean): WasmModule {

@@ -4,21 +4,23 @@
  * position, as the JavaScript tier's cache key), so it is cached and shared by every program
  * with that group; an instance binds one memory.
  *
- * Kernel signature: one byte offset per buffer, outputs then inputs (as `kernelBuffers`).
+ * Kernel signature: one byte offset per buffer, outputs then inputs (as `kernelBuffers`), then a
+ * range of blocks (ranged-kernel.ts), [0, units) for the whole group.
  */
 import type { FusedKernel } from '../../ir/fusion.js';
 import type { Node } from '../../ir/node.js';
 import { elementwiseName, kernelBuffers, structuralKey } from '../kernel-identity.js';
-import { emitElementwiseModule } from './elementwise-emit.js';
+import { elementwiseUnits, emitElementwiseModule } from './elementwise-emit.js';
 import { matchFlatElementwise, type FlatElementwise } from './elementwise-match.js';
 import type { WasmMemory } from './engine.js';
 import { wasmFeatures } from './features.js';
 import { ModuleCache } from './module-cache.js';
+import type { RangedFn, RangedKernel } from './ranged-kernel.js';
 import { printWat } from './wat.js';
 
-export type ElementwiseFn = (...byteOffsets: number[]) => void;
+export type ElementwiseFn = RangedFn;
 
-export interface WasmElementwiseKernel {
+export interface WasmElementwiseKernel extends RangedKernel {
   /** Readable, e.g. `fused_784x512_multiply_divide_sqrt_add_simd`; also the export's name. */
   readonly name: string;
   /** Outputs then inputs, the order the function takes their byte offsets in. */
@@ -47,7 +49,8 @@ export function compileWasmElementwise(k: FusedKernel): WasmElementwiseKernel | 
   const key = structuralKey(k, buffers);
   const emit = (shared: boolean) => emitElementwiseModule(plan, name, shared);
   return {
-    name, buffers,
+    name, buffers, units: elementwiseUnits(plan),
+    module: (shared: boolean) => cache.get(key, shared, emit).module,
     wat: (shared = false) => printWat(cache.get(key, shared, emit).spec),
     instantiate: (memory: WasmMemory): ElementwiseFn => cache.instantiate<ElementwiseFn>(key, memory, emit, name),
   };

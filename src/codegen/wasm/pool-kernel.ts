@@ -13,6 +13,11 @@
  * - sum over axes 0..r-2 accumulates each row into float64 pairs (f64x2) in scratch, as the
  *   JavaScript tier accumulates in a float64 number, then rounds once to float32.
  *
+ * Each takes a range (ranged-kernel.ts) after its offsets: of images for pooling (an image's
+ * windows read and write that image only), of channel groups for the sum (each channel's rows
+ * are summed in the same order whatever the range; a group is a 64-byte cache line of a row when
+ * C allows, so no two threads read the same line), so threads can share a call.
+ *
  * A module depends on shapes and attributes only, so it is cached; an instance binds one memory.
  */
 import type { FusedKernel } from '../../ir/fusion.js';
@@ -23,11 +28,12 @@ import type { WasmMemory } from './engine.js';
 import { wasmFeatures } from './features.js';
 import { envMemory, type WasmModule } from './module.js';
 import { ModuleCache } from './module-cache.js';
+import type { RangedFn, RangedKernel } from './ranged-kernel.js';
 import { printWat } from './wat.js';
 
-export type PoolFn = (...byteOffsets: number[]) => void;
+export type PoolFn = RangedFn;
 
-export interface WasmPoolKernel {
+export interface WasmPoolKernel extends RangedKernel {
   readonly name: string;
   /** Buffers in the order the function takes their byte offsets (the sum kernel then takes its scratch offset). */
   readonly buffers: readonly Node[];
@@ -85,6 +91,8 @@ export function compileWasmPool(k: FusedKernel): WasmPoolKernel | undefined {
   return {
     name, buffers,
     scratchBytes: plan.kind === 'sum' ? plan.c * 8 : 0,
+    units: plan.kind === 'sum' ? plan.c / sumGroup(plan.c) : plan.x[0],
+    module: (shared: boolean) => cache.get(key, shared, emitFor).module,
     wat: (shared = false) => printWat(cache.get(key, shared, emitFor).spec),
     instantiate: (memory: WasmMemory): PoolFn => cache.instantiate<PoolFn>(key, memory, emitFor, name),
   };
@@ -124,6 +132,9 @@ interface PoolEmit {
   /** The output (y, or dx) and x. */
   readonly out: LocalRef;
   readonly x: LocalRef;
+  /** The images this call computes. */
+  readonly r0: LocalRef;
+  readonly r1: LocalRef;
   readonly at: {
     readonly n: LocalRef; readonly oh: LocalRef; readonly ow: LocalRef; readonly h: LocalRef; readonly w: LocalRef;
     /** The window's clipped bounds [hs, he) x [ws, we). */
@@ -143,7 +154,7 @@ interface PoolEmit {
 
 function emitPool(plan: Extract<Plan, { kind: 'maxPool2d' | 'maxPool2dGrad' }>, name: string): FuncBuilder {
   const p = poolEmit(plan, name);
-  if (p.grad !== undefined) zeroOutput(p, p.grad, sizeOf(plan.x) * 4);
+  if (p.grad !== undefined) zeroOutput(p, p.grad, (sizeOf(plan.x) / plan.x[0]) * 4);
   eachWindow(p, () => (p.unrolled ? unrolledWindow(p) : loopedWindow(p)));
   return p.f;
 }
@@ -155,8 +166,9 @@ function poolEmit(plan: Extract<Plan, { kind: 'maxPool2d' | 'maxPool2dGrad' }>, 
   const [, OH, OW] = plan.y;
   const { window: [KH, KW], strides: [SH, SW], padding } = plan.attrs;
   const [PT, , PL] = padding;
-  // o0: the output (y, or dx); o1: x; o2: dy (gradient only).
-  const f = new FuncBuilder(name, (grad ? ['o0', 'o1', 'o2'] : ['o0', 'o1']).map((n) => ({ name: n, type: 'i32' as const })));
+  // o0: the output (y, or dx); o1: x; o2: dy (gradient only); then the images [r0, r1).
+  const f = new FuncBuilder(name, [...(grad ? ['o0', 'o1', 'o2'] : ['o0', 'o1']), 'r0', 'r1'].map((n) => ({ name: n, type: 'i32' as const })));
+  const r0 = f.param(grad ? 3 : 2), r1 = f.param(grad ? 4 : 3);
   const i32 = (n: string) => f.local(n, 'i32');
   const v128 = (n: string) => f.local(n, 'v128');
   const n = i32('n'), oh = i32('oh'), ow = i32('ow'), h = i32('h'), w = i32('w');
@@ -170,19 +182,20 @@ function poolEmit(plan: Extract<Plan, { kind: 'maxPool2d' | 'maxPool2dGrad' }>, 
     f, dims: { N, H, W, OH, OW }, window: { KH, KW, SH, SW, PT, PL }, rowBytes: C * 4,
     overlap: SH < KH || SW < KW,
     unrolled: padding.every((q) => q === 0) && (OH - 1) * SH + KH <= H && (OW - 1) * SW + KW <= W && KH * KW <= 25,
-    out: f.param(0), x: f.param(1),
+    out: f.param(0), x: f.param(1), r0, r1,
     at: { n, oh, ow, h, w, hs, he, ws, we, t0, t1, c, yp, xa, xb, zero },
     m, v, mask,
     ...(gradLocals !== undefined ? { grad: gradLocals } : {}),
   };
 }
 
-/** dx = 0, before the windows add into it. */
-function zeroOutput(p: PoolEmit, g: NonNullable<PoolEmit['grad']>, bytes: number): void {
-  const { f, at: { c } } = p;
+/** dx = 0 over the range's images (`imageBytes` each), before the windows add into it. */
+function zeroOutput(p: PoolEmit, g: NonNullable<PoolEmit['grad']>, imageBytes: number): void {
+  const { f, r0, r1, at: { c, t1 } } = p;
   f.op('v128.const', ...new Array<number>(16).fill(0)).set(g.zero);
-  f.i32(0).set(c);
-  f.doWhile(c, 16, bytes, () => { f.get(p.out).get(c).op('i32.add').get(g.zero).mem('v128.store', 0); });
+  f.get(r0).i32(imageBytes).op('i32.mul').set(c);
+  f.get(r1).i32(imageBytes).op('i32.mul').set(t1);
+  f.get(c).get(t1).op('i32.lt_s').if(() => { f.doWhile(c, 16, t1, () => { f.get(p.out).get(c).op('i32.add').get(g.zero).mem('v128.store', 0); }); });
 }
 
 /**
@@ -190,12 +203,12 @@ function zeroOutput(p: PoolEmit, g: NonNullable<PoolEmit['grad']>, bytes: number
  * channel group c with yp at the output pixel (dy's, for the gradient).
  */
 function eachWindow(p: PoolEmit, window: () => void): void {
-  const { f, dims: { N, H, W, OH, OW }, window: { KH, KW, SH, SW, PT, PL }, rowBytes } = p;
+  const { f, dims: { H, W, OH, OW }, window: { KH, KW, SH, SW, PT, PL }, rowBytes } = p;
   const { n, oh, ow, hs, he, ws, we, c, yp, xb, zero } = p.at;
   f.i32(0).set(zero);
-  f.get(p.grad !== undefined ? p.grad.dy : p.out).set(yp);
-  f.i32(0).set(n);
-  f.doWhile(n, 1, N, () => {
+  // yp at the range's first image of the output (dy for the gradient).
+  f.get(p.grad !== undefined ? p.grad.dy : p.out).get(p.r0).i32(OH * OW * rowBytes).op('i32.mul').op('i32.add').set(yp);
+  range(f, n, p.r0, p.r1, () => {
     f.i32(0).set(oh);
     f.doWhile(oh, 1, OH, () => {
       clipWindow(p, oh, SH, PT, KH, H, hs, he);
@@ -302,36 +315,48 @@ function addGradient(p: PoolEmit, grad: NonNullable<PoolEmit['grad']>, at: Local
   f.op('f32x4.add').mem('v128.store', offset);
 }
 
-/** out[c] = sum over rows of x[row, c], accumulated as float64 pairs in scratch (o2). */
+/** Channels per unit of the sum's range: a cache line's sixteen when C is a multiple of them, else four. */
+const sumGroup = (C: number): number => (C % 16 === 0 ? 16 : 4);
+
+/**
+ * out[c] = sum over rows of x[row, c], accumulated as float64 pairs in scratch (o2), for the
+ * channel groups [r0, r1) (sumGroup channels each).
+ */
 function emitSum(rows: number, C: number, name: string): FuncBuilder {
-  const f = new FuncBuilder(name, ['o0', 'o1', 'o2'].map((n) => ({ name: n, type: 'i32' as const })));
-  const [out, x, acc] = [f.param(0), f.param(1), f.param(2)];
+  const f = new FuncBuilder(name, ['o0', 'o1', 'o2', 'r0', 'r1'].map((n) => ({ name: n, type: 'i32' as const })));
+  const [out, x, acc, r0, r1] = [f.param(0), f.param(1), f.param(2), f.param(3), f.param(4)];
   const r = f.local('r', 'i32'), c = f.local('c', 'i32'), xa = f.local('xa', 'i32'), aa = f.local('aa', 'i32');
-  // Accumulators: C/2 f64x2 pairs, zeroed.
-  f.i32(0).set(c);
-  f.doWhile(c, 16, C * 8, () => { f.get(acc).get(c).op('i32.add').op('v128.const', ...new Array<number>(16).fill(0)).mem('v128.store', 0); });
-  f.get(x).set(xa);
-  f.i32(0).set(r);
-  f.doWhile(r, 1, rows, () => {
-    f.get(acc).set(aa);
-    f.i32(0).set(c);
-    // Four channels per iteration: two float32 pairs promoted and added to two f64x2 accumulators.
-    f.doWhile(c, 16, C * 4, () => {
-      for (const half of [0, 1]) {
-        f.get(aa);
-        f.get(aa).mem('v128.load', half * 16);
-        f.get(xa).mem('v128.load64_zero', half * 8).op('f64x2.promote_low_f32x4');
-        f.op('f64x2.add').mem('v128.store', half * 16);
-      }
-      f.addTo(aa, 32).addTo(xa, 16);
+  // The range in bytes of a float32 row [c0, c1), and of the accumulators [c0, c1) * 2.
+  const c0 = f.local('c0', 'i32'), c1 = f.local('c1', 'i32'), a1 = f.local('a1', 'i32');
+  const groupBytes = sumGroup(C) * 4;
+  f.get(r0).i32(groupBytes).op('i32.mul').set(c0);
+  f.get(r1).i32(groupBytes).op('i32.mul').tee(c1).i32(1).op('i32.shl').set(a1);
+  f.get(c0).get(c1).op('i32.lt_s').if(() => {
+    f.get(c0).i32(1).op('i32.shl').set(c);
+    f.doWhile(c, 16, a1, () => { f.get(acc).get(c).op('i32.add').op('v128.const', ...new Array<number>(16).fill(0)).mem('v128.store', 0); });
+    f.i32(0).set(r);
+    f.doWhile(r, 1, rows, () => {
+      f.get(c0).i32(1).op('i32.shl').get(acc).op('i32.add').set(aa);
+      f.get(r).i32(C * 4).op('i32.mul').get(x).op('i32.add').get(c0).op('i32.add').set(xa);
+      f.get(c0).set(c);
+      // Four channels per iteration: two float32 pairs promoted and added to two f64x2 accumulators.
+      f.doWhile(c, 16, c1, () => {
+        for (const half of [0, 1]) {
+          f.get(aa);
+          f.get(aa).mem('v128.load', half * 16);
+          f.get(xa).mem('v128.load64_zero', half * 8).op('f64x2.promote_low_f32x4');
+          f.op('f64x2.add').mem('v128.store', half * 16);
+        }
+        f.addTo(aa, 32).addTo(xa, 16);
+      });
     });
-  });
-  // Round each pair once to float32.
-  f.i32(0).set(c);
-  f.doWhile(c, 8, C * 4, () => {
-    f.get(out).get(c).op('i32.add');
-    f.get(acc).get(c).i32(1).op('i32.shl').op('i32.add').mem('v128.load', 0).op('f32x4.demote_f64x2_zero');
-    f.mem('v128.store64_lane', 0, 0);
+    // Round each pair once to float32.
+    f.get(c0).set(c);
+    f.doWhile(c, 8, c1, () => {
+      f.get(out).get(c).op('i32.add');
+      f.get(acc).get(c).i32(1).op('i32.shl').op('i32.add').mem('v128.load', 0).op('f32x4.demote_f64x2_zero');
+      f.mem('v128.store64_lane', 0, 0);
+    });
   });
   return f;
 }

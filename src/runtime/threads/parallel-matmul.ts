@@ -1,6 +1,6 @@
 /**
  * Runs a WebAssembly matmul on several threads: its column panels are split into contiguous
- * ranges, one per thread, each thread packing B into its own scratch panel (so they share no
+ * chunks, a few per thread, each thread packing B into its own scratch panel (so they share no
  * state but the inputs they read and the disjoint columns of C they write).
  */
 import type { MatmulFn, WasmMatmulKernel } from '../../codegen/wasm/matmul-kernel.js';
@@ -8,6 +8,7 @@ import type { RangeKernel } from '../../codegen/wasm/range-kernel.js';
 import type { Memory } from '../memory.js';
 import { defaultPool } from './default-pool.js';
 import type { ThreadPool } from './pool.js';
+import { MAX_CHUNKS } from './protocol.js';
 
 /**
  * A matmul below this many FLOPs takes under about 1 ms on one thread (~50 GFLOP/s). Smaller
@@ -33,6 +34,17 @@ export function parallelThreads(flops: number, panels: number, shared: boolean):
   return pool === undefined ? 1 : Math.max(1, Math.min(pool.size, panels));
 }
 
+/**
+ * Chunks per thread a job is cut into: threads claim them one at a time, so a thread the machine
+ * deschedules holds back one chunk, not its whole share, and the others take the rest.
+ */
+export const CHUNKS_PER_THREAD = 4;
+
+/** The chunks of a job over `units` for `threads` threads. */
+export function chunksFor(units: number, threads: number): [number, number][] {
+  return splitPanels(units, Math.min(units, threads * CHUNKS_PER_THREAD, MAX_CHUNKS));
+}
+
 /** `threads` contiguous ranges covering [0, panels), sizes differing by at most one. */
 export function splitPanels(panels: number, threads: number): [number, number][] {
   return Array.from({ length: threads }, (_, t) => [Math.floor((t * panels) / threads), Math.floor(((t + 1) * panels) / threads)]);
@@ -48,13 +60,13 @@ export function bindMatmul(kernel: RangeKernel, memory: Memory, scratchOffset: n
   const used = Math.min(threads, pool?.size ?? 1, kernel.panels);
   if (used <= 1 || pool === undefined || !memory.shared || !kernel.shared) return kernel.instantiate(memory.wasm, scratchOffset);
   const own = kernel.instantiatePanels(memory.wasm, scratchOffset);
-  const ranges = splitPanels(kernel.panels, used);
-  // Workers past `used` get no range; their scratch offset is never used.
+  const chunks = chunksFor(kernel.panels, used);
+  // Workers past `used` take no chunk; their scratch offset is never used.
   const scratch = Array.from({ length: pool.size }, (_, t) => scratchOffset + (t < used ? t : 0) * kernel.scratchBytes);
   const args = [0, 0, 0, 0];
   const run: MatmulFn = (c, a, b, bias = 0) => {
     args[0] = c; args[1] = a; args[2] = b; args[3] = bias;
-    pool.run(id, args, ranges, own as (...args: number[]) => void);
+    pool.run(id, args, chunks, own as (...args: number[]) => void, used);
   };
   const id = pool.register(kernel.module, kernel.name, memory.wasm, scratch, run);
   return run;

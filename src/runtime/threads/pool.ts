@@ -1,17 +1,17 @@
 /**
  * A persistent pool of worker threads that run WebAssembly kernels over shared memories, the
  * calling thread doing its share. A kernel is registered once (its compiled module, memory and
- * one scratch offset per thread); a job is then a synchronous call: `run(id, args, ranges)`
- * hands each worker its range, runs range 0 on the calling thread and returns when all are done.
+ * one scratch offset per thread); a job is then a synchronous call: `run(id, args, chunks)`
+ * lets every thread claim chunks until none is left, and returns when all are done.
  *
  * Workers are unref'd: a pool never keeps the process alive, and a process that exits takes
  * its workers with it.
  */
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import type { CompiledModule, WasmMemory } from '../../codegen/wasm/engine.js';
-import { ARGC, ARGS, controlLength, FAILED, IDLE, KERNEL, MAX_ARGS, PENDING, POSTED, RANGES, SEQ, stateIndex, type FromWorker, type ToWorker, type WorkerInit } from './protocol.js';
+import { ARGC, ARGS, CHUNKS, claim, CONTROL_LENGTH, epochOf, FAILED, FINISHED, KERNEL, MAX_ARGS, MAX_CHUNKS, NEXT, RANGES, SEQ, THREADS, type FromWorker, type ToWorker, type WorkerInit } from './protocol.js';
 
-/** The calling thread's part of a job: its own instance of the kernel, given range 0. */
+/** The calling thread's instance of the kernel, given the chunks it claims. */
 export type RangeFn = (...args: number[]) => void;
 
 /** Polls before sleeping, as the workers do; most jobs end within this. */
@@ -42,7 +42,7 @@ export class ThreadPool {
   constructor(size: number, options: PoolOptions = {}) {
     this.size = size;
     this.warn = options.warn ?? ((message) => process.emitWarning(message, 'KerasJitWarning'));
-    this.ctrl = new Int32Array(new SharedArrayBuffer(4 * controlLength(size)));
+    this.ctrl = new Int32Array(new SharedArrayBuffer(4 * CONTROL_LENGTH));
     const entry = options.entry ?? new URL('./worker.js', import.meta.url);
     for (let t = 1; t < size; t++) {
       const { port1, port2 } = new MessageChannel();
@@ -80,77 +80,66 @@ export class ThreadPool {
   }
 
   /**
-   * Runs kernel `id` with `args` (i32s) and range t on thread t: ranges[0] on the calling
-   * thread through `own`, the others on the workers. Returns when every range is done.
+   * Runs kernel `id` with `args` (i32s) then each of `chunks` (ranges of its units), every chunk
+   * once, on whichever of the first `threads` threads claims it; the calling thread claims
+   * through `own`. Returns when every chunk is done.
    */
-  run(id: number, args: readonly number[], ranges: readonly (readonly [number, number])[], own: RangeFn): void {
-    if (args.length > MAX_ARGS || ranges.length > this.size) throw new Error('keras-jit: job does not fit the pool');
+  run(id: number, args: readonly number[], chunks: readonly (readonly [number, number])[], own: RangeFn, threads = this.size): void {
+    if (args.length > MAX_ARGS || chunks.length > MAX_CHUNKS) throw new Error('keras-jit: job does not fit the pool');
     this.jobs++;
     if (this.degraded) {
-      for (const [r0, r1] of ranges) own(...args, r0, r1);
+      for (const [r0, r1] of chunks) own(...args, r0, r1);
       return;
     }
     const c = this.ctrl;
     c[KERNEL] = id;
     c[ARGC] = args.length;
     args.forEach((a, i) => { c[ARGS + i] = a; });
-    // PENDING first: a worker still awake from an earlier job may claim a range the moment it
-    // is POSTED, before SEQ moves, and its decrement must find this job's count.
-    let posted = 0;
-    for (let t = 1; t < ranges.length; t++) if (ranges[t][0] < ranges[t][1]) posted++;
+    c[CHUNKS] = chunks.length;
+    c[THREADS] = threads;
+    chunks.forEach(([r0, r1], i) => { c[RANGES + 2 * i] = r0; c[RANGES + 2 * i + 1] = r1; });
     Atomics.store(c, FAILED, 0);
-    Atomics.store(c, PENDING, posted);
-    for (let t = 1; t < ranges.length; t++) {
-      const [r0, r1] = ranges[t];
-      if (r0 >= r1) continue;
-      c[RANGES + 2 * t] = r0;
-      c[RANGES + 2 * t + 1] = r1;
-      Atomics.store(c, stateIndex(this.size, t), POSTED);
-    }
-    Atomics.add(c, SEQ, 1);
+    Atomics.store(c, FINISHED, 0);
+    // The claim word opens before SEQ moves: a worker still awake from the last job may claim
+    // the moment it sees this epoch, and everything it reads is written by then.
+    const seq = (c[SEQ] + 1) | 0;
+    const epoch = epochOf(seq);
+    Atomics.store(c, NEXT, epoch);
+    Atomics.store(c, SEQ, seq);
     Atomics.notify(c, SEQ);
     let failure: unknown;
-    try {
-      own(...args, ranges[0][0], ranges[0][1]);
-    } catch (e) {
-      failure = e;
-    }
-    try {
-      this.runUnclaimed(args, failure === undefined ? own : undefined);
-    } catch (e) {
-      failure ??= e;
+    for (let k = claim(c, epoch); k >= 0; k = claim(c, epoch)) {
+      try {
+        own(...args, chunks[k][0], chunks[k][1]);
+      } catch (e) {
+        failure = e;
+      }
+      Atomics.add(c, FINISHED, 1);
+      if (failure !== undefined) { this.withdraw(epoch); break; }
     }
     // Even when our share threw, the workers are writing the same memory: wait for them.
-    this.await();
+    this.await(chunks.length);
     if (failure !== undefined) throw failure;
     if (Atomics.load(c, FAILED) > 0) throw new Error(`keras-jit: kernel failed on a worker thread: ${this.takeMessages()}`);
   }
 
-  /**
-   * Runs on the calling thread the ranges no worker has claimed by the time its own is done. A
-   * worker wakes within tens of microseconds, so one that has not is booting, descheduled by a
-   * busy machine, or dead: waiting could take long or forever, doing the work costs at most
-   * what one thread would have taken. The claim word makes sure each range runs once. Without
-   * `own` (the job already failed) the ranges are only withdrawn.
-   */
-  private runUnclaimed(args: readonly number[], own: RangeFn | undefined): void {
+  /** Closes the job to further claims, counting the chunks nobody claimed as done. */
+  private withdraw(epoch: number): void {
     const c = this.ctrl;
-    for (let t = 1; t < this.size; t++) {
-      if (Atomics.compareExchange(c, stateIndex(this.size, t), POSTED, IDLE) !== POSTED) continue;
-      try {
-        own?.(...args, c[RANGES + 2 * t], c[RANGES + 2 * t + 1]);
-      } finally {
-        Atomics.sub(c, PENDING, 1);
-      }
+    for (;;) {
+      const w = Atomics.load(c, NEXT);
+      const next = w & MAX_CHUNKS, total = c[CHUNKS];
+      if (next >= total) return;
+      if (Atomics.compareExchange(c, NEXT, w, epoch | total) === w) { Atomics.add(c, FINISHED, total - next); return; }
     }
   }
 
-  /** Waits for the claimed ranges: their workers are running them and will finish. */
-  private await(): void {
+  /** Waits for the chunks workers claimed: they are running them and will finish. */
+  private await(chunks: number): void {
     const c = this.ctrl;
-    for (let i = 0; i < SPIN; i++) if (Atomics.load(c, PENDING) === 0) return;
-    // Node lets its main thread block in Atomics.wait; the wait ends when the last worker notifies.
-    for (let left = Atomics.load(c, PENDING); left !== 0; left = Atomics.load(c, PENDING)) Atomics.wait(c, PENDING, left);
+    for (let i = 0; i < SPIN; i++) if (Atomics.load(c, FINISHED) === chunks) return;
+    // Node lets its main thread block in Atomics.wait; the wait ends when the last chunk's thread notifies.
+    for (let done = Atomics.load(c, FINISHED); done !== chunks; done = Atomics.load(c, FINISHED)) Atomics.wait(c, FINISHED, done);
   }
 
   private takeMessages(): string {

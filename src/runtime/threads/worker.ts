@@ -1,16 +1,15 @@
 /**
- * A pool worker: waits on the control block, runs its range of the current job's kernel, reports
- * completion. Everything is synchronous (Atomics and receiveMessageOnPort): the worker's event
+ * A pool worker: waits on the control block, claims and runs chunks of the current job's kernel
+ * until none is left, counting each one done. Everything is synchronous (Atomics and receiveMessageOnPort): the worker's event
  * loop never runs after start-up, so the pool needs no message handlers and no promises.
  */
 import { receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { WebAssemblyApi as WA } from '../../codegen/wasm/engine.js';
-import { ARGC, ARGS, CLAIMED, FAILED, IDLE, KERNEL, PENDING, POSTED, RANGES, SEQ, stateIndex, type FromWorker, type ToWorker, type WorkerInit } from './protocol.js';
+import { ARGC, ARGS, CHUNKS, claim, epochOf, FAILED, FINISHED, KERNEL, RANGES, SEQ, THREADS, type FromWorker, type ToWorker, type WorkerInit } from './protocol.js';
 
 type RangeFn = (...args: number[]) => void;
 
-const { control, thread, threads, port } = workerData as WorkerInit;
-const state = stateIndex(threads, thread);
+const { control, thread, port } = workerData as WorkerInit;
 const ctrl = new Int32Array(control);
 const kernels = new Map<number, RangeFn>();
 
@@ -41,17 +40,31 @@ function kernel(id: number): RangeFn {
   return fn;
 }
 
-function run(): void {
-  const r0 = ctrl[RANGES + 2 * thread], r1 = ctrl[RANGES + 2 * thread + 1];
+/**
+ * Runs chunks of job `seq` while any is left to claim. The kernel and arguments are read after
+ * the first claim: a claim that succeeds proves the job is not over, so they are this job's (the
+ * caller writes the next job's only once every chunk of this one is done), and a worker that
+ * wakes after the job never looks up a kernel that may since have been dropped.
+ */
+function work(seq: number): void {
+  const epoch = epochOf(seq);
+  // Read before the claim, so possibly a later job's: then the claim fails anyway.
+  if (thread >= ctrl[THREADS]) return;
+  let c = claim(ctrl, epoch);
+  if (c < 0) return;
   const fn = kernel(ctrl[KERNEL]);
   const args: number[] = [];
   for (let i = 0; i < ctrl[ARGC]; i++) args.push(ctrl[ARGS + i]);
-  try {
-    fn(...args, r0, r1);
-  } catch (e) {
-    const report: FromWorker = { thread, message: e instanceof Error ? e.message : String(e) };
-    port.postMessage(report);
-    Atomics.add(ctrl, FAILED, 1);
+  const chunks = ctrl[CHUNKS];
+  for (; c >= 0; c = claim(ctrl, epoch)) {
+    try {
+      fn(...args, ctrl[RANGES + 2 * c], ctrl[RANGES + 2 * c + 1]);
+    } catch (e) {
+      const report: FromWorker = { thread, message: e instanceof Error ? e.message : String(e) };
+      port.postMessage(report);
+      Atomics.add(ctrl, FAILED, 1);
+    }
+    if (Atomics.add(ctrl, FINISHED, 1) === chunks - 1) Atomics.notify(ctrl, FINISHED);
   }
 }
 
@@ -63,9 +76,5 @@ for (;;) {
   if (now === seen) continue;
   seen = now;
   drain();
-  // No range for us, or the caller gave up waiting and ran it itself.
-  if (Atomics.compareExchange(ctrl, state, POSTED, CLAIMED) !== POSTED) continue;
-  run();
-  Atomics.store(ctrl, state, IDLE);
-  if (Atomics.sub(ctrl, PENDING, 1) === 1) Atomics.notify(ctrl, PENDING);
+  work(now);
 }

@@ -3,8 +3,8 @@
  * relu only when its product rows land in the output in order. Convolutions of
  * PARALLEL_MIN_FLOPS or more run on the worker pool, as large matmuls do: split by chunks of
  * tiles or patches (Winograd, and one-GEMM plans, which gather on every thread), or by column
- * panels of each chunk's product (the strided input gradient); any epilogue pass stays on the
- * calling thread.
+ * panels of each chunk's product (the strided input gradient); a SIMD epilogue pass over the raw
+ * product splits as every pass does (threads/parallel-pass.ts).
  */
 import { compileWasmConv, type WasmConvKernel } from '../../../codegen/wasm/conv-kernel.js';
 import { planConv, type ConvOp } from '../../../codegen/wasm/conv-plan.js';

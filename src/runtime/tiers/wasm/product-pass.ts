@@ -1,11 +1,14 @@
 import { align16 } from '../../../codegen/align.js';
 import { fusedEpiloguePass } from '../../../codegen/fused-kernel.js';
 import { compileWasmElementwise } from '../../../codegen/wasm/elementwise-kernel.js';
+import { kernelBytes } from '../../../ir/cost.js';
 import type { FusedKernel } from '../../../ir/fusion.js';
 import { bufferBytes } from '../../../ir/memory-plan.js';
 import type { Node } from '../../../ir/node.js';
 import { bytesPerElement } from '../../buffers.js';
 import type { Memory } from '../../memory.js';
+import { defaultSharedMemory } from '../../threads/config.js';
+import { bindPass, passThreads } from '../../threads/parallel-pass.js';
 import type { Lowered } from '../tier.js';
 
 /** A WebAssembly contraction bound to a memory and scratch: `(out, in0, in1)` in byte offsets. */
@@ -52,7 +55,9 @@ export function productThenJsEpilogue(k: FusedKernel, kernelName: string, kernel
 
 /**
  * The same with the epilogue as an elementwise group over the raw product on the WebAssembly
- * SIMD loop; undefined when that loop cannot run it (broadcast operands such as a bias, other ops).
+ * SIMD loop, split over the worker pool when it is large (threads/parallel-pass.ts); undefined
+ * when that loop cannot run it (broadcast operands such as a bias, other ops). The JavaScript
+ * epilogue above runs on the calling thread.
  */
 export function productThenSimdEpilogue(k: FusedKernel, kernelName: string, kernelText: () => string, kernelScratch: number, bind: BindProduct): Lowered | undefined {
   const node = k.anchor;
@@ -67,6 +72,7 @@ export function productThenSimdEpilogue(k: FusedKernel, kernelName: string, kern
   const simd = compileWasmElementwise(group);
   if (simd === undefined) return undefined;
   const own = align16(kernelScratch);
+  const threads = passThreads(kernelBytes(group), simd.units, defaultSharedMemory());
   const prefix = `fused_${node.shape.join('x')}`;
   return {
     // `fused_<shape>_<ops>_simd` after the contraction's name, without repeating the shape.
@@ -78,12 +84,12 @@ export function productThenSimdEpilogue(k: FusedKernel, kernelName: string, kern
       const product = bind(memory, scratchOffset);
       const rawByte = scratchOffset + own;
       const [a, b] = [byteOffset(node.inputs[0]), byteOffset(node.inputs[1])];
-      const epilogue = simd.instantiate(memory.wasm) as (...offsets: number[]) => void;
-      const offsets = simd.buffers.map((n) => (n === node ? rawByte : byteOffset(n)));
+      const epilogue = bindPass(simd, memory, simd.buffers.map((n) => (n === node ? rawByte : byteOffset(n))), threads);
+      const { run, args } = epilogue;
       return {
         run: () => {
           product(rawByte, a, b);
-          epilogue.apply(undefined, offsets);
+          run.apply(undefined, args);
         },
         takesViews: false, label: null, args: [],
       };

@@ -9,32 +9,33 @@ import { groupName, kernelBuffers } from '../../../codegen/kernel-identity.js';
 import { compileWasmElementwise } from '../../../codegen/wasm/elementwise-kernel.js';
 import { compileWasmGroup } from '../../../codegen/wasm/group-kernel.js';
 import { compileWasmPool } from '../../../codegen/wasm/pool-kernel.js';
-import type { WasmMemory } from '../../../codegen/wasm/engine.js';
+import type { RangedKernel } from '../../../codegen/wasm/ranged-kernel.js';
+import { kernelBytes } from '../../../ir/cost.js';
 import type { FusedKernel } from '../../../ir/fusion.js';
 import { groupOf } from '../../../ir/multi-tensor.js';
 import type { Node } from '../../../ir/node.js';
 import { jsLowering } from '../js/lowering.js';
 import { defaultSharedMemory } from '../../threads/config.js';
+import { bindPass, passThreads } from '../../threads/parallel-pass.js';
 import type { BindContext, Call, Lowered, Lowering } from '../tier.js';
 
-/** A compiled WebAssembly kernel that takes the byte offsets of `buffers` (then its scratch's, if any). */
-interface BufferKernel {
-  readonly name: string;
+/** A compiled WebAssembly kernel that takes the byte offsets of `buffers` (then its scratch's, if any), then a range. */
+interface BufferKernel extends RangedKernel {
   readonly buffers: readonly Node[];
   readonly scratchBytes?: number;
   wat(shared?: boolean): string;
-  instantiate(memory: WasmMemory): (...byteOffsets: number[]) => void;
 }
 
 function bufferCall(k: FusedKernel, wasm: BufferKernel | undefined): Lowered | undefined {
   if (wasm === undefined) return undefined;
   const scratchBytes = wasm.scratchBytes ?? 0;
+  const threads = passThreads(kernelBytes(k), wasm.units, defaultSharedMemory());
   return {
     // The text form is printed only when a dump asks for it, for the memory sessions get by default.
     kernel: k, name: wasm.name, get source() { return wasm.wat(defaultSharedMemory()); }, buffers: wasm.buffers, scratchBytes,
     bind: ({ memory, byteOffset, scratchOffset }) => ({
-      run: wasm.instantiate(memory.wasm), takesViews: false, label: null,
-      args: [...wasm.buffers.map(byteOffset), ...(scratchBytes > 0 ? [scratchOffset] : [])],
+      ...bindPass(wasm, memory, [...wasm.buffers.map(byteOffset), ...(scratchBytes > 0 ? [scratchOffset] : [])], threads),
+      takesViews: false, label: null,
     }),
   };
 }
