@@ -193,6 +193,21 @@ test('LSTM gate gradients concatenated by last-axis pads split by rows bit for b
   identical('gate gradients', build, /_simd$/, 1e-5);
 });
 
+test('the epilogue pass after a convolution\'s raw product (Winograd, split by tiles) splits bit for bit', () => {
+  const [n, h, w, c, f] = [6, 30, 30, 16, 32];
+  identical('conv epilogue', () => {
+    const r = rng(29);
+    const x = B.input('x', [n, h, w, c]), k = B.input('k', [3, 3, c, f]);
+    const y = B.conv2d(x, k, [1, 1], [1, 1, 1, 1]);
+    const mask = B.input('mask', y.shape as number[]);
+    const out = B.divide(B.where(B.greater(mask, 0), y, 0), 0.8);
+    return {
+      graph: { outputs: [out], updates: [] },
+      feeds: [{ node: x, data: randomData(n * h * w * c, r) }, { node: k, data: randomData(9 * c * f, r) }, { node: mask, data: randomData(sizeOf(y.shape as number[]), r) }],
+    };
+  }, /^conv2d.*winograd.*_simd$/, 1e-5);
+});
+
 interface PoolCase { readonly n: number; readonly h: number; readonly w: number; readonly c: number; readonly window: Pair; readonly strides: Pair; readonly padding: Padding2D }
 const POOLS: readonly PoolCase[] = [
   { n: 9, h: 26, w: 26, c: 64, window: [2, 2], strides: [2, 2], padding: [0, 0, 0, 0] },
