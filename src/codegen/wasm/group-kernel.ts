@@ -3,7 +3,8 @@
  * (elementwise-emit.ts) as an internal function, and one exported function that takes the
  * group's buffer offsets and calls the members in order with theirs. One call from JavaScript
  * runs every member; it serves only groups whose members all fit the SIMD loop. Its range is over
- * the members' blocks laid end to end, so threads share a group by size, not by member count.
+ * the members' units (elementwiseUnits: blocks, or rows for a member in row mode) laid end to
+ * end, so threads share a group by size, not by member count.
  */
 import type { FusedKernel } from '../../ir/fusion.js';
 import { groupName, kernelBuffers, structuralKey } from '../kernel-identity.js';
@@ -34,7 +35,7 @@ export function compileWasmGroup(k: FusedKernel): WasmElementwiseKernel | undefi
   const key = structuralKey(k, buffers);
   const emit = (shared: boolean) => emitGroupModule(k, members, plans, name, shared);
   return {
-    // The members' blocks one after another (emitGroupModule).
+    // The members' units one after another (emitGroupModule).
     name, buffers, units: plans.reduce((n, plan) => n + elementwiseUnits(plan), 0),
     module: (shared: boolean) => cache.get(key, shared, emit).module,
     wat: (shared = false) => printWat(cache.get(key, shared, emit).spec),
@@ -59,7 +60,7 @@ function emitGroupModule(k: FusedKernel, members: readonly FusedKernel[], plans:
   let base = 0;
   members.forEach((m, i) => {
     const blocks = elementwiseUnits(plans[i]);
-    // The group's blocks are its members' one after another: member i gets its part of [r0, r1).
+    // The group's units are its members' one after another: member i gets its part of [r0, r1).
     clamp(lo, r0, base, blocks);
     clamp(hi, r1, base, blocks);
     f.get(lo).get(hi).op('i32.lt_s');
