@@ -9,8 +9,7 @@
  */
 import { backend, Sequential, Session, layers, tensor } from '../src/index.js';
 import { since } from './measure.js';
-
-export const RNN_COMPILE = { steps: 200, features: 32, units: 128, batch: 32 } as const;
+import { RNN_COMPILE } from './rnn-compile.js';
 
 export interface RnnColdStart {
   readonly firstStepMs: number;

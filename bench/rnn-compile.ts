@@ -11,6 +11,9 @@ import { median } from './measure.js';
 
 const run = promisify(execFile);
 
+/** The model of the target; its own module, since importing the child would run it. */
+export const RNN_COMPILE = { steps: 200, features: 32, units: 128, batch: 32 } as const;
+
 export interface RnnCompileRow {
   readonly compileMs: number;
   readonly firstStepMs: number;

@@ -100,14 +100,15 @@ export function ratiosTable(f: Facts): Table {
 
 /** Issue 13's ratios to the native peers, from the native-peers section. */
 function nativeTargets(f: Facts, targets: Target[]): void {
-  const wanted: readonly [NativeModel, number, NativePeer, number][] = [
-    ['mnist_cnn', 128, 'torch', 1.0], ['mnist_cnn', 128, 'keras-jax', 1.5],
-    ['mnist_mlp', 128, 'torch', 1.2], ['mnist_mlp', 32, 'torch', 1.0],
-    ['tabular_mlp', 32, 'torch', 10], ['tabular_mlp', 32, 'keras-jax', 6],
+  const wanted: readonly [NativeModel, number, NativePeer, number, 'train' | 'predict'][] = [
+    ['mnist_cnn', 128, 'torch', 1.0, 'train'], ['mnist_cnn', 128, 'keras-jax', 1.5, 'train'],
+    ['mnist_mlp', 128, 'torch', 1.2, 'train'], ['mnist_mlp', 32, 'torch', 1.0, 'train'],
+    ['tabular_mlp', 32, 'torch', 10, 'train'], ['tabular_mlp', 32, 'keras-jax', 6, 'train'],
+    ['mnist_mlp', 1, 'torch', 1.0, 'predict'],
   ];
-  for (const [model, batch, peer, need] of wanted) {
-    const label = `${model} training, batch ${batch}: >= ${need}x ${peer === 'torch' ? 'PyTorch' : 'Keras 3 / JAX'}`;
-    const row = f.nativePeers?.find((r) => r.model === model && r.batch === batch);
+  for (const [model, batch, peer, need, task] of wanted) {
+    const label = `${model} ${task === 'train' ? 'training' : 'single-sample predict'}, batch ${batch}: >= ${need}x ${peer === 'torch' ? 'PyTorch' : 'Keras 3 / JAX'}`;
+    const row = f.nativePeers?.find((r) => r.model === model && r.batch === batch && r.task === task);
     if (row === undefined) { targets.push({ target: label, measured: "not measured (section 'native-peers' did not run)", met: undefined }); continue; }
     const ours = row.ours, theirs = row.peers[peer];
     if ('missing' in ours || 'missing' in theirs) { targets.push({ target: label, measured: `cannot compare: ${'missing' in ours ? ours.missing : 'missing' in theirs ? theirs.missing : ''}`, met: undefined }); continue; }
