@@ -13,10 +13,10 @@ import type { ConvPlan } from './conv-plan.js';
 import { emitChunkDriver } from './conv-chunks-emit.js';
 import { WebAssemblyApi as WA, type WasmMemory } from './engine.js';
 import { emitMatmulModule, type NativeEpilogue } from './matmul-emit.js';
-import type { MatmulFn, PanelFn, WasmMatmulKernel } from './matmul-kernel.js';
+import type { WasmMatmulKernel } from './matmul-kernel.js';
 import { encodeModule, type Func } from './module.js';
 import { emitPatchModule } from './patch-emit.js';
-import type { RangeKernel } from './range-kernel.js';
+import { rangeKernel, type RangeKernel } from './range-kernel.js';
 import { printWat } from './wat.js';
 
 /** The JS side of a call before the chunks run: the stride-1 input gradient's filter repack. */
@@ -44,15 +44,7 @@ export function compileChunkedConv(plan: ConvPlan, g: CompiledGemm, name: string
     patchDims: gemm.gather.patchDims, K: gemm.K, N: gemm.N, accumulate: plan.accumulate, patchAt, partialAt,
   });
   const module = new WA.Module(encodeModule(mod));
-  const instantiatePanels = (memory: WasmMemory, scratchOffset: number): PanelFn =>
-    new WA.Instance(module, { env: { memory, scratch: scratchOffset } }).exports[name] as PanelFn;
-  const ranges: RangeKernel = {
-    name, module, panels: chunks.chunks, scratchBytes: perThread, shared, instantiatePanels,
-    instantiate(memory, scratchOffset): MatmulFn {
-      const run = instantiatePanels(memory, scratchOffset);
-      return (c, a, b, bias = 0) => run(c, a, b, bias, 0, chunks.chunks);
-    },
-  };
+  const ranges = rangeKernel(name, module, chunks.chunks, perThread, shared);
   return {
     name, plan, epilogue, shared,
     scratchBytes: filterBytes + perThread,

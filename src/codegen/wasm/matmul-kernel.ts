@@ -9,7 +9,7 @@
  */
 import type { Node } from '../../ir/node.js';
 import { align16 } from '../align.js';
-import { WebAssemblyApi as WA, type CompiledModule, type WasmMemory } from './engine.js';
+import type { CompiledModule, WasmMemory } from './engine.js';
 import { wasmFeatures } from './features.js';
 import { emitMatmulModule, IDENTITY, type NativeEpilogue } from './matmul-emit.js';
 import { matmulName, shapeOfMatmul, type MatmulShape } from '../matmul-shape.js';
@@ -17,6 +17,7 @@ import { DEFAULT_KC, defaultTile, layout, tileName, type Tile } from './matmul-p
 import { compileOptimized } from './optimized-compile.js';
 import { encodeModule, type WasmModule } from './module.js';
 import { printWat } from './wat.js';
+import { rangeKernel } from './range-kernel.js';
 
 export type MatmulFn = (c: number, a: number, b: number, bias?: number) => void;
 /** The export itself: column panels [p0, p1) only (see `panels`); bias is ignored without the bias epilogue. */
@@ -96,17 +97,11 @@ export function compileWasmMatmul(what: MatmulShape | Node<'matmul'>, options: W
   const lay = layout(shape, tile, maxKc);
   const scratchBytes = align16(lay.scratchBytes);
   const panels = lay.fullPanels + (lay.edgeColumns > 0 ? 1 : 0);
-  const instantiatePanels = (memory: WasmMemory, scratchOffset: number): PanelFn =>
-    new WA.Instance(module, { env: { memory, scratch: scratchOffset } }).exports[name] as PanelFn;
   const kernel: WasmMatmulKernel = {
-    name, shape, tile, maxKc, relaxed, epilogue, shared, accumulate, bytes, module, scratchBytes, panels,
+    ...rangeKernel(name, module, panels, scratchBytes, shared),
+    shape, tile, maxKc, relaxed, epilogue, accumulate, bytes,
     arity: epilogue.bias ? 4 : 3,
     wat: () => printWat(spec),
-    instantiate(memory: WasmMemory, scratchOffset: number): MatmulFn {
-      const run = instantiatePanels(memory, scratchOffset);
-      return (c, a, b, bias = 0) => run(c, a, b, bias, 0, panels);
-    },
-    instantiatePanels,
   };
   cache.set(key, kernel);
   return kernel;

@@ -4,7 +4,7 @@
  * Winograd convolution's chunks of tiles) with its own scratch (`env.scratch`) and no state shared
  * with the other units.
  */
-import type { CompiledModule, WasmMemory } from './engine.js';
+import { WebAssemblyApi as WA, type CompiledModule, type WasmMemory } from './engine.js';
 import type { MatmulFn, PanelFn } from './matmul-kernel.js';
 
 export interface RangeKernel {
@@ -20,4 +20,17 @@ export interface RangeKernel {
   /** The whole call on the calling thread. */
   instantiate(memory: WasmMemory, scratchOffset: number): MatmulFn;
   instantiatePanels(memory: WasmMemory, scratchOffset: number): PanelFn;
+}
+
+/** The range kernel of a compiled module whose export `name` covers `panels` units. */
+export function rangeKernel(name: string, module: CompiledModule, panels: number, scratchBytes: number, shared: boolean): RangeKernel {
+  const instantiatePanels = (memory: WasmMemory, scratchOffset: number): PanelFn =>
+    new WA.Instance(module, { env: { memory, scratch: scratchOffset } }).exports[name] as PanelFn;
+  return {
+    name, module, panels, scratchBytes, shared, instantiatePanels,
+    instantiate(memory, scratchOffset): MatmulFn {
+      const run = instantiatePanels(memory, scratchOffset);
+      return (c, a, b, bias = 0) => run(c, a, b, bias, 0, panels);
+    },
+  };
 }

@@ -17,10 +17,9 @@ import { planConv } from './conv-plan.js';
 import { WebAssemblyApi as WA, type WasmMemory } from './engine.js';
 import { wasmFeatures } from './features.js';
 import { emitMatmulModule, IDENTITY, type NativeEpilogue } from './matmul-emit.js';
-import type { MatmulFn, PanelFn } from './matmul-kernel.js';
 import { DEFAULT_KC, defaultTile, layout, tileName, type Tile } from './matmul-plan.js';
 import { encodeModule } from './module.js';
-import type { RangeKernel } from './range-kernel.js';
+import { rangeKernel, type RangeKernel } from './range-kernel.js';
 import { printWat } from './wat.js';
 import { emitWinogradModule, winogradLayout } from './winograd-emit.js';
 import { filterGradientOut, transformFilter, WINOGRAD_POINTS, type WinogradSpec } from './winograd-plan.js';
@@ -61,16 +60,8 @@ export function compileWinogradConv(node: Node<ConvOp>, spec: WinogradSpec, opti
   // The transformed filter, shared by the threads; the filter gradient has none.
   const filterBytes = filterGradient ? 0 : align16(WINOGRAD_POINTS * spec.Cin * spec.Cout * 4);
 
-  const instantiatePanels = (memory: WasmMemory, scratchOffset: number): PanelFn =>
-    new WA.Instance(module, { env: { memory, scratch: scratchOffset } }).exports[name] as PanelFn;
   // The chunks as a range kernel: what the worker pool splits, as it splits a matmul's panels.
-  const chunks: RangeKernel = {
-    name, module, panels: spec.chunks, scratchBytes: perThread, shared, instantiatePanels,
-    instantiate(memory, scratchOffset): MatmulFn {
-      const run = instantiatePanels(memory, scratchOffset);
-      return (c, a, b, bias = 0) => run(c, a, b, bias, 0, spec.chunks);
-    },
-  };
+  const chunks = rangeKernel(name, module, spec.chunks, perThread, shared);
   const kernel: WasmConvKernel = {
     name, plan, epilogue, shared,
     scratchBytes: filterBytes + perThread,
