@@ -25,6 +25,8 @@ export interface TraceableModel {
   readonly inputDtypes: readonly DType[];
   readonly outputNames: readonly string[];
   readonly outputShapes: readonly Shape[];
+  /** Changes whenever the layer graph is redefined (Sequential.add/pop), so no program of an older graph runs. */
+  readonly graphVersion: number;
   /**
    * Re-runs every layer's `call` on `inputs` (concrete shapes) in the given learning phase.
    * `seed` is the int32 scalar input random ops (Dropout) draw from.

@@ -110,6 +110,11 @@ export class Session {
     return p;
   }
 
+  /** Whether `program` is still the one cached under `key` (clear() and disposal drop it). */
+  holdsProgram(key: string, program: object): boolean {
+    return this.programs.get(key) === program;
+  }
+
   /**
    * The per-kernel profile of every cached program that ran since the last report
    * (KERAS_JIT_DEBUG >= 2), as tables titled with `title`; resets the counts. '' when none ran.

@@ -39,6 +39,8 @@ export class TinyDense implements TrainableModel {
   readonly inputDtypes: DType[] = ['float32'];
   readonly outputNames = ['dense'];
   readonly outputShapes: Shape[];
+  /** Its graph never changes. */
+  readonly graphVersion = 0;
   compiled?: CompiledConfig;
   stopTraining = false;
   readonly kernel: Variable;

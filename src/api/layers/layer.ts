@@ -19,6 +19,7 @@ import { assertInputCompatibility, type InputSpec } from './input-spec.js';
 import { CallNode, isKerasTensor, KerasTensor } from './keras-tensor.js';
 import { getKerasMask, setKerasMask, type CallMask } from './masks.js';
 import { Variable } from './variable.js';
+import { noteStructureChange } from '../structure-epoch.js';
 
 export interface LayerArgs {
   readonly name?: string;
@@ -82,7 +83,7 @@ export interface Layer {
 export class Layer {
   /** Keras-style unique name: `dense`, `dense_1`, ... (per class, reset by clearSession). */
   declare name: string;
-  declare trainable: boolean;
+  declare private trainableSetting: boolean;
   declare built: boolean;
   /** Checked on every call; layers set it in the constructor or in build. */
   declare inputSpec: InputSpec | undefined;
@@ -110,7 +111,7 @@ export class Layer {
       writable: true, enumerable: true, configurable: true,
     });
     Object.defineProperty(self, 'length', { value: 1, writable: true, enumerable: false, configurable: true });
-    self.trainable = args.trainable ?? true;
+    self.trainableSetting = args.trainable ?? true;
     self.activityRegularizer = getRegularizer(args.activityRegularizer);
     self.built = false;
     self.inputSpec = undefined;
@@ -119,6 +120,15 @@ export class Layer {
     const batchInputShape = args.batchInputShape ?? (args.inputShape ? [args.batchSize ?? null, ...args.inputShape] : undefined);
     Object.assign(self, { batchInputShape, dtype: args.dtype ?? 'float32', inboundNodes: [], ownWeights: [], layerArgs: args });
     return self;
+  }
+
+  /** Whether fit() updates this layer's weights (false freezes all of them, sublayers included). */
+  get trainable(): boolean {
+    return this.trainableSetting;
+  }
+  set trainable(value: boolean) {
+    this.trainableSetting = value;
+    noteStructureChange();
   }
 
   /**
@@ -197,6 +207,7 @@ export class Layer {
     v.regularizer = getRegularizer(regularizer);
     v.constraint = getConstraint(constraint);
     this.ownWeights.push(v);
+    noteStructureChange();
     return v;
   }
 

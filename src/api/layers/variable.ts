@@ -3,6 +3,7 @@ import type { ConcreteShape, DType } from '../../ir/types.js';
 import type { Session, Variable as StoredVariable } from '../../runtime/session.js';
 import type { Constraint } from '../constraints.js';
 import type { Regularizer } from '../regularizers.js';
+import { noteStructureChange } from '../structure-epoch.js';
 import { Tensor, tensor } from '../tensor.js';
 
 /**
@@ -10,8 +11,7 @@ import { Tensor, tensor } from '../tensor.js';
  * to it through `node`; its value is read and written on the host with `numpy()` / `assign()`.
  */
 export class Variable {
-  /** Whether optimizers update it; a layer's `trainable = false` overrides this for all its weights. */
-  trainable: boolean;
+  private trainableSetting: boolean;
   /** Set by addWeight: the penalty this weight adds to the training loss. */
   regularizer?: Regularizer;
   /** Set by addWeight: the projection applied after each optimizer update. */
@@ -26,7 +26,16 @@ export class Variable {
     readonly session: Session,
     trainable: boolean,
   ) {
-    this.trainable = trainable;
+    this.trainableSetting = trainable;
+  }
+
+  /** Whether optimizers update it; a layer's `trainable = false` overrides this for all its weights. */
+  get trainable(): boolean {
+    return this.trainableSetting;
+  }
+  set trainable(value: boolean) {
+    this.trainableSetting = value;
+    noteStructureChange();
   }
 
   get shape(): ConcreteShape {

@@ -8,6 +8,7 @@ import { formatShape, type DType, type Shape } from '../../ir/types.js';
 import type { Variable as StoredVariable } from '../../runtime/session.js';
 import { getSession } from '../backend.js';
 import type { LayerGraphNode, TraceResult } from '../engine-types.js';
+import { noteStructureChange } from '../structure-epoch.js';
 import type { CallNode, KerasTensor } from '../layers/keras-tensor.js';
 import { isKerasTensor } from '../layers/keras-tensor.js';
 import { Layer, type CallArgs } from '../layers/layer.js';
@@ -50,6 +51,9 @@ export class Model extends Layer implements TrainableModel {
   protected graphOutputs: KerasTensor[];
   private topologyCache: Topology | undefined;
   private kerasOrderCache: Layer[] | undefined;
+  private graphVersionCounter = 0;
+  /** The inputs' names, shapes and dtypes of the current graph: read on every predict call. */
+  private inputFacts: { names: readonly string[]; shapes: readonly Shape[]; dtypes: readonly DType[] } | undefined;
 
   /** `new Model({ inputs, outputs })`; subclasses (Sequential) may define the graph later. */
   constructor(args?: ModelArgs | { readonly name?: string; readonly trainable?: boolean }) {
@@ -82,6 +86,9 @@ export class Model extends Layer implements TrainableModel {
     if (ins.length === 0) throw new Error(`Model "${this.name}": a functional model needs at least one input`);
     this.topologyCache = buildTopology(ins, outs);
     this.kerasOrderCache = undefined;
+    this.inputFacts = undefined;
+    this.graphVersionCounter++;
+    noteStructureChange();
     this.graphInputs = ins;
     this.graphOutputs = outs;
     this.built = true;
@@ -165,14 +172,23 @@ export class Model extends Layer implements TrainableModel {
   }
 
   // ---- the TraceableModel seam ----
-  get inputNames(): string[] {
-    return this.inputs.map((t) => t.history.layer.name);
+  get graphVersion(): number {
+    return this.graphVersionCounter;
   }
-  get inputShapes(): Shape[] {
-    return this.inputs.map((t) => t.shape);
+  private get facts(): NonNullable<Model['inputFacts']> {
+    if (this.inputFacts !== undefined) return this.inputFacts;
+    const ins = this.inputs;
+    this.inputFacts = { names: ins.map((t) => t.history.layer.name), shapes: ins.map((t) => t.shape), dtypes: ins.map((t) => t.dtype) };
+    return this.inputFacts;
   }
-  get inputDtypes(): DType[] {
-    return this.inputs.map((t) => t.dtype);
+  get inputNames(): readonly string[] {
+    return this.facts.names;
+  }
+  get inputShapes(): readonly Shape[] {
+    return this.facts.shapes;
+  }
+  get inputDtypes(): readonly DType[] {
+    return this.facts.dtypes;
   }
   get outputNames(): string[] {
     return this.outputs.map((t) => t.history.layer.name);

@@ -22,6 +22,7 @@ import type { CompiledConfig, TrainableModel } from './types.js';
 import { StatefulMetric } from '../metrics/stateful.js';
 import { metricSlot, metricUpdates, type MetricSlot } from './metric-state.js';
 import { weightedMeanSums } from './metric-weights.js';
+import { recalledStep, rememberStep } from './last-step.js';
 
 /** A data array as a program sees it: the shape of one sample and the element type. */
 export interface DataSig {
@@ -219,9 +220,13 @@ export function buildSpec(model: TrainableModel, kind: GraphKind, batch: number,
 /** The compiled program of a graph kind for a batch size and data signature, from the session cache. */
 export function stepProgram(session: Session, model: TrainableModel, kind: GraphKind, batch: number, training: boolean, xSigs: readonly DataSig[], ySigs: readonly DataSig[], wSigs: readonly DataSig[] = []): StepProgram {
   const compiledId = kind === 'predict' ? 0 : model.compiled?.id ?? -1;
-  const nvars = model.trainableVariables().length;
+  const request = { kind, compiledId, batch, training, xSigs, ySigs, wSigs };
+  const recalled = recalledStep<StepProgram>(session, model, request);
+  if (recalled !== undefined) return recalled;
+  // Which variables are trained is part of the program (a swap of frozen layers keeps their count).
+  const vars = model.trainableVariables().map((v) => v.id).join(',');
   const weighted = wSigs.length === 0 ? '' : `|w:${sigKey(wSigs)}`;
-  const key = `${kind}|model${modelId(model)}|compile${compiledId}|phase${training ? 1 : 0}|batch${batch}|x:${sigKey(xSigs)}|y:${sigKey(ySigs)}${weighted}|vars${nvars}`;
+  const key = `${kind}|model${modelId(model)}|graph${model.graphVersion}|compile${compiledId}|phase${training ? 1 : 0}|batch${batch}|x:${sigKey(xSigs)}|y:${sigKey(ySigs)}${weighted}|vars${vars}`;
   let entries: LogEntry[] | undefined;
   const program = session.program(key, () => {
     const built = buildSpec(model, kind, batch, training, xSigs, ySigs, wSigs);
@@ -232,7 +237,9 @@ export function stepProgram(session: Session, model: TrainableModel, kind: Graph
   entries ??= layoutCache.get(program);
   if (entries === undefined) throw new Error(`internal: no log layout for program '${key}'`);
   layoutCache.set(program, entries);
-  return { program, batch, entries };
+  const step = { program, batch, entries };
+  rememberStep(session, model, request, key, step);
+  return step;
 }
 
 const layoutCache = new WeakMap<Program, LogEntry[]>();
