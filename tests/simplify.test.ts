@@ -186,4 +186,34 @@ test('seeded random graphs: simplify never changes a value, shape or dtype', () 
   console.log(`random graphs: ${before} nodes before simplify, ${after} after`);
 });
 
+// A bias along the last axis moves in front of a reshape that keeps that axis (so fusion puts it in
+// the matmul's epilogue); anything else about the reshape or the operand leaves the order alone.
+test('a last-axis bias or scale after a reshape that keeps the last axis moves before it', () => {
+  const m = B.matmul(B.input('x', [6, 4]), B.input('w', [4, 5]));
+  for (const op of ['add', 'subtract', 'multiply', 'divide'] as const) {
+    for (const biasFirst of [false, true]) {
+      const bias = B.input('b', [5]);
+      const r = B.reshape(m, [2, 3, 5]);
+      const out = make(op, biasFirst ? [bias, r] : [r, bias], {});
+      const s = checkSame({ outputs: [out], updates: [] });
+      const top = s.outputs[0];
+      assert.is(top.op, 'reshape', `${op}${biasFirst ? ' (bias first)' : ''}`);
+      assert.is(top.inputs[0].op, op);
+      assert.ok(top.inputs[0].inputs.includes(m));
+    }
+  }
+  const scalar = checkSame({ outputs: [B.multiply(B.reshape(m, [3, 2, 5]), B.input('s', []))], updates: [] });
+  assert.is(scalar.outputs[0].op, 'reshape');
+});
+
+test('a reshape that changes the last axis, or an operand along another axis, keeps the reshape first', () => {
+  const m = B.matmul(B.input('x', [6, 4]), B.input('w', [4, 6]));
+  const regrouped = checkSame({ outputs: [B.add(B.reshape(m, [6, 2, 3]), B.input('b', [3]))], updates: [] });
+  assert.is(regrouped.outputs[0].op, 'add');
+  const perRow = checkSame({ outputs: [B.add(B.reshape(m, [2, 3, 6]), B.input('b', [3, 1]))], updates: [] });
+  assert.is(perRow.outputs[0].op, 'add');
+  const twoReshapes = B.add(B.reshape(m, [2, 3, 6]), B.reshape(B.input('c', [36]), [2, 3, 6]));
+  assert.is(checkSame({ outputs: [twoReshapes], updates: [] }).outputs[0].op, 'add');
+});
+
 test.run();

@@ -20,16 +20,17 @@ export const OPAQUE: { readonly [K in OpaqueOp]: (node: Node<K>) => ES.Statement
       for (let i = 0; i < $N; i++) {
         const r = I[o2 + i];
         if (!(r >= 0 && r < $R)) throw new H.IndexRangeError('', r, $R);
-        const src = o1 + r * $W, dst = o0 + i * $W;
-        for (let k = 0; k < $W; k++) $V[dst + k] = $V[src + k];
+        const src = o1 + r * $W;
+        $V.copyWithin(o0 + i * $W, src, src + $W);
       }`, { $N: sizeOf(shapeOf(indices)), $R: rows, $W: width, $V: ident(viewName(table.dtype)) });
   },
   scatterAdd: (node) => {
     const [indices] = node.inputs;
     const rows = node.attrs.rows;
     const width = sizeOf(shapeOf(node)) / rows;
+    // fill and copyWithin are the engine's memset/memmove: several times an element loop's speed.
     return stmts(`
-      for (let k = 0; k < $T; k++) $V[o0 + k] = 0;
+      $V.fill(0, o0, o0 + $T);
       for (let i = 0; i < $N; i++) {
         const r = I[o1 + i];
         if (!(r >= 0 && r < $R)) throw new H.IndexRangeError('', r, $R);
@@ -68,11 +69,11 @@ function windowLoop(node: Node<'maxPool2d' | 'maxPool2dGrad' | 'avgPool2d' | 'av
     case 'max': return walk('const v = F[o1 + xi]; if (v > m) m = v;', 'let m = -Infinity;', 'F[o0 + yo + c] = m;');
     case 'avg': return walk('s += F[o1 + xi];', 'let s = 0;', 'F[o0 + yo + c] = s / ((he - hs) * (we - ws));');
     case 'maxGrad': return [
-      ...stmts('for (let k = 0; k < $XS; k++) F[o0 + k] = 0;', holes),
+      ...stmts('F.fill(0, o0, o0 + $XS);', holes),
       ...walk('const v = F[o1 + xi]; if (best < 0 || v > m) { m = v; best = xi; }', 'let m = -Infinity, best = -1;', 'if (best >= 0) F[o0 + best] += F[o2 + yo + c];'),
     ];
     case 'avgGrad': return [
-      ...stmts('for (let k = 0; k < $XS; k++) F[o0 + k] = 0;', holes),
+      ...stmts('F.fill(0, o0, o0 + $XS);', holes),
       ...walk('F[o0 + xi] += g;', 'const g = F[o1 + yo + c] / ((he - hs) * (we - ws));', ''),
     ];
   }

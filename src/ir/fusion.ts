@@ -4,6 +4,8 @@ import { consumersOf, graphRoots } from './graph.js';
 import type { Node } from './node.js';
 import { OPS } from './optable.js';
 import { sameShape } from './types.js';
+import { BUFFER_ALIGN } from './memory-plan.js';
+import { partOffsets, scanParts } from './scan-body.js';
 
 /**
  * 'group' is a multi-tensor kernel (ir/multi-tensor.ts): independent elementwise kernels, each with
@@ -54,6 +56,12 @@ export interface FusionPlan {
    * with no copy kernel.
    */
   readonly views: ReadonlyMap<Node, Node>;
+  /**
+   * Where a view starts inside its root, in elements, when not at 0: a scan result is one part of
+   * the scan's packed buffer (its carries, outputs and saved residuals side by side), so reading it,
+   * or a reshape of it, reads the packed buffer from the part's offset, with no copy kernel.
+   */
+  readonly viewOffsets: ReadonlyMap<Node, number>;
 }
 
 const kindOf = (n: Node) => OPS[n.op].kind;
@@ -71,9 +79,9 @@ export function fuse(graph: Graph): FusionPlan {
   const order = liveNodes(graph);
   const users = consumersOf(order);
   const chains = epilogueChains(order, users, roots);
-  const { materialised, views } = chooseBuffers(order, users, roots, chains);
+  const { materialised, views, viewOffsets } = chooseBuffers(order, users, roots, chains);
   const kernels = groupKernels(order, chains, materialised, views);
-  return { kernels: mergeElementwise(mergeReductions(kernels, users, views), users, views), materialised, views };
+  return { kernels: mergeElementwise(mergeReductions(kernels, users, views), users, views), materialised, views, viewOffsets };
 }
 
 /** Each anchor's epilogue chain, and every node that is in one. */
@@ -114,9 +122,10 @@ function epilogueChains(order: readonly Node[], users: ReadonlyMap<Node, readonl
  * The nodes that live in buffers: sources, what each anchor's kernel writes, roots, what a
  * contraction or opaque op reads, and shared producers too costly or too large to recompute.
  */
-function chooseBuffers(order: readonly Node[], users: ReadonlyMap<Node, readonly Node[]>, roots: ReadonlySet<Node>, chains: EpilogueChains): { materialised: Set<Node>; views: Map<Node, Node> } {
+function chooseBuffers(order: readonly Node[], users: ReadonlyMap<Node, readonly Node[]>, roots: ReadonlySet<Node>, chains: EpilogueChains): { materialised: Set<Node>; views: Map<Node, Node>; viewOffsets: Map<Node, number> } {
   const materialised = new Set<Node>();
   const views = new Map<Node, Node>();
+  const viewOffsets = new Map<Node, number>();
   const subtreeSize = new Map<Node, number>();
   for (const n of order) {
     let s = 1;
@@ -141,6 +150,13 @@ function chooseBuffers(order: readonly Node[], users: ReadonlyMap<Node, readonly
     if (kind === 'source') { materialised.add(n); continue; }
     if (isAnchor(n)) { materialised.add(chainEnd(n, chains)); continue; }
     if (chains.members.has(n)) continue; // handled with its anchor
+    const part = scanPartView(n, materialised);
+    if (part !== undefined) {
+      materialised.add(n);
+      views.set(n, part.scan);
+      viewOffsets.set(n, part.offset);
+      continue;
+    }
     const needsBuffer = roots.has(n)
       || us.some((u) => kindOf(u) === 'contraction' || kindOf(u) === 'opaque' || kindOf(u) === 'loop' || (u.op === 'randomUniform'))
       || (us.length > 1 && kind !== 'generator' && (costly(n) || (subtreeSize.get(n) ?? 1) > 3))
@@ -152,9 +168,26 @@ function chooseBuffers(order: readonly Node[], users: ReadonlyMap<Node, readonly
     const source = n.inputs[0];
     const base = views.get(source) ?? source;
     // Outputs are read after the step's variable updates: an output must not be a view of a variable.
-    if (n.op === 'reshape' && materialised.has(source) && !(roots.has(n) && base.op === 'variable')) views.set(n, base);
+    if (n.op === 'reshape' && materialised.has(source) && !(roots.has(n) && base.op === 'variable')) {
+      views.set(n, base);
+      const offset = viewOffsets.get(source);
+      if (offset !== undefined) viewOffsets.set(n, offset);
+    }
   }
-  return { materialised, views };
+  return { materialised, views, viewOffsets };
+}
+
+/**
+ * A scan result that can be read in place: its scan has a buffer and the part starts on a buffer
+ * alignment boundary (kernels may assume their operands start aligned, as arena buffers do).
+ */
+function scanPartView(n: Node, materialised: ReadonlySet<Node>): { scan: Node; offset: number } | undefined {
+  if (n.op !== 'scanOutput') return undefined;
+  const scan = n.inputs[0] as Node<'scan'>;
+  if (scan.op !== 'scan' || !materialised.has(scan)) return undefined;
+  const offsets = partOffsets(scanParts(scan.attrs));
+  const offset = offsets?.[(n as Node<'scanOutput'>).attrs.index];
+  return offset === undefined || (offset * 4) % BUFFER_ALIGN !== 0 ? undefined : { scan, offset };
 }
 
 /** One kernel per anchor (with its epilogue) and per other buffer, in run order, before merging. */

@@ -107,7 +107,11 @@ export function planMemory(graph: Graph, plan: FusionPlan, fedInputs: readonly N
   }
   for (const [view, source] of plan.views) {
     const p = placement.get(source);
-    if (p !== undefined) placement.set(view, p);
+    const at = (plan.viewOffsets.get(view) ?? 0) * 4;
+    if (p === undefined) continue;
+    if (at === 0) placement.set(view, p);
+    else if (p.where === 'arena') placement.set(view, { where: 'arena', offset: p.offset + at });
+    else throw new Error(`memory plan: a view at an offset into variable storage (${view.op} of ${source.op})`);
   }
   // Last, once every buffer has its place: independent elementwise neighbours become one kernel.
   return { kernels: groupIndependent(kernels, placement), placement, copies, arenaBytes };

@@ -72,6 +72,12 @@ export function partSize(shape: Shape): Dim {
   return n;
 }
 
+/**
+ * Parts start on multiples of this many elements (64 bytes, the arena's buffer alignment), so
+ * fusion can hand every part to kernels as a buffer of its own, read in place.
+ */
+export const PART_ALIGN_ELEMENTS = 16;
+
 /** Element offsets of each part in the packed buffer (undefined while a size is symbolic). */
 export function partOffsets(parts: readonly ScanPart[]): number[] | undefined {
   const offsets: number[] = [];
@@ -80,9 +86,16 @@ export function partOffsets(parts: readonly ScanPart[]): number[] | undefined {
     const n = partSize(p.shape);
     if (n === null) return undefined;
     offsets.push(at);
-    at += n;
+    at = Math.ceil((at + n) / PART_ALIGN_ELEMENTS) * PART_ALIGN_ELEMENTS;
   }
   return offsets;
+}
+
+/** The packed buffer's length in elements: the last part's end (null while a size is symbolic). */
+export function packedLength(parts: readonly ScanPart[]): number | null {
+  const offsets = partOffsets(parts);
+  if (offsets === undefined) return null;
+  return parts.length === 0 ? 0 : offsets[offsets.length - 1] + (partSize(parts[parts.length - 1].shape) as number);
 }
 
 /**

@@ -67,6 +67,31 @@ function swapsMatrixAxes(node: Node): boolean {
     || (perm.length === 3 && perm[0] === 0 && perm[1] === 2 && perm[2] === 1);
 }
 
+const AFFINE_BIAS_OPS: ReadonlySet<string> = new Set(['add', 'subtract', 'multiply', 'divide']);
+/** The last dimension, or undefined for a scalar. */
+const lastDim = (n: Node) => n.shape[n.shape.length - 1];
+
+/**
+ * `op(reshape(x), c)` as `reshape(op(x, c))` when `c` is a scalar or a vector along the last
+ * axis and the reshape keeps that axis: the same values at the same row-major positions. A Dense
+ * or recurrent projection of a 3-D input is a 2-D matmul reshaped back, and its bias then lands
+ * next to the matmul, where fusion takes it into the contraction's epilogue instead of a pass of
+ * its own over the product.
+ */
+function sinkThroughReshape(node: Node): Node | undefined {
+  if (!AFFINE_BIAS_OPS.has(node.op) || node.inputs.length !== 2) return undefined;
+  const [a, b] = node.inputs;
+  const side = a.op === 'reshape' ? 0 : b.op === 'reshape' ? 1 : -1;
+  if (side < 0) return undefined;
+  const reshaped = node.inputs[side];
+  const other = node.inputs[1 - side];
+  const x = reshaped.inputs[0];
+  const along = other.shape.length === 0 || (other.shape.length === 1 && other.shape[0] === lastDim(reshaped));
+  if (!along || !sameShape(reshaped.shape, node.shape) || x.shape.length === 0 || lastDim(x) !== lastDim(reshaped) || lastDim(x) === null) return undefined;
+  const inner = make(node.op, side === 0 ? [x, other] : [other, x], node.attrs);
+  return Build.reshape(inner, node.shape);
+}
+
 /** Rewrites whose operands are already simplified; returns the node itself when none applies. */
 const identities: Rewrite = (node) => {
   const [a, b, c] = node.inputs;
@@ -117,9 +142,12 @@ const identities: Rewrite = (node) => {
   }
 };
 
-const rewrite: Rewrite = (node) => foldElementwise(node) ?? foldStructured(node) ?? identities(node);
+const rewrite: Rewrite = (node) => foldElementwise(node) ?? foldStructured(node) ?? sinkThroughReshape(node) ?? identities(node);
 
-/** Applies rewrites until none fires; each one removes a node, so this terminates. */
+/**
+ * Applies rewrites until none fires; each one removes a node or moves a reshape toward the
+ * sources past an operand that is not a reshape, so this terminates.
+ */
 function simplifyNode(node: Node): Node {
   let current = node;
   for (;;) {

@@ -6,7 +6,7 @@ import { topoOrder } from '../graph.js';
 import { interpret, refContext } from '../interpret.js';
 import { make, type Node } from '../node.js';
 import { scanNode } from '../scan.js';
-import { checkScan, partOffsets, partSize, savedStacks, scanParts, type ScanPart } from '../scan-body.js';
+import { checkScan, packedLength, partOffsets, partSize, savedStacks, scanParts, type ScanPart } from '../scan-body.js';
 import { scanGradientPlan, type Operand } from '../scan-vjp.js';
 import { concrete, ShapeError, sizeOf, type Shape } from '../types.js';
 import { outShape, refTensor } from './ref-util.js';
@@ -17,7 +17,7 @@ function concreteLayout(node: Node<'scan'>): { parts: ScanPart[]; offsets: numbe
   const parts = scanParts(node.attrs);
   const offsets = partOffsets(parts);
   if (offsets === undefined) throw new ShapeError('scan: its results still have a symbolic dimension; compiled programs need concrete shapes');
-  const total = parts.length === 0 ? 0 : offsets[offsets.length - 1] + (partSize(parts[parts.length - 1].shape) ?? 0);
+  const total = packedLength(parts) as number;
   return { parts, offsets, total, saved: node.attrs.body.outputs.length };
 }
 
@@ -153,8 +153,7 @@ export const loopRules: RuleTable<'scan', 'loop'> = {
     arity: 'variadic', kind: 'loop', hiddenAttrs: ['body'],
     shape: (inputs, a): Shape => {
       checkScan(inputs, a, leavesOf);
-      const sizes = scanParts(a).map((p) => partSize(p.shape));
-      return [sizes.some((s) => s === null) ? null : sizes.reduce<number>((x, y) => x + (y ?? 0), 0)];
+      return [packedLength(scanParts(a))];
     },
     dtype: () => 'float32',
     vjp: scanVjp,
