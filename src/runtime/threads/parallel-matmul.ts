@@ -11,10 +11,13 @@ import type { ThreadPool } from './pool.js';
 import { MAX_CHUNKS } from './protocol.js';
 
 /**
- * A matmul below this many FLOPs takes under about 1 ms on one thread (~50 GFLOP/s). Smaller
- * ones gain less: waking a sleeping worker takes ~40 us, and each thread packs its own panels.
+ * Products of at least this many FLOPs split over the pool. Workers poll a while before they
+ * sleep, so a product that follows other kernels closely (a recurrent step's matmul, a small
+ * batch's layers) finds them awake and gains from the split; below this a thread's share is
+ * too short to cover handing it over and packing its own panels (bench/sequences-profile.ts
+ * and the mnist_mlp batch-32 step measured where).
  */
-export const PARALLEL_MIN_FLOPS = 5e7;
+export const PARALLEL_MIN_FLOPS = 3e6;
 
 /** Threads worth giving `kernel` (1: run it on the calling thread alone). */
 export function matmulThreads(kernel: WasmMatmulKernel): number {
