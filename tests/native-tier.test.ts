@@ -16,6 +16,10 @@ import { nativeCompilesSettled, nativeKernelsCreated } from '../src/runtime/tier
 import { nativeStats } from '../src/runtime/tiers/native/swap.js';
 import { compareCompiled, makeVariable, randomData, type Feed } from './support/compiled.js';
 import { rng } from './support/gradcheck.js';
+import { CASES, checkWinogradBound } from './support/winograd-bound.js';
+import { emitWinogradC } from '../src/codegen/native/winograd-c.js';
+import { nativeKernel } from '../src/runtime/tiers/native/kernels.js';
+import { swappingRange } from '../src/runtime/tiers/native/swap.js';
 
 const usable = nativeTier.unavailable() === undefined;
 
@@ -124,6 +128,61 @@ test('convolutions and their gradients match the interpreter; the strided input 
     const { graph, feeds } = graphOf(session, 6);
     const cmp = compareCompiled(graph, feeds, session, undefined, 'native');
     assert.ok(nativeStats.calls > before, `shared=${sharedMemory}: C kernels ran (${cmp.names.join(', ')})`);
+    assert.ok(cmp.maxRelError <= 1e-5, `shared=${sharedMemory}: max rel error ${cmp.maxRelError} at ${cmp.worst}`);
+  }
+});
+
+test('the C twin of Winograd F(2x2,3x3) is within the same float32 error bound, on one thread and two', () => {
+  if (!usable) return;
+  let seed = 11;
+  for (const c of CASES) {
+    for (const threads of [1, 2]) {
+      const before = nativeStats.convCalls;
+      checkWinogradBound(c, seed, (kernel, memory, scratch) => kernel.instantiate(memory, scratch, {
+        threads: 2,
+        bind: (product) => {
+          const spec = kernel.winograd;
+          assert.ok(spec !== undefined && product.panels === spec.chunks, `${c.what}: the hook binds the chunks`);
+          const twin = nativeKernel(`${kernel.name}_c`, emitWinogradC(spec, kernel.epilogue).source, true);
+          assert.ok(twin.index !== undefined, `${c.what}: the C twin loaded`);
+          const wasmRan = () => assert.unreachable(`${c.what}: the WebAssembly chunks ran`);
+          return swappingRange(wasmRan, twin, { get u8() { return new Uint8Array(memory.buffer); } }, threads);
+        },
+      }), 2);
+      assert.is(nativeStats.convCalls, before + 1, `${c.what}: the C twin ran once`);
+    }
+    seed++;
+  }
+});
+
+test('Winograd convolutions in a program run their chunks as C and match the interpreter', async () => {
+  if (!usable) return;
+  const graphOf = (session: Session, seed: number) => {
+    const r = rng(seed);
+    // Wide enough for the cost model to take Winograd (16 channels in and out), with padding and an odd size.
+    const x = B.input('x', [2, 9, 9, 16]);
+    const w = makeVariable(session, 'w', [3, 3, 16, 20], r);
+    const bias = makeVariable(session, 'bias', [20], r);
+    const y = B.maximum(B.add(B.conv2d(x, w.node, [1, 1], [1, 1, 1, 1]), bias.node), 0);
+    const dy = B.input('dy', y.shape as number[]);
+    const dx = B.conv2dBackpropInput(dy, w.node, [9, 9], [1, 1], [1, 1, 1, 1]);
+    const size = (s: readonly number[]) => s.reduce((p, q) => p * q, 1);
+    return {
+      graph: { outputs: [y, dx], updates: [] } as Graph,
+      feeds: [{ node: x, data: randomData(size(x.shape as number[]), r) }, { node: dy, data: randomData(size(dy.shape as number[]), r) }],
+    };
+  };
+  for (const sharedMemory of [true, false]) {
+    const session = new Session({ seed: 1, sharedMemory });
+    const first = graphOf(session, 5);
+    const mark = nativeKernelsCreated();
+    const cmp0 = compareCompiled(first.graph, first.feeds, session, undefined, 'native');
+    assert.ok(cmp0.names.filter((n) => /winograd2x2/.test(n)).length === 2, `both convolutions are Winograd: ${cmp0.names.join(', ')}`);
+    await nativeCompilesSettled(mark);
+    const before = nativeStats.convCalls;
+    const { graph, feeds } = graphOf(session, 6);
+    const cmp = compareCompiled(graph, feeds, session, undefined, 'native');
+    assert.is(nativeStats.convCalls, before + 2, `shared=${sharedMemory}: both convolutions ran as C`);
     assert.ok(cmp.maxRelError <= 1e-5, `shared=${sharedMemory}: max rel error ${cmp.maxRelError} at ${cmp.worst}`);
   }
 });

@@ -33,7 +33,7 @@ import type { RangeKernel } from './range-kernel.js';
 import { printWat } from './wat.js';
 import { compileChunkedConv } from './conv-chunks.js';
 import { compileWinogradConv } from './winograd-kernel.js';
-import { preferWinograd, winogradSpec } from './winograd-plan.js';
+import { preferWinograd, winogradSpec, type WinogradSpec } from './winograd-plan.js';
 
 export type ConvFn = (out: number, in0: number, in1: number, bias?: number) => void;
 type PatchFn = (dst: number, src: number, count: number, n: number, y: number, x: number) => void;
@@ -70,6 +70,8 @@ export interface WasmConvKernel {
    * product is the dot kernel, which does not split.
    */
   readonly panels: number;
+  /** A Winograd kernel's geometry: what the native tier's C twin of its chunks is made from. */
+  readonly winograd?: WinogradSpec;
   /** `scratchBytes` for `threads` threads: each its own B panel (and, split by chunks, its own chunk buffers). */
   scratchBytesFor(threads: number): number;
   wat(): string;

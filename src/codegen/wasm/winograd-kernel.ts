@@ -69,6 +69,7 @@ export function compileWinogradConv(node: Node<ConvOp>, spec: WinogradSpec, opti
     // GFLOP/s compare with the im2col kernel's.
     flops: 2 * spec.N * spec.OH * spec.OW * 9 * spec.Cin * spec.Cout,
     panels: spec.chunks,
+    winograd: spec,
     scratchBytesFor: (threads) => filterBytes + perThread * Math.max(1, threads),
     wat: () => printWat(mod),
     instantiate: (memory, scratchOffset, parallel) => filterGradient

@@ -15,7 +15,9 @@ import { threadCount } from '../../threads/config.js';
 import { bindMatmul } from '../../threads/parallel-matmul.js';
 import type { ContractionFamily, ContractionKernel } from '../wasm/contraction.js';
 import { convFamily } from '../wasm/conv.js';
-import { nativeTwin, swapping } from './swap.js';
+import { emitWinogradC } from '../../../codegen/native/winograd-c.js';
+import { nativeKernel } from './kernels.js';
+import { nativeTwin, swapping, swappingRange } from './swap.js';
 
 export interface NativeConvKernel extends ContractionKernel {
   readonly wasm: WasmConvKernel;
@@ -45,9 +47,17 @@ export const nativeConvFamily: ContractionFamily<Node<ConvOp>, NativeConvKernel>
       threads,
       bind: (product, offset) => {
         const wasmCall = bindMatmul(product, memory, offset, wasmThreads);
+        const spec = kernel.wasm.winograd;
+        if (!isMatmulProduct(product)) {
+          // Winograd's chunks (forward and input gradient) have a C twin; its filter gradient and
+          // the im2col chunk modules do not yet.
+          if (spec === undefined || spec.op === 'conv2dBackpropFilter') return wasmCall;
+          const twin = nativeKernel(`${kernel.wasm.name}_c`, emitWinogradC(spec, kernel.wasm.epilogue).source);
+          return swappingRange(wasmCall, twin, memory, cThreads ?? 1);
+        }
         // The filter gradient's products (C += over chunks of pixels) measured slower as C
         // kernels than as wasm ones (docs/ARCHITECTURE.md, "Decisions"): they stay wasm.
-        return !isMatmulProduct(product) || product.accumulate ? wasmCall : swapping(wasmCall, nativeTwin(product), product, memory, cThreads);
+        return product.accumulate ? wasmCall : swapping(wasmCall, nativeTwin(product), product, memory, cThreads);
       },
     });
   },

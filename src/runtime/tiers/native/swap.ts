@@ -17,12 +17,30 @@ import { nativeKernel, type NativeKernel } from './kernels.js';
  */
 export const NATIVE_PARALLEL_MIN_FLOPS = 2e7;
 
-/** Native matmul calls so far (tests check that the C kernels, not their twins, ran). */
-export const nativeStats = { calls: 0 };
+/** Native kernel calls so far, and of those the convolutions' whole-chunk kernels (tests check that the C kernels, not their twins, ran). */
+export const nativeStats = { calls: 0, convCalls: 0 };
 
 /** Threads the native kernel of `flops` gets: KERAS_JIT_THREADS or the cores, past the threshold. */
 export function nativeThreads(flops: number): number {
   return flops < NATIVE_PARALLEL_MIN_FLOPS ? 1 : threadCount();
+}
+
+/**
+ * `wasmCall` until `twin` loads, then the C kernel over the memory `view` reads (re-read per call:
+ * growing may replace it) on `threads`: for kernels other than a matmul's (a convolution's chunks).
+ */
+export function swappingRange(wasmCall: MatmulFn, twin: NativeKernel, view: { readonly u8: Uint8Array }, threads: number): MatmulFn {
+  let run = wasmCall;
+  twin.whenLoaded((index) => {
+    const addon = addonNow();
+    if (addon === undefined) return;
+    run = (c, a, b, bias = 0) => {
+      nativeStats.calls++;
+      nativeStats.convCalls++;
+      addon.call(index, view.u8, threads, c, a, b, bias);
+    };
+  });
+  return (c, a, b, bias) => run(c, a, b, bias);
 }
 
 /** The C twin of a WebAssembly matmul kernel: same shape, epilogue and accumulation. */
