@@ -9,7 +9,9 @@ import { ops, tensor, type Tensor } from '../src/index.js';
 import * as B from '../src/ir/build.js';
 import { grad } from '../src/ir/autodiff.js';
 import { interpret } from '../src/ir/interpret.js';
+import { topoOrder } from '../src/ir/graph.js';
 import type { Node } from '../src/ir/node.js';
+import { simplify } from '../src/ir/simplify.js';
 import { Session } from '../src/runtime/session.js';
 import { loadTf, maxAbsDiff, randomTensor } from './support/api-eval.js';
 import { compareCompiled } from './support/compiled.js';
@@ -93,6 +95,22 @@ test('einsum: attention-shaped contractions, matmul, outer product, sums, implic
   const c3 = randomTensor([2, 3], 14);
   check("einsum('ij,jk,kl->il')", (p, r, s) => ops.einsum('ij,jk,kl->il', p, r, s), [m, randomTensor([5, 2], 15), c3],
     tf.matMul(tf.matMul(T(m), T(randomTensor([5, 2], 15))), T(c3)));
+});
+
+test("einsum: attention's scores 'aecd,abcd->acbe' are one matmul of the queries by the keys, no product transpose", () => {
+  const k = B.input('k', [2, 6, 3, 5]);
+  const q = B.input('q', [2, 4, 3, 5]);
+  const scores = simplify({ outputs: [ops.einsum('aecd,abcd->acbe', k, q)], updates: [] }).outputs[0];
+  // Only a reshape of the product: no transpose between the matmul and the output.
+  const below = scores.op === 'reshape' ? scores.inputs[0] : scores;
+  assert.is(below.op, 'matmul', `the scores are ${below.op} of ${below.inputs.map((n) => n.op).join(', ')}`);
+  assert.equal(below.shape, [6, 4, 6]);
+  // Its left operand comes from the queries.
+  assert.ok(topoOrder([below.inputs[0]]).includes(q));
+  // And the combine einsum still needs its heads transpose (Keras's layout): no swap there.
+  const p = B.input('p', [2, 3, 4, 6]), v = B.input('v', [2, 6, 3, 5]);
+  const heads = simplify({ outputs: [ops.einsum('acbe,aecd->abcd', p, v)], updates: [] }).outputs[0];
+  assert.is(heads.op, 'transpose');
 });
 
 test('einsum over a batch of one, with an epilogue broadcast along the columns (a query mask)', () => {

@@ -604,6 +604,18 @@ test('variables: read, updated in place and by copy (input and variable sources)
   f.assert();
 });
 
+test('stopGradient: simplify removes it before codegen; the program around it equals the interpreter', () => {
+  const feeds: Fed[] = [];
+  const x = fed(feeds, 'x', [3, 5], uniform(-3, 3));
+  const y = B.multiply(B.stopGradient(B.exp(x)), x);
+  const ops = topoOrder(graphRoots(simplify({ outputs: [y], updates: [] }))).map((n) => n.op);
+  assert.not.ok(ops.includes('stopGradient'), 'simplify kept stopGradient');
+  const failure = check('stopGradient inline', [y], feeds);
+  assert.is(failure, null);
+  // Counted by hand: the coverage counts simplified graphs, which never hold it.
+  covered.set('stopGradient', 1);
+});
+
 test('every primitive of the op table has a compiled case', () => {
   const missing = (Object.keys(OPS) as OpName[]).filter((op) => !covered.has(op));
   const ops = Object.keys(OPS).length;

@@ -192,6 +192,7 @@ const noGradient: Partial<Record<OpName, { readonly why: string; readonly sample
   greaterEqual: { why: 'comparison', sample: () => B.greaterEqual(B.input('a', [2]), B.input('b', [2])) },
   equal: { why: 'comparison', sample: () => B.equal(B.input('a', [2]), B.input('b', [2])) },
   notEqual: { why: 'comparison', sample: () => B.notEqual(B.input('a', [2]), B.input('b', [2])) },
+  stopGradient: { why: 'stops the gradient by definition', sample: () => B.stopGradient(B.input('x', [2])) },
   maxPool2dGrad: { why: 'second-order pooling (throws)', sample: () => B.maxPool2dGrad(B.input('x', [1, 2, 2, 1]), B.input('dy', [1, 1, 1, 1]), [2, 2], [2, 2], [0, 0, 0, 0]) },
 };
 

@@ -69,9 +69,28 @@ function shapeOnly(a: Term, b: Term, letters: string): Term {
   return { node: B.broadcastTo(B.reshape(anchor, shape.map(() => 1)), shape), letters };
 }
 
-function contractPair(subscripts: string, a0: Term, b0: Term, needed: (c: string) => boolean): Term {
-  const a = sumOut(a0, (c) => needed(c) || b0.letters.includes(c));
-  const b = sumOut(b0, (c) => needed(c) || a.letters.includes(c));
+/** The letters of the product of `a` and `b` in contractPair's order: batch, then a's free, then b's free. */
+function productLetters(a: Term, b: Term, needed: (c: string) => boolean): string {
+  const batch = [...a.letters].filter((c) => b.letters.includes(c) && needed(c));
+  const freeA = [...a.letters].filter((c) => !b.letters.includes(c) && needed(c));
+  const freeB = [...b.letters].filter((c) => !a.letters.includes(c) && needed(c));
+  return [...batch, ...freeA, ...freeB].join('');
+}
+
+/** Whether `letters` appear in `target` in the same relative order. */
+function inOrderOf(letters: string, target: string): boolean {
+  return letters === [...target].filter((c) => letters.includes(c)).join('');
+}
+
+/**
+ * The pair's product; with `target` (the output, for the last pair), the operands are swapped
+ * when only that order gives the output's letter order, so the final transpose is the identity:
+ * attention's scores 'aecd,abcd->acbe' (keys, then queries) become one matmul of the queries by
+ * the transposed keys instead of a product transposed through memory, forward and backward.
+ */
+function contractPair(subscripts: string, a0: Term, b0: Term, needed: (c: string) => boolean, target?: string): Term {
+  let a = sumOut(a0, (c) => needed(c) || b0.letters.includes(c));
+  let b = sumOut(b0, (c) => needed(c) || a.letters.includes(c));
   for (const c of a.letters) {
     if (!b.letters.includes(c)) continue;
     const [da, db] = [dimOf(a, c), dimOf(b, c)];
@@ -79,6 +98,7 @@ function contractPair(subscripts: string, a0: Term, b0: Term, needed: (c: string
       fail(subscripts, `axis '${c}' has size ${da} in the operand of shape ${formatShape(a.node.shape)} and ${db} in the one of shape ${formatShape(b.node.shape)}`);
     }
   }
+  if (target !== undefined && !inOrderOf(productLetters(a, b, needed), target) && inOrderOf(productLetters(b, a, needed), target)) [a, b] = [b, a];
   const batch = [...a.letters].filter((c) => b.letters.includes(c) && needed(c)).join('');
   const contracted = [...a.letters].filter((c) => b.letters.includes(c) && !needed(c)).join('');
   const freeA = [...a.letters].filter((c) => !b.letters.includes(c)).join('');
@@ -115,7 +135,7 @@ export function einsumNodes(subscripts: string, operands: readonly Node[]): Node
   let acc = terms[0];
   for (let i = 1; i < terms.length; i++) {
     const later = [output, ...inputs.slice(i + 1)].join('');
-    acc = contractPair(subscripts, acc, terms[i], (c) => later.includes(c));
+    acc = contractPair(subscripts, acc, terms[i], (c) => later.includes(c), i === terms.length - 1 ? output : undefined);
   }
   acc = sumOut(acc, (c) => output.includes(c));
   return permuted(acc, output);

@@ -132,6 +132,8 @@ export const relu6 = (x: TensorLike): SymbolicTensor => B.minimum(B.maximum(conv
  * e^-x infinite and the gradient 0 * inf = NaN.
  */
 export const sigmoid = (x: TensorLike): SymbolicTensor => B.sigmoid(float(x));
+/** keras.ops.stop_gradient: the value itself, through which no gradient flows. */
+export const stopGradient = (x: TensorLike): SymbolicTensor => B.stopGradient(convertToTensor(x));
 export const silu = (x: TensorLike): SymbolicTensor => { const n = float(x); return B.multiply(n, sigmoid(n)); };
 export const swish = silu;
 /** log(1 + e^x), computed as max(x, 0) + log(1 + e^-|x|) so large |x| neither overflows nor loses x. */
@@ -165,13 +167,14 @@ export function gelu(x: TensorLike, approximate = false): SymbolicTensor {
 export const hardSigmoid = (x: TensorLike): SymbolicTensor => clip(B.add(B.multiply(float(x), 1 / 6), 0.5), 0, 1);
 export function softmax(x: TensorLike, axis: Axis = -1): SymbolicTensor {
   const n = float(x);
-  // Subtracting the max keeps exp from overflowing; the result is unchanged.
-  const e = B.exp(B.subtract(n, B.max(n, axis, true)));
+  // Subtracting the max keeps exp from overflowing; the result is unchanged, so its gradient
+  // cancels exactly and is not built (as JAX and Keras stop it).
+  const e = B.exp(B.subtract(n, B.stopGradient(B.max(n, axis, true))));
   return B.divide(e, B.sum(e, axis, true));
 }
 export function logSoftmax(x: TensorLike, axis: Axis = -1): SymbolicTensor {
   const n = float(x);
-  const shifted = B.subtract(n, B.max(n, axis, true));
+  const shifted = B.subtract(n, B.stopGradient(B.max(n, axis, true)));
   return B.subtract(shifted, B.log(B.sum(B.exp(shifted), axis, true)));
 }
 

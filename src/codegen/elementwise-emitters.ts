@@ -25,6 +25,7 @@ export const ELEMENTWISE: { readonly [K in ElementwiseOp]: Emit } = {
   erf: u('H.erf($a)'),
   // In float64, exp(-x) overflows to Infinity only where the result rounds to 0 anyway: no branch needed.
   sigmoid: u('1 / (1 + Math.exp(-$a))'),
+  stopGradient: ([a]) => a,
   cast: ([a], node) => {
     const from = node.inputs[0].dtype;
     const to = (node as Node<'cast'>).attrs.dtype;

@@ -26,7 +26,11 @@ type None = Record<string, never>;
  * the op table's record (ops/elementwise.ts) and the JavaScript emitter
  * (codegen/elementwise-emitters.ts) are then required by the type checker.
  */
-export type UnaryOp = 'negative' | 'exp' | 'log' | 'sqrt' | 'tanh' | 'abs' | 'sign' | 'erf' | 'sigmoid';
+/**
+ * stopGradient is the identity with no gradient (Keras's stop_gradient): softmax's stabilising max
+ * goes through it, since its gradient cancels exactly. Simplify removes it after differentiation.
+ */
+export type UnaryOp = 'negative' | 'exp' | 'log' | 'sqrt' | 'tanh' | 'abs' | 'sign' | 'erf' | 'sigmoid' | 'stopGradient';
 export type BinaryOp = 'add' | 'subtract' | 'multiply' | 'divide' | 'power' | 'maximum' | 'minimum';
 export type ComparisonOp = 'less' | 'lessEqual' | 'greater' | 'greaterEqual' | 'equal' | 'notEqual';
 type AttributelessElementwise = { readonly [K in UnaryOp | BinaryOp | ComparisonOp]: None };

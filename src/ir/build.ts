@@ -53,6 +53,7 @@ export const abs = (x: Node) => make('abs', [x], {});
 export const sign = (x: Node) => make('sign', [x], {});
 export const erf = (x: Node) => make('erf', [x], {});
 export const sigmoid = (x: Node) => make('sigmoid', [x], {});
+export const stopGradient = (x: Node) => make('stopGradient', [x], {});
 export function cast(x: Node, dtype: DType): Node {
   return x.dtype === dtype ? x : make('cast', [x], { dtype });
 }

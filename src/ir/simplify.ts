@@ -110,6 +110,9 @@ const identities: Rewrite = (node) => {
       return isFill(b, 1) ? like(node, a) : node;
     case 'negative':
       return a.op === 'negative' ? a.inputs[0] : node;
+    case 'stopGradient':
+      // Only autodiff reads it, and gradients are built before simplify runs.
+      return a;
     case 'where':
       if (b === c) return like(node, b);
       if (a.op === 'fill') return like(node, fillValue(a) ? b : c);

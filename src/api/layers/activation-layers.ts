@@ -194,7 +194,8 @@ export class Softmax extends Layer {
     const axes = (typeof this.axis === 'number' ? [this.axis] : this.axis).map((a) => normalizeAxis(a, rank, `Softmax "${this.name}"`));
     const keep = given === undefined ? undefined : this.keepOf(given, input.shape);
     if (keep !== undefined) input = ops.where(keep, input, LARGE_NEGATIVE);
-    const shifted = ops.subtract(input, ops.max(input, { axis: axes, keepdims: true }));
+    // The max only keeps exp in range: its gradient cancels, so it is not built.
+    const shifted = ops.subtract(input, ops.stopGradient(ops.max(input, { axis: axes, keepdims: true })));
     const e = ops.exp(shifted);
     const out = ops.divide(e, ops.sum(e, { axis: axes, keepdims: true }));
     // As Keras: zero the masked positions, in case a whole axis was masked (a uniform softmax).

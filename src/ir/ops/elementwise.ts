@@ -116,6 +116,16 @@ export const elementwiseRules: RuleTable<Unary | Binary | Comparison | 'where' |
   sign: unary('sign', Math.sign, (g, _x, _y, b) => b.zerosLike(g), false),
   erf: expensive(unary('erf', erf, (g, x, _y, b) => b.multiply(g, b.multiply(2 / Math.sqrt(Math.PI), b.exp(b.negative(b.multiply(x, x))))), true)),
 
+  // The identity whose cotangent is cut: autodiff skips the input. Simplify then drops the node,
+  // so no kernel ever sees it; the emitters still give it the identity for graphs not simplified.
+  stopGradient: {
+    arity: 1, kind: 'elementwise',
+    shape: ([x]) => x.shape,
+    dtype: ([x]) => x.dtype,
+    vjp: () => [null],
+    ref: ([x], node) => refMap([x], outShape(node.shape), (v) => v),
+  },
+
   add: binary('add', (a, b) => a + b, (g, _a, _b, _y, bld) => [g, g]),
   subtract: binary('subtract', (a, b) => a - b, (g, _a, _b, _y, bld) => [g, bld.negative(g)]),
   multiply: binary('multiply', (a, b) => a * b, (g, a, b, _y, bld) => [bld.multiply(g, b), bld.multiply(g, a)]),
