@@ -333,12 +333,17 @@ function mergeReductions(kernels: FusedKernel[], users: Map<Node, Node[]>, views
     // reduced axes (keepDims false) first reshaped to the row's shape, which keeps its order.
     const broadcastRow = (u: Node) => atSameIndex(u) || (u.op === 'broadcastTo' && sameShape(u.shape, dom) && insideOf(u).every(atSameIndex));
     const reshapedRow = (u: Node) => u.op === 'reshape' && sameShape(u.shape, rowShape) && insideOf(u).every(broadcastRow);
+    // A later reduction's epilogue runs at the row, after every stage before it: it can read an
+    // earlier stage's row value as it is (accuracy's argmax of the labels compared with the
+    // prediction's argmax, which the loss tail's kernel already computed).
+    const laterEpilogue = new Set(later.kind === 'reduce' ? stagesOf(later).flatMap((s) => s.epilogue) : []);
+    const atSameRow = (u: Node) => laterEpilogue.has(u) && kindOf(u) === 'elementwise' && sameShape(u.shape, keptShape);
     for (const b of later.inputs.filter((x) => first.outputs.includes(x))) {
       const inside = insideOf(b);
       // A row value, read per row; or a map output, at the index it was computed.
       const ok = sameShape(b.shape, rowShape) ? inside.every(broadcastRow)
         : mapped.has(b) ? inside.every((u) => atSameIndex(u) || (laterAnchors.has(u) && u.inputs[0] === b))
-          : sameShape(b.shape, keptShape) && inside.every(reshapedRow);
+          : sameShape(b.shape, keptShape) && inside.every((u) => reshapedRow(u) || atSameRow(u));
       if (!ok) return undefined;
     }
     if (!later.inputs.every((b) => first.outputs.includes(b) || (producerOf.get(b) ?? -1) < i)) return undefined;
