@@ -27,7 +27,7 @@ import { SEQ_BATCH, SEQ_BATCHES, SEQ_EMBEDDING, SEQ_LENGTH, SEQ_UNITS, SEQ_VOCAB
 import { benchSharedMemory } from './shared-memory.js';
 import { ratiosTable, targetsTable, type Facts } from './summary.js';
 import { markdown, plain, type Table } from './table.js';
-import { benchPasses } from './passes.js';
+import { benchPassCosts, benchPasses } from './passes.js';
 import { benchThreads } from './threads.js';
 import { benchTraining } from './training.js';
 import { benchWasmConv } from './wasm-conv.js';
@@ -275,6 +275,19 @@ const passesSection: Section = {
   },
 };
 
+const passCostSection: Section = {
+  id: 'pass-cost',
+  title: 'What an element of each costly op costs a SIMD pass, in bytes-equivalent (OpRule.passCost, which decides thread splits)',
+  note: 'One thread, 64 Ki elements: (µs of the op\'s pass − µs of a pass scaling its input) × the scaling pass\'s bytes per µs, per element. The recorded figure should be near the measured one.',
+  async run() {
+    const rows = benchPassCosts();
+    return {
+      columns: ['op', 'recorded', 'measured', 'ns per element'],
+      rows: rows.map((r) => [r.op, String(r.recorded), fmt(r.measured, 0), fmt(r.nsPerElement, 3)]),
+    };
+  },
+};
+
 const sharedMemorySection: Section = {
   id: 'shared-memory',
   title: 'JS kernels over a SharedArrayBuffer (the pool needs one) vs an ArrayBuffer',
@@ -320,7 +333,7 @@ const nativeTierSection: Section = {
 
 export const SECTIONS: Section[] = [
   kernelsSection, trainingSection, nativePeersSection, sequencesSection, rnnCompileSection, firstStepSection, profileSection,
-  matmulSection, wasmMatmulSection, elementwiseSection, wasmConvSection, threadsSection, passesSection, sharedMemorySection,
+  matmulSection, wasmMatmulSection, elementwiseSection, wasmConvSection, threadsSection, passesSection, passCostSection, sharedMemorySection,
   nativeTierSection,
 ];
 

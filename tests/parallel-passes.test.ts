@@ -13,7 +13,7 @@ import * as B from '../src/ir/build.js';
 import type { Graph } from '../src/ir/graph.js';
 import type { Node } from '../src/ir/node.js';
 import { sizeOf } from '../src/ir/types.js';
-import { kernelBytes } from '../src/ir/cost.js';
+import { kernelBytes, kernelWork } from '../src/ir/cost.js';
 import { compileWasmElementwise } from '../src/codegen/wasm/elementwise-kernel.js';
 import { wasmFeatures } from '../src/codegen/wasm/features.js';
 import { compiledProgram } from '../src/runtime/compiled.js';
@@ -100,6 +100,27 @@ test('a large pass goes parallel, a small one does not, and only over a shared m
     assert.is(passThreads(PARALLEL_MIN_BYTES, 1000, false), 1, 'a private memory cannot be shared with workers');
   });
   withThreads('1', () => { assert.is(passThreads(1e9, 1000, true), 1); });
+});
+
+test('a pass of few bytes but costly elements (dropout\'s draws, tanh) counts as more work than its bytes, a scaling pass as its bytes', () => {
+  if (!usable) return;
+  const kernelOf = (build: (x: Node, seed: Node) => Node) => {
+    const session = new Session({ seed: 7 });
+    const x = B.input('x', [128, 512]), seed = B.input('seed', [], 'int32');
+    const program = compiledProgram({ name: 'work', inputs: [x, seed], graph: { outputs: [build(x, seed)], updates: [] } }, session, 'wasm');
+    assert.is(program.parts.calls.length, 1);
+    return program.parts.calls[0].kernel;
+  };
+  const scale = kernelOf((x) => B.multiply(x, 2));
+  assert.is(kernelWork(scale), kernelBytes(scale));
+  assert.ok(kernelWork(scale) < PARALLEL_MIN_BYTES, 'a 128x512 scaling pass stays on one thread');
+  for (const [what, build] of [
+    ['dropout', (x: Node, seed: Node) => B.where(B.greaterEqual(B.randomUniform(seed, x.shape), 0.2), B.divide(x, 0.8), 0)],
+    ['tanh', (x: Node) => B.tanh(x)],
+  ] as const) {
+    const k = kernelOf(build);
+    assert.ok(kernelWork(k) > kernelBytes(k) && kernelWork(k) >= PARALLEL_MIN_BYTES, `${what}: work ${kernelWork(k)} for ${kernelBytes(k)} bytes`);
+  }
 });
 
 test('elementwise: float and bool outputs, a random draw and the SIMD tail split bit for bit', () => {

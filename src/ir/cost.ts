@@ -7,6 +7,7 @@ import type { FusedKernel } from './fusion.js';
 import { bufferBytes } from './memory-plan.js';
 import type { Node } from './node.js';
 import { concrete, sizeOf } from './types.js';
+import { OPS } from './optable.js';
 
 const size = (n: Node): number => sizeOf(concrete(n.shape, 'cost'));
 
@@ -34,4 +35,22 @@ export function kernelBytes(k: FusedKernel): number {
   let bytes = 0;
   for (const n of new Set([...k.inputs, ...k.outputs])) bytes += bufferBytes(n);
   return bytes;
+}
+
+/** The nodes a kernel computes: its anchor, epilogue, inline values and outputs (a group's members' too). */
+function computedNodes(k: FusedKernel): Set<Node> {
+  if (k.members !== undefined) return new Set(k.members.flatMap((m) => [...computedNodes(m)]));
+  return new Set([k.anchor, ...k.epilogue, ...k.inline, ...k.outputs].filter((n) => !k.inputs.includes(n)));
+}
+
+/**
+ * A pass's work in bytes-equivalent: the bytes it moves plus what its elements cost to compute
+ * (OpRule.passCost: random draws and transcendentals cost a SIMD loop more than its loads and
+ * stores do), so that a pass of few bytes but heavy arithmetic is split over threads as a pass
+ * moving as many bytes would be.
+ */
+export function kernelWork(k: FusedKernel): number {
+  let work = kernelBytes(k);
+  for (const n of computedNodes(k)) work += (OPS[n.op].passCost ?? 0) * size(n);
+  return work;
 }

@@ -100,18 +100,21 @@ function comparison<K extends Comparison>(op: K, f: (a: number, b: number) => bo
   };
 }
 
-/** Marks a record as worth storing rather than recomputing in each consumer (see OpRule.expensive). */
-const expensive = <K extends OpName>(rule: OpRule<K, 'elementwise'>): OpRule<K, 'elementwise'> => ({ ...rule, expensive: true });
+/**
+ * Marks a record as worth storing rather than recomputing in each consumer (see OpRule.expensive),
+ * with its cost per element in a SIMD pass where it has one (OpRule.passCost; bench/passes.ts measures it).
+ */
+const expensive = <K extends OpName>(rule: OpRule<K, 'elementwise'>, passCost?: number): OpRule<K, 'elementwise'> => ({ ...rule, expensive: true, ...(passCost === undefined ? {} : { passCost }) });
 
 /** int32 division is not a primitive: Keras's divide returns floats, so callers cast first. */
 export const elementwiseRules: RuleTable<Unary | Binary | Comparison | 'where' | 'cast', 'elementwise'> = {
   negative: unary('negative', (x) => -x, (g, _x, _y, b) => b.negative(g), false),
-  exp: expensive(unary('exp', Math.exp, (g, _x, y, b) => b.multiply(g, y), true)),
-  log: expensive(unary('log', Math.log, (g, x, _y, b) => b.divide(g, x), true)),
-  sqrt: expensive(unary('sqrt', Math.sqrt, (g, _x, y, b) => b.divide(b.multiply(g, 0.5), y), true)),
-  tanh: expensive(unary('tanh', Math.tanh, (g, _x, y, b) => b.multiply(g, b.subtract(1, b.multiply(y, y))), true)),
+  exp: expensive(unary('exp', Math.exp, (g, _x, y, b) => b.multiply(g, y), true), 120),
+  log: expensive(unary('log', Math.log, (g, x, _y, b) => b.divide(g, x), true), 160),
+  sqrt: expensive(unary('sqrt', Math.sqrt, (g, _x, y, b) => b.divide(b.multiply(g, 0.5), y), true), 16),
+  tanh: expensive(unary('tanh', Math.tanh, (g, _x, y, b) => b.multiply(g, b.subtract(1, b.multiply(y, y))), true), 200),
   // Its own primitive (not exp and where), so a recurrent cell's gates and their gradient y·(1 − y) are a few operations per element.
-  sigmoid: expensive(unary('sigmoid', (x) => 1 / (1 + Math.exp(-x)), (g, _x, y, b) => b.multiply(g, b.multiply(y, b.subtract(1, y))), true)),
+  sigmoid: expensive(unary('sigmoid', (x) => 1 / (1 + Math.exp(-x)), (g, _x, y, b) => b.multiply(g, b.multiply(y, b.subtract(1, y))), true), 160),
   abs: unary('abs', Math.abs, (g, x, _y, b) => b.multiply(g, b.sign(x)), false),
   sign: unary('sign', Math.sign, (g, _x, _y, b) => b.zerosLike(g), false),
   erf: expensive(unary('erf', erf, (g, x, _y, b) => b.multiply(g, b.multiply(2 / Math.sqrt(Math.PI), b.exp(b.negative(b.multiply(x, x))))), true)),
@@ -129,7 +132,7 @@ export const elementwiseRules: RuleTable<Unary | Binary | Comparison | 'where' |
   add: binary('add', (a, b) => a + b, (g, _a, _b, _y, bld) => [g, g]),
   subtract: binary('subtract', (a, b) => a - b, (g, _a, _b, _y, bld) => [g, bld.negative(g)]),
   multiply: binary('multiply', (a, b) => a * b, (g, a, b, _y, bld) => [bld.multiply(g, b), bld.multiply(g, a)]),
-  divide: expensive(binary('divide', (a, b) => a / b, (g, _a, b, y, bld) => [bld.divide(g, b), bld.negative(bld.divide(bld.multiply(g, y), b))], true)),
+  divide: expensive(binary('divide', (a, b) => a / b, (g, _a, b, y, bld) => [bld.divide(g, b), bld.negative(bld.divide(bld.multiply(g, y), b))], true), 6),
   power: expensive(binary('power', (a, b) => Math.pow(a, b), (g, a, b, y, bld) => [
     bld.multiply(g, bld.multiply(b, bld.power(a, bld.subtract(b, 1)))),
     bld.multiply(g, bld.multiply(y, bld.log(a))),

@@ -37,6 +37,13 @@ export interface OpRule<K extends OpName, Kind extends FusionKind = FusionKind> 
    * draws that hash per element, movement ops with per-element branches). Default false.
    */
   readonly expensive?: boolean;
+  /**
+   * What computing one element costs a WebAssembly SIMD pass, in bytes: the bytes a memory-bound
+   * pass moves in the same time on one thread (bench/passes.ts measures both). A pass's work is its
+   * bytes plus these, and decides whether it is worth splitting over threads. Default 0 (arithmetic
+   * that hides behind the loads and stores).
+   */
+  readonly passCost?: number;
   /** Attributes the dumps do not print: shown by the type annotation or the header's label. */
   readonly hiddenAttrs?: readonly (keyof OpAttrs[K] & string)[];
   /**

@@ -46,7 +46,7 @@ export const generatorRules: RuleTable<'fill' | 'iota' | 'randomUniform', 'gener
   },
   randomUniform: {
     // The stream number stays visible: it tells two draws of one shape apart.
-    arity: 1, kind: 'generator', hiddenAttrs: ['shape'], expensive: true,
+    arity: 1, kind: 'generator', hiddenAttrs: ['shape'], expensive: true, passCost: 50,
     shape: ([seed], a) => {
       if (seed.dtype !== 'int32' || seed.shape.length !== 0) {
         throw new ShapeError(`randomUniform: the seed must be an int32 scalar, got ${seed.dtype} of rank ${seed.shape.length}`);

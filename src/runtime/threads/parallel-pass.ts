@@ -13,14 +13,15 @@ import type { ThreadPool } from './pool.js';
 import { MAX_ARGS } from './protocol.js';
 
 /**
- * A pass moving fewer bytes (ir/cost.ts kernelBytes) stays on the calling thread: bench/passes.ts
- * measures where a second thread starts to pay for handing out a job.
+ * A pass of less work (ir/cost.ts kernelWork: its bytes, plus its random draws and transcendentals
+ * in bytes-equivalent) stays on the calling thread: bench/passes.ts measures where a second thread
+ * starts to pay for handing out a job.
  */
 export const PARALLEL_MIN_BYTES = 1 << 20;
 
-/** Threads worth giving a pass over `bytes` with `units` to split (1: the calling thread alone). */
-export function passThreads(bytes: number, units: number, shared: boolean): number {
-  if (!shared || units <= 1 || bytes < PARALLEL_MIN_BYTES) return 1;
+/** Threads worth giving a pass of `work` (bytes-equivalent) with `units` to split (1: the calling thread alone). */
+export function passThreads(work: number, units: number, shared: boolean): number {
+  if (!shared || units <= 1 || work < PARALLEL_MIN_BYTES) return 1;
   // Only now, so a process whose passes are all small never starts a worker.
   const pool = defaultPool();
   return pool === undefined ? 1 : Math.min(pool.size, units);

@@ -1,7 +1,7 @@
 import { align16 } from '../../../codegen/align.js';
 import { fusedEpiloguePass } from '../../../codegen/fused-kernel.js';
 import { compileWasmElementwise } from '../../../codegen/wasm/elementwise-kernel.js';
-import { kernelBytes } from '../../../ir/cost.js';
+import { kernelWork } from '../../../ir/cost.js';
 import type { FusedKernel } from '../../../ir/fusion.js';
 import { bufferBytes } from '../../../ir/memory-plan.js';
 import type { Node } from '../../../ir/node.js';
@@ -72,7 +72,7 @@ export function productThenSimdEpilogue(k: FusedKernel, kernelName: string, kern
   const simd = compileWasmElementwise(group);
   if (simd === undefined) return undefined;
   const own = align16(kernelScratch);
-  const threads = passThreads(kernelBytes(group), simd.units, defaultSharedMemory());
+  const threads = passThreads(kernelWork(group), simd.units, defaultSharedMemory());
   const prefix = `fused_${node.shape.join('x')}`;
   return {
     // `fused_<shape>_<ops>_simd` after the contraction's name, without repeating the shape.

@@ -10,7 +10,7 @@ import { compileWasmElementwise } from '../../../codegen/wasm/elementwise-kernel
 import { compileWasmGroup } from '../../../codegen/wasm/group-kernel.js';
 import { compileWasmPool } from '../../../codegen/wasm/pool-kernel.js';
 import type { RangedKernel } from '../../../codegen/wasm/ranged-kernel.js';
-import { kernelBytes } from '../../../ir/cost.js';
+import { kernelWork } from '../../../ir/cost.js';
 import type { FusedKernel } from '../../../ir/fusion.js';
 import { groupOf } from '../../../ir/multi-tensor.js';
 import type { Node } from '../../../ir/node.js';
@@ -29,7 +29,7 @@ interface BufferKernel extends RangedKernel {
 function bufferCall(k: FusedKernel, wasm: BufferKernel | undefined): Lowered | undefined {
   if (wasm === undefined) return undefined;
   const scratchBytes = wasm.scratchBytes ?? 0;
-  const threads = passThreads(kernelBytes(k), wasm.units, defaultSharedMemory());
+  const threads = passThreads(kernelWork(k), wasm.units, defaultSharedMemory());
   return {
     // The text form is printed only when a dump asks for it, for the memory sessions get by default.
     kernel: k, name: wasm.name, get source() { return wasm.wat(defaultSharedMemory()); }, buffers: wasm.buffers, scratchBytes,
