@@ -92,6 +92,10 @@ export class ThreadPool {
       return;
     }
     const c = this.ctrl;
+    // The last job's claim word is closed before this job's fields are written: a worker still
+    // in its claim loop would otherwise read the last job's word against this job's chunk count,
+    // claim a chunk the last job never had, run it and count it as one of this job's.
+    Atomics.store(c, NEXT, epochOf(c[SEQ]) | MAX_CHUNKS);
     c[KERNEL] = id;
     c[ARGC] = args.length;
     args.forEach((a, i) => { c[ARGS + i] = a; });
@@ -139,7 +143,11 @@ export class ThreadPool {
     const c = this.ctrl;
     for (let i = 0; i < SPIN; i++) if (Atomics.load(c, FINISHED) === chunks) return;
     // Node lets its main thread block in Atomics.wait; the wait ends when the last chunk's thread notifies.
-    for (let done = Atomics.load(c, FINISHED); done !== chunks; done = Atomics.load(c, FINISHED)) Atomics.wait(c, FINISHED, done);
+    for (let done = Atomics.load(c, FINISHED); done !== chunks; done = Atomics.load(c, FINISHED)) {
+      // More chunks done than posted would wait forever: a broken claim protocol fails loudly.
+      if (done > chunks) throw new Error(`keras-jit: the thread pool counted ${done} finished chunks of a job of ${chunks}`);
+      Atomics.wait(c, FINISHED, done);
+    }
   }
 
   private takeMessages(): string {

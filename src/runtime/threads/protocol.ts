@@ -46,7 +46,7 @@ export function claim(ctrl: Int32Array, epoch: number): number {
   for (;;) {
     const w = Atomics.load(ctrl, NEXT);
     const chunk = w & MAX_CHUNKS;
-    if ((w & ~MAX_CHUNKS) !== epoch || chunk >= ctrl[CHUNKS]) return -1;
+    if ((w & ~MAX_CHUNKS) !== epoch || chunk >= Atomics.load(ctrl, CHUNKS)) return -1;
     if (Atomics.compareExchange(ctrl, NEXT, w, w + 1) === w) return chunk;
   }
 }
