@@ -163,12 +163,31 @@ export interface NativeStepRow {
   /** Samples/s of the fastest training step, and of the median one. */
   readonly wasm: { readonly best: number; readonly median: number };
   readonly native: { readonly best: number; readonly median: number };
+  /** The native tier with its kernels on the worker pool's threads (KERAS_JIT_NATIVE_THREADS=pool) instead of the addon's. */
+  readonly nativePool: { readonly best: number; readonly median: number };
+}
+
+type StepCopy = 'wasm' | 'native' | 'nativePool';
+const STEP_COPIES: readonly StepCopy[] = ['wasm', 'native', 'nativePool'];
+const backendOf = (copy: StepCopy) => (copy === 'wasm' ? 'wasm' : 'native');
+
+/** Runs `f` with KERAS_JIT_NATIVE_THREADS set for `copy` (read when the program binds its kernels). */
+async function withNativeThreads<T>(copy: StepCopy, f: () => Promise<T>): Promise<T> {
+  const saved = process.env.KERAS_JIT_NATIVE_THREADS;
+  process.env.KERAS_JIT_NATIVE_THREADS = copy === 'nativePool' ? 'pool' : 'addon';
+  try {
+    return await f();
+  } finally {
+    if (saved === undefined) delete process.env.KERAS_JIT_NATIVE_THREADS;
+    else process.env.KERAS_JIT_NATIVE_THREADS = saved;
+  }
 }
 
 /**
- * Training steps (trainOnBatch) of two copies of a model in one process, one compiled on the wasm
- * tier and one on the native tier (after its C kernels loaded), taking turns step by step, so
- * that whatever else the machine runs falls on both alike.
+ * Training steps (trainOnBatch) of three copies of a model in one process, one compiled on the wasm
+ * tier and two on the native tier (after its C kernels loaded), one calling them on the addon's
+ * threads and one on the worker pool's, taking turns step by step (in rotating order), so that
+ * whatever else the machine runs falls on all alike.
  */
 export async function benchNativeSteps(steps = 60): Promise<NativeStepRow[]> {
   if (nativeTier.unavailable() !== undefined) return [];
@@ -183,23 +202,26 @@ export async function benchNativeSteps(steps = 60): Promise<NativeStepRow[]> {
       const oneHot = new Float32Array(batch * 10);
       for (let i = 0; i < batch; i++) oneHot[i * 10 + (i % 10)] = 1;
       const y = tensor(oneHot, [batch, 10]);
-      const copies = { wasm: kerasModel(model), native: kerasModel(model) };
+      const copies = { wasm: kerasModel(model), native: kerasModel(model), nativePool: kerasModel(model) };
       const mark = nativeKernelsCreated();
-      for (const tier of ['wasm', 'native'] as const) await onBackend(tier, async () => { await copies[tier].trainOnBatch(x, y); return { missing: '' }; });
+      for (const copy of STEP_COPIES) {
+        await withNativeThreads(copy, () => onBackend(backendOf(copy), async () => { await copies[copy].trainOnBatch(x, y); return { missing: '' }; }));
+      }
       await nativeCompilesSettled(mark);
-      const times = { wasm: [] as number[], native: [] as number[] };
+      const times = { wasm: [] as number[], native: [] as number[], nativePool: [] as number[] };
       for (let i = 0; i < steps; i++) {
-        for (const tier of i % 2 === 0 ? (['wasm', 'native'] as const) : (['native', 'wasm'] as const)) {
+        for (let j = 0; j < STEP_COPIES.length; j++) {
+          const copy = STEP_COPIES[(i + j) % STEP_COPIES.length];
           const t = performance.now();
-          await copies[tier].trainOnBatch(x, y);
-          times[tier].push(performance.now() - t);
+          await copies[copy].trainOnBatch(x, y);
+          times[copy].push(performance.now() - t);
         }
       }
       const rate = (ts: number[]) => {
         const sorted = [...ts].sort((p, q) => p - q);
         return { best: batch / (sorted[0] / 1000), median: batch / (sorted[sorted.length >> 1] / 1000) };
       };
-      rows.push({ model, batch, wasm: rate(times.wasm), native: rate(times.native) });
+      rows.push({ model, batch, wasm: rate(times.wasm), native: rate(times.native), nativePool: rate(times.nativePool) });
     } finally {
       session.clear();
     }
@@ -212,6 +234,6 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const fmt = (x: number) => x.toFixed(1);
   for (const r of await benchNativeMatmul()) console.log(`${r.name}: wasm ${fmt(r.wasm1)} / ${fmt(r.wasm2)} GFLOP/s (1 / 2 threads), native ${fmt(r.native1)} / ${fmt(r.native2)}; native/wasm ${(r.native1 / r.wasm1).toFixed(2)}x / ${(r.native2 / r.wasm2).toFixed(2)}x`);
   for (const r of benchNativeCompile()) console.log(`${r.name}: cold compile ${r.coldMs.toFixed(0)} ms, cached load ${r.cachedMs.toFixed(2)} ms`);
-  for (const r of await benchNativeSteps()) console.log(`${r.model} batch ${r.batch} steps: wasm ${r.wasm.best.toFixed(0)} (median ${r.wasm.median.toFixed(0)}), native ${r.native.best.toFixed(0)} (median ${r.native.median.toFixed(0)}) samples/s; native/wasm ${(r.native.best / r.wasm.best).toFixed(2)}x best, ${(r.native.median / r.wasm.median).toFixed(2)}x median`);
+  for (const r of await benchNativeSteps()) console.log(`${r.model} batch ${r.batch} steps: wasm ${r.wasm.best.toFixed(0)} (median ${r.wasm.median.toFixed(0)}), native ${r.native.best.toFixed(0)} (median ${r.native.median.toFixed(0)}) samples/s; native/wasm ${(r.native.best / r.wasm.best).toFixed(2)}x best, ${(r.native.median / r.wasm.median).toFixed(2)}x median; kernels on the worker pool ${r.nativePool.best.toFixed(0)} (median ${r.nativePool.median.toFixed(0)}), ${(r.nativePool.best / r.wasm.best).toFixed(2)}x / ${(r.nativePool.median / r.wasm.median).toFixed(2)}x`);
   if (process.argv.includes('--training')) await benchNativeTraining(2, (line) => console.log(line));
 }

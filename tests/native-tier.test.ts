@@ -16,10 +16,13 @@ import { nativeCompilesSettled, nativeKernelsCreated } from '../src/runtime/tier
 import { nativeStats } from '../src/runtime/tiers/native/swap.js';
 import { compareCompiled, makeVariable, randomData, type Feed } from './support/compiled.js';
 import { rng } from './support/gradcheck.js';
-import { CASES, checkWinogradBound } from './support/winograd-bound.js';
+import { CASES, checkWinogradBound, checkWinogradFilterBound, FILTER_CASES } from './support/winograd-bound.js';
 import { emitWinogradC } from '../src/codegen/native/winograd-c.js';
+import { emitWinogradFilterC } from '../src/codegen/native/winograd-filter-c.js';
 import { nativeKernel } from '../src/runtime/tiers/native/kernels.js';
 import { swappingRange } from '../src/runtime/tiers/native/swap.js';
+import { DEFAULT_NATIVE_THREADS, nativeThreadStats, nativeThreadsNow } from '../src/runtime/tiers/native/threads.js';
+import { threadCount } from '../src/runtime/threads/config.js';
 
 const usable = nativeTier.unavailable() === undefined;
 
@@ -77,6 +80,39 @@ test('edges, long k, batches and two threads match the interpreter, on shared an
     { batch: 1, M: 128, K: 257, N: 512, ta: true, tb: true, epilogue: 'relu' },
   ];
   for (const c of cases) for (const shared of [true, false]) await check(c, shared);
+});
+
+test('multi-threaded C kernels run on the worker pool by default and on the addon\'s threads when asked, with the same results', async () => {
+  if (!usable) return;
+  // Past NATIVE_PARALLEL_MIN_FLOPS, so it runs on every thread there is.
+  const c: Case = { batch: 1, M: 128, K: 257, N: 512, ta: false, tb: true, epilogue: 'bias_relu' };
+  const saved = process.env.KERAS_JIT_NATIVE_THREADS;
+  try {
+    for (const via of ['pool', 'addon', undefined] as const) {
+      if (via === undefined) delete process.env.KERAS_JIT_NATIVE_THREADS;
+      else process.env.KERAS_JIT_NATIVE_THREADS = via;
+      const expected = via ?? DEFAULT_NATIVE_THREADS;
+      // One thread has nothing to split: the addon runs it on the calling thread.
+      const path = threadCount() > 1 ? expected : 'addon';
+      const before = nativeThreadStats[path];
+      await check(c, true);
+      assert.ok(nativeThreadStats[path] > before, `KERAS_JIT_NATIVE_THREADS=${via ?? '(unset)'}: the C kernel ran on the ${path}'s threads`);
+    }
+  } finally {
+    if (saved === undefined) delete process.env.KERAS_JIT_NATIVE_THREADS;
+    else process.env.KERAS_JIT_NATIVE_THREADS = saved;
+  }
+});
+
+test('KERAS_JIT_NATIVE_THREADS other than pool or addon is a clear error', () => {
+  const saved = process.env.KERAS_JIT_NATIVE_THREADS;
+  process.env.KERAS_JIT_NATIVE_THREADS = 'both';
+  try {
+    assert.throws(() => nativeThreadsNow(), /KERAS_JIT_NATIVE_THREADS='both' is not a choice; expected 'pool' or 'addon'/);
+  } finally {
+    if (saved === undefined) delete process.env.KERAS_JIT_NATIVE_THREADS;
+    else process.env.KERAS_JIT_NATIVE_THREADS = saved;
+  }
 });
 
 test('the C kernel reads the memory where it is after the memory grows', async () => {
@@ -146,7 +182,32 @@ test('the C twin of Winograd F(2x2,3x3) is within the same float32 error bound, 
           const twin = nativeKernel(`${kernel.name}_c`, emitWinogradC(spec, kernel.epilogue).source, true);
           assert.ok(twin.index !== undefined, `${c.what}: the C twin loaded`);
           const wasmRan = () => assert.unreachable(`${c.what}: the WebAssembly chunks ran`);
-          return swappingRange(wasmRan, twin, { get u8() { return new Uint8Array(memory.buffer); } }, threads);
+          return swappingRange(wasmRan, twin, { get u8() { return new Uint8Array(memory.buffer); }, wasm: memory, shared: memory.buffer instanceof SharedArrayBuffer }, threads);
+        },
+      }), 2);
+      assert.is(nativeStats.convCalls, before + 1, `${c.what}: the C twin ran once`);
+    }
+    seed++;
+  }
+});
+
+test('the C twin of the Winograd filter gradient is within its float32 error bound, its partial sums by panel on one thread and two', () => {
+  if (!usable) return;
+  let seed = 31;
+  for (const c of FILTER_CASES) {
+    for (const threads of [1, 2]) {
+      const before = nativeStats.convCalls;
+      // The wasm kernel bound for two threads: two partial sums, which the C twin's two panels fill.
+      checkWinogradFilterBound(c, seed, (kernel, memory, scratch) => kernel.instantiate(memory, scratch, {
+        threads: 2,
+        bind: (product, offset) => {
+          const spec = kernel.winograd, partials = kernel.partials;
+          assert.ok(spec !== undefined && partials !== undefined && product.panels === spec.chunks, `${c.what}: the hook binds the chunks`);
+          const twin = nativeKernel(`${kernel.name}_c`, emitWinogradFilterC(spec, { panels: 2, ...partials }).source, true);
+          assert.ok(twin.index !== undefined, `${c.what}: the C twin loaded`);
+          const wasmRan = () => assert.unreachable(`${c.what}: the WebAssembly chunks ran`);
+          const swapped = swappingRange(wasmRan, twin, { get u8() { return new Uint8Array(memory.buffer); }, wasm: memory, shared: memory.buffer instanceof SharedArrayBuffer }, threads);
+          return (out, x, dy) => swapped(out, x, dy, offset);
         },
       }), 2);
       assert.is(nativeStats.convCalls, before + 1, `${c.what}: the C twin ran once`);

@@ -45,3 +45,14 @@ export function debugFromEnv(): number {
   const v = Number(process.env.KERAS_JIT_DEBUG ?? 0);
   return Number.isFinite(v) ? v : 0;
 }
+
+/** Which threads run the native tier's kernels: the worker pool's, or the addon's own pthreads. */
+export type NativeThreads = 'pool' | 'addon';
+
+/** KERAS_JIT_NATIVE_THREADS; `fallback` when unset or empty. */
+export function nativeThreadsFromEnv(fallback: NativeThreads): NativeThreads {
+  const v = process.env.KERAS_JIT_NATIVE_THREADS;
+  if (v === undefined || v === '') return fallback;
+  if (v !== 'pool' && v !== 'addon') throw new Error(`KERAS_JIT_NATIVE_THREADS='${v}' is not a choice; expected 'pool' or 'addon'`);
+  return v;
+}

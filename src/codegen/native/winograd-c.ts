@@ -4,8 +4,8 @@
  * the 16 products M[ξ] = V[ξ] · U[ξ] against the filter the caller transformed (in JS, as for the
  * WebAssembly kernel), and the same output transform Aᵀ M A with bias and relu, each sum in the
  * same order, so the float32 error bound of tests/wasm-winograd.test.ts holds for it too (the
- * compiler's fused multiply-adds only drop roundings). Forward and input gradient only: the
- * filter gradient sums partials over threads, which the addon's ranges do not say.
+ * compiler's fused multiply-adds only drop roundings). Forward and input gradient; the filter
+ * gradient's twin is winograd-filter-c.ts.
  *
  * ABI as matmul-c.ts: `kjit_run(base, offsets, c0, c1)` with byte offsets [out, img, u, bias]
  * runs chunks [c0, c1); `kjit_panels()` is the chunk count. Each thread transforms into its own
@@ -13,6 +13,40 @@
  */
 import type { WinogradSpec } from '../wasm/winograd-plan.js';
 import type { CEpilogue, MatmulC } from './matmul-c.js';
+
+/**
+ * Bᵀ d B of tile t's 4x4 input into row r of V[16][CT][CIN] (declared by the including kernel,
+ * as is the staging tile stage[16][CIN]): the wasm kernel's sums, straight from the image, or via
+ * the staging tile where the tile reaches past the image's edge. Shared by the forward, input
+ * gradient and filter gradient kernels, which read their image the same way.
+ */
+export const INPUT_TILE_C = `/* Bᵀ d B of one tile, d(i, j) at src + i * rs + j * CIN, into row r of V: the wasm kernel's sums. */
+static void transform_in(const float *restrict src, size_t rs, int r) {
+  for (int ci = 0; ci < CIN; ci++) {
+    float d[4][4], t[4];
+    for (int i = 0; i < 4; i++) for (int j = 0; j < 4; j++) d[i][j] = src[i * rs + (size_t)j * CIN + ci];
+    for (int i = 0; i < 4; i++) {
+      for (int j = 0; j < 4; j++) t[j] = i == 0 ? d[0][j] - d[2][j] : i == 1 ? d[1][j] + d[2][j] : i == 2 ? d[2][j] - d[1][j] : d[1][j] - d[3][j];
+      V[i * 4 + 0][r][ci] = t[0] - t[2];
+      V[i * 4 + 1][r][ci] = t[1] + t[2];
+      V[i * 4 + 2][r][ci] = t[2] - t[1];
+      V[i * 4 + 3][r][ci] = t[1] - t[3];
+    }
+  }
+}
+static void input_tile(const float *restrict img, int t, int r) {
+  const int tx = t % TX, ty = (t / TX) % TY, n = t / TX / TY, iy0 = 2 * ty - PT, ix0 = 2 * tx - PL;
+  if (H >= 4 && W >= 4 && iy0 >= 0 && iy0 <= H - 4 && ix0 >= 0 && ix0 <= W - 4) {
+    transform_in(img + ((size_t)(n * H + iy0) * W + ix0) * CIN, (size_t)W * CIN, r);
+    return;
+  }
+  for (int i = 0; i < 4; i++) for (int j = 0; j < 4; j++) {
+    const int iy = iy0 + i, ix = ix0 + j;
+    if (iy >= 0 && iy < H && ix >= 0 && ix < W) memcpy(stage[i * 4 + j], img + ((size_t)(n * H + iy) * W + ix) * CIN, sizeof stage[0]);
+    else memset(stage[i * 4 + j], 0, sizeof stage[0]);
+  }
+  transform_in(stage[0], 4 * CIN, r);
+}`;
 
 /** Rows of one register tile of the chunk products (chunk tiles are a multiple of 12). */
 const MR = 6;
@@ -49,21 +83,7 @@ static _Thread_local float stage[16][CIN] __attribute__((aligned(64)));
 
 uint32_t kjit_panels(void) { return CHUNKS; }
 
-/* Bᵀ d B of one tile, d(i, j) at src + i * rs + j * CIN, into row r of V: the wasm kernel's sums. */
-static void transform_in(const float *restrict src, size_t rs, int r) {
-  for (int ci = 0; ci < CIN; ci++) {
-    float d[4][4], t[4];
-    for (int i = 0; i < 4; i++) for (int j = 0; j < 4; j++) d[i][j] = src[i * rs + (size_t)j * CIN + ci];
-    for (int i = 0; i < 4; i++) {
-      for (int j = 0; j < 4; j++) t[j] = i == 0 ? d[0][j] - d[2][j] : i == 1 ? d[1][j] + d[2][j] : i == 2 ? d[2][j] - d[1][j] : d[1][j] - d[3][j];
-      V[i * 4 + 0][r][ci] = t[0] - t[2];
-      V[i * 4 + 1][r][ci] = t[1] + t[2];
-      V[i * 4 + 2][r][ci] = t[2] - t[1];
-      V[i * 4 + 3][r][ci] = t[1] - t[3];
-    }
-  }
-}
-
+${INPUT_TILE_C}
 /* m (rows x COUT) = v (rows x CIN) · u (CIN x COUT), MR rows by NB columns in registers. */
 static void product(const float *restrict v, const float *restrict u, float *restrict m, int rows) {
   for (int r0 = 0; r0 < rows; r0 += MR) {
@@ -109,19 +129,7 @@ void kjit_run(char *base, const uint32_t *offsets, uint32_t c0, uint32_t c1) {
   const float *bias = (const float *)(base + offsets[3]);
   for (uint32_t c = c0; c < c1; c++) {
     const int t0 = (int)c * CT, t1 = t0 + CT < TILES ? t0 + CT : TILES;
-    for (int t = t0; t < t1; t++) {
-      const int tx = t % TX, ty = (t / TX) % TY, n = t / TX / TY, iy0 = 2 * ty - PT, ix0 = 2 * tx - PL;
-      if (H >= 4 && W >= 4 && iy0 >= 0 && iy0 <= H - 4 && ix0 >= 0 && ix0 <= W - 4) {
-        transform_in(img + ((size_t)(n * H + iy0) * W + ix0) * CIN, (size_t)W * CIN, t - t0);
-        continue;
-      }
-      for (int i = 0; i < 4; i++) for (int j = 0; j < 4; j++) {
-        const int iy = iy0 + i, ix = ix0 + j;
-        if (iy >= 0 && iy < H && ix >= 0 && ix < W) memcpy(stage[i * 4 + j], img + ((size_t)(n * H + iy) * W + ix) * CIN, sizeof stage[0]);
-        else memset(stage[i * 4 + j], 0, sizeof stage[0]);
-      }
-      transform_in(stage[0], 4 * CIN, t - t0);
-    }
+    for (int t = t0; t < t1; t++) input_tile(img, t, t - t0);
     /* Rows past the chunk's tiles up to a whole register tile hold stale values no one reads. */
     const int rows = (t1 - t0 + MR - 1) / MR * MR;
     for (int x = 0; x < 16; x++) product(V[x][0], U + (size_t)x * CIN * COUT, M[x][0], rows);

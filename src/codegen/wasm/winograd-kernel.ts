@@ -70,6 +70,7 @@ export function compileWinogradConv(node: Node<ConvOp>, spec: WinogradSpec, opti
     flops: 2 * spec.N * spec.OH * spec.OW * 9 * spec.Cin * spec.Cout,
     panels: spec.chunks,
     winograd: spec,
+    ...(filterGradient ? { partials: { stride: perThread, at: scratch.partialAt } } : {}),
     scratchBytesFor: (threads) => filterBytes + perThread * Math.max(1, threads),
     wat: () => printWat(mod),
     instantiate: (memory, scratchOffset, parallel) => filterGradient

@@ -80,6 +80,18 @@ export class ThreadPool {
   }
 
   /**
+   * Makes native kernel `index` of the addon at `addonPath` runnable by the workers over `memory`
+   * (each loads the addon into its own context; the kernel table it reads is the process's).
+   */
+  registerNative(addonPath: string, index: number, memory: WasmMemory, owner: object): number {
+    const id = this.nextId++;
+    const message: ToWorker = { kind: 'registerNative', id, addon: addonPath, index, memory };
+    for (const port of this.ports) port.postMessage(message);
+    this.registry.register(owner, id);
+    return id;
+  }
+
+  /**
    * Runs kernel `id` with `args` (i32s) then each of `chunks` (ranges of its units), every chunk
    * once, on whichever of the first `threads` threads claims it; the calling thread claims
    * through `own`. Returns when every chunk is done.

@@ -74,6 +74,14 @@ export type ToWorker =
       readonly scratch: number;
       readonly exportName: string;
     }
+  | {
+      /** A native kernel (tiers/native): the addon's shared object, loaded into the worker's context, and the kernel's index in it. */
+      readonly kind: 'registerNative';
+      readonly id: number;
+      readonly addon: string;
+      readonly index: number;
+      readonly memory: WasmMemory;
+    }
   | { readonly kind: 'drop'; readonly id: number };
 
 /** Worker to caller, over the port: why a kernel failed. */

@@ -4,7 +4,7 @@
  * loop never runs after start-up, so the pool needs no message handlers and no promises.
  */
 import { receiveMessageOnPort, workerData } from 'node:worker_threads';
-import { WebAssemblyApi as WA } from '../../codegen/wasm/engine.js';
+import { WebAssemblyApi as WA, type WasmMemory } from '../../codegen/wasm/engine.js';
 import { ARGC, ARGS, CHUNKS, claim, epochOf, FAILED, FINISHED, KERNEL, RANGES, SEQ, THREADS, type FromWorker, type ToWorker, type WorkerInit } from './protocol.js';
 
 type RangeFn = (...args: number[]) => void;
@@ -19,8 +19,47 @@ const kernels = new Map<number, RangeFn>();
  */
 const SPIN = 20_000;
 
+/** What a worker calls of the native addon (tiers/native/addon.ts): panels of a kernel on this thread. */
+interface AddonRange {
+  range(index: number, view: Uint8Array, p0: number, p1: number, ...byteOffsets: number[]): void;
+}
+const addons = new Map<string, AddonRange>();
+
+function addonAt(path: string): AddonRange {
+  let addon = addons.get(path);
+  if (addon === undefined) {
+    const module: { exports: unknown } = { exports: {} };
+    process.dlopen(module, path);
+    addon = module.exports as AddonRange;
+    addons.set(path, addon);
+  }
+  return addon;
+}
+
+/** A native kernel's share: args are its byte offsets then the panel range, as a wasm range kernel's. */
+function nativeRange(addon: AddonRange, index: number, memory: WasmMemory): RangeFn {
+  let view = new Uint8Array(memory.buffer);
+  return (...args: number[]) => {
+    // A grown memory has a longer buffer: the view is re-made over it.
+    if (view.byteLength !== memory.buffer.byteLength) view = new Uint8Array(memory.buffer);
+    const p1 = args.pop() as number, p0 = args.pop() as number;
+    addon.range(index, view, p0, p1, ...args);
+  };
+}
+
 function handle(message: ToWorker): void {
   if (message.kind === 'drop') { kernels.delete(message.id); return; }
+  if (message.kind === 'registerNative') {
+    // A worker that cannot load the addon must not die holding a claimed chunk: its calls throw,
+    // which the pool reports as the kernel failing on a worker thread.
+    try {
+      kernels.set(message.id, nativeRange(addonAt(message.addon), message.index, message.memory));
+    } catch (e) {
+      const why = e instanceof Error ? e.message : String(e);
+      kernels.set(message.id, () => { throw new Error(`the native addon did not load in a worker: ${why}`); });
+    }
+    return;
+  }
   const instance = new WA.Instance(message.module, { env: { memory: message.memory, scratch: message.scratch } });
   kernels.set(message.id, instance.exports[message.exportName] as RangeFn);
 }

@@ -182,8 +182,34 @@ static napi_value call(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/*
+ * range(index, memoryView, p0, p1, ...byteOffsets): panels [p0, p1) of the kernel on the calling
+ * thread, so the worker pool's threads can run native kernels as they run wasm ones. The kernel
+ * table is read, never written, here: loads happen on the main thread between jobs.
+ */
+static napi_value range(napi_env env, napi_callback_info info) {
+  size_t argc = 4 + MAX_OFFSETS;
+  napi_value argv[4 + MAX_OFFSETS];
+  uint32_t index, p0, p1, offsets[MAX_OFFSETS] = {0};
+  napi_typedarray_type type;
+  size_t length, byte_offset;
+  void *data;
+  napi_value buffer;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 4) return fail(env, "range(index, view, p0, p1, ...offsets)");
+  if (napi_get_value_uint32(env, argv[0], &index) != napi_ok || index >= kernel_count) return fail(env, "range: no such kernel");
+  if (napi_get_typedarray_info(env, argv[1], &type, &length, &data, &buffer, &byte_offset) != napi_ok) return fail(env, "range: the memory view is not a typed array");
+  if (napi_get_value_uint32(env, argv[2], &p0) != napi_ok || napi_get_value_uint32(env, argv[3], &p1) != napi_ok) return fail(env, "range: p0 and p1 must be numbers");
+  for (size_t i = 4; i < argc && i - 4 < MAX_OFFSETS; i++)
+    if (napi_get_value_uint32(env, argv[i], &offsets[i - 4]) != napi_ok) return fail(env, "range: an offset is not a number");
+  kernel_t k = kernels[index];
+  if (p1 > k.panels) p1 = k.panels;
+  if (p0 < p1) k.run((char *)data - byte_offset, offsets, p0, p1);
+  return NULL;
+}
+
 NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
   napi_property_descriptor props[] = {
+    { "range", NULL, range, NULL, NULL, NULL, napi_default, NULL },
     { "load", NULL, load, NULL, NULL, NULL, napi_default, NULL },
     { "panels", NULL, panels, NULL, NULL, NULL, napi_default, NULL },
     { "call", NULL, call, NULL, NULL, NULL, napi_default, NULL },

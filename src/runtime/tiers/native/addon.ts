@@ -16,7 +16,13 @@ export interface NativeAddon {
   panels(index: number): number;
   /** Runs kernel `index` over the memory `view` covers (from its byte 0), its panels split over `threads`. */
   call(index: number, view: Uint8Array, threads: number, ...byteOffsets: number[]): void;
+  /** Runs panels [p0, p1) of kernel `index` on the calling thread (a pool worker's share). */
+  range(index: number, view: Uint8Array, p0: number, p1: number, ...byteOffsets: number[]): void;
 }
+
+/** The addon's shared object, for threads that load it into their own context (the pool's workers). */
+let addonFile: string | undefined;
+export const addonPath = (): string | undefined => addonFile;
 
 let addon: NativeAddon | undefined;
 let building: Promise<NativeAddon> | undefined;
@@ -43,6 +49,7 @@ function open(entry: Entry): NativeAddon | undefined {
     return undefined;
   }
   addon = module.exports as NativeAddon;
+  addonFile = entry.so;
   return addon;
 }
 

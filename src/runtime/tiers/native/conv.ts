@@ -1,10 +1,10 @@
 /**
  * Convolutions on the native tier: the WebAssembly convolution (patch gathers and scatters, filter
  * repacks) with each of its matmul products bound through the hook it offers for threads, so
- * the forward and input-gradient products become their C twins once compiled (swap.ts). Products
- * the dot kernel computes (fewer than four columns) and the filter gradient's stay WebAssembly, and
- * so do the modules that gather and multiply in one (Winograd's chunks, im2col chunk modules): the
- * hook hands those over as range kernels with no matmul of their own to replace.
+ * the forward and input-gradient products become their C twins once compiled (swap.ts), and so do
+ * Winograd's chunks in all three forms (winograd-c.ts, winograd-filter-c.ts). Products the dot
+ * kernel computes (fewer than four columns), the im2col filter gradient's and the im2col chunk
+ * modules stay WebAssembly.
  */
 import type { WasmConvKernel } from '../../../codegen/wasm/conv-kernel.js';
 import type { WasmMatmulKernel } from '../../../codegen/wasm/matmul-kernel.js';
@@ -16,6 +16,7 @@ import { bindMatmul } from '../../threads/parallel-matmul.js';
 import type { ContractionFamily, ContractionKernel } from '../wasm/contraction.js';
 import { convFamily } from '../wasm/conv.js';
 import { emitWinogradC } from '../../../codegen/native/winograd-c.js';
+import { emitWinogradFilterC } from '../../../codegen/native/winograd-filter-c.js';
 import { nativeKernel } from './kernels.js';
 import { nativeTwin, swapping, swappingRange } from './swap.js';
 
@@ -49,9 +50,17 @@ export const nativeConvFamily: ContractionFamily<Node<ConvOp>, NativeConvKernel>
         const wasmCall = bindMatmul(product, memory, offset, wasmThreads);
         const spec = kernel.wasm.winograd;
         if (!isMatmulProduct(product)) {
-          // Winograd's chunks (forward and input gradient) have a C twin; its filter gradient and
-          // the im2col chunk modules do not yet.
-          if (spec === undefined || spec.op === 'conv2dBackpropFilter') return wasmCall;
+          // Winograd's chunks have a C twin in all three forms; the im2col chunk modules do not yet.
+          if (spec === undefined) return wasmCall;
+          const { partials } = kernel.wasm;
+          if (spec.op === 'conv2dBackpropFilter') {
+            if (partials === undefined) return wasmCall;
+            // One partial sum per thread the wasm kernel was bound for, at its place in the scratch,
+            // so the caller's zeroing, summing and output transform serve both.
+            const twin = nativeKernel(`${kernel.wasm.name}_c`, emitWinogradFilterC(spec, { panels: threads, ...partials }).source);
+            const swapped = swappingRange((c, a, b) => wasmCall(c, a, b, 0), twin, memory, cThreads ?? 1);
+            return (c, a, b) => swapped(c, a, b, offset);
+          }
           const twin = nativeKernel(`${kernel.wasm.name}_c`, emitWinogradC(spec, kernel.wasm.epilogue).source);
           return swappingRange(wasmCall, twin, memory, cThreads ?? 1);
         }

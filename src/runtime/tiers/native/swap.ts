@@ -10,6 +10,7 @@ import type { Memory } from '../../memory.js';
 import { threadCount } from '../../threads/config.js';
 import { addonNow } from './addon.js';
 import { nativeKernel, type NativeKernel } from './kernels.js';
+import { nativeCall, nativeThreadsNow, type NativeMemory } from './threads.js';
 
 /**
  * Below this many FLOPs a native matmul runs on the calling thread alone: waking the addon's
@@ -29,15 +30,17 @@ export function nativeThreads(flops: number): number {
  * `wasmCall` until `twin` loads, then the C kernel over the memory `view` reads (re-read per call:
  * growing may replace it) on `threads`: for kernels other than a matmul's (a convolution's chunks).
  */
-export function swappingRange(wasmCall: MatmulFn, twin: NativeKernel, view: { readonly u8: Uint8Array }, threads: number): MatmulFn {
+export function swappingRange(wasmCall: MatmulFn, twin: NativeKernel, memory: NativeMemory, threads: number): MatmulFn {
   let run = wasmCall;
+  const via = nativeThreadsNow();
   twin.whenLoaded((index) => {
     const addon = addonNow();
     if (addon === undefined) return;
+    const call = nativeCall(addon, index, memory, threads, via);
     run = (c, a, b, bias = 0) => {
       nativeStats.calls++;
       nativeStats.convCalls++;
-      addon.call(index, view.u8, threads, c, a, b, bias);
+      call(c, a, b, bias);
     };
   });
   return (c, a, b, bias) => run(c, a, b, bias);
@@ -58,12 +61,14 @@ export function swapping(wasmCall: MatmulFn, twin: NativeKernel, wasm: WasmMatmu
   let run = wasmCall;
   const { batch, M, K, N } = wasm.shape;
   const nThreads = threads ?? nativeThreads(2 * batch * M * K * N);
+  const via = nativeThreadsNow();
   twin.whenLoaded((index) => {
     const addon = addonNow();
     if (addon === undefined) return;
+    const call = nativeCall(addon, index, memory, nThreads, via);
     run = (c, a, b, bias = 0) => {
       nativeStats.calls++;
-      addon.call(index, memory.u8, nThreads, c, a, b, bias);
+      call(c, a, b, bias);
     };
   });
   return (c, a, b, bias) => run(c, a, b, bias);
