@@ -1,6 +1,6 @@
 /**
  * The on-disk cache of compiled shared objects: `<dir>/<key>.so` beside `<key>.sha256`, the
- * hash of its bytes. The key hashes the C source, the compiler's version, the machine and
+ * hash of its bytes. The key hashes the C source, the compiler's version and flags, the machine and
  * whatever else the caller names (the node ABI, for the addon), so a new compiler or CPU never
  * loads an old object. An entry whose bytes do not match its hash (a crash mid-write, a disk
  * error, an edit) is deleted and rebuilt rather than loaded. Objects are written under a
@@ -14,7 +14,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { arch, platform, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { compileArgs, compileAsync, compileSync, type Compiler } from './toolchain.js';
+import { CODEGEN_FLAGS, compileArgs, compileAsync, compileSync, type Compiler } from './toolchain.js';
 
 export interface Entry {
   readonly key: string;
@@ -61,7 +61,7 @@ function sweep(path: string): void {
 const sha256 = (data: string | Uint8Array) => createHash('sha256').update(data).digest('hex');
 
 export function entryFor(cache: string, compiler: Compiler, source: string, extra: readonly string[] = []): Entry {
-  const key = sha256(JSON.stringify([source, compiler.version, platform(), arch(), ...extra])).slice(0, 32);
+  const key = sha256(JSON.stringify([source, compiler.version, CODEGEN_FLAGS, platform(), arch(), ...extra])).slice(0, 32);
   return { key, so: join(cache, `${key}.so`), sha: join(cache, `${key}.sha256`) };
 }
 

@@ -2,8 +2,8 @@
  * The machine's C compiler as the native tier uses it: found once per process (`cc` on PATH), and
  * run either synchronously (never on a program's first step: only when a test or a bench asks)
  * or as a background child process whose completion a promise reports. Flags are fixed:
- * `-O3 -march=native` specialises to this CPU, which is why cache keys include the compiler's
- * version and the machine's architecture (cache.ts).
+ * `-O3 -march=native` specialises to this CPU, which is why cache keys include the flags, the
+ * compiler's version and the machine's architecture (cache.ts).
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync, rmSync } from 'node:fs';
@@ -30,9 +30,15 @@ export function compiler(): Compiler | { readonly missing: string } {
   return found;
 }
 
+/**
+ * How the code is generated, part of every cache key. Generated C never reads errno, and
+ * without -fno-math-errno GCC keeps sqrtf scalar so that it could set it.
+ */
+export const CODEGEN_FLAGS: readonly string[] = ['-O3', '-march=native', '-fno-math-errno'];
+
 /** Flags for a shared object that node loads: N-API symbols resolve against the running process. */
 export function compileArgs(source: string, output: string, includeDirs: readonly string[]): string[] {
-  return ['-O3', '-march=native', '-shared', '-fPIC', '-std=gnu11', '-w',
+  return [...CODEGEN_FLAGS, '-shared', '-fPIC', '-std=gnu11', '-w',
     ...includeDirs.map((d) => `-I${d}`), '-o', output, source, '-lpthread',
     ...(process.platform === 'darwin' ? ['-undefined', 'dynamic_lookup'] : [])];
 }
