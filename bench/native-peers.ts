@@ -20,6 +20,7 @@ import { backend, Sequential, Session, layers, optimizers, tensor, type Tensor }
 import { kerasModel } from './models.js';
 import { breathe } from './measure.js';
 import { nativeCompilesSettled } from '../src/runtime/tiers/native/kernels.js';
+import { defaultTier } from '../src/runtime/tiers/index.js';
 
 export type NativeModel = 'mnist_mlp' | 'mnist_cnn' | 'tabular_mlp';
 export type NativePeer = 'torch' | 'keras-jax';
@@ -116,7 +117,7 @@ export async function runOurs(c: NativeCase, seconds: number): Promise<Rate> {
   backend.setSession(session);
   try {
     const model = c.model === 'tabular_mlp' ? tabularModel() : kerasModel(c.model);
-    const tier = `keras-jit, ${process.env.KERAS_JIT_BACKEND ?? 'wasm'} tier`;
+    const tier = `keras-jit, ${defaultTier()} tier`;
     if (c.task === 'predict') {
       const sample = c.model === 'mnist_mlp' ? [c.batch, 784] : c.model === 'mnist_cnn' ? [c.batch, 28, 28, 1] : [c.batch, 10];
       const x1 = tensor(uniforms(sample.reduce((p, d) => p * d, 1), 3), sample);

@@ -1,5 +1,5 @@
 /**
- * Where mnist_mlp's training step spends its time on the default (wasm) tier, by kind of kernel:
+ * Where mnist_mlp's training step spends its time on the default tier, by kind of kernel:
  * the per-kernel profile that KERAS_JIT_DEBUG=2 prints, taken from the compiled program itself
  * so that each kernel can be classed by what it is (a matmul, an elementwise loop, a reduction,
  * or an optimizer update, i.e. a kernel writing a variable's new value) rather than by its name.
@@ -14,6 +14,8 @@ import { backend, Sequential, Session, layers, optimizers, tensor } from '../src
 import { NUM_CLASSES, PIXELS, digits } from './data.js';
 import { since } from './measure.js';
 import { threadCount } from '../src/runtime/threads/config.js';
+import { nativeCompilesSettled } from '../src/runtime/tiers/native/kernels.js';
+import { defaultTier, type TierName } from '../src/runtime/tiers/index.js';
 
 export type KernelClass = 'matmul' | 'convolution' | 'elementwise' | 'reduction' | 'optimizer update' | 'other';
 
@@ -36,6 +38,8 @@ export interface MlpProfile {
   /** The same steps without the profiler's per-kernel timing. */
   readonly stepMs: number;
   readonly threads: number;
+  /** The tier the step ran on (KERAS_JIT_BACKEND, else the default). */
+  readonly tier: TierName;
   readonly rows: readonly ProfileClassRow[];
 }
 
@@ -72,6 +76,8 @@ export async function benchProfile(steps = 60): Promise<MlpProfile> {
   ]);
   model.compile({ optimizer: new optimizers.RMSprop(), loss: 'categorical_crossentropy', metrics: ['accuracy'] });
   await model.fit(x, y, { batchSize: BATCH, epochs: 2, verbose: 0 });
+  // On the native tier, the C kernels replace their WebAssembly twins once compiled: profile those.
+  await nativeCompilesSettled();
 
   // The program fit() used: the same cache key, so no compile here.
   const { program } = stepProgram(session, model, 'train', BATCH, true, sigsOf([x]), sigsOf([y]));
@@ -103,7 +109,7 @@ export async function benchProfile(steps = 60): Promise<MlpProfile> {
     const top = mine[0];
     out.push({ kind, kernels: mine.reduce((a, r) => a + r.calls / profile.steps, 0), msPerStep: ms / profile.steps, share: total > 0 ? ms / total : 0, top: `${top.name} (${(top.share * 100).toFixed(1)}%)` });
   }
-  const result: MlpProfile = { steps: profile.steps, kernelMsPerStep: total / profile.steps, stepMs, threads: threadCount(), rows: out };
+  const result: MlpProfile = { steps: profile.steps, kernelMsPerStep: total / profile.steps, stepMs, threads: threadCount(), tier: defaultTier(), rows: out };
   session.clear();
   return result;
 }

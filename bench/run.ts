@@ -176,7 +176,7 @@ const firstStepSection: Section = {
 
 const profileSection: Section = {
   id: 'profile',
-  title: 'Where the mnist_mlp training step spends its time (wasm tier, per-kernel profile)',
+  title: 'Where the mnist_mlp training step spends its time (per-kernel profile, on the default tier or KERAS_JIT_BACKEND\'s)',
   note: 'The per-kernel profile KERAS_JIT_DEBUG=2 prints, over 60 steps of the step fit() compiled (batch 128), grouped by kernel kind: an optimizer update is a kernel writing a variable\'s new value (RMSprop), a reduction one built around a sum or max (losses, bias gradients). Share: of the summed kernel time.',
   async run(facts) {
     const p = await benchProfile();
@@ -187,7 +187,7 @@ const profileSection: Section = {
         ...p.rows.map((r) => [r.kind, `${fmt(r.share * 100, 1)}%`, fmt(r.msPerStep, 3), fmt(r.kernels, 0), r.top]),
         ['elementwise + reduction + optimizer update', `${fmt(p.rows.filter((r) => NON_CONTRACTION.has(r.kind)).reduce((a, r) => a + r.share, 0) * 100, 1)}%`,
           fmt(p.rows.filter((r) => NON_CONTRACTION.has(r.kind)).reduce((a, r) => a + r.msPerStep, 0), 3), fmt(p.rows.filter((r) => NON_CONTRACTION.has(r.kind)).reduce((a, r) => a + r.kernels, 0), 0), ''],
-        ['all kernels', '100%', fmt(p.kernelMsPerStep, 3), fmt(p.rows.reduce((a, r) => a + r.kernels, 0), 0), `step without profiling: ${fmt(p.stepMs, 3)} ms, ${p.threads} thread${p.threads === 1 ? '' : 's'}`],
+        ['all kernels', '100%', fmt(p.kernelMsPerStep, 3), fmt(p.rows.reduce((a, r) => a + r.kernels, 0), 0), `step without profiling: ${fmt(p.stepMs, 3)} ms, ${p.tier} tier, ${p.threads} thread${p.threads === 1 ? '' : 's'}`],
       ],
     };
   },
@@ -323,7 +323,7 @@ const nativeTierSection: Section = {
           [`${r.name} GFLOP/s, 1 thread`, fmt(r.wasm1, 1), fmt(r.native1, 1), `${fmt(r.native1 / r.wasm1)}x`, ''],
           [`${r.name} GFLOP/s, 2 threads`, fmt(r.wasm2, 1), fmt(r.native2, 1), `${fmt(r.native2 / r.wasm2)}x`, ''],
         ]),
-        ...steps.map((r) => [`${r.model} step samples/s, best (median)`, `${fmt(r.wasm.best, 0)} (${fmt(r.wasm.median, 0)})`, `${fmt(r.native.best, 0)} (${fmt(r.native.median, 0)})`, `${fmt(r.native.best / r.wasm.best)}x (${fmt(r.native.median / r.wasm.median)}x)`, '']),
+        ...steps.map((r) => [`${r.model} step samples/s, best (median)`, `${fmt(r.wasm.best, 0)} (${fmt(r.wasm.median, 0)})`, `${fmt(r.native.best, 0)} (${fmt(r.native.median, 0)})`, `${fmt(r.native.best / r.wasm.best)}x (${fmt(r.native.median / r.wasm.median)}x)`, `kernels on the worker pool: ${fmt(r.nativePool.best, 0)} (${fmt(r.nativePool.median, 0)}), ${fmt(r.nativePool.best / r.wasm.best)}x (${fmt(r.nativePool.median / r.wasm.median)}x)`]),
         ...epochs.map((r) => [`${r.model} epoch samples/s`, rate(r.wasm), rate(r.native), '', `torch ${rate(r.torch)}`]),
         ...compiles.map((r) => [`${r.name} compile ms`, '', fmt(r.coldMs, 0), '', `cached load ${fmt(r.cachedMs)} ms`]),
       ],

@@ -1,7 +1,8 @@
 /**
  * One trainer of the sequence bench in a process of its own (bench/sequences.ts runs it), as the
  * Python peers are: `node sequences-child.js keras-jit|tfjs-cpu imdb_lstm|imdb_gru|text_transformer SECONDS`.
- * Warms up with one epoch (keras-jit compiles there), then trains epochs for at least SECONDS
+ * Warms up with one epoch (keras-jit compiles there, and on the native tier waits for its C
+ * kernels), then trains epochs for at least SECONDS
  * and two epochs, and prints one JSON line: {"samplesPerSecond", "steps"} or {"error"}.
  * Before the first step it prints {"firstStepAtMs"} (time since the process started), so a parent
  * that stops a trainer whose first step never ends still knows how long that one step ran.
@@ -9,6 +10,7 @@
 import { kerasJitSequenceTrainer, sequenceLength, sequences, SEQ_BATCH, SEQ_EMBEDDING, SEQ_LENGTH, SEQ_UNITS, SEQ_VOCABULARY, type SequenceModelId, type Sequences } from './sequences-model.js';
 import { tfTransformerTrainer } from './sequences-tfjs-transformer.js';
 import { useTf } from './tfjs.js';
+import { nativeCompilesSettled } from '../src/runtime/tiers/native/kernels.js';
 
 interface Epochs { readonly steps: number; epoch(): Promise<void> }
 
@@ -33,6 +35,8 @@ async function main(framework: string, id: SequenceModelId, seconds: number): Pr
   const t: Epochs = framework === 'tfjs-cpu' ? await tfTrainer(id, data) : kerasJitSequenceTrainer(id, data);
   console.log(JSON.stringify({ firstStepAtMs: performance.now() }));
   await t.epoch();
+  // On the native tier the C kernels replace their WebAssembly twins as they compile: time those.
+  await nativeCompilesSettled();
   let epochs = 0;
   const start = performance.now();
   while (epochs < 2 || performance.now() - start < seconds * 1000) {

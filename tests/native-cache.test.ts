@@ -2,7 +2,8 @@
  * The native tier's disk cache and its absence: a damaged cache entry (bytes that do not match
  * their hash, or a hash that matches bytes that do not load) is rebuilt and the kernel still
  * loads; without a compiler, forcing the tier fails with a message that says so, and the
- * default backend stays on WebAssembly without printing anything.
+ * default backend stays on WebAssembly without printing anything; with one, the default is the
+ * native tier, unless the cache directory is not writable.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -56,17 +57,28 @@ test('an entry whose hash matches but which does not load is rebuilt', () => {
 
 const TIERS = fileURLToPath(new URL('../src/runtime/tiers/index.js', import.meta.url));
 
-/** Runs a script in a node whose PATH has no compiler; its stdout and stderr. */
-function withoutCompiler(script: string, env: Record<string, string>): Promise<{ code: number | null; out: string; err: string }> {
-  const empty = mkdtempSync(join(tmpdir(), 'keras-jit-no-cc-'));
+interface Ran { readonly code: number | null; readonly out: string; readonly err: string }
+
+/** Runs a script in a node with `env` over this process's (KERAS_JIT_DEBUG=1); its stdout and stderr. */
+function run(script: string, env: Record<string, string>): Promise<Ran> {
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, ['--input-type=module', '-e', script], { env: { ...process.env, KERAS_JIT_DEBUG: '1', ...env, PATH: empty }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, ['--input-type=module', '-e', script], { env: { ...process.env, KERAS_JIT_DEBUG: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '', err = '';
     proc.stdout.on('data', (d: Buffer) => { out += d.toString(); });
     proc.stderr.on('data', (d: Buffer) => { err += d.toString(); });
     proc.on('error', reject);
-    proc.on('exit', (code) => { rmSync(empty, { recursive: true, force: true }); resolve({ code, out, err }); });
+    proc.on('exit', (code) => resolve({ code, out, err }));
   });
+}
+
+/** `run` in a node whose PATH has no compiler. */
+async function withoutCompiler(script: string, env: Record<string, string>): Promise<Ran> {
+  const empty = mkdtempSync(join(tmpdir(), 'keras-jit-no-cc-'));
+  try {
+    return await run(script, { ...env, PATH: empty });
+  } finally {
+    rmSync(empty, { recursive: true, force: true });
+  }
 }
 
 const PICK = `const { backend } = await import(${JSON.stringify(TIERS)});
@@ -84,6 +96,30 @@ test('without a compiler, the default backend is WebAssembly and nothing is prin
   assert.is(r.code, 0, r.err);
   assert.is(r.out.trim(), 'backend wasm');
   assert.is(r.err, '');
+});
+
+test('with a compiler and a writable cache, the default backend is the native tier', async () => {
+  const r = await run(`delete process.env.KERAS_JIT_BACKEND; ${PICK}`, {});
+  assert.is(r.code, 0, r.err);
+  assert.is(r.out.trim(), usable ? 'backend native' : 'backend wasm');
+});
+
+test('a cache directory that cannot be written: the default is WebAssembly, forcing native says why', async () => {
+  // TMPDIR under a regular file: the cache directory cannot be made there.
+  const dir = mkdtempSync(join(tmpdir(), 'keras-jit-no-cache-'));
+  const file = join(dir, 'a-file');
+  writeFileSync(file, '');
+  try {
+    const byDefault = await run(`delete process.env.KERAS_JIT_BACKEND; ${PICK}`, { TMPDIR: file });
+    assert.is(byDefault.code, 0, byDefault.err);
+    assert.is(byDefault.out.trim(), 'backend wasm');
+    assert.is(byDefault.err, '');
+    const forced = await run(PICK, { TMPDIR: file, KERAS_JIT_BACKEND: 'native' });
+    if (usable) assert.match(forced.out, /error KERAS_JIT_BACKEND='native' needs a writable cache directory, but .*a-file.* is not usable/);
+    else assert.match(forced.out, /error KERAS_JIT_BACKEND='native' needs a C compiler/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test.run();

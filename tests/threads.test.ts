@@ -12,6 +12,7 @@ import type { MatmulShape } from '../src/codegen/matmul-shape.js';
 import { Memory } from '../src/runtime/memory.js';
 import { Session } from '../src/runtime/session.js';
 import { defaultPool } from '../src/runtime/threads/default-pool.js';
+import { defaultTier } from '../src/runtime/tiers/index.js';
 import { bindMatmul, matmulThreads, parallelThreads, PARALLEL_MIN_FLOPS, splitPanels } from '../src/runtime/threads/parallel-matmul.js';
 import { compileWasmConv } from '../src/codegen/wasm/conv-kernel.js';
 import type { Node } from '../src/ir/node.js';
@@ -24,7 +25,7 @@ const usable = wasmFeatures().simd && wasmFeatures().sharedMemory;
  * Whether large products run as WebAssembly on the pool: not on the JavaScript tier, nor on the
  * native tier, whose C kernels (once cached) replace them and split over the addon's own threads.
  */
-const wasmProducts = () => !['js', 'native'].includes(process.env.KERAS_JIT_BACKEND ?? '');
+const wasmProducts = () => defaultTier() === 'wasm';
 const pool = usable ? new ThreadPool(3) : undefined;
 
 interface Placed {

@@ -13,10 +13,11 @@ import type { KernelTier, Lowered } from './tier.js';
 import { wasmTier } from './wasm/index.js';
 
 /**
- * The last always runs: the JavaScript lowering is every tier's fallback. Native comes after
- * wasm, so only KERAS_JIT_BACKEND=native selects it (docs/ARCHITECTURE.md, "Decisions").
+ * The last always runs: the JavaScript lowering is every tier's fallback. Native comes first: a
+ * machine with a C compiler and a writable cache trains on it by default, and one without
+ * picks wasm and never notices (docs/ARCHITECTURE.md, "Decisions").
  */
-const TIERS = [wasmTier, nativeTier, jsTier] as const satisfies readonly KernelTier[];
+const TIERS = [nativeTier, wasmTier, jsTier] as const satisfies readonly KernelTier[];
 
 export type TierName = (typeof TIERS)[number]['name'];
 
