@@ -104,6 +104,93 @@ test('multi-threaded C kernels run on the worker pool by default and on the addo
   }
 });
 
+/** Values with NaN, infinities and signed zeros sprinkled in, and ties between the two operands. */
+function specials(n: number, r: () => number, other?: Float32Array): Float32Array {
+  const picks = [NaN, Infinity, -Infinity, 0, -0];
+  return Float32Array.from({ length: n }, (_, i) => {
+    const u = r();
+    if (u < 0.15) return picks[Math.floor(r() * picks.length)];
+    if (other !== undefined && u < 0.25) return other[i];
+    return r() * 4 - 2;
+  });
+}
+
+/** Compiles `make`'s graph twice on the native tier, waiting between for its C kernels: the second run is the C one. */
+interface Made { readonly graph: Graph; readonly feeds: Feed[]; readonly seed?: { readonly node: Node<'input'>; readonly value: number } }
+
+async function checkElementwise(what: string, make: (session: Session) => Made, expectC: boolean): Promise<void> {
+  const session = new Session({ seed: 3 });
+  const mark = nativeKernelsCreated();
+  const first = make(session);
+  compareCompiled(first.graph, first.feeds, session, first.seed, 'native');
+  await nativeCompilesSettled(mark);
+  const before = nativeStats.elementwiseCalls;
+  const { graph, feeds, seed } = make(session);
+  const cmp = compareCompiled(graph, feeds, session, seed, 'native');
+  assert.is(nativeStats.elementwiseCalls > before, expectC, `${what}: the C kernel ${expectC ? 'ran' : 'did not run'} (${cmp.names.join(', ')})`);
+  assert.ok(cmp.maxRelError <= 1e-6, `${what}: max rel error ${cmp.maxRelError} at ${cmp.worst}`);
+}
+
+test('flat elementwise groups run as C once compiled: NaN, infinities, signed zeros, masks, casts, broadcast scalars', async () => {
+  if (!usable) return;
+  for (const n of [1, 3, 4, 103, 4099]) {
+    await checkElementwise(`flat, ${n} elements`, () => {
+      const r = rng(n);
+      const x = B.input('x', [n]), y = B.input('y', [n]), s = B.input('s', [1]), m = B.input('m', [n], 'bool');
+      const xd = specials(n, r), yd = specials(n, r, xd);
+      const outputs = [
+        B.maximum(x, y), B.minimum(x, y),
+        B.where(B.greater(x, y), B.sqrt(B.abs(x)), B.negative(y)),
+        B.cast(B.notEqual(x, 0), 'bool'), B.cast(B.lessEqual(x, y), 'float32'),
+        B.add(B.multiply(B.reshape(x, [n]), s), B.fill(-0, [n])),
+        B.divide(B.where(m, x, 0), B.add(B.abs(y), 0.5)),
+      ];
+      const mask = Uint8Array.from({ length: n }, () => (r() < 0.5 ? 1 : 0));
+      return { graph: { outputs, updates: [] }, feeds: [{ node: x, data: xd }, { node: y, data: yd }, { node: s, data: [1.5] }, { node: m, data: mask }] };
+    }, true);
+  }
+});
+
+test('multi-tensor updates run as one C kernel, in place over their variables, on the pool when large', async () => {
+  if (!usable) return;
+  for (const shapes of [[[7], [3, 5], [16], [33, 3]], [[300, 37], [5], [64, 64]]]) {
+    await checkElementwise(`group ${JSON.stringify(shapes)}`, (session) => {
+      const r = rng(shapes.length);
+      const lr = makeVariable(session, 'lr', [], r, 0.01, 0.1);
+      const feeds: Feed[] = [];
+      const updates: { variable: Node<'variable'>; value: Node }[] = [];
+      shapes.forEach((shape, i) => {
+        const w = makeVariable(session, `w${i}`, shape, r), v = makeVariable(session, `v${i}`, shape, r, 0, 1);
+        const g = B.input(`g${i}`, shape);
+        feeds.push({ node: g, data: randomData(shape.reduce((p, d) => p * d, 1), r) });
+        // RMSprop: v' = 0.9 v + 0.1 g^2, w' = w - lr g / (sqrt(v') + 1e-7).
+        const v2 = B.add(B.multiply(0.9, v.node), B.multiply(0.1, B.multiply(g, g)));
+        updates.push({ variable: v.node, value: v2 }, { variable: w.node, value: B.subtract(w.node, B.divide(B.multiply(lr.node, g), B.add(B.sqrt(v2), 1e-7))) });
+      });
+      return { graph: { outputs: [], updates }, feeds };
+    }, true);
+  }
+});
+
+test('dropout\'s draws run as C and draw the interpreter\'s mask, for several seeds and sizes', async () => {
+  if (!usable) return;
+  for (const [n, value] of [[5, 0], [1029, -7], [70_001, 123456789]] as const) {
+    await checkElementwise(`dropout over ${n}, seed ${value}`, () => {
+      const x = B.input('x', [n]), seed = B.input('seed', [], 'int32');
+      const keep = B.greaterEqual(B.randomUniform(seed, [n]), 0.3);
+      return { graph: { outputs: [B.where(keep, B.divide(x, 0.7), 0), keep], updates: [] }, feeds: [{ node: x, data: randomData(n, rng(n)) }], seed: { node: seed, value } };
+    }, true);
+  }
+});
+
+test('elementwise groups C does not cover (transcendentals) keep their WebAssembly kernel', async () => {
+  if (!usable) return;
+  await checkElementwise('exp', () => {
+    const x = B.input('x', [50]);
+    return { graph: { outputs: [B.exp(B.multiply(x, 2))], updates: [] }, feeds: [{ node: x, data: randomData(50, rng(5)) }] };
+  }, false);
+});
+
 test('KERAS_JIT_NATIVE_THREADS other than pool or addon is a clear error', () => {
   const saved = process.env.KERAS_JIT_NATIVE_THREADS;
   process.env.KERAS_JIT_NATIVE_THREADS = 'both';

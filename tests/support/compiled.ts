@@ -24,10 +24,13 @@ export interface Feed {
   readonly data: ArrayLike<number>;
 }
 
-/** Relative to the largest magnitude of the reference output, so tiny values do not dominate. */
+/**
+ * Relative to the largest finite magnitude of the reference output, so tiny values do not
+ * dominate (and a NaN or an infinity among the expected values neither poisons nor swamps it).
+ */
 export function relError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
   let scale = 0;
-  for (let i = 0; i < expected.length; i++) scale = Math.max(scale, Math.abs(expected[i]));
+  for (let i = 0; i < expected.length; i++) if (Number.isFinite(expected[i])) scale = Math.max(scale, Math.abs(expected[i]));
   scale = Math.max(scale, 1e-6);
   let worst = 0;
   for (let i = 0; i < expected.length; i++) {

@@ -24,7 +24,7 @@ export const ADDON_SOURCE = String.raw`
 typedef void (*kjit_run_fn)(char *, const uint32_t *, uint32_t, uint32_t);
 typedef uint32_t (*kjit_panels_fn)(void);
 
-#define MAX_OFFSETS 8
+#define MAX_OFFSETS 64
 #define MAX_THREADS 16
 /* Polls before sleeping: the calls of one training step come tens of microseconds apart. */
 #define SPIN 20000

@@ -3,6 +3,7 @@ import { wasmTier } from '../wasm/index.js';
 import type { KernelTier } from '../tier.js';
 import { cacheDir } from './cache.js';
 import { nativeConvFamily } from './conv.js';
+import { nativeElementwiseLowering, nativeGroupLowering } from './elementwise.js';
 import { nativeMatmulFamily } from './matmul.js';
 import { compiler } from './toolchain.js';
 
@@ -17,12 +18,12 @@ function unavailable(): string | undefined {
 }
 
 /**
- * Generated C compiled by the machine's compiler (docs/ARCHITECTURE.md, "Tiers"): matmuls and
- * the products inside convolutions as native kernels swapped in for their WebAssembly twins once
- * compiled; everything else as on the WebAssembly tier.
+ * Generated C compiled by the machine's compiler (docs/ARCHITECTURE.md, "Tiers"): matmuls, the
+ * products inside convolutions, Winograd's chunks and flat elementwise groups as native kernels
+ * swapped in for their WebAssembly twins once compiled; everything else as on the WebAssembly tier.
  */
 export const nativeTier: KernelTier<'native'> = {
   name: 'native',
   unavailable,
-  lowerings: [contractionLowering(nativeMatmulFamily), contractionLowering(nativeConvFamily), ...wasmTier.lowerings],
+  lowerings: [contractionLowering(nativeMatmulFamily), contractionLowering(nativeConvFamily), nativeElementwiseLowering, nativeGroupLowering, ...wasmTier.lowerings],
 };

@@ -18,8 +18,8 @@ import { nativeCall, nativeThreadsNow, type NativeMemory } from './threads.js';
  */
 export const NATIVE_PARALLEL_MIN_FLOPS = 2e7;
 
-/** Native kernel calls so far, and of those the convolutions' whole-chunk kernels (tests check that the C kernels, not their twins, ran). */
-export const nativeStats = { calls: 0, convCalls: 0 };
+/** Native kernel calls so far, and of those the convolutions' whole-chunk kernels and the elementwise ones (tests check that the C kernels, not their twins, ran). */
+export const nativeStats = { calls: 0, convCalls: 0, elementwiseCalls: 0 };
 
 /** Threads the native kernel of `flops` gets: KERAS_JIT_THREADS or the cores, past the threshold. */
 export function nativeThreads(flops: number): number {

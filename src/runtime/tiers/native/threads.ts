@@ -6,7 +6,6 @@
  * as threads poll against each other between the kernels of a step. KERAS_JIT_NATIVE_THREADS
  * picks one (bench/native-tier.ts measures both).
  */
-import type { MatmulFn } from '../../../codegen/wasm/matmul-kernel.js';
 import { nativeThreadsFromEnv, type NativeThreads } from '../../env.js';
 import type { WasmMemory } from '../../../codegen/wasm/engine.js';
 import { defaultPool } from '../../threads/default-pool.js';
@@ -29,25 +28,30 @@ export const nativeThreadStats = { addon: 0, pool: 0 };
 /** The threads KERAS_JIT_NATIVE_THREADS asks for: read when a program binds its kernels, so programs compiled under either setting can run side by side. */
 export const nativeThreadsNow = (): NativeThreads => nativeThreadsFromEnv(DEFAULT_NATIVE_THREADS);
 
+/** A native kernel's call: its byte offsets, as many as the kernel reads. */
+export type NativeFn = (...byteOffsets: number[]) => void;
+
 /** Kernel `index` of `addon` over `memory` on `threads` threads of the kind `via` names. */
-export function nativeCall(addon: NativeAddon, index: number, memory: NativeMemory, threads: number, via: NativeThreads, pool: ThreadPool | undefined = defaultPool()): MatmulFn {
+export function nativeCall(addon: NativeAddon, index: number, memory: NativeMemory, threads: number, via: NativeThreads, pool: ThreadPool | undefined = defaultPool()): NativeFn {
   const panels = addon.panels(index);
   const used = Math.min(threads, panels, pool?.size ?? 1);
   const path = addonPath();
   if (via === 'addon' || used <= 1 || pool === undefined || path === undefined || !memory.shared) {
-    return (c, a, b, bias = 0) => {
+    return (...offsets) => {
       nativeThreadStats.addon++;
-      addon.call(index, memory.u8, threads, c, a, b, bias);
+      addon.call(index, memory.u8, threads, ...offsets);
     };
   }
   // One range per thread, as the addon splits them: each range packs its own operands once.
   const chunks = splitPanels(panels, used);
-  const args = [0, 0, 0, 0];
-  const own = (c: number, a: number, b: number, bias: number, p0: number, p1: number): void => { addon.range(index, memory.u8, p0, p1, c, a, b, bias); };
-  const run: MatmulFn = (c, a, b, bias = 0) => {
+  // The pool calls our share with the job's arguments, then the range.
+  const own = (...args: number[]): void => {
+    const p1 = args.pop() as number, p0 = args.pop() as number;
+    addon.range(index, memory.u8, p0, p1, ...args);
+  };
+  const run: NativeFn = (...offsets) => {
     nativeThreadStats.pool++;
-    args[0] = c; args[1] = a; args[2] = b; args[3] = bias;
-    pool.run(id, args, chunks, own as (...args: number[]) => void, used);
+    pool.run(id, offsets, chunks, own, used);
   };
   const id = pool.registerNative(path, index, memory.wasm, run);
   return run;

@@ -40,30 +40,45 @@ function bufferCall(k: FusedKernel, wasm: BufferKernel | undefined): Lowered | u
   };
 }
 
-export const elementwiseLowering: Lowering = (k) => (k.kind === 'elementwise' ? bufferCall(k, compileWasmElementwise(k)) : undefined);
+/**
+ * A flat elementwise kernel, or a group whose members all fit the SIMD loop, as one SIMD call:
+ * the parts a multi-tensor kernel is lowered to (`groupLoweringOf`). Other tiers wrap it (the
+ * native tier swaps in C once compiled).
+ */
+export type SimdPartLowering = (k: FusedKernel) => Lowered | undefined;
+
+export const simdPart: SimdPartLowering = (k) =>
+  k.kind === 'elementwise' ? bufferCall(k, compileWasmElementwise(k))
+  : k.kind === 'group' && k.members !== undefined ? bufferCall(k, compileWasmGroup(k)) : undefined;
+
+export const elementwiseLoweringOf = (part: SimdPartLowering): Lowering => (k) => (k.kind === 'elementwise' ? part(k) : undefined);
 
 const pooling = (k: FusedKernel) => (k.kind === 'opaque' && (k.anchor.op === 'maxPool2d' || k.anchor.op === 'maxPool2dGrad')) || (k.kind === 'reduce' && k.anchor.op === 'sum');
 
 export const poolLowering: Lowering = (k) => (pooling(k) ? bufferCall(k, compileWasmPool(k)) : undefined);
 
 /**
- * A multi-tensor kernel: one module when every member fits the SIMD loop; else its SIMD members
- * as one module and the rest as one JavaScript kernel, run by one call (the members touch
+ * A multi-tensor kernel: one call when every member fits the SIMD loop; else its SIMD members
+ * as one call and the rest as one JavaScript kernel, run by one call (the members touch
  * disjoint memory, so regrouping them keeps what each computes). Declines when no member fits:
- * the JavaScript lowering then runs the whole group as one function.
+ * the JavaScript lowering then runs the whole group as one function. `part` lowers the SIMD
+ * calls.
  */
-export const groupLowering: Lowering = (k) => {
+export const groupLoweringOf = (part: SimdPartLowering): Lowering => (k) => {
   if (k.kind !== 'group' || k.members === undefined) return undefined;
-  const whole = bufferCall(k, compileWasmGroup(k));
+  const whole = part(k);
   if (whole !== undefined) return whole;
   const simd = k.members.filter((m) => compileWasmElementwise(m) !== undefined);
   if (simd.length === 0) return undefined;
   const rest = k.members.filter((m) => !simd.includes(m));
-  const part = (ms: readonly FusedKernel[]) => (ms.length === 1 ? ms[0] : groupOf(ms));
-  const wasm = simd.length === 1 ? elementwiseLowering(simd[0]) : groupLowering(groupOf(simd));
+  const piece = (ms: readonly FusedKernel[]) => (ms.length === 1 ? ms[0] : groupOf(ms));
+  const wasm = part(piece(simd));
   if (wasm === undefined) return undefined;
-  return composite(k, [wasm, jsLowering(part(rest))]);
+  return composite(k, [wasm, jsLowering(piece(rest))]);
 };
+
+export const elementwiseLowering = elementwiseLoweringOf(simdPart);
+export const groupLowering = groupLoweringOf(simdPart);
 
 /** Several lowered parts as one call; it takes the memory's views, and hands them to the parts that take them. */
 function composite(k: FusedKernel, parts: readonly Lowered[]): Lowered {
