@@ -147,6 +147,25 @@ test('layer normalisation: later sums read earlier row values (mean, then varian
   }
 });
 
+// Attention's softmax gradient after the row kernel: (dp / s + q) * p with s and q one value per
+// row, read through a broadcast along the last axis (the flat elementwise loop declines it).
+for (const c of [3, 200]) {
+  test(`an elementwise kernel broadcasting row values over rows of ${c} runs as a SIMD row loop`, () => {
+    if (!simd) return;
+    const r = rng(400 + c);
+    const shape = [2, 3, 5, c];
+    const dp = B.input('dp', shape), p = B.input('p', shape), sum = B.input('s', [2, 3, 5, 1]), q = B.input('q', [2, 3, 5]);
+    const row = B.broadcastTo(B.reshape(q, [2, 3, 5, 1]), shape);
+    const out = B.reshape(B.multiply(B.add(B.divide(dp, sum), row), p), [6, 5, c]);
+    const n = sizeOf(shape);
+    const names = check(`row broadcast ${c}`, { outputs: [out], updates: [] }, [
+      { node: dp, data: randomData(n, r) }, { node: p, data: randomData(n, r, 0, 1) },
+      { node: sum, data: randomData(30, r, 0.5, 2) }, { node: q, data: randomData(30, r) },
+    ]);
+    assert.equal(names.map((k) => /^fused_6x5x\d+_.*_simd$/.test(k)), [true], names.join(', '));
+  });
+}
+
 test('max over rows holding NaN, -0 and +0, or -Infinity only, is the interpreter\'s bit for bit', () => {
   if (!simd) return;
   const nan = NaN, inf = Infinity;

@@ -1,6 +1,6 @@
 /**
  * Compiles row kernels (fused reductions over the last axis, with their map stages and row
- * epilogues; row-match.ts) to WebAssembly SIMD and instantiates them over a caller's memory. A
+ * epilogues, and elementwise groups broadcasting row values along the last axis; row-match.ts) to WebAssembly SIMD and instantiates them over a caller's memory. A
  * compiled module depends on the group's structure and shapes only, so it is cached and shared
  * by every program with that group; an instance binds one memory.
  *
@@ -9,7 +9,7 @@
  */
 import type { FusedKernel } from '../../ir/fusion.js';
 import type { Node } from '../../ir/node.js';
-import { kernelBuffers, reduceName, structuralKey } from '../kernel-identity.js';
+import { elementwiseName, kernelBuffers, reduceName, structuralKey } from '../kernel-identity.js';
 import type { WasmMemory } from './engine.js';
 import { wasmFeatures } from './features.js';
 import { ModuleCache } from './module-cache.js';
@@ -39,7 +39,7 @@ export function compileWasmRows(k: FusedKernel): WasmRowKernel | undefined {
   const buffers = kernelBuffers(k);
   const plan = matchRowKernel(k, buffers);
   if (plan === undefined) return undefined;
-  const name = `${reduceName(k)}_simd`;
+  const name = `${k.kind === 'reduce' ? reduceName(k) : elementwiseName(k, k.outputs[0].shape)}_simd`;
   const key = structuralKey(k, buffers);
   const emit = (shared: boolean) => emitRowModule(plan, name, shared);
   return {

@@ -2,7 +2,9 @@
  * Decides whether a row kernel (a fused reduction group, ir/fusion.ts: one or more stages over
  * the rows of one domain) can run as a WebAssembly SIMD row loop (row-emit.ts), and if so lays it
  * out for the emitter. The loop serves reductions over the last axis only, whose rows are
- * contiguous: element c of row r of every full-size value is flat element r * cols + c.
+ * contiguous: element c of row r of every full-size value is flat element r * cols + c. An
+ * elementwise group that reads row values broadcast along its last axis runs as one map stage
+ * over its output's rows.
  *
  * Every value is one of three levels: `uniform` (fills, one-element buffers and what is computed
  * from them only: computed once, before the rows), `row` (the stages' reductions, buffers with one
@@ -63,15 +65,17 @@ export interface RowKernelPlan {
 
 /** The group's layout for the row loop, or undefined when only the JavaScript tier can run it. */
 export function matchRowKernel(k: FusedKernel, buffers: readonly Node[]): RowKernelPlan | undefined {
-  if (k.kind !== 'reduce') return undefined;
-  const stages: readonly Stage[] = k.stages ?? [{ anchor: k.anchor, epilogue: k.epilogue }];
+  const stages = stagesOf(k);
+  if (stages === undefined) return undefined;
   const first = stages[0].anchor;
-  if (first.op !== 'sum' && first.op !== 'max') return undefined;
-  const dom = first.inputs[0].shape;
+  const dom = stages[0].map === true ? k.outputs[0].shape : first.inputs[0].shape;
   if (!isConcrete(dom) || dom.length === 0) return undefined;
   const last = dom.length - 1;
-  const axes = (first as Node<'sum' | 'max'>).attrs.axes;
-  if (axes.length !== 1 || axes[0] !== last) return undefined;
+  if (stages[0].map !== true) {
+    if (first.op !== 'sum' && first.op !== 'max') return undefined;
+    const axes = (first as Node<'sum' | 'max'>).attrs.axes;
+    if (axes.length !== 1 || axes[0] !== last) return undefined;
+  }
   const cols = dom[last], total = sizeOf(dom), rows = total / cols;
   if (cols === 0 || rows === 0) return undefined;
 
@@ -122,7 +126,7 @@ export function matchRowKernel(k: FusedKernel, buffers: readonly Node[]): RowKer
     if (!n.inputs.every(fits)) return undefined;
     const rank: Record<Level, number> = { uniform: 0, row: 1, element: 2 };
     const top = operands.reduce<Level>((a, l) => (rank[l!] > rank[a] ? l! : a), 'uniform');
-    if (mapOutputs.has(n) && top !== 'element' && cols > 1) return undefined;
+    if (mapOutputs.has(n) && ((top !== 'element' && cols > 1) || size(n) !== total)) return undefined;
     return top;
   };
   for (const n of [...computed, ...inputs]) if (levelOf(n) === undefined) return undefined;
@@ -192,6 +196,17 @@ export function matchRowKernel(k: FusedKernel, buffers: readonly Node[]): RowKer
   if (!k.outputs.every((o) => stored.has(o))) return undefined;
   const uniformBuffers = k.inputs.filter((b) => level.get(b) === 'uniform');
   return { rows, cols, buffers, inputs: k.inputs, stages: planned, uniformBuffers, uniform: uniformNodes, level };
+}
+
+/**
+ * A reduction group's stages; an elementwise group is one map stage over its outputs' rows (a
+ * loop the flat SIMD loop declined because it broadcasts row values along the last axis:
+ * attention's softmax gradient, (dp / sum + row term) * p).
+ */
+function stagesOf(k: FusedKernel): readonly Stage[] | undefined {
+  if (k.kind === 'reduce') return k.stages ?? [{ anchor: k.anchor, epilogue: k.epilogue }];
+  if (k.kind === 'elementwise') return [{ anchor: k.anchor, epilogue: k.outputs, map: true }];
+  return undefined;
 }
 
 /**

@@ -50,11 +50,12 @@ export const poolLowering: Lowering = (k) => (pooling(k) ? bufferCall(k, compile
 
 /**
  * Row kernels (reductions over the last axis with their stages, codegen/wasm/row-match.ts) as a
- * SIMD loop per row, split over threads by rows. A group the row loop cannot express (another
- * axis, a random draw, a broadcast other than along the row, int32 values) declines here and
- * runs as its JavaScript kernel.
+ * SIMD loop per row, split over threads by rows; also elementwise groups the flat loop declined
+ * because they broadcast row values along the last axis (it comes after elementwiseLowering). A
+ * group the row loop cannot express (another axis, a random draw, a broadcast other than along
+ * the row, int32 values) declines here and runs as its JavaScript kernel.
  */
-export const rowLowering: Lowering = (k) => (k.kind === 'reduce' ? bufferCall(k, compileWasmRows(k)) : undefined);
+export const rowLowering: Lowering = (k) => (k.kind === 'reduce' || k.kind === 'elementwise' ? bufferCall(k, compileWasmRows(k)) : undefined);
 
 /**
  * A multi-tensor kernel: one module when every member fits the SIMD loop; else its SIMD members
