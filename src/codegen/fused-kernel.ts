@@ -8,7 +8,7 @@ import type { ContractionOp, Epilogue } from './contraction-api.js';
 import { emitEpiloguePass } from './epilogue-pass.js';
 import { ExprEmitter, shapeOf, viewName } from './expr-emitter.js';
 import { At } from './index-expr.js';
-import { elementwiseName, groupName, kernelBuffers, nameOf, structuralKey } from './kernel-identity.js';
+import { elementwiseName, groupName, kernelBuffers, nameOf, reduceName, structuralKey } from './kernel-identity.js';
 import { instantiate, type Kernel, type KernelAst } from './kernel.js';
 import { OPAQUE, isOpaqueOp } from './opaque.js';
 import { expr, ident, lit, stmts } from './template.js';
@@ -120,9 +120,8 @@ function groupAst(k: FusedKernel, buffers: readonly Node[]): KernelAst {
 }
 
 function reduceAst({ k, buffers, emitter, computed, storeOutputs }: KernelScope): KernelAst {
-  const r = k.anchor as Node<'sum' | 'max'>;
   const loops = reduceLoops(k, emitter, computed, storeOutputs);
-  return { name: nameOf(k, `${r.op}_${shapeOf(r.inputs[0]).join('x')}_axis${r.attrs.axes.join('')}`), buffers: buffers.length, prelude: [], body: [...emitter.setup, ...loops] };
+  return { name: reduceName(k), buffers: buffers.length, prelude: [], body: [...emitter.setup, ...loops] };
 }
 
 /** The GEMM with the group's epilogue at each finished element, or (`epiloguePass`) only the epilogue over a raw product. */

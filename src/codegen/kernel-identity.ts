@@ -50,6 +50,12 @@ export function nameOf(k: FusedKernel, base: string): string {
   return [base, ...ops].join('_');
 }
 
+/** A reduction group's name on either tier, from its first reduction (`max_128x10_axis1_subtract_exp`). */
+export function reduceName(k: FusedKernel): string {
+  const r = k.anchor as Node<'sum' | 'max'>;
+  return nameOf(k, `${r.op}_${r.inputs[0].shape.join('x')}_axis${r.attrs.axes.join('')}`);
+}
+
 /** An elementwise group's name on either tier, from its output's shape (`fused_784x512_add`). */
 export function elementwiseName(k: FusedKernel, shape: Shape): string {
   return nameOf(k, `fused_${shape.join('x') || 'scalar'}`);

@@ -5,11 +5,11 @@
  * lane stores) rather than scalar f32 ops, so every element gets bit-identical arithmetic, NaN
  * and -0 handling, whichever loop computes it. With slices (rows > 1) those two loops cover one
  * row and an outer loop steps every buffer's row start (a slice's by its own stride; its element
- * offset is the loads' constant offset). exp, log, tanh, sigmoid and sign are simd-math.ts's.
+ * offset is the loads' constant offset). Each op's instructions and the value loads and stores
+ * are simd-ops.ts's, shared with the row kernels (row-emit.ts); exp, log, tanh, sigmoid and sign
+ * are simd-math.ts's.
  *
- * Values live in v128 locals: float32 as f32x4, bool as lane masks (all ones or zero), the form
- * f32x4 comparisons produce and v128.bitselect consumes. Bool buffers hold one byte per element,
- * widened to masks on load and narrowed back to 0/1 bytes on store. Constants, one-element
+ * Constants, one-element
  * buffers and the nodes computed only from them are computed once, before the loops. Random
  * draws hash the element index on i32x4 lanes exactly as `uniformAt` does (ir/math.ts), so the
  * tiers and the interpreter draw the same numbers.
@@ -24,59 +24,12 @@
  */
 import type { Node } from '../../ir/node.js';
 import { FuncBuilder, type LocalRef } from './builder.js';
-import type { FlatElementwise, SimdElementwiseOp } from './elementwise-match.js';
+import type { FlatElementwise } from './elementwise-match.js';
 import { envMemory, type WasmModule } from './module.js';
-import type { OpName } from './opcodes.js';
 import { SimdMath } from './simd-math.js';
+import { constantsNeeded, constKey, emitSimdOp, loadSplat, loadValue, pushConstant, storeValue, type Lanes, type SimdOpContext } from './simd-ops.js';
 
-/** Elements per loop iteration: the main loop's four lanes, or the tail's one. */
-type Lanes = 4 | 1;
-
-type OpEmit = (e: ElementwiseEmitter, args: readonly LocalRef[], node: Node) => void;
-const binary = (op: OpName): OpEmit => (e, [a, b]) => { e.f.get(a).get(b).op(op); };
-const unary = (op: OpName): OpEmit => (e, [a]) => { e.f.get(a).op(op); };
-
-/**
- * Each op as f32x4 instructions leaving its value on the stack. f32x4.max and min propagate NaN
- * and order -0 below +0, as Math.max and Math.min do in the JavaScript tier.
- */
-const SIMD_OPS: { readonly [K in Exclude<SimdElementwiseOp, 'fill'>]: OpEmit } = {
-  add: binary('f32x4.add'),
-  subtract: binary('f32x4.sub'),
-  multiply: binary('f32x4.mul'),
-  divide: binary('f32x4.div'),
-  maximum: binary('f32x4.max'),
-  minimum: binary('f32x4.min'),
-  sqrt: unary('f32x4.sqrt'),
-  negative: unary('f32x4.neg'),
-  abs: unary('f32x4.abs'),
-  exp: (e, [a]) => e.math.exp(a),
-  log: (e, [a]) => e.math.log(a),
-  tanh: (e, [a]) => e.math.tanh(a),
-  sigmoid: (e, [a]) => e.math.sigmoid(a),
-  sign: (e, [a]) => e.math.sign(a),
-  // Row-major order is the same before and after a reshape: the flat element index carries over.
-  reshape: (e, [a]) => { e.f.get(a); },
-  slice: () => { throw new Error('wasm: a slice is loaded from its input, not computed'); },
-  pad: () => { throw new Error('wasm: a pad is its input or its constant, by column segment'); },
-  less: binary('f32x4.lt'),
-  lessEqual: binary('f32x4.le'),
-  greater: binary('f32x4.gt'),
-  greaterEqual: binary('f32x4.ge'),
-  equal: binary('f32x4.eq'),
-  notEqual: binary('f32x4.ne'),
-  // bitselect(x, y, mask) takes x's bits where the mask is set, y's elsewhere.
-  where: (e, [c, x, y]) => { e.f.get(x).get(y).get(c).op('v128.bitselect'); },
-  randomUniform: (e, _args, node) => e.draw(node as Node<'randomUniform'>),
-  cast: (e, [a], node) => {
-    const from = node.inputs[0].dtype, to = node.dtype;
-    if (from === to) e.f.get(a);
-    else if (to === 'bool') e.f.get(a).get(e.zero()).op('f32x4.ne'); // x !== 0, true for NaN, false for -0
-    else e.f.get(a).get(e.oneF32()).op('v128.and'); // mask bits & 1.0f: 1 or +0
-  },
-};
-
-class ElementwiseEmitter {
+class ElementwiseEmitter implements SimdOpContext {
   readonly f: FuncBuilder;
   readonly math: SimdMath;
   private readonly base = new Map<Node, LocalRef>();
@@ -148,10 +101,9 @@ class ElementwiseEmitter {
         this.consts.set(constKey(n as Node<'fill'>), { local: f.local(`k${this.consts.size}`, 'v128'), node: n as Node<'fill'> });
       }
     });
-    const casts = plan.order.filter((n) => n.op === 'cast' && n.dtype !== n.inputs[0].dtype);
-    const needsZero = plan.buffers.some((b) => b.dtype === 'bool') || casts.some((n) => n.dtype === 'bool');
-    this.zeroLocal = needsZero ? f.local('zero', 'v128') : undefined;
-    this.oneLocal = casts.some((n) => n.dtype === 'float32') ? f.local('one', 'v128') : undefined;
+    const needs = constantsNeeded(plan.buffers, plan.order);
+    this.zeroLocal = needs.zero ? f.local('zero', 'v128') : undefined;
+    this.oneLocal = needs.one ? f.local('one', 'v128') : undefined;
     plan.order.forEach((n, i) => { if (n.op === 'randomUniform') this.keys.set(n, f.local(`r${i}`, 'v128')); });
     const v128 = (name: string) => f.local(name, 'v128');
     this.hash = this.keys.size > 0 ? { h: v128('h'), mixA: v128('mixA'), mixB: v128('mixB'), iota: v128('iota'), unit: v128('unit') } : undefined;
@@ -205,11 +157,6 @@ class ElementwiseEmitter {
     f.op('i32.add');
   }
 
-  /** Turns the i32 lanes on the stack (0 or not) into masks. */
-  private toMask(): void {
-    this.f.get(this.zero()).op('i32x4.ne');
-  }
-
   /**
    * Loads value `into` (in context `ctx`) from buffer `b`, rows `stride` elements apart, shifted
    * under a pad; `offset` elements in (a slice's start).
@@ -217,10 +164,7 @@ class ElementwiseEmitter {
   private load(b: Node, lanes: Lanes, into: Node, ctx: Node | undefined, stride: number, offset = 0): void {
     const f = this.f;
     this.address(b, stride, this.shift(ctx));
-    const at = b.dtype === 'bool' ? offset : offset * 4;
-    if (b.dtype === 'float32') f.mem(lanes === 4 ? 'v128.load' : 'v128.load32_zero', at);
-    else if (lanes === 4) { f.mem('v128.load32_zero', at).op('i16x8.extend_low_i8x16_u').op('i32x4.extend_low_i16x8_u'); this.toMask(); }
-    else { f.mem('i32.load8_u', at).op('i32x4.splat'); this.toMask(); }
+    loadValue(f, b.dtype, lanes, offset, () => this.zero());
     f.set(this.valueOf(into, ctx));
   }
 
@@ -228,10 +172,7 @@ class ElementwiseEmitter {
     const f = this.f;
     this.address(o, this.plan.cols, 0);
     f.get(this.valueOf(o));
-    if (o.dtype === 'float32') { f.mem(lanes === 4 ? 'v128.store' : 'v128.store32_lane', 0, ...(lanes === 4 ? [] : [0])); return; }
-    // Masks (-1 or 0 per i32 lane) narrow with saturation to -1/0 bytes in lanes 0..3; negated, 1/0.
-    f.get(this.zero()).op('i16x8.narrow_i32x4_s').get(this.zero()).op('i8x16.narrow_i16x8_s').op('i8x16.neg');
-    f.mem(lanes === 4 ? 'v128.store32_lane' : 'v128.store8_lane', 0, 0);
+    storeValue(f, o.dtype, lanes, () => this.zero());
   }
 
   /** Computes `n` in context `ctx`; a pad is its operand where `active` has it, else its constant. */
@@ -243,8 +184,7 @@ class ElementwiseEmitter {
       else if (n.dtype === 'bool') f.i32(value !== 0 ? -1 : 0).op('i32x4.splat');
       else f.op('f32.const', value).op('f32x4.splat');
     } else {
-      const args = n.inputs.map((i) => this.valueOf(i, ctx));
-      SIMD_OPS[n.op as Exclude<SimdElementwiseOp, 'fill'>](this, args, n);
+      emitSimdOp(this, n, n.inputs.map((i) => this.valueOf(i, ctx)));
     }
     f.set(this.valueOf(n, ctx));
   }
@@ -273,9 +213,7 @@ class ElementwiseEmitter {
     for (const b of plan.buffers) {
       if (plan.outputs.includes(b) || !plan.uniform.has(b)) continue;
       f.get(this.base.get(b)!);
-      // float32 values and the int32 seed splat as they are; bools become masks.
-      if (b.dtype !== 'bool') f.mem('v128.load32_splat', 0);
-      else { f.mem('i32.load8_u', 0).op('i32x4.splat'); this.toMask(); }
+      loadSplat(f, b.dtype, () => this.zero());
       f.set(this.valueOf(b));
     }
     for (const [n, key] of this.keys) this.streamKey(n as Node<'randomUniform'>, key);
@@ -380,11 +318,7 @@ class ElementwiseEmitter {
     }
     if (this.zeroLocal !== undefined) f.op('v128.const', ...new Array<number>(16).fill(0)).set(this.zeroLocal);
     if (this.oneLocal !== undefined) f.op('f32.const', 1).op('f32x4.splat').set(this.oneLocal);
-    for (const { local, node } of this.consts.values()) {
-      if (node.dtype === 'bool') f.i32(node.attrs.value !== 0 ? -1 : 0).op('i32x4.splat');
-      else f.op('f32.const', node.attrs.value).op('f32x4.splat');
-      f.set(local);
-    }
+    for (const { local, node } of this.consts.values()) { pushConstant(f, node); f.set(local); }
   }
 }
 
@@ -397,8 +331,6 @@ function fmix32(f: FuncBuilder, { h, mixA, mixB }: HashLocals): void {
   f.tee(h).get(h).i32(13).op('i32x4.shr_u').op('v128.xor').get(mixB).op('i32x4.mul');
   f.tee(h).get(h).i32(16).op('i32x4.shr_u').op('v128.xor').set(h);
 }
-
-const constKey = (n: Node<'fill'>) => `${n.dtype}:${Object.is(n.attrs.value, -0) ? '-0' : String(n.attrs.value)}`;
 
 /**
  * The units the kernel's range [b0, b1) counts: a flat loop's blocks of four elements (the tail

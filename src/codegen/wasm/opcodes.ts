@@ -60,6 +60,7 @@ export const OPCODES = {
   'i32.const': op(0x41, 'i32'),
   'f32.const': op(0x43, 'f32'),
   'i32.eqz': op(0x45),
+  'f32.eq': op(0x5b),
   'i32.eq': op(0x46),
   'i32.ne': op(0x47),
   'i32.lt_s': op(0x48),

@@ -1,6 +1,7 @@
 /**
- * Elementwise groups, max pooling, its gradient and the bias gradient's sum on the WebAssembly
- * tier, as one function over byte offsets of the session memory. Flat float32 elementwise groups
+ * Elementwise groups, row kernels (reductions over the last axis), max pooling, its gradient and
+ * the bias gradient's sum on the WebAssembly tier, as one function over byte offsets of the
+ * session memory. Flat float32 elementwise groups
  * (optimizer updates, masks and activations without broadcasting or random draws) run as a SIMD
  * loop; pooling and the sum over every axis but the last are NHWC with four channels per f32x4
  * (codegen/wasm/pool-kernel.ts). Groups neither covers stay on JavaScript.
@@ -9,6 +10,7 @@ import { groupName, kernelBuffers } from '../../../codegen/kernel-identity.js';
 import { compileWasmElementwise } from '../../../codegen/wasm/elementwise-kernel.js';
 import { compileWasmGroup } from '../../../codegen/wasm/group-kernel.js';
 import { compileWasmPool } from '../../../codegen/wasm/pool-kernel.js';
+import { compileWasmRows } from '../../../codegen/wasm/row-kernel.js';
 import type { RangedKernel } from '../../../codegen/wasm/ranged-kernel.js';
 import { kernelWork } from '../../../ir/cost.js';
 import type { FusedKernel } from '../../../ir/fusion.js';
@@ -56,6 +58,15 @@ export const elementwiseLoweringOf = (part: SimdPartLowering): Lowering => (k) =
 const pooling = (k: FusedKernel) => (k.kind === 'opaque' && (k.anchor.op === 'maxPool2d' || k.anchor.op === 'maxPool2dGrad')) || (k.kind === 'reduce' && k.anchor.op === 'sum');
 
 export const poolLowering: Lowering = (k) => (pooling(k) ? bufferCall(k, compileWasmPool(k)) : undefined);
+
+/**
+ * Row kernels (reductions over the last axis with their stages, codegen/wasm/row-match.ts) as a
+ * SIMD loop per row, split over threads by rows; also elementwise groups the flat loop declined
+ * because they broadcast row values along the last axis (it comes after elementwiseLowering). A
+ * group the row loop cannot express (another axis, a random draw, a broadcast other than along
+ * the row, int32 values) declines here and runs as its JavaScript kernel.
+ */
+export const rowLowering: Lowering = (k) => (k.kind === 'reduce' || k.kind === 'elementwise' ? bufferCall(k, compileWasmRows(k)) : undefined);
 
 /**
  * A multi-tensor kernel: one call when every member fits the SIMD loop; else its SIMD members
