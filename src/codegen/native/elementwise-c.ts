@@ -134,8 +134,10 @@ function expression(n: Node, a: readonly string[]): string {
   }
 }
 
+// FP_CONTRACT for clang, the optimize attribute on each loop for GCC (each ignores the other's).
 const PRELUDE = String.raw`#include <math.h>
 #include <stdint.h>
+#pragma STDC FP_CONTRACT OFF
 /* f32x4.max and min: NaN if either is NaN, -0 below +0. */
 static inline float kjit_max(float a, float b) { return a != a ? a : b != b ? b : a > b ? a : b > a ? b : signbit(a) ? b : a; }
 static inline float kjit_min(float a, float b) { return a != a ? a : b != b ? b : a < b ? a : b < a ? b : signbit(a) ? a : b; }
