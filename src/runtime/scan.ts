@@ -11,6 +11,7 @@ import type { Node } from '../ir/node.js';
 import { runPipeline } from '../ir/pipeline.js';
 import { savedStacks, scanPartOffset, scanParts } from '../ir/scan-body.js';
 import { kernelBytes, kernelFlops } from '../ir/cost.js';
+import { memoryCopy } from '../codegen/wasm/memory-copy.js';
 import { debugLevel } from './debug.js';
 import { formatProfile, ProgramProfile } from './profile.js';
 import type { Call, Lowered } from './tiers/tier.js';
@@ -91,6 +92,7 @@ export function lowerScan(k: FusedKernel, lower: (body: FusedKernel) => Lowered)
       const carrySaves = savedCarries.map(({ part, carry }) => ({ at: partAt(part), from: paramAt[carry], bytes: paramBytes[carry] }));
       const valueSaves = savedValues.map(({ part, node: v }) => ({ at: partAt(part), from: bodyOffset(v), bytes: bufferBytes(v) }));
       const xAt = node.inputs.slice(m, m + n).map((x) => ctx.byteOffset(x));
+      const copy = memoryCopy(memory.wasm);
       let generation = -1;
       let kernelMs = 0;
       const timed = (c: Call, i: number) => {
@@ -108,7 +110,6 @@ export function lowerScan(k: FusedKernel, lower: (body: FusedKernel) => Lowered)
           generation = memory.generation;
           for (const c of calls) if (c.takesViews) { c.args[0] = memory.f32; c.args[1] = memory.i32; c.args[2] = memory.u8; }
         }
-        const copy = (to: number, from: number, bytes: number) => memory.u8.copyWithin(to, from, from + bytes);
         for (let i = 0; i < m; i++) copy(paramAt[i], initAt[i], paramBytes[i]);
         for (let s = 0; s < length; s++) {
           const t = reverse ? length - 1 - s : s;

@@ -84,6 +84,9 @@ export function writeInstr(out: number[], ins: Instr): void {
   if ('simd' in info) {
     out.push(0xfd);
     writeU32(out, info.code);
+  } else if ('bulk' in info) {
+    out.push(0xfc);
+    writeU32(out, info.code);
   } else out.push(info.code);
   let k = 0;
   const next = (): number => {

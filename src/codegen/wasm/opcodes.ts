@@ -1,7 +1,8 @@
 /**
  * The instructions the kernel generators use, with their binary opcodes and immediate kinds.
  * One table serves the encoder and the text printer, so the two can never disagree on an op.
- * SIMD ops are 0xFD followed by the sub-opcode as a u32 LEB128 (0x105 is two bytes: 85 02).
+ * SIMD ops are 0xFD followed by the sub-opcode as a u32 LEB128 (0x105 is two bytes: 85 02);
+ * bulk-memory ops are 0xFC followed by theirs.
  */
 
 /** How an instruction's immediates are encoded (and how many numbers they take in `Instr.imm`). */
@@ -15,9 +16,10 @@ export type ImmKind =
   | 'v128';   // sixteen bytes
 
 interface OpInfo {
-  /** Opcode byte, or for the 0xFD prefix the sub-opcode. */
+  /** Opcode byte, or for the 0xFD and 0xFC prefixes the sub-opcode. */
   readonly code: number;
   readonly simd?: true;
+  readonly bulk?: true;
   readonly imm: readonly ImmKind[];
   /** Natural alignment (log2 bytes) for memory ops, the largest alignment the validator allows. */
   readonly natural?: number;
@@ -31,6 +33,7 @@ const op = (code: number, ...imm: ImmKind[]): OpInfo => ({ code, imm });
 const mem = (code: number, natural: number, simd = false, lane = false): MemInfo =>
   ({ code, imm: lane ? ['memarg', 'lane'] : ['memarg'], natural, ...(simd ? { simd: true } : {}) });
 const simd = (code: number, ...imm: ImmKind[]): OpInfo => ({ code, imm, simd: true });
+const bulk = (code: number, ...imm: ImmKind[]): OpInfo => ({ code, imm, bulk: true });
 
 export const OPCODES = {
   'unreachable': op(0x00),
@@ -58,6 +61,8 @@ export const OPCODES = {
   'f32.store': mem(0x38, 2),
   'i32.store8': mem(0x3a, 0),
   'i32.const': op(0x41, 'i32'),
+  // Destination and source memory indices (both 0: a module has one memory).
+  'memory.copy': bulk(10, 'u32', 'u32'),
   'f32.const': op(0x43, 'f32'),
   'i32.eqz': op(0x45),
   'f32.eq': op(0x5b),
