@@ -11,6 +11,7 @@ import * as B from '../src/ir/build.js';
 import type { Graph } from '../src/ir/graph.js';
 import type { Node } from '../src/ir/node.js';
 import { Session } from '../src/runtime/session.js';
+import { compiledProgram } from '../src/runtime/compiled.js';
 import { nativeTier } from '../src/runtime/tiers/native/index.js';
 import { nativeCompilesSettled, nativeKernelsCreated } from '../src/runtime/tiers/native/kernels.js';
 import { nativeStats } from '../src/runtime/tiers/native/swap.js';
@@ -183,11 +184,84 @@ test('dropout\'s draws run as C and draw the interpreter\'s mask, for several se
   }
 });
 
-test('elementwise groups C does not cover (transcendentals) keep their WebAssembly kernel', async () => {
+/** The outputs of `made` compiled on `tier`, as float32 bits (bool outputs as bytes). */
+function bitsOn(made: Made, session: Session, tier: 'wasm' | 'native'): Uint32Array[] {
+  const program = compiledProgram({ name: 'bits', inputs: made.feeds.map((f) => f.node), graph: made.graph }, session, tier);
+  made.feeds.forEach((f, i) => program.input(i).set(f.data));
+  program.run(0);
+  const out = made.graph.outputs.map((_, i) => {
+    const o = program.output(i);
+    return o instanceof Float32Array ? new Uint32Array(Float32Array.from(o).buffer) : Uint32Array.from(o);
+  });
+  program.dispose();
+  return out;
+}
+
+/**
+ * Runs `make` on the native tier until its C kernel ran, then holds it bit for bit to the wasm
+ * kernel and, given a tolerance, to the interpreter.
+ */
+async function checkBits(what: string, make: () => Made, tolerance?: number): Promise<void> {
+  const session = new Session({ seed: 3 });
+  const mark = nativeKernelsCreated();
+  bitsOn(make(), session, 'native');
+  await nativeCompilesSettled(mark);
+  const before = nativeStats.elementwiseCalls;
+  const native = bitsOn(make(), session, 'native');
+  assert.ok(nativeStats.elementwiseCalls > before, `${what}: the C kernel ran`);
+  const made0 = make();
+  const wasm = bitsOn(made0, session, 'wasm');
+  // NaN's sign and payload are not specified (wasm's are nondeterministic): any NaN equals any other.
+  const isNaNBits = (b: number) => (b & 0x7f800000) === 0x7f800000 && (b & 0x007fffff) !== 0;
+  native.forEach((o, i) => {
+    const float = made0.graph.outputs[i].dtype === 'float32';
+    const k = o.findIndex((b, j) => b !== wasm[i][j] && !(float && isNaNBits(b) && isNaNBits(wasm[i][j])));
+    assert.is(k, -1, `${what}: output ${i} differs from the wasm kernel at ${k}: bits ${o[k]?.toString(16)} against ${wasm[i][k]?.toString(16)}`);
+  });
+  if (tolerance === undefined) return;
+  const made = make();
+  const cmp = compareCompiled(made.graph, made.feeds, session, undefined, 'native');
+  assert.ok(cmp.maxRelError <= tolerance, `${what}: max rel error ${cmp.maxRelError} at ${cmp.worst}`);
+}
+
+test('exp, log, tanh, sigmoid and sign in C equal the wasm polynomials bit for bit, over special and ordinary values', async () => {
   if (!usable) return;
-  await checkElementwise('exp', () => {
-    const x = B.input('x', [50]);
-    return { graph: { outputs: [B.exp(B.multiply(x, 2))], updates: [] }, feeds: [{ node: x, data: randomData(50, rng(5)) }] };
+  const n = 20_003;
+  await checkBits('transcendentals', () => {
+    const r = rng(77);
+    const x = B.input('x', [n]);
+    // Ordinary values over a wide range, with the special ones and subnormals sprinkled in.
+    const data = Float32Array.from({ length: n }, (_, i) => {
+      const u = r();
+      if (u < 0.1) return [NaN, Infinity, -Infinity, 0, -0, 1e-40, -1e-40, 88.7, -103.9, 0.625][i % 10];
+      return (r() - 0.5) * 2 * 10 ** (r() * 6 - 3);
+    });
+    const outputs = [B.exp(x), B.log(B.abs(x)), B.log(x), B.tanh(x), B.sigmoid(x), B.sign(x)];
+    return { graph: { outputs, updates: [] }, feeds: [{ node: x, data }] };
+    // Bit for bit the wasm polynomials, whose ulp bounds against float64 tests/wasm-simd-math.test.ts asserts
+    // (an interpreter comparison here would only measure float32 overflow against float64).
+  });
+});
+
+test('an LSTM gate kernel (slices of the projection read as rows, sigmoid and tanh) runs as C, bit for bit the wasm kernel', async () => {
+  if (!usable) return;
+  for (const [batch, units] of [[32, 128], [3, 5]] as const) {
+    await checkBits(`gates ${batch}x${units}`, () => {
+      const r = rng(batch + units);
+      const z = B.input('z', [batch, 4 * units]), cPrev = B.input('c', [batch, units]);
+      const gate = (g: number) => B.slice(z, [0, g * units], [batch, (g + 1) * units]);
+      const c = B.add(B.multiply(B.sigmoid(gate(1)), cPrev), B.multiply(B.sigmoid(gate(0)), B.tanh(gate(2))));
+      const h = B.multiply(B.sigmoid(gate(3)), B.tanh(c));
+      return { graph: { outputs: [h, c], updates: [] }, feeds: [{ node: z, data: randomData(batch * 4 * units, r, -4, 4) }, { node: cPrev, data: randomData(batch * units, r) }] };
+    }, 1e-6);
+  }
+});
+
+test('elementwise groups C does not cover (pads of the last axis) keep their WebAssembly kernel', async () => {
+  if (!usable) return;
+  await checkElementwise('pad', () => {
+    const x = B.input('x', [6, 5]);
+    return { graph: { outputs: [B.pad(B.multiply(x, 2), [[0, 0], [3, 0]])], updates: [] }, feeds: [{ node: x, data: randomData(30, rng(5)) }] };
   }, false);
 });
 

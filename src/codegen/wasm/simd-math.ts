@@ -25,18 +25,19 @@ function lanes(value: number, kind: 'f32' | 'i32'): number[] {
   return Array.from(new Uint8Array(v.buffer));
 }
 
-const LOG2E = 1.44269504088896341;
+// The constants are shared with the native tier's C twins (codegen/native/math-c.ts).
+export const LOG2E = 1.44269504088896341;
 /** ln 2 = LN2_HI + LN2_LO; LN2_HI has 9 significant bits, so n * LN2_HI is exact for |n| < 2^15. */
-const LN2_HI = 0.693359375;
-const LN2_LO = -2.12194440e-4;
-const EXP_POLY = [1.9875691500e-4, 1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1];
-const LOG_POLY = [7.0376836292e-2, -1.1514610310e-1, 1.1676998740e-1, -1.2420140846e-1, 1.4249322787e-1, -1.6668057665e-1, 2.0000714765e-1, -2.4999993993e-1, 3.3333331174e-1];
-const TANH_POLY = [-5.70498872745e-3, 2.06390887954e-2, -5.37397155531e-2, 1.33314422036e-1, -3.33332819422e-1];
+export const LN2_HI = 0.693359375;
+export const LN2_LO = -2.12194440e-4;
+export const EXP_POLY = [1.9875691500e-4, 1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1];
+export const LOG_POLY = [7.0376836292e-2, -1.1514610310e-1, 1.1676998740e-1, -1.2420140846e-1, 1.4249322787e-1, -1.6668057665e-1, 2.0000714765e-1, -2.4999993993e-1, 3.3333331174e-1];
+export const TANH_POLY = [-5.70498872745e-3, 2.06390887954e-2, -5.37397155531e-2, 1.33314422036e-1, -3.33332819422e-1];
 /** Below this |x|, tanh's polynomial; above, the exp form (Cephes's split). */
-const TANH_SMALL = 0.625;
+export const TANH_SMALL = 0.625;
 /** exp's argument is clamped to this range first: outside it the result is already 0 or Infinity. */
-const EXP_MIN = -104;
-const EXP_MAX = 89;
+export const EXP_MIN = -104;
+export const EXP_MAX = 89;
 const SIGN_BIT = -0x80000000;
 
 export class SimdMath {
