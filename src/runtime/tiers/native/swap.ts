@@ -13,10 +13,11 @@ import { nativeKernel, type NativeKernel } from './kernels.js';
 import { nativeCall, nativeThreadsNow, type NativeMemory } from './threads.js';
 
 /**
- * Below this many FLOPs a native matmul runs on the calling thread alone: waking the addon's
- * second thread and splitting fewer panels costs more than it saves.
+ * Below this many FLOPs a native matmul runs on the calling thread alone. The pool's workers are
+ * still polling from the previous kernel inside a step, so splitting pays down to products of a
+ * few MFLOP, as for the wasm kernels (PARALLEL_MIN_FLOPS): an LSTM's recurrent 32x128x512 step.
  */
-export const NATIVE_PARALLEL_MIN_FLOPS = 2e7;
+export const NATIVE_PARALLEL_MIN_FLOPS = 3e6;
 
 /** Native kernel calls so far, and of those the convolutions' whole-chunk kernels and the elementwise ones (tests check that the C kernels, not their twins, ran). */
 export const nativeStats = { calls: 0, convCalls: 0, elementwiseCalls: 0 };
