@@ -119,14 +119,16 @@ function specials(n: number, r: () => number, other?: Float32Array): Float32Arra
 /** Compiles `make`'s graph twice on the native tier, waiting between for its C kernels: the second run is the C one. */
 interface Made { readonly graph: Graph; readonly feeds: Feed[]; readonly seed?: { readonly node: Node<'input'>; readonly value: number } }
 
-async function checkElementwise(what: string, make: (session: Session) => Made, expectC: boolean): Promise<void> {
-  const session = new Session({ seed: 3 });
+async function checkElementwise(what: string, make: (session: Session) => Made, expectC: boolean, options: { sharedMemory?: boolean; grow?: boolean } = {}): Promise<void> {
+  const session = new Session({ seed: 3, sharedMemory: options.sharedMemory ?? true });
   const mark = nativeKernelsCreated();
   const first = make(session);
   compareCompiled(first.graph, first.feeds, session, first.seed, 'native');
   await nativeCompilesSettled(mark);
   const before = nativeStats.elementwiseCalls;
   const { graph, feeds, seed } = make(session);
+  // Growing an unshared memory detaches its buffer: the C kernel must read the new one.
+  if (options.grow === true) session.memory.alloc(4 * session.memory.bytes);
   const cmp = compareCompiled(graph, feeds, session, seed, 'native');
   assert.is(nativeStats.elementwiseCalls > before, expectC, `${what}: the C kernel ${expectC ? 'ran' : 'did not run'} (${cmp.names.join(', ')})`);
   assert.ok(cmp.maxRelError <= 1e-6, `${what}: max rel error ${cmp.maxRelError} at ${cmp.worst}`);
@@ -170,6 +172,17 @@ test('multi-tensor updates run as one C kernel, in place over their variables, o
       });
       return { graph: { outputs: [], updates }, feeds };
     }, true);
+  }
+});
+
+test('elementwise C over an unshared memory, and after it grows, reads and writes where the memory is', async () => {
+  if (!usable) return;
+  for (const grow of [false, true]) {
+    await checkElementwise(`unshared, grow=${grow}`, (session) => {
+      const r = rng(9);
+      const w = makeVariable(session, 'w', [1000], r), g = B.input('g', [1000]);
+      return { graph: { outputs: [B.sqrt(B.abs(g))], updates: [{ variable: w.node, value: B.subtract(w.node, B.multiply(0.1, g)) }] }, feeds: [{ node: g, data: randomData(1000, r) }] };
+    }, true, { sharedMemory: false, grow });
   }
 });
 
