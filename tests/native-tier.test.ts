@@ -270,6 +270,17 @@ test('an LSTM gate kernel (slices of the projection read as rows, sigmoid and ta
   }
 });
 
+test('the bias gradient\'s sum over every axis but the last runs as C, bit for bit the wasm kernel\'s float64 sums', async () => {
+  if (!usable) return;
+  for (const shape of [[128, 512], [80, 32, 512], [7, 3, 20], [5, 1040]]) {
+    await checkBits(`sum ${shape.join('x')}`, () => {
+      const x = B.input('x', shape);
+      const n = shape.reduce((p, d) => p * d, 1);
+      return { graph: { outputs: [B.sum(x, shape.slice(0, -1).map((_, i) => i))], updates: [] }, feeds: [{ node: x, data: randomData(n, rng(n), -3, 3) }] };
+    }, 1e-6);
+  }
+});
+
 test('elementwise groups C does not cover (pads of the last axis) keep their WebAssembly kernel', async () => {
   if (!usable) return;
   await checkElementwise('pad', () => {

@@ -39,18 +39,20 @@ export interface WasmPoolKernel extends RangedKernel {
   readonly buffers: readonly Node[];
   /** Scratch the kernel needs (the sum's float64 accumulators), 0 for pooling. */
   readonly scratchBytes: number;
+  /** What it computes (the native tier's C twin of the sum reads it). */
+  readonly plan: PoolPlan;
   wat(shared?: boolean): string;
   instantiate(memory: WasmMemory): PoolFn;
 }
 
-type Plan =
+export type PoolPlan =
   | { readonly kind: 'maxPool2d' | 'maxPool2dGrad'; readonly x: readonly number[]; readonly y: readonly number[]; readonly attrs: Node<'maxPool2d'>['attrs'] }
   | { readonly kind: 'sum'; readonly rows: number; readonly c: number };
 
 const dims = (n: Node): number[] | undefined => (n.shape.every((d) => typeof d === 'number' && d > 0) ? (n.shape as number[]) : undefined);
 
 /** The group as one of this file's kernels, or undefined when it is not one. */
-function match(k: FusedKernel): { plan: Plan; buffers: Node[]; name: string } | undefined {
+function match(k: FusedKernel): { plan: PoolPlan; buffers: Node[]; name: string } | undefined {
   const a = k.anchor;
   if (k.epilogue.length !== 0 || k.outputs.length !== 1 || k.outputs[0] !== a || k.stages !== undefined || k.inline.size !== 0) return undefined;
   if (a.dtype !== 'float32' || !a.inputs.every((i) => i.dtype === 'float32' && k.inputs.includes(i))) return undefined;
@@ -89,7 +91,7 @@ export function compileWasmPool(k: FusedKernel): WasmPoolKernel | undefined {
   const key = `${name};${JSON.stringify(plan)}`;
   const emitFor = (shared: boolean) => emit(plan, name, shared);
   return {
-    name, buffers,
+    name, buffers, plan,
     scratchBytes: plan.kind === 'sum' ? plan.c * 8 : 0,
     units: plan.kind === 'sum' ? plan.c / sumGroup(plan.c) : plan.x[0],
     module: (shared: boolean) => cache.get(key, shared, emitFor).module,
@@ -98,7 +100,7 @@ export function compileWasmPool(k: FusedKernel): WasmPoolKernel | undefined {
   };
 }
 
-function emit(plan: Plan, name: string, shared: boolean): WasmModule {
+function emit(plan: PoolPlan, name: string, shared: boolean): WasmModule {
   const f = plan.kind === 'sum' ? emitSum(plan.rows, plan.c, name) : emitPool(plan, name);
   return {
     memory: envMemory(shared),
@@ -152,7 +154,7 @@ interface PoolEmit {
   readonly grad?: { readonly dy: LocalRef; readonly best: LocalRef; readonly g: LocalRef; readonly zero: LocalRef };
 }
 
-function emitPool(plan: Extract<Plan, { kind: 'maxPool2d' | 'maxPool2dGrad' }>, name: string): FuncBuilder {
+function emitPool(plan: Extract<PoolPlan, { kind: 'maxPool2d' | 'maxPool2dGrad' }>, name: string): FuncBuilder {
   const p = poolEmit(plan, name);
   if (p.grad !== undefined) zeroOutput(p, p.grad, (sizeOf(plan.x) / plan.x[0]) * 4);
   eachWindow(p, () => (p.unrolled ? unrolledWindow(p) : loopedWindow(p)));
@@ -160,7 +162,7 @@ function emitPool(plan: Extract<Plan, { kind: 'maxPool2d' | 'maxPool2dGrad' }>, 
 }
 
 /** Declares the function and its locals (in a fixed order: it decides their indices). */
-function poolEmit(plan: Extract<Plan, { kind: 'maxPool2d' | 'maxPool2dGrad' }>, name: string): PoolEmit {
+function poolEmit(plan: Extract<PoolPlan, { kind: 'maxPool2d' | 'maxPool2dGrad' }>, name: string): PoolEmit {
   const grad = plan.kind === 'maxPool2dGrad';
   const [N, H, W, C] = plan.x;
   const [, OH, OW] = plan.y;
@@ -316,7 +318,7 @@ function addGradient(p: PoolEmit, grad: NonNullable<PoolEmit['grad']>, at: Local
 }
 
 /** Channels per unit of the sum's range: a cache line's sixteen when C is a multiple of them, else four. */
-const sumGroup = (C: number): number => (C % 16 === 0 ? 16 : 4);
+export const sumGroup = (C: number): number => (C % 16 === 0 ? 16 : 4);
 
 /**
  * out[c] = sum over rows of x[row, c], accumulated as float64 pairs in scratch (o2), for the

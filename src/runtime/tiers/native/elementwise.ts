@@ -1,5 +1,5 @@
 /**
- * Flat elementwise kernels and multi-tensor groups on the native tier: the wasm tier's SIMD call,
+ * Flat elementwise kernels, multi-tensor groups and the bias gradient's sum on the native tier: the wasm tier's SIMD call,
  * replaced by its C twin (codegen/native/elementwise-c.ts) once that is compiled, as the matmuls
  * are (swap.ts). The C kernel takes the wasm kernel's offsets and units, so it splits over the
  * same threads. Groups C does not cover (random draws, transcendentals, slices and pads) keep
@@ -12,8 +12,10 @@ import { kernelWork } from '../../../ir/cost.js';
 import type { FusedKernel } from '../../../ir/fusion.js';
 import { defaultSharedMemory } from '../../threads/config.js';
 import { passThreads } from '../../threads/parallel-pass.js';
-import type { Call, Lowered } from '../tier.js';
-import { elementwiseLoweringOf, groupLoweringOf, simdPart, type SimdPartLowering } from '../wasm/simd-loop.js';
+import type { Call, Lowered, Lowering } from '../tier.js';
+import { elementwiseLoweringOf, groupLoweringOf, poolLowering, simdPart, type SimdPartLowering } from '../wasm/simd-loop.js';
+import { compileWasmPool, sumGroup } from '../../../codegen/wasm/pool-kernel.js';
+import { emitSumC } from '../../../codegen/native/sum-c.js';
 import { addonNow } from './addon.js';
 import { nativeKernel } from './kernels.js';
 import { nativeStats } from './swap.js';
@@ -31,16 +33,13 @@ function plansOf(k: FusedKernel): FlatElementwise[] | undefined {
   return plans;
 }
 
-const nativePart: SimdPartLowering = (k) => {
-  const wasm = simdPart(k);
-  const plans = wasm === undefined ? undefined : plansOf(k);
-  const c = plans === undefined ? undefined : emitElementwiseC(plans, wasm!.buffers);
-  if (wasm === undefined || c === undefined) return wasm;
-  const twin = nativeKernel(`${wasm.name}_c`, c.source);
-  const threads = passThreads(kernelWork(k), c.units, defaultSharedMemory());
-  const lowered: Lowered = {
+/** `wasm`'s call until `source` compiles, then the C twin's over the same offsets and units (`units`, for its threads). */
+function withCTwin(k: FusedKernel, wasm: Lowered, source: string, units: number): Lowered {
+  const twin = nativeKernel(`${wasm.name}_c`, source);
+  const threads = passThreads(kernelWork(k), units, defaultSharedMemory());
+  return {
     ...wasm,
-    get source() { return `${wasm.source}\n/* C twin, swapped in once compiled */\n${c.source}`; },
+    get source() { return `${wasm.source}\n/* C twin, swapped in once compiled */\n${source}`; },
     bind: (ctx): Call => {
       const call = wasm.bind(ctx);
       const offsets = wasm.buffers.map(ctx.byteOffset);
@@ -59,7 +58,22 @@ const nativePart: SimdPartLowering = (k) => {
       return { run: () => run(), args: [], takesViews: false, label: null };
     },
   };
-  return lowered;
+}
+
+const nativePart: SimdPartLowering = (k) => {
+  const wasm = simdPart(k);
+  const plans = wasm === undefined ? undefined : plansOf(k);
+  const c = plans === undefined ? undefined : emitElementwiseC(plans, wasm!.buffers);
+  return wasm === undefined || c === undefined ? wasm : withCTwin(k, wasm, c.source, c.units);
+};
+
+/** The bias gradient's sum as C (sum-c.ts); max pooling and its gradient stay wasm. */
+export const nativePoolLowering: Lowering = (k) => {
+  const wasm = poolLowering(k);
+  const kernel = wasm === undefined ? undefined : compileWasmPool(k);
+  if (wasm === undefined || kernel === undefined || kernel.plan.kind !== 'sum') return wasm;
+  const { rows, c } = kernel.plan;
+  return withCTwin(k, wasm, emitSumC(rows, c, sumGroup(c)), kernel.units);
 };
 
 export const nativeElementwiseLowering = elementwiseLoweringOf(nativePart);

@@ -3,7 +3,7 @@ import { wasmTier } from '../wasm/index.js';
 import type { KernelTier } from '../tier.js';
 import { cacheDir } from './cache.js';
 import { nativeConvFamily } from './conv.js';
-import { nativeElementwiseLowering, nativeGroupLowering } from './elementwise.js';
+import { nativeElementwiseLowering, nativeGroupLowering, nativePoolLowering } from './elementwise.js';
 import { nativeMatmulFamily } from './matmul.js';
 import { compiler } from './toolchain.js';
 
@@ -25,5 +25,5 @@ function unavailable(): string | undefined {
 export const nativeTier: KernelTier<'native'> = {
   name: 'native',
   unavailable,
-  lowerings: [contractionLowering(nativeMatmulFamily), contractionLowering(nativeConvFamily), nativeElementwiseLowering, nativeGroupLowering, ...wasmTier.lowerings],
+  lowerings: [contractionLowering(nativeMatmulFamily), contractionLowering(nativeConvFamily), nativeElementwiseLowering, nativeGroupLowering, nativePoolLowering, ...wasmTier.lowerings],
 };
