@@ -51,8 +51,23 @@ static void input_tile(const float *restrict img, int t, int r) {
 /** Rows of one register tile of the chunk products (chunk tiles are a multiple of 12). */
 const MR = 6;
 
+/**
+ * The includes, the vector type and the spec's shape as C constants, shared by the forward and
+ * filter-gradient twins; `more` adds enum members of the caller's.
+ */
+export function specHeader(s: WinogradSpec, mr: number, nb: number, vw: number, more: string): string {
+  return `#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+typedef float vf __attribute__((vector_size(${vw * 4})));
+enum { NIMG = ${s.N}, H = ${s.H}, W = ${s.W}, CIN = ${s.Cin}, OH = ${s.OH}, OW = ${s.OW}, COUT = ${s.Cout},
+  PT = ${s.padTop}, PL = ${s.padLeft}, TY = ${s.TY}, TX = ${s.TX}, TILES = ${s.tiles}, CT = ${s.chunkTiles}, CHUNKS = ${s.chunks},
+  MR = ${mr}, NB = ${nb}, VW = ${vw}, NV = ${nb / vw}${more} };`;
+}
+
 /** The widest column block (floats) that divides Cout, and the vector width that divides it. */
-function columns(cout: number): { readonly nb: number; readonly vw: number } {
+export function columns(cout: number): { readonly nb: number; readonly vw: number } {
   const nb = [64, 48, 32, 16, 12, 8, 4].find((b) => cout % b === 0) ?? 4;
   const vw = nb % 16 === 0 ? 16 : nb % 8 === 0 ? 8 : 4;
   return { nb, vw };
@@ -65,14 +80,7 @@ export function emitWinogradC(s: WinogradSpec, e: Pick<CEpilogue, 'bias' | 'relu
   const nv = nb / vw;
   const vecs = Array.from({ length: nv }, (_, v) => v);
   const rows = Array.from({ length: MR }, (_, r) => r);
-  const source = `#include <stddef.h>
-#include <stdint.h>
-#include <string.h>
-
-typedef float vf __attribute__((vector_size(${vw * 4})));
-enum { NIMG = ${s.N}, H = ${s.H}, W = ${s.W}, CIN = ${s.Cin}, OH = ${s.OH}, OW = ${s.OW}, COUT = ${s.Cout},
-  PT = ${s.padTop}, PL = ${s.padLeft}, TY = ${s.TY}, TX = ${s.TX}, TILES = ${s.tiles}, CT = ${s.chunkTiles}, CHUNKS = ${s.chunks},
-  MR = ${MR}, NB = ${nb}, VW = ${vw}, NV = ${nv} };
+  const source = `${specHeader(s, MR, nb, vw, '')}
 #define BIAS ${e.bias ? 1 : 0}
 #define RELU ${e.relu ? 1 : 0}
 

@@ -16,7 +16,7 @@
  */
 import type { WinogradSpec } from '../wasm/winograd-plan.js';
 import type { MatmulC } from './matmul-c.js';
-import { INPUT_TILE_C } from './winograd-c.js';
+import { columns, INPUT_TILE_C, specHeader } from './winograd-c.js';
 
 export interface FilterPartials {
   /** Partial sums, one per panel: the wasm kernel's thread count. */
@@ -30,12 +30,6 @@ export interface FilterPartials {
 /** Rows of S (input channels) per register tile: Cin is a multiple of 4. */
 const MR = 4;
 
-function columns(cout: number): { readonly nb: number; readonly vw: number } {
-  const nb = [64, 48, 32, 16, 12, 8, 4].find((b) => cout % b === 0) ?? 4;
-  const vw = nb % 16 === 0 ? 16 : nb % 8 === 0 ? 8 : 4;
-  return { nb, vw };
-}
-
 export function emitWinogradFilterC(s: WinogradSpec, partials: FilterPartials): MatmulC {
   if (s.op !== 'conv2dBackpropFilter') throw new Error(`native Winograd filter gradient: got ${s.op}`);
   if (s.Cin % MR !== 0 || s.Cout % 4 !== 0) throw new Error(`native Winograd filter gradient: channels must be multiples of 4, got ${s.Cin}, ${s.Cout}`);
@@ -44,14 +38,7 @@ export function emitWinogradFilterC(s: WinogradSpec, partials: FilterPartials): 
   const nv = nb / vw;
   const vecs = Array.from({ length: nv }, (_, v) => v);
   const rows = Array.from({ length: MR }, (_, r) => r);
-  const source = `#include <stddef.h>
-#include <stdint.h>
-#include <string.h>
-
-typedef float vf __attribute__((vector_size(${vw * 4})));
-enum { NIMG = ${s.N}, H = ${s.H}, W = ${s.W}, CIN = ${s.Cin}, OH = ${s.OH}, OW = ${s.OW}, COUT = ${s.Cout},
-  PT = ${s.padTop}, PL = ${s.padLeft}, TY = ${s.TY}, TX = ${s.TX}, TILES = ${s.tiles}, CT = ${s.chunkTiles}, CHUNKS = ${s.chunks},
-  MR = ${MR}, NB = ${nb}, VW = ${vw}, NV = ${nv}, PANELS = ${partials.panels} };
+  const source = `${specHeader(s, MR, nb, vw, `, PANELS = ${partials.panels}`)}
 #define STRIDE ${partials.stride}u
 #define PARTIAL_AT ${partials.at}u
 
