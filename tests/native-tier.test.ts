@@ -15,7 +15,7 @@ import { compiledProgram } from '../src/runtime/compiled.js';
 import { nativeTier } from '../src/runtime/tiers/native/index.js';
 import { nativeCompilesSettled, nativeKernelsCreated } from '../src/runtime/tiers/native/kernels.js';
 import { nativeStats } from '../src/runtime/tiers/native/swap.js';
-import { compareCompiled, makeVariable, randomData, type Feed } from './support/compiled.js';
+import { compareCompiled, makeVariable, randomData, rmspropGraph, type Feed } from './support/compiled.js';
 import { rng } from './support/gradcheck.js';
 import { CASES, checkWinogradBound, checkWinogradFilterBound, FILTER_CASES } from './support/winograd-bound.js';
 import { emitWinogradC } from '../src/codegen/native/winograd-c.js';
@@ -159,19 +159,7 @@ test('multi-tensor updates run as one C kernel, in place over their variables, o
   if (!usable) return;
   for (const shapes of [[[7], [3, 5], [16], [33, 3]], [[300, 37], [5], [64, 64]]]) {
     await checkElementwise(`group ${JSON.stringify(shapes)}`, (session) => {
-      const r = rng(shapes.length);
-      const lr = makeVariable(session, 'lr', [], r, 0.01, 0.1);
-      const feeds: Feed[] = [];
-      const updates: { variable: Node<'variable'>; value: Node }[] = [];
-      shapes.forEach((shape, i) => {
-        const w = makeVariable(session, `w${i}`, shape, r), v = makeVariable(session, `v${i}`, shape, r, 0, 1);
-        const g = B.input(`g${i}`, shape);
-        feeds.push({ node: g, data: randomData(shape.reduce((p, d) => p * d, 1), r) });
-        // RMSprop: v' = 0.9 v + 0.1 g^2, w' = w - lr g / (sqrt(v') + 1e-7).
-        const v2 = B.add(B.multiply(0.9, v.node), B.multiply(0.1, B.multiply(g, g)));
-        updates.push({ variable: v.node, value: v2 }, { variable: w.node, value: B.subtract(w.node, B.divide(B.multiply(lr.node, g), B.add(B.sqrt(v2), 1e-7))) });
-      });
-      return { graph: { outputs: [], updates }, feeds };
+      return rmspropGraph(session, shapes, rng(shapes.length));
     }, true);
   }
 });

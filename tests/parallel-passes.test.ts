@@ -22,7 +22,7 @@ import { Session } from '../src/runtime/session.js';
 import { defaultPool } from '../src/runtime/threads/default-pool.js';
 import { bindPass, PARALLEL_MIN_BYTES, passThreads } from '../src/runtime/threads/parallel-pass.js';
 import { ThreadPool } from '../src/runtime/threads/pool.js';
-import { compareCompiled, makeVariable, randomData, type Feed } from './support/compiled.js';
+import { compareCompiled, makeVariable, randomData, rmspropGraph, type Feed } from './support/compiled.js';
 import { rng } from './support/gradcheck.js';
 
 const usable = wasmFeatures().simd && wasmFeatures().sharedMemory;
@@ -143,17 +143,7 @@ test('a multi-tensor update (members of odd sizes, split by their blocks laid en
   const shapes = [[300_001], [513, 517], [3], [1000, 301]];
   identical('group', (session) => {
     const r = rng(22);
-    const lr = makeVariable(session, 'lr', [], r, 0.01, 0.1);
-    const feeds: Feed[] = [];
-    const updates: { variable: Node<'variable'>; value: Node }[] = [];
-    shapes.forEach((shape, i) => {
-      const w = makeVariable(session, `w${i}`, shape, r), v = makeVariable(session, `v${i}`, shape, r, 0, 1);
-      const g = B.input(`g${i}`, shape);
-      feeds.push({ node: g, data: randomData(sizeOf(shape), r) });
-      const v2 = B.add(B.multiply(0.9, v.node), B.multiply(0.1, B.multiply(g, g)));
-      updates.push({ variable: v.node, value: v2 }, { variable: w.node, value: B.subtract(w.node, B.divide(B.multiply(lr.node, g), B.add(B.sqrt(v2), 1e-7))) });
-    });
-    return { graph: { outputs: [], updates }, feeds };
+    return rmspropGraph(session, shapes, r);
   }, /^group.*_simd$/, 1e-5);
 });
 

@@ -2,6 +2,7 @@
  * Runs a graph compiled (generated kernels over the session memory) and on the reference
  * interpreter from the same inputs and variable values, and reports the worst relative error.
  */
+import * as B from '../../src/ir/build.js';
 import type { Graph } from '../../src/ir/graph.js';
 import { interpret, refContext } from '../../src/ir/interpret.js';
 import type { Node } from '../../src/ir/node.js';
@@ -86,4 +87,22 @@ export function randomData(n: number, r: () => number, lo = -1, hi = 1): Float32
 
 export function makeVariable(session: Session, label: string, shape: number[], r: () => number, lo = -1, hi = 1): Variable {
   return session.createVariable(label, shape, 'float32', randomData(sizeOf(shape), r, lo, hi));
+}
+
+/**
+ * RMSprop updates of one variable pair per shape, as an optimizer writes them: v' = 0.9 v + 0.1 g^2,
+ * w' = w - lr g / (sqrt(v') + 1e-7), with the gradients as inputs.
+ */
+export function rmspropGraph(session: Session, shapes: readonly (readonly number[])[], r: () => number): { graph: Graph; feeds: Feed[] } {
+  const lr = makeVariable(session, 'lr', [], r, 0.01, 0.1);
+  const feeds: Feed[] = [];
+  const updates: { variable: Node<'variable'>; value: Node }[] = [];
+  shapes.forEach((shape, i) => {
+    const w = makeVariable(session, `w${i}`, [...shape], r), v = makeVariable(session, `v${i}`, [...shape], r, 0, 1);
+    const g = B.input(`g${i}`, [...shape]);
+    feeds.push({ node: g, data: randomData(sizeOf(shape), r) });
+    const v2 = B.add(B.multiply(0.9, v.node), B.multiply(0.1, B.multiply(g, g)));
+    updates.push({ variable: v.node, value: v2 }, { variable: w.node, value: B.subtract(w.node, B.divide(B.multiply(lr.node, g), B.add(B.sqrt(v2), 1e-7))) });
+  });
+  return { graph: { outputs: [], updates }, feeds };
 }
