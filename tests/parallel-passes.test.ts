@@ -21,7 +21,8 @@ import { Memory } from '../src/runtime/memory.js';
 import { Session } from '../src/runtime/session.js';
 import { defaultPool } from '../src/runtime/threads/default-pool.js';
 import { bindPass, PARALLEL_MIN_BYTES, passThreads } from '../src/runtime/threads/parallel-pass.js';
-import { ThreadPool } from '../src/runtime/threads/pool.js';
+import { ThreadPool, type RangeFn } from '../src/runtime/threads/pool.js';
+import { compileWasmPool } from '../src/codegen/wasm/pool-kernel.js';
 import { compareCompiled, makeVariable, randomData, rmspropGraph, type Feed } from './support/compiled.js';
 import { rng } from './support/gradcheck.js';
 
@@ -275,6 +276,48 @@ test('a pass whose worker is dead runs on the calling thread (it cannot stall)',
   single.run(...single.args);
   assert.equal(got, memory.f32.slice(out / 4, out / 4 + n));
   assert.is(dead.jobs, 1);
+  session.clear();
+});
+
+/** A pool that records the ranges of each job and runs them on the calling thread. */
+class RecordingPool extends ThreadPool {
+  readonly ranges: (readonly (readonly [number, number])[])[] = [];
+  override run(_id: number, args: readonly number[], chunks: readonly (readonly [number, number])[], own: RangeFn): void {
+    this.ranges.push(chunks);
+    for (const [r0, r1] of chunks) own(...args, r0, r1);
+  }
+}
+
+test('a sum over leading axes gives each thread one range (every range sweeps all rows); an elementwise pass several', () => {
+  if (!usable) return;
+  const pool = new RecordingPool(2, { entry: new URL('data:text/javascript,'), warn: () => {} });
+  const session = new Session({ seed: 1 });
+  const shape = [96, 7, 64];
+  const x = B.input('x', shape);
+  const program = compiledProgram({ name: 'sums', inputs: [x], graph: { outputs: [B.sum(x, [0, 1]), B.sqrt(B.abs(x))], updates: [] } }, session, 'wasm');
+  const kernels = program.parts.calls.map((c) => c.kernel);
+  const sum = kernels.map(compileWasmPool).find((k) => k !== undefined);
+  const flat = kernels.map(compileWasmElementwise).find((k) => k !== undefined);
+  assert.ok(sum !== undefined && flat !== undefined, 'a SIMD sum and a SIMD elementwise kernel');
+  assert.ok(sum.units >= 4, `the sum has ${sum.units} channel groups to split`);
+  const n = sizeOf(shape);
+  const memory = new Memory(1 << 16, true);
+  const [sumOut, flatOut, input, scratch] = [memory.alloc(64 * 4), memory.alloc(n * 4), memory.alloc(n * 4), memory.alloc(sum.scratchBytes)];
+  const data = randomData(n, rng(27));
+  memory.f32.set(data, input / 4);
+  const summed = bindPass(sum, memory, [sumOut, input, scratch], 2, pool);
+  summed.run(...summed.args);
+  const flatCall = bindPass(flat, memory, [flatOut, input], 2, pool);
+  flatCall.run(...flatCall.args);
+  assert.is(pool.ranges.length, 2);
+  assert.ok(pool.ranges[1].length > 2, `the elementwise pass in ${pool.ranges[1].length} ranges, several per thread`);
+  assert.equal(pool.ranges[0], [[0, sum.units / 2], [sum.units / 2, sum.units]]);
+  // The split still sums every channel's rows: against float64 sums of the same data.
+  for (let c = 0; c < 64; c++) {
+    let want = 0;
+    for (let r = c; r < n; r += 64) want += data[r];
+    assert.ok(Math.abs(memory.f32[sumOut / 4 + c] - want) <= 1e-5 * (1 + Math.abs(want)), `channel ${c}`);
+  }
   session.clear();
 });
 

@@ -94,6 +94,7 @@ export function compileWasmPool(k: FusedKernel): WasmPoolKernel | undefined {
     name, buffers, plan,
     scratchBytes: plan.kind === 'sum' ? plan.c * 8 : 0,
     units: plan.kind === 'sum' ? plan.c / sumGroup(plan.c) : plan.x[0],
+    oneRangePerThread: plan.kind === 'sum',
     module: (shared: boolean) => cache.get(key, shared, emitFor).module,
     wat: (shared = false) => printWat(cache.get(key, shared, emitFor).spec),
     instantiate: (memory: WasmMemory): PoolFn => cache.instantiate<PoolFn>(key, memory, emitFor, name),

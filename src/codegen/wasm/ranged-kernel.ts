@@ -13,6 +13,11 @@ export interface RangedKernel {
   readonly name: string;
   /** The range [0, units) is the whole call. */
   readonly units: number;
+  /**
+   * Every range reads a strided slice of the whole input (the sum's channel groups), so each
+   * thread gets one range: more ranges than threads would mean more passes over the input.
+   */
+  readonly oneRangePerThread?: boolean;
   /** The compiled module for a shared memory or an own one, for the pool's workers. */
   module(shared: boolean): CompiledModule;
   instantiate(memory: WasmMemory): RangedFn;

@@ -1,14 +1,15 @@
 /**
  * Runs the memory-bound WebAssembly passes (elementwise loops, multi-tensor updates, the
  * epilogue after a raw product, pooling and its gradient, sums) on the worker pool: a kernel's
- * units (ranged-kernel.ts) are split into contiguous chunks, a few per thread (chunksFor). Each range writes
+ * units (ranged-kernel.ts) are split into contiguous chunks, a few per thread (chunksFor), or one
+ * per thread for kernels whose every range sweeps the whole input. Each range writes
  * its own part of the outputs, computed exactly as one thread would, so results do not depend
  * on the thread count.
  */
 import type { RangedKernel } from '../../codegen/wasm/ranged-kernel.js';
 import type { Memory } from '../memory.js';
 import { defaultPool } from './default-pool.js';
-import { chunksFor } from './parallel-matmul.js';
+import { chunksFor, splitPanels } from './parallel-matmul.js';
 import type { ThreadPool } from './pool.js';
 import { MAX_ARGS } from './protocol.js';
 
@@ -42,7 +43,7 @@ export function bindPass(kernel: RangedKernel, memory: Memory, args: readonly nu
   const fn = kernel.instantiate(memory.wasm);
   const used = Math.min(threads, pool?.size ?? 1, kernel.units);
   if (used <= 1 || pool === undefined || !memory.shared || args.length > MAX_ARGS) return { run: fn, args: [...args, 0, kernel.units] };
-  const chunks = chunksFor(kernel.units, used);
+  const chunks = kernel.oneRangePerThread === true ? splitPanels(kernel.units, used) : chunksFor(kernel.units, used);
   const run = (): void => { pool.run(id, args, chunks, fn, used); };
   // Passes need no per-thread scratch (a sum's accumulators are per channel, so disjoint).
   const id = pool.register(kernel.module(true), kernel.name, memory.wasm, new Array<number>(pool.size).fill(0), run);
