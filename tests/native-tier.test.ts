@@ -79,6 +79,10 @@ test('edges, long k, batches and two threads match the interpreter, on shared an
     { batch: 3, M: 17, K: 40, N: 70, ta: false, tb: true, epilogue: 'none' },
     { batch: 1, M: 64, K: 300, N: 600, ta: false, tb: false, epilogue: 'bias_relu' },
     { batch: 1, M: 128, K: 257, N: 512, ta: true, tb: true, epilogue: 'relu' },
+    // Several row blocks, uneven, with k blocks: two threads' ranges of (row block, panel) units
+    // split the middle row block.
+    { batch: 2, M: 300, K: 270, N: 50, ta: true, tb: false, epilogue: 'bias_relu' },
+    { batch: 1, M: 333, K: 64, N: 40, ta: false, tb: false, epilogue: 'bias' },
   ];
   for (const c of cases) for (const shared of [true, false]) await check(c, shared);
 });

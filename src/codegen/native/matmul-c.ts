@@ -12,9 +12,10 @@
  * with room for B; GCC's vector extensions say it without intrinsics, so the same text compiles
  * (split into narrower vectors) where -march=native has no AVX-512.
  *
- * ABI: `kjit_run(base, offsets, p0, p1)` with byte offsets [c, a, b, bias] into the memory at
- * `base`, computing column panels [p0, p1) (threads split them: disjoint columns of C, and each
- * thread packs into its own buffers); `kjit_panels()` returns their count.
+ * ABI: `kjit_run(base, offsets, u0, u1)` with byte offsets [c, a, b, bias] into the memory at
+ * `base`, computing units [u0, u1): (row block, column panel) pairs, row block major (threads
+ * split them: disjoint blocks of C, each thread packing into its own buffers); `kjit_panels()`
+ * returns their count.
  */
 import type { MatmulShape } from '../matmul-shape.js';
 
@@ -53,12 +54,15 @@ export function emitMatmulC(s: MatmulShape, e: CEpilogue, tile: CTile = DEFAULT_
   const NR = 16 * tile.nv;
   const panels = Math.ceil(s.N / NR);
   const { mr: MR, nv: NV } = tile;
+  const mc = block(s.M, MAX_MC, MR), rowBlocks = Math.ceil(s.M / mc);
   // Element (i, k) of op(A) and (k, j) of op(B), absolute within one batch.
   const aAt = (i: string, k: string) => (s.transposeA ? `A[(size_t)(${k}) * M + (${i})]` : `A[(size_t)(${i}) * K + (${k})]`);
   const bAt = (k: string, j: string) => (s.transposeB ? `B[(size_t)(${j}) * K + (${k})]` : `B[(size_t)(${k}) * N + (${j})]`);
   // Loop orders that read the source contiguously in its inner loop.
+  // Aᵀ's rows are A's columns: each tile's MR values of a k are contiguous in A, so a tile packs
+  // as one short copy per k (the element loop's division and scatter kept it scalar).
   const packA = s.transposeA
-    ? `for (int k = 0; k < kc; k++) for (int i = 0; i < rows; i++) apack[(i / MR) * kc * MR + k * MR + i % MR] = ${aAt('i0 + i', 'pc + k')};`
+    ? `for (int t = 0; t < rows; t += MR) { const int n = rows - t < MR ? rows - t : MR; for (int k = 0; k < kc; k++) memcpy(apack + (size_t)t * kc + k * MR, A + (size_t)(pc + k) * M + i0 + t, (size_t)n * sizeof(float)); }`
     : `for (int i = 0; i < rows; i++) for (int k = 0; k < kc; k++) apack[(i / MR) * kc * MR + k * MR + i % MR] = ${aAt('i0 + i', 'pc + k')};`;
   const packB = s.transposeB
     ? `for (int j = 0; j < width; j++) for (int k = 0; k < kc; k++) bpack[k * NR + j] = ${bAt('pc + k', 'j0 + j')};`
@@ -70,7 +74,7 @@ export function emitMatmulC(s: MatmulShape, e: CEpilogue, tile: CTile = DEFAULT_
 
 typedef float v16 __attribute__((vector_size(64)));
 typedef int32_t i16v __attribute__((vector_size(64)));
-enum { M = ${s.M}, K = ${s.K}, N = ${s.N}, BATCH = ${s.batch}, MR = ${MR}, NV = ${NV}, NR = ${NR}, KC = ${block(s.K, MAX_KC)}, MC = ${block(s.M, MAX_MC, MR)}, PANELS = ${panels} };
+enum { M = ${s.M}, K = ${s.K}, N = ${s.N}, BATCH = ${s.batch}, MR = ${MR}, NV = ${NV}, NR = ${NR}, KC = ${block(s.K, MAX_KC)}, MC = ${mc}, ROW_BLOCKS = ${rowBlocks}, PANELS = ${panels} };
 #define BIAS ${e.bias ? 1 : 0}
 #define RELU ${e.relu ? 1 : 0}
 #define ACCUMULATE ${e.accumulate === true ? 1 : 0}
@@ -78,7 +82,9 @@ enum { M = ${s.M}, K = ${s.K}, N = ${s.N}, BATCH = ${s.batch}, MR = ${MR}, NV = 
 static _Thread_local float apack[MC * KC] __attribute__((aligned(64)));
 static _Thread_local float bpack[KC * NR] __attribute__((aligned(64)));
 
-uint32_t kjit_panels(void) { return PANELS; }
+/* Units: (row block, column panel) pairs, row block major, so threads share the rows of a tall
+   product rather than each packing all of A for a few panels. */
+uint32_t kjit_panels(void) { return ROW_BLOCKS * PANELS; }
 
 /* One tile of mr rows: acc = (first ? 0 : C) + Apacked·Bpacked, then on the last block the epilogue. */
 static inline __attribute__((always_inline)) void tile(const int mr, const float *restrict a, float *restrict c, int kc, int first, int last, int width, const v16 *bias) {
@@ -112,15 +118,16 @@ ${vecs.map((v) => `      acc[r][${v}] += av * b${v};`).join('\n')}
   }
 }
 
-void kjit_run(char *base, const uint32_t *offsets, uint32_t p0, uint32_t p1) {
+void kjit_run(char *base, const uint32_t *offsets, uint32_t u0, uint32_t u1) {
   for (int bt = 0; bt < BATCH; bt++) {
     float *C = (float *)(base + offsets[0]) + (size_t)bt * M * N;
     const float *A = (const float *)(base + offsets[1]) + (size_t)bt * M * K;
     const float *B = (const float *)(base + offsets[2]) + (size_t)bt * K * N;
     for (int pc = 0; pc < K; pc += KC) {
       const int kc = K - pc < KC ? K - pc : KC, first = pc == 0 && !ACCUMULATE, last = pc + kc >= K;
-      for (int i0 = 0; i0 < M; i0 += MC) {
-        const int rows = M - i0 < MC ? M - i0 : MC;
+      for (uint32_t rb = u0 / PANELS; rb * PANELS < u1; rb++) {
+        const int i0 = (int)rb * MC, rows = M - i0 < MC ? M - i0 : MC;
+        const uint32_t p0 = u0 > rb * PANELS ? u0 - rb * PANELS : 0, p1 = u1 - rb * PANELS < PANELS ? u1 - rb * PANELS : PANELS;
         ${packA}
         for (uint32_t p = p0; p < p1; p++) {
           const int j0 = (int)p * NR, width = N - j0 < NR ? N - j0 : NR;
@@ -141,5 +148,5 @@ ${Array.from({ length: MR - 1 }, (_, r) => `            case ${r + 1}: tile(${r 
   }
 }
 `;
-  return { source, panels };
+  return { source, panels: rowBlocks * panels };
 }
