@@ -8,7 +8,6 @@ import type { Node } from '../../../ir/node.js';
 import type { Shape } from '../../../ir/types.js';
 import * as activations from '../../activations.js';
 import type { InitializerIdentifier } from '../../initializers.js';
-import * as ops from '../../ops.js';
 import { checkOptions } from '../../strict-options.js';
 import { requirePositiveInt } from '../core.js';
 import { Layer, type LayerArgs } from '../layer.js';
@@ -16,7 +15,8 @@ import type { Variable } from '../variable.js';
 import { gruBiasShape, gruInputBias, gruStep, gruStepConsts } from './gru.js';
 import { lstmBiasInitializer, lstmStep } from './lstm.js';
 import type { CellStep } from './recurrent.js';
-import { checkRate, dropMask } from './states.js';
+import { drawMasks, gateMatmul, maskCount, type GateMasks } from './gate-dropout.js';
+import { checkRate } from './states.js';
 import { simpleStep } from './simple-rnn.js';
 
 /** Keras's cell protocol: `stateSize`, and `call(inputs, states)` returning `[output, newStates]`. */
@@ -70,11 +70,11 @@ export abstract class BuiltinCell extends Layer {
    * The dropout masks of the sequence being run (Keras's cached masks, drawn once per sequence
    * before the loop by `prepareDropout`), undefined outside a call.
    */
-  private masks: { readonly input?: Node; readonly recurrent?: Node } | undefined;
+  private masks: { readonly input: GateMasks; readonly recurrent: GateMasks } | undefined;
   kernel!: Variable;
   recurrentKernel!: Variable;
   bias: Variable | undefined;
-  protected abstract readonly gates: number;
+  abstract readonly gates: number;
   abstract readonly stateSize: number | readonly number[];
   abstract inputBias(): Node | undefined;
   abstract stepConsts(): Node[];
@@ -109,15 +109,17 @@ export abstract class BuiltinCell extends Layer {
 
   /**
    * Keras's _maybe_config_dropout_masks: while training, draw this sequence's masks once, before
-   * the loop, for inputs of `inputDim` features; every step then reads the same masks. One mask
-   * serves all gates, as the LSTM/GRU layers' (Keras's implementation 2; Keras switches to one
-   * mask per gate when recurrent_dropout is set, so there each gate drops different units).
+   * the loop, for inputs of `inputDim` features; every step then reads the same masks. One input
+   * mask serves all gates unless recurrent dropout is set; then, as Keras's implementation 1, each
+   * gate has its own input mask and its own state mask (gate-dropout.ts).
    */
   prepareDropout(training: boolean, batch: number | null, inputDim: number): void {
-    this.masks = !training ? undefined : {
-      ...(this.dropout > 0 ? { input: dropMask([batch, inputDim], this.dropout) } : {}),
-      ...(this.recurrentDropout > 0 ? { recurrent: dropMask([batch, this.units], this.recurrentDropout) } : {}),
-    };
+    this.masks = !training ? undefined : this.drawMasks([batch, inputDim], [batch, this.units]);
+  }
+
+  private drawMasks(inputShape: Shape, stateShape: Shape): { readonly input: GateMasks; readonly recurrent: GateMasks } {
+    const count = maskCount(this.gates, this.recurrentDropout);
+    return { input: drawMasks(count, inputShape, this.dropout), recurrent: drawMasks(count, stateShape, this.recurrentDropout) };
   }
 
   /** Keras's reset_dropout_mask: the next sequence draws new masks. */
@@ -125,32 +127,32 @@ export abstract class BuiltinCell extends Layer {
     this.masks = undefined;
   }
 
-  /** The sequence's input mask while training (drawn now if no RNN prepared one, as Keras's get_dropout_mask). */
-  inputMask(training: boolean, inputShape: Shape): Node | undefined {
-    if (!training || this.dropout === 0) return undefined;
-    return this.masks?.input ?? dropMask(inputShape, this.dropout);
+  /**
+   * The sequence's dropout masks while training (drawn now if no RNN prepared them, as Keras's
+   * get_dropout_mask): `input` for the input projection, `recurrent` for the recurrent matmul.
+   */
+  sequenceMasks(training: boolean, inputShape: Shape, stateShape: Shape): { readonly input: GateMasks; readonly recurrent: GateMasks } {
+    if (!training) return { input: undefined, recurrent: undefined };
+    return this.masks ?? this.drawMasks(inputShape, stateShape);
   }
 
-  /** The state as the recurrent matmul reads it: times the sequence's recurrent mask while training. */
-  recurrentDropped(training: boolean, stateShape: Shape): (h: Node) => Node {
-    if (!training || this.recurrentDropout === 0) return (h) => h;
-    const mask = this.masks?.recurrent ?? dropMask(stateShape, this.recurrentDropout);
-    return (h) => B.multiply(h, mask);
+  /** Every step's input projection, `inputs` (…, features) through its input masks: one matmul per mask. */
+  project(inputs: Node, masks: GateMasks): Node {
+    const projected = gateMatmul(inputs, this.kernel.node, this.units, 0, this.gates, masks);
+    const bias = this.inputBias();
+    return bias === undefined ? projected : B.add(projected, bias);
   }
 
   /** Keras's cell call: one step on (batch, features) inputs. */
   cellCall(inputs: Node, states: readonly Node[], training = false): readonly [Node, readonly Node[]] {
-    const mask = this.inputMask(training, inputs.shape);
-    let projected: Node = ops.matmul(mask === undefined ? inputs : B.multiply(inputs, mask), this.kernel);
-    const bias = this.inputBias();
-    if (bias !== undefined) projected = B.add(projected, bias);
-    const next = this.step(states, projected, this.stepConsts(), this.recurrentDropped(training, states[0].shape));
+    const masks = this.sequenceMasks(training, inputs.shape, states[0].shape);
+    const next = this.step(states, this.project(inputs, masks.input), this.stepConsts(), masks.recurrent);
     return [next[0], next];
   }
 }
 
 export class SimpleRNNCell extends BuiltinCell {
-  protected readonly gates = 1;
+  readonly gates = 1;
   constructor(units: number, args: Omit<CellArgs, 'recurrentActivation' | 'unitForgetBias' | 'resetAfter'> = {}) {
     super(units, args, 'SimpleRNNCell', []);
   }
@@ -158,11 +160,11 @@ export class SimpleRNNCell extends BuiltinCell {
   protected buildBias(): Variable { return this.addWeight({ name: 'bias', shape: [this.units], initializer: this.biasInitializer }); }
   inputBias(): Node | undefined { return this.bias?.node; }
   stepConsts(): Node[] { return [this.recurrentKernel.node]; }
-  readonly step: CellStep = (states, projected, consts, dropped) => simpleStep(this.activation, states, projected, consts, dropped);
+  readonly step: CellStep = (states, projected, consts, masks) => simpleStep(this.activation, states, projected, consts, masks);
 }
 
 export class LSTMCell extends BuiltinCell {
-  protected readonly gates = 4;
+  readonly gates = 4;
   readonly recurrentActivation: activations.ActivationFn;
   readonly unitForgetBias: boolean;
   constructor(units: number, args: Omit<CellArgs, 'resetAfter'> = {}) {
@@ -176,11 +178,11 @@ export class LSTMCell extends BuiltinCell {
   }
   inputBias(): Node | undefined { return this.bias?.node; }
   stepConsts(): Node[] { return [this.recurrentKernel.node]; }
-  readonly step: CellStep = (states, projected, consts, dropped) => lstmStep(this, states, projected, consts, dropped);
+  readonly step: CellStep = (states, projected, consts, masks) => lstmStep(this, states, projected, consts, masks);
 }
 
 export class GRUCell extends BuiltinCell {
-  protected readonly gates = 3;
+  readonly gates = 3;
   readonly recurrentActivation: activations.ActivationFn;
   readonly resetAfter: boolean;
   constructor(units: number, args: Omit<CellArgs, 'unitForgetBias'> = {}) {
@@ -194,5 +196,5 @@ export class GRUCell extends BuiltinCell {
   }
   inputBias(): Node | undefined { return gruInputBias(this, this.bias); }
   stepConsts(): Node[] { return gruStepConsts(this, this.recurrentKernel, this.bias); }
-  readonly step: CellStep = (states, projected, consts, dropped) => gruStep(this, states, projected, consts, dropped);
+  readonly step: CellStep = (states, projected, consts, masks) => gruStep(this, states, projected, consts, masks);
 }

@@ -9,6 +9,7 @@ import type { Node } from '../../../ir/node.js';
 import type { ActivationFn } from '../../activations.js';
 import type { SymbolicTensor } from '../../ops.js';
 import type { Variable } from '../variable.js';
+import { dropState, gateMatmul, type GateMasks } from './gate-dropout.js';
 import { checkRecurrentOptions, columns, recurrentActivationOf, RecurrentLayer, type CellStep, type RecurrentArgs } from './recurrent.js';
 
 export interface GRUArgs extends RecurrentArgs {
@@ -34,7 +35,7 @@ export class GRU extends RecurrentLayer {
   }
   protected inputBias(): SymbolicTensor | undefined { return gruInputBias(this, this.bias); }
   protected stepConsts(): Node[] { return gruStepConsts(this, this.recurrentKernel, this.bias); }
-  protected readonly step: CellStep = (states, projected, consts, dropped) => gruStep(this, states, projected, consts, dropped);
+  protected readonly step: CellStep = (states, projected, consts, masks) => gruStep(this, states, projected, consts, masks);
 }
 
 /** What the GRU step reads of its layer or cell. */
@@ -59,24 +60,23 @@ export function gruStepConsts({ units, resetAfter }: GRUGates, recurrentKernel: 
 }
 
 /** The GRU step, shared by the GRU layer and GRUCell (one home for the gate arithmetic). */
-export function gruStep(g: GRUGates, [h]: readonly Node[], projected: Node, [recurrent, recurrentBias]: readonly Node[], dropped: (h: Node) => Node): Node[] {
+export function gruStep(g: GRUGates, [h]: readonly Node[], projected: Node, [recurrent, recurrentBias]: readonly Node[], masks: GateMasks): Node[] {
   const u = g.units;
   const xz = columns(projected, 0, u), xr = columns(projected, u, 2 * u), xh = columns(projected, 2 * u, 3 * u);
   let hh: Node;
   let z: Node;
   if (g.resetAfter) {
-    let inner: Node = B.matmul(dropped(h), recurrent);
+    let inner: Node = gateMatmul(h, recurrent, u, 0, 3, masks);
     if (recurrentBias !== undefined) inner = B.add(inner, recurrentBias);
     z = g.recurrentActivation(B.add(xz, columns(inner, 0, u)));
     const r = g.recurrentActivation(B.add(xr, columns(inner, u, 2 * u)));
     hh = g.activation(B.add(xh, B.multiply(r, columns(inner, 2 * u, 3 * u))));
   } else {
-    const gatesKernel = B.slice(recurrent, [0, 0], [u, 2 * u]);
     const candidateKernel = B.slice(recurrent, [0, 2 * u], [u, 3 * u]);
-    const inner = B.matmul(dropped(h), gatesKernel);
+    const inner = gateMatmul(h, recurrent, u, 0, 2, masks);
     z = g.recurrentActivation(B.add(xz, columns(inner, 0, u)));
     const r = g.recurrentActivation(B.add(xr, columns(inner, u, 2 * u)));
-    hh = g.activation(B.add(xh, B.matmul(B.multiply(r, dropped(h)), candidateKernel)));
+    hh = g.activation(B.add(xh, B.matmul(B.multiply(r, dropState(h, masks, 2)), candidateKernel)));
   }
   // The interpolation reads the state itself, not its dropped copy (as Keras).
   return [B.add(B.multiply(z, h), B.multiply(B.subtract(1, z), hh))];

@@ -9,6 +9,7 @@ import * as initializers from '../../initializers.js';
 import type { InitializerIdentifier } from '../../initializers.js';
 import type { SymbolicTensor } from '../../ops.js';
 import type { Variable } from '../variable.js';
+import { gateMatmul, type GateMasks } from './gate-dropout.js';
 import { checkRecurrentOptions, columns, recurrentActivationOf, RecurrentLayer, type CellStep, type RecurrentArgs } from './recurrent.js';
 
 export interface LSTMArgs extends RecurrentArgs {
@@ -48,7 +49,7 @@ export class LSTM extends RecurrentLayer {
   }
   protected inputBias(): SymbolicTensor | undefined { return this.bias?.node; }
   protected stepConsts(): Node[] { return [this.recurrentKernel.node]; }
-  protected readonly step: CellStep = (states, projected, consts, dropped) => lstmStep(this, states, projected, consts, dropped);
+  protected readonly step: CellStep = (states, projected, consts, masks) => lstmStep(this, states, projected, consts, masks);
 }
 
 /** The bias initializer: Keras's unit_forget_bias puts ones in the forget gate's quarter. */
@@ -61,9 +62,9 @@ export function lstmBiasInitializer({ units, biasInitializer, unitForgetBias }: 
 export interface LSTMGates { readonly units: number; readonly activation: ActivationFn; readonly recurrentActivation: ActivationFn }
 
 /** The LSTM step, shared by the LSTM layer and LSTMCell (one home for the gate arithmetic). */
-export function lstmStep(g: LSTMGates, [h, c]: readonly Node[], projected: Node, [recurrent]: readonly Node[], dropped: (h: Node) => Node): Node[] {
+export function lstmStep(g: LSTMGates, [h, c]: readonly Node[], projected: Node, [recurrent]: readonly Node[], masks: GateMasks): Node[] {
   const u = g.units;
-  const z = B.add(projected, B.matmul(dropped(h), recurrent));
+  const z = B.add(projected, gateMatmul(h, recurrent, u, 0, 4, masks));
   const i = g.recurrentActivation(columns(z, 0, u));
   const f = g.recurrentActivation(columns(z, u, 2 * u));
   const candidate = g.activation(columns(z, 2 * u, 3 * u));

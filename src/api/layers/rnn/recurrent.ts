@@ -9,7 +9,6 @@ import type { Node } from '../../../ir/node.js';
 import type { Shape } from '../../../ir/types.js';
 import * as activations from '../../activations.js';
 import type { InitializerIdentifier } from '../../initializers.js';
-import * as ops from '../../ops.js';
 import type { SymbolicTensor } from '../../ops.js';
 import { checkOptions, optionKeys, type OptionKeys, type Unsupported } from '../../strict-options.js';
 import { requirePositiveInt } from '../core.js';
@@ -18,7 +17,8 @@ import { Layer, type CallArgs, type CallOptions, type LayerArgs, type SplitCall 
 import { firstMask, type CallMask } from '../masks.js';
 import type { Variable } from '../variable.js';
 import { runRecurrence, UNROLL_NEEDS_STEPS } from './loop.js';
-import { checkRate, createStateVariables, dropMask, initialStates, keepFinalStates } from './states.js';
+import { drawMasks, gateMatmul, maskCount, type GateMasks } from './gate-dropout.js';
+import { checkRate, createStateVariables, initialStates, keepFinalStates } from './states.js';
 
 export interface RecurrentArgs extends LayerArgs {
   readonly activation?: activations.ActivationIdentifier;
@@ -30,9 +30,15 @@ export interface RecurrentArgs extends LayerArgs {
   readonly returnSequences?: boolean;
   readonly returnState?: boolean;
   readonly goBackwards?: boolean;
-  /** Fraction of the input features dropped while training: one mask per sequence, shared by every step and gate. */
+  /**
+   * Fraction of the input features dropped while training: drawn once per sequence and shared by
+   * every step; one mask for all gates, or one per gate when recurrentDropout is set (as Keras 3).
+   */
   readonly dropout?: number;
-  /** Fraction of the state's units dropped where the step's recurrent matmul reads it: one mask per sequence. */
+  /**
+   * Fraction of the state's units dropped where the step's recurrent matmul reads it: drawn once
+   * per sequence, one mask per gate (Keras 3's implementation 1, which recurrent dropout selects).
+   */
   readonly recurrentDropout?: number;
   /**
    * Keep the final states of a batch as the initial states of the next (Keras's stateful): the
@@ -78,10 +84,11 @@ export function columns(x: Node, from: number, to: number): Node {
 
 /**
  * One step of a cell: the new states (the first is the step's output) from the projected input.
- * `dropped` is the state as the recurrent matmul reads it (recurrent dropout while training).
+ * `masks` are the sequence's recurrent dropout masks the recurrent matmul reads the state through
+ * (while training; see gate-dropout.ts).
  */
 export interface CellStep {
-  (states: readonly Node[], projected: Node, consts: readonly Node[], dropped: (h: Node) => Node): readonly Node[];
+  (states: readonly Node[], projected: Node, consts: readonly Node[], masks: GateMasks): readonly Node[];
 }
 
 export abstract class RecurrentLayer extends Layer {
@@ -194,22 +201,22 @@ export abstract class RecurrentLayer extends Layer {
   override call(inputs: SymbolicTensor | readonly SymbolicTensor[], { training, mask }: CallArgs): SymbolicTensor | SymbolicTensor[] {
     const { x: input, initial } = this.splitInputs(inputs);
     const [batch, steps, features] = input.shape;
-    let x = input;
-    if (training && this.dropout > 0) x = B.multiply(x, B.reshape(dropMask([batch, features], this.dropout), [batch, 1, features]));
-    if (steps === null) throw new Error(this.unroll ? UNROLL_NEEDS_STEPS : `Layer "${this.name}" (${this.className}): the number of time steps must be known, got input shape (${x.shape.map((d) => d ?? 'None').join(', ')})`);
-    // Time-major, so one step's slice is contiguous; every step's input projection is one matmul.
-    const timeMajor = B.transpose(x, [1, 0, 2]);
-    let projected: Node = ops.matmul(timeMajor, this.kernel);
+    if (steps === null) throw new Error(this.unroll ? UNROLL_NEEDS_STEPS : `Layer "${this.name}" (${this.className}): the number of time steps must be known, got input shape (${input.shape.map((d) => d ?? 'None').join(', ')})`);
+    // Drawn once for the sequence: every step reads the same masks (constants of the loop).
+    const count = maskCount(this.gates, this.recurrentDropout);
+    const inputMasks = training === true ? drawMasks(count, [batch, features], this.dropout) : undefined;
+    const recurrentMasks = training === true ? drawMasks(count, [batch, this.units], this.recurrentDropout) : undefined;
+    // Time-major, so one step's slice is contiguous; every step's input projection is one matmul
+    // (one per gate when each gate has its own input mask).
+    const timeMajor = B.transpose(input, [1, 0, 2]);
+    let projected: Node = gateMatmul(timeMajor, this.kernel.node, this.units, 0, this.gates, inputMasks);
     const bias = this.inputBias();
     if (bias !== undefined) projected = B.add(projected, bias);
     const kept = this.states;
     const init = initialStates(this, initial, kept, Array.from({ length: this.stateCount }, () => this.units), batch);
-    // Drawn once for the sequence: every step reads the same mask (a constant of the loop).
-    const recurrentMask = training && this.recurrentDropout > 0 ? dropMask([batch, this.units], this.recurrentDropout) : undefined;
     const cellConsts = this.stepConsts();
-    const dropped = (h: Node): Node => (recurrentMask === undefined ? h : B.multiply(h, recurrentMask));
     const out = runRecurrence((states, [p]) => {
-      const next = this.step(states, p, cellConsts, dropped);
+      const next = this.step(states, p, cellConsts, recurrentMasks);
       return { output: next[0], states: next };
     }, init, [projected], firstMask(mask), {
       layerName: this.name, returnSequences: this.returnSequences, goBackwards: this.goBackwards,

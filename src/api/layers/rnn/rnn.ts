@@ -8,7 +8,6 @@
 import * as B from '../../../ir/build.js';
 import type { Node } from '../../../ir/node.js';
 import type { Shape } from '../../../ir/types.js';
-import * as ops from '../../ops.js';
 import type { SymbolicTensor } from '../../ops.js';
 import { checkOptions } from '../../strict-options.js';
 import type { KerasTensor } from '../keras-tensor.js';
@@ -107,16 +106,11 @@ export class RNN extends Layer {
     let step: RecurrenceStep;
     if (cell instanceof BuiltinCell) {
       // The layers' path: the input mask (one per sequence) and every step's projection before the loop.
-      const inputMask = cell.inputMask(train, [batch, features]);
-      if (inputMask !== undefined) timeMajor = B.multiply(timeMajor, inputMask);
-      let projected: Node = ops.matmul(timeMajor, cell.kernel);
-      const bias = cell.inputBias();
-      if (bias !== undefined) projected = B.add(projected, bias);
+      const masks = cell.sequenceMasks(train, [batch, features], init[0].shape);
+      timeMajor = cell.project(timeMajor, masks.input);
       const consts = cell.stepConsts();
-      const dropped = cell.recurrentDropped(train, init[0].shape);
-      timeMajor = projected;
       step = (states, [p]) => {
-        const next = cell.step(states, p, consts, dropped);
+        const next = cell.step(states, p, consts, masks.recurrent);
         return { output: next[0], states: next };
       };
     } else {

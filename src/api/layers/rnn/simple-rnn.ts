@@ -4,6 +4,7 @@ import type { ActivationFn } from '../../activations.js';
 import type { Node } from '../../../ir/node.js';
 import type { SymbolicTensor } from '../../ops.js';
 import type { Variable } from '../variable.js';
+import { gateMatmul, type GateMasks } from './gate-dropout.js';
 import { checkRecurrentOptions, RecurrentLayer, type CellStep, type RecurrentArgs } from './recurrent.js';
 
 export type SimpleRNNArgs = Omit<RecurrentArgs, 'recurrentActivation'>;
@@ -23,10 +24,10 @@ export class SimpleRNN extends RecurrentLayer {
   }
   protected inputBias(): SymbolicTensor | undefined { return this.bias?.node; }
   protected stepConsts(): Node[] { return [this.recurrentKernel.node]; }
-  protected readonly step: CellStep = (states, projected, consts, dropped) => simpleStep(this.activation, states, projected, consts, dropped);
+  protected readonly step: CellStep = (states, projected, consts, masks) => simpleStep(this.activation, states, projected, consts, masks);
 }
 
 /** The SimpleRNN step, shared by the SimpleRNN layer and SimpleRNNCell. */
-export function simpleStep(activation: ActivationFn, [h]: readonly Node[], projected: Node, [recurrent]: readonly Node[], dropped: (h: Node) => Node): Node[] {
-  return [activation(B.add(projected, B.matmul(dropped(h), recurrent)))];
+export function simpleStep(activation: ActivationFn, [h]: readonly Node[], projected: Node, [recurrent]: readonly Node[], masks: GateMasks): Node[] {
+  return [activation(B.add(projected, gateMatmul(h, recurrent, recurrent.shape[1] ?? 0, 0, 1, masks)))];
 }

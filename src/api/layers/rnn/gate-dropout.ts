@@ -1,0 +1,63 @@
+/**
+ * The dropout masks of a recurrent sequence, as Keras 3.15's cells draw them
+ * (`dropout_rnn_cell.py`, `lstm.py`/`gru.py` `implementation`): drawn once per sequence and read by
+ * every step. Without recurrent dropout (Keras's implementation 2) one input mask serves all gates;
+ * with recurrent dropout Keras switches to implementation 1, where each gate has its own input
+ * mask and its own state mask (4 for LSTM, 3 for GRU; SimpleRNN has one gate, so one of each).
+ */
+import * as B from '../../../ir/build.js';
+import type { Node } from '../../../ir/node.js';
+import type { Shape } from '../../../ir/types.js';
+import * as ops from '../../ops.js';
+import { dropMask } from './states.js';
+
+/**
+ * Masks of one sequence: undefined when nothing is dropped, else one mask shared by every gate or
+ * one per gate (in the kernels' gate order).
+ */
+export type GateMasks = readonly Node[] | undefined;
+
+/** Keras's dropout_mask_count: one mask per gate once recurrent dropout is on, else one for all. */
+export function maskCount(gates: number, recurrentDropout: number): number {
+  return recurrentDropout > 0 ? gates : 1;
+}
+
+/** `count` independent inverted-dropout masks of `shape` (undefined when the rate is 0). */
+export function drawMasks(count: number, shape: Shape, rate: number): GateMasks {
+  if (rate === 0) return undefined;
+  return Array.from({ length: count }, () => dropMask(shape, rate));
+}
+
+/** A step's (batch, features) product as the IR's matmul; a whole sequence's as ops.matmul (a stack). */
+function mm(x: Node, kernel: Node): Node {
+  return x.shape.length === 2 ? B.matmul(x, kernel) : ops.matmul(x, kernel);
+}
+
+/** Columns [from, to) of a kernel (rows, gates·units). */
+function kernelColumns(kernel: Node, from: number, to: number): Node {
+  return B.slice(kernel, [0, from], [kernel.shape[0] ?? 0, to]);
+}
+
+/**
+ * `x` (batch, features) or (steps, batch, features) times the columns of gates [first, first + count) of `kernel` (features,
+ * gates·units): one matmul when every gate reads the same (or no) mask, else one per gate, each
+ * reading `x` times its own mask, concatenated in gate order.
+ */
+export function gateMatmul(x: Node, kernel: Node, units: number, first: number, count: number, masks: GateMasks): Node {
+  const from = first * units, to = (first + count) * units;
+  if (masks === undefined || masks.length === 1) {
+    const read = masks === undefined ? x : B.multiply(x, masks[0]);
+    return mm(read, kernelColumns(kernel, from, to));
+  }
+  const parts = Array.from({ length: count }, (_, k) => {
+    const g = first + k;
+    return mm(B.multiply(x, masks[g]), kernelColumns(kernel, g * units, (g + 1) * units));
+  });
+  return B.concatenate(parts, x.shape.length - 1);
+}
+
+/** The state as gate `gate`'s recurrent matmul reads it: times its mask (or the shared one). */
+export function dropState(h: Node, masks: GateMasks, gate: number): Node {
+  if (masks === undefined) return h;
+  return B.multiply(h, masks[masks.length === 1 ? 0 : gate]);
+}
