@@ -96,8 +96,11 @@ test('an LSTM on a 2-D input names the layer, the rank it expects and the shape 
   assert.throws(() => lstm(Input({ shape: [8] })), (e: Error) => /layer "encoder"/.test(e.message) && /expected ndim=3, found ndim=2/.test(e.message) && /\(None, 8\)/.test(e.message));
 });
 
-test('options Keras has but these layers do not build yet are refused, not ignored; typos get a suggestion', () => {
-  assert.throws(() => new layers.LSTM(4, { kernelRegularizer: 'l2' } as never), /LSTM: option 'kernelRegularizer' is not supported/);
+test('options Keras has but these layers do not build are refused, not ignored; typos get a suggestion', () => {
+  assert.throws(() => new layers.LSTM(4, { seed: 3 } as never), /LSTM: option 'seed' is not supported.*new Session\(\{ seed \}\)/);
+  assert.throws(() => new layers.GRUCell(4, { seed: 3 } as never), /GRUCell: option 'seed' is not supported.*new Session\(\{ seed \}\)/);
+  assert.throws(() => new layers.LSTM(4, { kernelRegularizer: 'l3' }), /regularizer identifier: 'l3'/);
+  assert.throws(() => new layers.SimpleRNNCell(4, { recurrentConstraint: 'maxnorm' }), /constraint identifier: 'maxnorm'/);
   assert.throws(() => new layers.LSTM(4, { dropout: 1 }), /invalid value received for argument `dropout`. Expected a float value between 0 and 1 \(1 excluded\). Received: dropout=1/);
   assert.throws(() => new layers.GRU(4, { stateful: true })(Input({ shape: [3, 2] })), /When using `stateful=True` in a RNN, the batch size must be static. Found dynamic batch size: sequence.shape=\(None, 3, 2\)/);
   assert.throws(() => new layers.LSTM(4, { return_sequences: true } as never), /unknown option 'return_sequences'. Did you mean 'returnSequences'\?/);

@@ -1,7 +1,7 @@
 /**
  * Weight and activity regularizers and weight constraints against real Keras 3
- * (tests/fixtures/regularizers.py writes regularizers.json): the same Dense, Embedding and
- * Conv2D models from the same weights, SGD over several epochs of two batches; model.losses
+ * (tests/fixtures/regularizers.py writes regularizers.json): the same Dense, Embedding, Conv2D
+ * and recurrent (LSTM, SimpleRNN, GRU, cells in RNN, Bidirectional) models from the same weights, SGD over several epochs of two batches; model.losses
  * before training, the logged loss (regularization included) and every weight after each epoch.
  */
 import { readFileSync } from 'node:fs';
@@ -19,7 +19,7 @@ interface ModelJson {
 // Compiled to dist/tests/, the fixture stays in tests/fixtures/.
 const fixture = JSON.parse(readFileSync(new URL('../../tests/fixtures/regularizers.json', import.meta.url), 'utf8')) as { keras: string; models: Record<string, ModelJson> };
 
-const { Dense, Embedding, Flatten, Conv2D } = layers;
+const { Dense, Embedding, Flatten, Conv2D, LSTM, GRU, SimpleRNN, RNN, LSTMCell, GRUCell, Bidirectional } = layers;
 const R = regularizers, C = constraints;
 
 /** The fixture's models, layer for layer. */
@@ -40,6 +40,24 @@ const builders: Record<string, () => Sequential> = {
     new Conv2D(2, 2, { kernelRegularizer: R.l1(0.01), biasRegularizer: 'l2', kernelConstraint: C.maxNorm(0.5, [0, 1, 2]) }),
     new Flatten(),
     new Dense(1, { kernelConstraint: 'non_neg' }),
+  ]),
+  recurrent: () => new Sequential([
+    Input({ shape: [3, 2] }),
+    new LSTM(3, {
+      returnSequences: true, kernelRegularizer: R.l1L2({ l1: 0.01, l2: 0.02 }), recurrentRegularizer: R.l2(0.03), biasRegularizer: R.l2(0.02),
+      activityRegularizer: R.l2(0.05), kernelConstraint: C.maxNorm(0.6), recurrentConstraint: C.unitNorm(0), biasConstraint: C.nonNeg(),
+    }),
+    new SimpleRNN(2, { returnSequences: true, kernelRegularizer: 'l1', recurrentRegularizer: R.l2(0.02), recurrentConstraint: 'non_neg', biasConstraint: C.maxNorm(0.3) }),
+    new GRU(2, {
+      kernelRegularizer: R.l2(0.02), recurrentRegularizer: R.l1L2({ l1: 0.01, l2: 0.01 }), biasRegularizer: R.l2(0.04),
+      kernelConstraint: C.minMaxNorm({ minValue: 0.2, maxValue: 0.5, rate: 0.5 }), recurrentConstraint: C.maxNorm(0.5), biasConstraint: C.nonNeg(),
+    }),
+  ]),
+  cells: () => new Sequential([
+    Input({ shape: [3, 2] }),
+    new RNN(new LSTMCell(2, { kernelRegularizer: R.l2(0.02), recurrentRegularizer: R.l1(0.01), biasRegularizer: R.l2(0.03), recurrentConstraint: C.maxNorm(0.4), biasConstraint: C.nonNeg() }) as unknown as layers.RNNCell, { returnSequences: true }),
+    new Bidirectional(new GRU(2, { resetAfter: false, returnSequences: true, kernelRegularizer: R.l1(0.02), biasRegularizer: R.l2(0.05), kernelConstraint: C.unitNorm(0) })),
+    new RNN(new GRUCell(2, { kernelConstraint: C.maxNorm(0.5), recurrentRegularizer: R.l2(0.02), biasConstraint: C.nonNeg() }) as unknown as layers.RNNCell),
   ]),
 };
 

@@ -121,8 +121,11 @@ export const registry = new Registry<() => Regularizer>('regularizer', {
 })
   .register('l1', () => new L1())
   .register('l2', () => new L2())
+  // Keras's own names are the class names and their to_snake_case ('L1L2' -> 'l1l2'); 'l1_l2' is ours.
+  .register('l1l2', () => new L1L2())
   .register('l1_l2', () => new L1L2())
-  .register('orthogonal_regularizer', () => new OrthogonalRegularizer());
+  .register('orthogonal_regularizer', () => new OrthogonalRegularizer())
+  .register('orthogonalregularizer', () => new OrthogonalRegularizer());
 
 export type RegularizerIdentifier = string | Regularizer;
 

@@ -8,6 +8,8 @@ import type { Node } from '../../../ir/node.js';
 import type { Shape } from '../../../ir/types.js';
 import * as activations from '../../activations.js';
 import type { InitializerIdentifier } from '../../initializers.js';
+import { getConstraint, type Constraint, type ConstraintIdentifier } from '../../constraints.js';
+import { getRegularizer, type Regularizer, type RegularizerIdentifier } from '../../regularizers.js';
 import { checkOptions } from '../../strict-options.js';
 import { requirePositiveInt } from '../core.js';
 import { Layer, type LayerArgs } from '../layer.js';
@@ -33,6 +35,12 @@ export interface CellArgs extends LayerArgs {
   readonly kernelInitializer?: InitializerIdentifier;
   readonly recurrentInitializer?: InitializerIdentifier;
   readonly biasInitializer?: InitializerIdentifier;
+  readonly kernelRegularizer?: RegularizerIdentifier;
+  readonly recurrentRegularizer?: RegularizerIdentifier;
+  readonly biasRegularizer?: RegularizerIdentifier;
+  readonly kernelConstraint?: ConstraintIdentifier;
+  readonly recurrentConstraint?: ConstraintIdentifier;
+  readonly biasConstraint?: ConstraintIdentifier;
   readonly unitForgetBias?: boolean;
   readonly resetAfter?: boolean;
   /** Fraction of the cell's input features dropped while training: one mask per sequence (Keras's DropoutRNNCell). */
@@ -41,15 +49,12 @@ export interface CellArgs extends LayerArgs {
   readonly recurrentDropout?: number;
 }
 
-const BASE_KEYS = ['name', 'trainable', 'dtype', 'activation', 'useBias', 'kernelInitializer', 'recurrentInitializer', 'biasInitializer', 'dropout', 'recurrentDropout'];
+const BASE_KEYS = [
+  'name', 'trainable', 'dtype', 'activation', 'useBias', 'kernelInitializer', 'recurrentInitializer', 'biasInitializer', 'dropout', 'recurrentDropout',
+  'kernelRegularizer', 'recurrentRegularizer', 'biasRegularizer', 'kernelConstraint', 'recurrentConstraint', 'biasConstraint',
+];
 const NOT_YET = {
-  kernelRegularizer: 'regularizers on recurrent cells are not implemented yet',
-  recurrentRegularizer: 'regularizers on recurrent cells are not implemented yet',
-  biasRegularizer: 'regularizers on recurrent cells are not implemented yet',
-  kernelConstraint: 'constraints on recurrent cells are not implemented yet',
-  recurrentConstraint: 'constraints on recurrent cells are not implemented yet',
-  biasConstraint: 'constraints on recurrent cells are not implemented yet',
-  seed: 'a dropout seed is not supported: dropout masks are drawn from the training step\'s seed',
+  seed: 'dropout draws from the session\'s random stream; seed it with new Session({ seed })',
 };
 
 /**
@@ -64,6 +69,12 @@ export abstract class BuiltinCell extends Layer {
   readonly kernelInitializer: InitializerIdentifier;
   readonly recurrentInitializer: InitializerIdentifier;
   readonly biasInitializer: InitializerIdentifier;
+  readonly kernelRegularizer: Regularizer | undefined;
+  readonly recurrentRegularizer: Regularizer | undefined;
+  readonly biasRegularizer: Regularizer | undefined;
+  readonly kernelConstraint: Constraint | undefined;
+  readonly recurrentConstraint: Constraint | undefined;
+  readonly biasConstraint: Constraint | undefined;
   readonly dropout: number;
   readonly recurrentDropout: number;
   /**
@@ -91,6 +102,12 @@ export abstract class BuiltinCell extends Layer {
     this.kernelInitializer = args.kernelInitializer ?? 'glorot_uniform';
     this.recurrentInitializer = args.recurrentInitializer ?? 'orthogonal';
     this.biasInitializer = args.biasInitializer ?? 'zeros';
+    this.kernelRegularizer = getRegularizer(args.kernelRegularizer);
+    this.recurrentRegularizer = getRegularizer(args.recurrentRegularizer);
+    this.biasRegularizer = getRegularizer(args.biasRegularizer);
+    this.kernelConstraint = getConstraint(args.kernelConstraint);
+    this.recurrentConstraint = getConstraint(args.recurrentConstraint);
+    this.biasConstraint = getConstraint(args.biasConstraint);
     this.dropout = checkRate(this, 'dropout', args.dropout ?? 0);
     this.recurrentDropout = checkRate(this, 'recurrent_dropout', args.recurrentDropout ?? 0);
   }
@@ -102,9 +119,14 @@ export abstract class BuiltinCell extends Layer {
     const inputDim = shape.at(-1);
     if (inputDim === null || inputDim === undefined) throw new Error(`Layer "${this.name}" (${this.className}): the last dimension of its inputs must be defined.`);
     const width = this.gates * this.units;
-    this.kernel = this.addWeight({ name: 'kernel', shape: [inputDim, width], initializer: this.kernelInitializer });
-    this.recurrentKernel = this.addWeight({ name: 'recurrent_kernel', shape: [this.units, width], initializer: this.recurrentInitializer });
+    this.kernel = this.addWeight({ name: 'kernel', shape: [inputDim, width], initializer: this.kernelInitializer, regularizer: this.kernelRegularizer, constraint: this.kernelConstraint });
+    this.recurrentKernel = this.addWeight({ name: 'recurrent_kernel', shape: [this.units, width], initializer: this.recurrentInitializer, regularizer: this.recurrentRegularizer, constraint: this.recurrentConstraint });
     this.bias = this.useBias ? this.buildBias() : undefined;
+  }
+
+  /** The bias weight, with the bias regularizer and constraint. */
+  protected addBias(shape: readonly number[], initializer: InitializerIdentifier): Variable {
+    return this.addWeight({ name: 'bias', shape: [...shape], initializer, regularizer: this.biasRegularizer, constraint: this.biasConstraint });
   }
 
   /**
@@ -157,7 +179,7 @@ export class SimpleRNNCell extends BuiltinCell {
     super(units, args, 'SimpleRNNCell', []);
   }
   get stateSize(): number { return this.units; }
-  protected buildBias(): Variable { return this.addWeight({ name: 'bias', shape: [this.units], initializer: this.biasInitializer }); }
+  protected buildBias(): Variable { return this.addBias([this.units], this.biasInitializer); }
   inputBias(): Node | undefined { return this.bias?.node; }
   stepConsts(): Node[] { return [this.recurrentKernel.node]; }
   readonly step: CellStep = (states, projected, consts, masks) => simpleStep(this.activation, states, projected, consts, masks);
@@ -174,7 +196,7 @@ export class LSTMCell extends BuiltinCell {
   }
   get stateSize(): readonly number[] { return [this.units, this.units]; }
   protected buildBias(): Variable {
-    return this.addWeight({ name: 'bias', shape: [4 * this.units], initializer: lstmBiasInitializer(this) });
+    return this.addBias([4 * this.units], lstmBiasInitializer(this));
   }
   inputBias(): Node | undefined { return this.bias?.node; }
   stepConsts(): Node[] { return [this.recurrentKernel.node]; }
@@ -192,7 +214,7 @@ export class GRUCell extends BuiltinCell {
   }
   get stateSize(): number { return this.units; }
   protected buildBias(): Variable {
-    return this.addWeight({ name: 'bias', shape: gruBiasShape(this), initializer: this.biasInitializer });
+    return this.addBias(gruBiasShape(this), this.biasInitializer);
   }
   inputBias(): Node | undefined { return gruInputBias(this, this.bias); }
   stepConsts(): Node[] { return gruStepConsts(this, this.recurrentKernel, this.bias); }

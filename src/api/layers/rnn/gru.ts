@@ -31,7 +31,7 @@ export class GRU extends RecurrentLayer {
   }
 
   protected buildBias(): Variable {
-    return this.addWeight({ name: 'bias', shape: gruBiasShape(this), initializer: this.biasInitializer });
+    return this.addBias(gruBiasShape(this), this.biasInitializer);
   }
   protected inputBias(): SymbolicTensor | undefined { return gruInputBias(this, this.bias); }
   protected stepConsts(): Node[] { return gruStepConsts(this, this.recurrentKernel, this.bias); }

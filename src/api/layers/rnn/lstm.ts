@@ -45,7 +45,7 @@ export class LSTM extends RecurrentLayer {
   }
 
   protected buildBias(): Variable {
-    return this.addWeight({ name: 'bias', shape: [4 * this.units], initializer: lstmBiasInitializer(this) });
+    return this.addBias([4 * this.units], lstmBiasInitializer(this));
   }
   protected inputBias(): SymbolicTensor | undefined { return this.bias?.node; }
   protected stepConsts(): Node[] { return [this.recurrentKernel.node]; }

@@ -9,6 +9,8 @@ import type { Node } from '../../../ir/node.js';
 import type { Shape } from '../../../ir/types.js';
 import * as activations from '../../activations.js';
 import type { InitializerIdentifier } from '../../initializers.js';
+import { getConstraint, type Constraint, type ConstraintIdentifier } from '../../constraints.js';
+import { getRegularizer, type Regularizer, type RegularizerIdentifier } from '../../regularizers.js';
 import type { SymbolicTensor } from '../../ops.js';
 import { checkOptions, optionKeys, type OptionKeys, type Unsupported } from '../../strict-options.js';
 import { requirePositiveInt } from '../core.js';
@@ -27,6 +29,12 @@ export interface RecurrentArgs extends LayerArgs {
   readonly kernelInitializer?: InitializerIdentifier;
   readonly recurrentInitializer?: InitializerIdentifier;
   readonly biasInitializer?: InitializerIdentifier;
+  readonly kernelRegularizer?: RegularizerIdentifier;
+  readonly recurrentRegularizer?: RegularizerIdentifier;
+  readonly biasRegularizer?: RegularizerIdentifier;
+  readonly kernelConstraint?: ConstraintIdentifier;
+  readonly recurrentConstraint?: ConstraintIdentifier;
+  readonly biasConstraint?: ConstraintIdentifier;
   readonly returnSequences?: boolean;
   readonly returnState?: boolean;
   readonly goBackwards?: boolean;
@@ -57,19 +65,14 @@ export interface RecurrentArgs extends LayerArgs {
 const LAYER_KEYS: OptionKeys<LayerArgs> = { name: true, trainable: true, inputShape: true, batchInputShape: true, batchSize: true, dtype: true, activityRegularizer: true };
 const RECURRENT_KEYS: OptionKeys<RecurrentArgs> = {
   ...LAYER_KEYS, activation: true, recurrentActivation: true, useBias: true, kernelInitializer: true,
-  recurrentInitializer: true, biasInitializer: true, returnSequences: true, returnState: true, goBackwards: true,
+  recurrentInitializer: true, biasInitializer: true, kernelRegularizer: true, recurrentRegularizer: true, biasRegularizer: true,
+  kernelConstraint: true, recurrentConstraint: true, biasConstraint: true, returnSequences: true, returnState: true, goBackwards: true,
   dropout: true, recurrentDropout: true, zeroOutputForMask: true, stateful: true, unroll: true,
 };
 
-/** Keras options not built yet: an error that says so rather than a run that ignores them. */
+/** Keras options not built: an error that says so rather than a run that ignores them. */
 const NOT_YET: Unsupported = {
-  kernelRegularizer: 'regularizers on recurrent layers are not implemented yet',
-  recurrentRegularizer: 'regularizers on recurrent layers are not implemented yet',
-  biasRegularizer: 'regularizers on recurrent layers are not implemented yet',
-  kernelConstraint: 'constraints on recurrent layers are not implemented yet',
-  recurrentConstraint: 'constraints on recurrent layers are not implemented yet',
-  biasConstraint: 'constraints on recurrent layers are not implemented yet',
-  seed: 'the seed option goes with dropout, which recurrent layers do not implement yet',
+  seed: 'dropout draws from the session\'s random stream; seed it with new Session({ seed })',
 };
 
 /** Checks a recurrent layer's options: the shared ones plus the layer's own `extra` keys. */
@@ -98,6 +101,12 @@ export abstract class RecurrentLayer extends Layer {
   readonly kernelInitializer: InitializerIdentifier;
   readonly recurrentInitializer: InitializerIdentifier;
   readonly biasInitializer: InitializerIdentifier;
+  readonly kernelRegularizer: Regularizer | undefined;
+  readonly recurrentRegularizer: Regularizer | undefined;
+  readonly biasRegularizer: Regularizer | undefined;
+  readonly kernelConstraint: Constraint | undefined;
+  readonly recurrentConstraint: Constraint | undefined;
+  readonly biasConstraint: Constraint | undefined;
   readonly returnSequences: boolean;
   readonly returnState: boolean;
   readonly goBackwards: boolean;
@@ -128,6 +137,12 @@ export abstract class RecurrentLayer extends Layer {
     this.kernelInitializer = args.kernelInitializer ?? 'glorot_uniform';
     this.recurrentInitializer = args.recurrentInitializer ?? 'orthogonal';
     this.biasInitializer = args.biasInitializer ?? 'zeros';
+    this.kernelRegularizer = getRegularizer(args.kernelRegularizer);
+    this.recurrentRegularizer = getRegularizer(args.recurrentRegularizer);
+    this.biasRegularizer = getRegularizer(args.biasRegularizer);
+    this.kernelConstraint = getConstraint(args.kernelConstraint);
+    this.recurrentConstraint = getConstraint(args.recurrentConstraint);
+    this.biasConstraint = getConstraint(args.biasConstraint);
     this.returnSequences = args.returnSequences ?? false;
     this.returnState = args.returnState ?? false;
     this.goBackwards = args.goBackwards ?? false;
@@ -186,11 +201,16 @@ export abstract class RecurrentLayer extends Layer {
       throw new Error(`Layer "${this.name}" (${this.className}): the last dimension of its inputs must be defined. Full input shape received: (${inputShape.map((d) => d ?? 'None').join(', ')})`);
     }
     const width = this.gates * this.units;
-    this.kernel = this.addWeight({ name: 'kernel', shape: [inputDim, width], initializer: this.kernelInitializer });
-    this.recurrentKernel = this.addWeight({ name: 'recurrent_kernel', shape: [this.units, width], initializer: this.recurrentInitializer });
+    this.kernel = this.addWeight({ name: 'kernel', shape: [inputDim, width], initializer: this.kernelInitializer, regularizer: this.kernelRegularizer, constraint: this.kernelConstraint });
+    this.recurrentKernel = this.addWeight({ name: 'recurrent_kernel', shape: [this.units, width], initializer: this.recurrentInitializer, regularizer: this.recurrentRegularizer, constraint: this.recurrentConstraint });
     this.bias = this.useBias ? this.buildBias() : undefined;
     this.inputSpec = { ndim: 3, axes: { [-1]: inputDim } };
     if (this.stateful) this.states = createStateVariables(this, inputShape, Array.from({ length: this.stateCount }, () => this.units));
+  }
+
+  /** The bias weight, with the bias regularizer and constraint. */
+  protected addBias(shape: readonly number[], initializer: InitializerIdentifier): Variable {
+    return this.addWeight({ name: 'bias', shape: [...shape], initializer, regularizer: this.biasRegularizer, constraint: this.biasConstraint });
   }
 
   /** Keras's reset_states(): a stateful layer's states back to zeros. */

@@ -20,7 +20,7 @@ export class SimpleRNN extends RecurrentLayer {
   }
 
   protected buildBias(): Variable {
-    return this.addWeight({ name: 'bias', shape: [this.units], initializer: this.biasInitializer });
+    return this.addBias([this.units], this.biasInitializer);
   }
   protected inputBias(): SymbolicTensor | undefined { return this.bias?.node; }
   protected stepConsts(): Node[] { return [this.recurrentKernel.node]; }

@@ -46,16 +46,15 @@ const depthwiseFields = [
 const cellFields = (extra: readonly FieldSpec[]): FieldSpec[] => [
   f('units'), act('activation', 'tanh'), ...extra, f('use_bias'),
   init('kernel_initializer', 'glorot_uniform'), init('recurrent_initializer', 'orthogonal'), init('bias_initializer', 'zeros'),
-  fixed('kernel_regularizer', null), fixed('recurrent_regularizer', null), fixed('bias_regularizer', null),
-  fixed('kernel_constraint', null), fixed('recurrent_constraint', null), fixed('bias_constraint', null),
+  reg('kernel_regularizer'), reg('recurrent_regularizer'), reg('bias_regularizer'),
+  con('kernel_constraint'), con('recurrent_constraint'), con('bias_constraint'),
   f('dropout'), f('recurrent_dropout'), fixed('seed', null),
 ];
 const recurrentFields = (extra: readonly FieldSpec[]): FieldSpec[] => [
   f('units'), act('activation', 'tanh'), ...extra, f('use_bias'),
   init('kernel_initializer', 'glorot_uniform'), init('recurrent_initializer', 'orthogonal'), init('bias_initializer', 'zeros'),
-  // Recurrent regularizers, constraints and seeds are not implemented (see rnn/recurrent.ts).
-  fixed('kernel_regularizer', null), fixed('recurrent_regularizer', null), fixed('bias_regularizer', null), fixed('activity_regularizer', null),
-  fixed('kernel_constraint', null), fixed('recurrent_constraint', null), fixed('bias_constraint', null),
+  reg('kernel_regularizer'), reg('recurrent_regularizer'), reg('bias_regularizer'), f('activity_regularizer', 'regularizer'),
+  con('kernel_constraint'), con('recurrent_constraint'), con('bias_constraint'),
   f('dropout'), f('recurrent_dropout'), f('return_sequences'), f('return_state'), f('go_backwards'),
   f('stateful'), f('unroll'), f('zero_output_for_mask'),
 ];
