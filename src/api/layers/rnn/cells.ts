@@ -8,17 +8,14 @@ import type { Node } from '../../../ir/node.js';
 import type { Shape } from '../../../ir/types.js';
 import * as activations from '../../activations.js';
 import type { InitializerIdentifier } from '../../initializers.js';
-import { getConstraint, type Constraint, type ConstraintIdentifier } from '../../constraints.js';
-import { getRegularizer, type Regularizer, type RegularizerIdentifier } from '../../regularizers.js';
 import { checkOptions } from '../../strict-options.js';
-import { requirePositiveInt } from '../core.js';
 import { Layer, type LayerArgs } from '../layer.js';
 import type { Variable } from '../variable.js';
 import { gruBiasShape, gruInputBias, gruStep, gruStepConsts } from './gru.js';
 import { lstmBiasInitializer, lstmStep } from './lstm.js';
 import type { CellStep } from './recurrent.js';
 import { drawMasks, gateMatmul, maskCount, type GateMasks } from './gate-dropout.js';
-import { checkRate } from './states.js';
+import { CELL_OPTION_KEYS, recurrentActivationOf, resetAfterOf, resolveCellOptions, unitForgetBiasOf, type CellOptionArgs, type CellOptions } from './cell-options.js';
 import { simpleStep } from './simple-rnn.js';
 
 /** Keras's cell protocol: `stateSize`, and `call(inputs, states)` returning `[output, newStates]`. */
@@ -28,34 +25,20 @@ export interface RNNCell {
   call(inputs: Node, states: readonly Node[], options: { readonly training: boolean }): readonly [Node, Node | readonly Node[]];
 }
 
-export interface CellArgs extends LayerArgs {
-  readonly activation?: activations.ActivationIdentifier;
+/** A cell's options: those it shares with its layer (cell-options.ts, with their defaults) and the gates' own. */
+export interface CellArgs extends LayerArgs, CellOptionArgs {
   readonly recurrentActivation?: activations.ActivationIdentifier;
-  readonly useBias?: boolean;
-  readonly kernelInitializer?: InitializerIdentifier;
-  readonly recurrentInitializer?: InitializerIdentifier;
-  readonly biasInitializer?: InitializerIdentifier;
-  readonly kernelRegularizer?: RegularizerIdentifier;
-  readonly recurrentRegularizer?: RegularizerIdentifier;
-  readonly biasRegularizer?: RegularizerIdentifier;
-  readonly kernelConstraint?: ConstraintIdentifier;
-  readonly recurrentConstraint?: ConstraintIdentifier;
-  readonly biasConstraint?: ConstraintIdentifier;
   readonly unitForgetBias?: boolean;
   readonly resetAfter?: boolean;
-  /** Fraction of the cell's input features dropped while training: one mask per sequence (Keras's DropoutRNNCell). */
-  readonly dropout?: number;
-  /** Fraction of the state's units dropped where the recurrent matmul reads it: one mask per sequence. */
-  readonly recurrentDropout?: number;
 }
 
-const BASE_KEYS = [
-  'name', 'trainable', 'dtype', 'activation', 'useBias', 'kernelInitializer', 'recurrentInitializer', 'biasInitializer', 'dropout', 'recurrentDropout',
-  'kernelRegularizer', 'recurrentRegularizer', 'biasRegularizer', 'kernelConstraint', 'recurrentConstraint', 'biasConstraint',
-];
+const BASE_KEYS = ['name', 'trainable', 'dtype', ...CELL_OPTION_KEYS];
 const NOT_YET = {
   seed: 'dropout draws from the session\'s random stream; seed it with new Session({ seed })',
 };
+
+// The resolved options (units, activation, initializers, ...) are fields of the cell.
+export interface BuiltinCell extends CellOptions {}
 
 /**
  * A built-in cell. Besides Keras's `call`, it tells RNN how to project every step's input in one
@@ -63,20 +46,6 @@ const NOT_YET = {
  * so `RNN(new LSTMCell(n))` compiles to the very program of `LSTM(n)`.
  */
 export abstract class BuiltinCell extends Layer {
-  readonly units: number;
-  readonly activation: activations.ActivationFn;
-  readonly useBias: boolean;
-  readonly kernelInitializer: InitializerIdentifier;
-  readonly recurrentInitializer: InitializerIdentifier;
-  readonly biasInitializer: InitializerIdentifier;
-  readonly kernelRegularizer: Regularizer | undefined;
-  readonly recurrentRegularizer: Regularizer | undefined;
-  readonly biasRegularizer: Regularizer | undefined;
-  readonly kernelConstraint: Constraint | undefined;
-  readonly recurrentConstraint: Constraint | undefined;
-  readonly biasConstraint: Constraint | undefined;
-  readonly dropout: number;
-  readonly recurrentDropout: number;
   /**
    * The dropout masks of the sequence being run (Keras's cached masks, drawn once per sequence
    * before the loop by `prepareDropout`), undefined outside a call.
@@ -95,21 +64,7 @@ export abstract class BuiltinCell extends Layer {
   constructor(units: number, args: CellArgs, className: string, extra: readonly string[]) {
     checkOptions(args, [...BASE_KEYS, ...extra], className, NOT_YET);
     super(args);
-    requirePositiveInt(this, 'units', units);
-    this.units = units;
-    this.activation = activations.get(args.activation ?? 'tanh');
-    this.useBias = args.useBias ?? true;
-    this.kernelInitializer = args.kernelInitializer ?? 'glorot_uniform';
-    this.recurrentInitializer = args.recurrentInitializer ?? 'orthogonal';
-    this.biasInitializer = args.biasInitializer ?? 'zeros';
-    this.kernelRegularizer = getRegularizer(args.kernelRegularizer);
-    this.recurrentRegularizer = getRegularizer(args.recurrentRegularizer);
-    this.biasRegularizer = getRegularizer(args.biasRegularizer);
-    this.kernelConstraint = getConstraint(args.kernelConstraint);
-    this.recurrentConstraint = getConstraint(args.recurrentConstraint);
-    this.biasConstraint = getConstraint(args.biasConstraint);
-    this.dropout = checkRate(this, 'dropout', args.dropout ?? 0);
-    this.recurrentDropout = checkRate(this, 'recurrent_dropout', args.recurrentDropout ?? 0);
+    Object.assign(this, resolveCellOptions(this, units, args));
   }
 
   get outputSize(): number { return this.units; }
@@ -191,8 +146,8 @@ export class LSTMCell extends BuiltinCell {
   readonly unitForgetBias: boolean;
   constructor(units: number, args: Omit<CellArgs, 'resetAfter'> = {}) {
     super(units, args, 'LSTMCell', ['recurrentActivation', 'unitForgetBias']);
-    this.recurrentActivation = activations.get(args.recurrentActivation ?? 'sigmoid');
-    this.unitForgetBias = args.unitForgetBias ?? true;
+    this.recurrentActivation = recurrentActivationOf(args);
+    this.unitForgetBias = unitForgetBiasOf(args);
   }
   get stateSize(): readonly number[] { return [this.units, this.units]; }
   protected buildBias(): Variable {
@@ -209,8 +164,8 @@ export class GRUCell extends BuiltinCell {
   readonly resetAfter: boolean;
   constructor(units: number, args: Omit<CellArgs, 'unitForgetBias'> = {}) {
     super(units, args, 'GRUCell', ['recurrentActivation', 'resetAfter']);
-    this.recurrentActivation = activations.get(args.recurrentActivation ?? 'sigmoid');
-    this.resetAfter = args.resetAfter ?? true;
+    this.recurrentActivation = recurrentActivationOf(args);
+    this.resetAfter = resetAfterOf(args);
   }
   get stateSize(): number { return this.units; }
   protected buildBias(): Variable {

@@ -10,7 +10,8 @@ import type { ActivationFn } from '../../activations.js';
 import type { SymbolicTensor } from '../../ops.js';
 import type { Variable } from '../variable.js';
 import { dropState, gateMatmul, type GateMasks } from './gate-dropout.js';
-import { checkRecurrentOptions, columns, recurrentActivationOf, RecurrentLayer, type CellStep, type RecurrentArgs } from './recurrent.js';
+import { recurrentActivationOf, resetAfterOf } from './cell-options.js';
+import { checkRecurrentOptions, columns, RecurrentLayer, type CellStep, type RecurrentArgs } from './recurrent.js';
 
 export interface GRUArgs extends RecurrentArgs {
   /** Apply the reset gate after the recurrent matmul (Keras's default: true, cuDNN's convention). */
@@ -27,7 +28,7 @@ export class GRU extends RecurrentLayer {
     checkRecurrentOptions(args, 'GRU', ['resetAfter']);
     super(units, args);
     this.recurrentActivation = recurrentActivationOf(args);
-    this.resetAfter = args.resetAfter ?? true;
+    this.resetAfter = resetAfterOf(args);
   }
 
   protected buildBias(): Variable {

@@ -10,7 +10,8 @@ import type { InitializerIdentifier } from '../../initializers.js';
 import type { SymbolicTensor } from '../../ops.js';
 import type { Variable } from '../variable.js';
 import { gateMatmul, type GateMasks } from './gate-dropout.js';
-import { checkRecurrentOptions, columns, recurrentActivationOf, RecurrentLayer, type CellStep, type RecurrentArgs } from './recurrent.js';
+import { recurrentActivationOf, unitForgetBiasOf } from './cell-options.js';
+import { checkRecurrentOptions, columns, RecurrentLayer, type CellStep, type RecurrentArgs } from './recurrent.js';
 
 export interface LSTMArgs extends RecurrentArgs {
   /** Add one to the forget gate's bias at initialization (Keras's default: true). */
@@ -41,7 +42,7 @@ export class LSTM extends RecurrentLayer {
     checkRecurrentOptions(args, 'LSTM', ['unitForgetBias']);
     super(units, args);
     this.recurrentActivation = recurrentActivationOf(args);
-    this.unitForgetBias = args.unitForgetBias ?? true;
+    this.unitForgetBias = unitForgetBiasOf(args);
   }
 
   protected buildBias(): Variable {

@@ -9,45 +9,23 @@ import type { Node } from '../../../ir/node.js';
 import type { Shape } from '../../../ir/types.js';
 import * as activations from '../../activations.js';
 import type { InitializerIdentifier } from '../../initializers.js';
-import { getConstraint, type Constraint, type ConstraintIdentifier } from '../../constraints.js';
-import { getRegularizer, type Regularizer, type RegularizerIdentifier } from '../../regularizers.js';
 import type { SymbolicTensor } from '../../ops.js';
 import { checkOptions, optionKeys, type OptionKeys, type Unsupported } from '../../strict-options.js';
-import { requirePositiveInt } from '../core.js';
 import type { KerasTensor } from '../keras-tensor.js';
 import { Layer, type CallArgs, type CallOptions, type LayerArgs, type SplitCall } from '../layer.js';
 import { firstMask, type CallMask } from '../masks.js';
 import type { Variable } from '../variable.js';
 import { runRecurrence, UNROLL_NEEDS_STEPS } from './loop.js';
 import { drawMasks, gateMatmul, maskCount, type GateMasks } from './gate-dropout.js';
-import { checkRate, createStateVariables, initialStates, keepFinalStates } from './states.js';
+import { createStateVariables, initialStates, keepFinalStates } from './states.js';
+import { resolveCellOptions, type CellOptionArgs, type CellOptions } from './cell-options.js';
 
-export interface RecurrentArgs extends LayerArgs {
-  readonly activation?: activations.ActivationIdentifier;
+/** A recurrent layer's options: its cell's (cell-options.ts, one home for their defaults) and the loop's. */
+export interface RecurrentArgs extends LayerArgs, CellOptionArgs {
   readonly recurrentActivation?: activations.ActivationIdentifier;
-  readonly useBias?: boolean;
-  readonly kernelInitializer?: InitializerIdentifier;
-  readonly recurrentInitializer?: InitializerIdentifier;
-  readonly biasInitializer?: InitializerIdentifier;
-  readonly kernelRegularizer?: RegularizerIdentifier;
-  readonly recurrentRegularizer?: RegularizerIdentifier;
-  readonly biasRegularizer?: RegularizerIdentifier;
-  readonly kernelConstraint?: ConstraintIdentifier;
-  readonly recurrentConstraint?: ConstraintIdentifier;
-  readonly biasConstraint?: ConstraintIdentifier;
   readonly returnSequences?: boolean;
   readonly returnState?: boolean;
   readonly goBackwards?: boolean;
-  /**
-   * Fraction of the input features dropped while training: drawn once per sequence and shared by
-   * every step; one mask for all gates, or one per gate when recurrentDropout is set (as Keras 3).
-   */
-  readonly dropout?: number;
-  /**
-   * Fraction of the state's units dropped where the step's recurrent matmul reads it: drawn once
-   * per sequence, one mask per gate (Keras 3's implementation 1, which recurrent dropout selects).
-   */
-  readonly recurrentDropout?: number;
   /**
    * Keep the final states of a batch as the initial states of the next (Keras's stateful): the
    * batch size must be fixed (batchInputShape / batchSize, or the Input's batch size).
@@ -94,24 +72,13 @@ export interface CellStep {
   (states: readonly Node[], projected: Node, consts: readonly Node[], masks: GateMasks): readonly Node[];
 }
 
+// The resolved cell options (units, activation, initializers, ...) are fields of the layer.
+export interface RecurrentLayer extends CellOptions {}
+
 export abstract class RecurrentLayer extends Layer {
-  readonly units: number;
-  readonly activation: activations.ActivationFn;
-  readonly useBias: boolean;
-  readonly kernelInitializer: InitializerIdentifier;
-  readonly recurrentInitializer: InitializerIdentifier;
-  readonly biasInitializer: InitializerIdentifier;
-  readonly kernelRegularizer: Regularizer | undefined;
-  readonly recurrentRegularizer: Regularizer | undefined;
-  readonly biasRegularizer: Regularizer | undefined;
-  readonly kernelConstraint: Constraint | undefined;
-  readonly recurrentConstraint: Constraint | undefined;
-  readonly biasConstraint: Constraint | undefined;
   readonly returnSequences: boolean;
   readonly returnState: boolean;
   readonly goBackwards: boolean;
-  readonly dropout: number;
-  readonly recurrentDropout: number;
   /**
    * Keras's zero_output_for_mask: a masked step's output is zero rather than the previous output.
    * Bidirectional sets it to returnSequences, as Keras does.
@@ -130,24 +97,10 @@ export abstract class RecurrentLayer extends Layer {
 
   constructor(units: number, args: RecurrentArgs) {
     super(args);
-    requirePositiveInt(this, 'units', units);
-    this.units = units;
-    this.activation = activations.get(args.activation ?? 'tanh');
-    this.useBias = args.useBias ?? true;
-    this.kernelInitializer = args.kernelInitializer ?? 'glorot_uniform';
-    this.recurrentInitializer = args.recurrentInitializer ?? 'orthogonal';
-    this.biasInitializer = args.biasInitializer ?? 'zeros';
-    this.kernelRegularizer = getRegularizer(args.kernelRegularizer);
-    this.recurrentRegularizer = getRegularizer(args.recurrentRegularizer);
-    this.biasRegularizer = getRegularizer(args.biasRegularizer);
-    this.kernelConstraint = getConstraint(args.kernelConstraint);
-    this.recurrentConstraint = getConstraint(args.recurrentConstraint);
-    this.biasConstraint = getConstraint(args.biasConstraint);
+    Object.assign(this, resolveCellOptions(this, units, args));
     this.returnSequences = args.returnSequences ?? false;
     this.returnState = args.returnState ?? false;
     this.goBackwards = args.goBackwards ?? false;
-    this.dropout = checkRate(this, 'dropout', args.dropout ?? 0);
-    this.recurrentDropout = checkRate(this, 'recurrent_dropout', args.recurrentDropout ?? 0);
     this.zeroOutputForMask = args.zeroOutputForMask ?? false;
     this.stateful = args.stateful ?? false;
     this.unroll = args.unroll ?? false;
@@ -264,9 +217,4 @@ export function splitRecurrentCall(layer: Layer, inputs: unknown, options: Recur
   if (state === undefined || state === null) return { inputs: inputs as KerasTensor, options: training };
   const states = Array.isArray(state) ? state : [state];
   return { inputs: [inputs, ...states] as KerasTensor[], options: training };
-}
-
-/** The recurrent activation option of the gated cells (LSTM, GRU), sigmoid by default as in Keras 3. */
-export function recurrentActivationOf(args: RecurrentArgs): activations.ActivationFn {
-  return activations.get(args.recurrentActivation ?? 'sigmoid');
 }
