@@ -4,6 +4,9 @@
  * every step. Without recurrent dropout (Keras's implementation 2) one input mask serves all gates;
  * with recurrent dropout Keras switches to implementation 1, where each gate has its own input
  * mask and its own state mask (4 for LSTM, 3 for GRU; SimpleRNN has one gate, so one of each).
+ * That costs what it costs Keras: one matmul per gate where there was one for all (measured on
+ * LSTM(128), 80 steps, batch 32, dropout and recurrentDropout 0.2: 74 ms a training step against
+ * 20 ms with shared masks; a batched matmul over the gates and 2-D per-gate matmuls were slower).
  */
 import * as B from '../../../ir/build.js';
 import type { Node } from '../../../ir/node.js';
