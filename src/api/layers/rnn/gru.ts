@@ -9,7 +9,7 @@ import type { Node } from '../../../ir/node.js';
 import type { ActivationFn } from '../../activations.js';
 import type { SymbolicTensor } from '../../ops.js';
 import type { Variable } from '../variable.js';
-import { dropState, gateMatmul, type GateMasks } from './gate-dropout.js';
+import { dropState, gateMatmul, gateProducts, perGate, type GateMasks } from './gate-dropout.js';
 import { recurrentActivationOf, resetAfterOf } from './cell-options.js';
 import { checkRecurrentOptions, columns, RecurrentLayer, type CellStep, type RecurrentArgs } from './recurrent.js';
 
@@ -66,17 +66,29 @@ export function gruStep(g: GRUGates, [h]: readonly Node[], projected: Node, [rec
   const xz = columns(projected, 0, u), xr = columns(projected, u, 2 * u), xh = columns(projected, 2 * u, 3 * u);
   let hh: Node;
   let z: Node;
+  // Each gate's recurrent product: columns of one matmul, or with per-gate masks a matmul each.
+  const products = (count: number, inner: () => Node): Node[] => {
+    if (perGate(masks)) return gateProducts(h, recurrent, u, 0, count, masks);
+    const all = inner();
+    return Array.from({ length: count }, (_, k) => columns(all, k * u, (k + 1) * u));
+  };
   if (g.resetAfter) {
-    let inner: Node = gateMatmul(h, recurrent, u, 0, 3, masks);
-    if (recurrentBias !== undefined) inner = B.add(inner, recurrentBias);
-    z = g.recurrentActivation(B.add(xz, columns(inner, 0, u)));
-    const r = g.recurrentActivation(B.add(xr, columns(inner, u, 2 * u)));
-    hh = g.activation(B.add(xh, B.multiply(r, columns(inner, 2 * u, 3 * u))));
+    // The recurrent bias joins the one matmul, or each gate's product its own columns.
+    let [pz, pr, ph] = products(3, () => {
+      const inner = gateMatmul(h, recurrent, u, 0, 3, masks);
+      return recurrentBias === undefined ? inner : B.add(inner, recurrentBias);
+    });
+    if (recurrentBias !== undefined && perGate(masks)) {
+      [pz, pr, ph] = [pz, pr, ph].map((p, k) => B.add(p, B.slice(recurrentBias, [k * u], [(k + 1) * u])));
+    }
+    z = g.recurrentActivation(B.add(xz, pz));
+    const r = g.recurrentActivation(B.add(xr, pr));
+    hh = g.activation(B.add(xh, B.multiply(r, ph)));
   } else {
     const candidateKernel = B.slice(recurrent, [0, 2 * u], [u, 3 * u]);
-    const inner = gateMatmul(h, recurrent, u, 0, 2, masks);
-    z = g.recurrentActivation(B.add(xz, columns(inner, 0, u)));
-    const r = g.recurrentActivation(B.add(xr, columns(inner, u, 2 * u)));
+    const [pz, pr] = products(2, () => gateMatmul(h, recurrent, u, 0, 2, masks));
+    z = g.recurrentActivation(B.add(xz, pz));
+    const r = g.recurrentActivation(B.add(xr, pr));
     hh = g.activation(B.add(xh, B.matmul(B.multiply(r, dropState(h, masks, 2)), candidateKernel)));
   }
   // The interpolation reads the state itself, not its dropped copy (as Keras).

@@ -9,7 +9,7 @@ import * as initializers from '../../initializers.js';
 import type { InitializerIdentifier } from '../../initializers.js';
 import type { SymbolicTensor } from '../../ops.js';
 import type { Variable } from '../variable.js';
-import { gateMatmul, type GateMasks } from './gate-dropout.js';
+import { gateMatmul, gateProducts, perGate, type GateMasks } from './gate-dropout.js';
 import { recurrentActivationOf, unitForgetBiasOf } from './cell-options.js';
 import { checkRecurrentOptions, columns, RecurrentLayer, type CellStep, type RecurrentArgs } from './recurrent.js';
 
@@ -65,11 +65,18 @@ export interface LSTMGates { readonly units: number; readonly activation: Activa
 /** The LSTM step, shared by the LSTM layer and LSTMCell (one home for the gate arithmetic). */
 export function lstmStep(g: LSTMGates, [h, c]: readonly Node[], projected: Node, [recurrent]: readonly Node[], masks: GateMasks): Node[] {
   const u = g.units;
-  const z = B.add(projected, gateMatmul(h, recurrent, u, 0, 4, masks));
-  const i = g.recurrentActivation(columns(z, 0, u));
-  const f = g.recurrentActivation(columns(z, u, 2 * u));
-  const candidate = g.activation(columns(z, 2 * u, 3 * u));
-  const o = g.recurrentActivation(columns(z, 3 * u, 4 * u));
+  let pre: Node[];
+  if (perGate(masks)) {
+    const products = gateProducts(h, recurrent, u, 0, 4, masks);
+    pre = products.map((p, k) => B.add(columns(projected, k * u, (k + 1) * u), p));
+  } else {
+    const z = B.add(projected, gateMatmul(h, recurrent, u, 0, 4, masks));
+    pre = [0, 1, 2, 3].map((k) => columns(z, k * u, (k + 1) * u));
+  }
+  const i = g.recurrentActivation(pre[0]);
+  const f = g.recurrentActivation(pre[1]);
+  const candidate = g.activation(pre[2]);
+  const o = g.recurrentActivation(pre[3]);
   const c1 = B.add(B.multiply(f, c), B.multiply(i, candidate));
   return [B.multiply(o, g.activation(c1)), c1];
 }
