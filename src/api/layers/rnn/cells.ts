@@ -14,7 +14,7 @@ import type { Variable } from '../variable.js';
 import { gruBiasShape, gruInputBias, gruStep, gruStepConsts } from './gru.js';
 import { lstmBiasInitializer, lstmStep } from './lstm.js';
 import type { CellStep } from './recurrent.js';
-import { drawMasks, gateMatmul, maskCount, type GateMasks } from './gate-dropout.js';
+import { drawMasks, maskCount, projectGates, type GateMasks } from './gate-dropout.js';
 import { CELL_OPTION_KEYS, recurrentActivationOf, resetAfterOf, resolveCellOptions, unitForgetBiasOf, type CellOptionArgs, type CellOptions } from './cell-options.js';
 import { simpleStep } from './simple-rnn.js';
 
@@ -113,11 +113,9 @@ export abstract class BuiltinCell extends Layer {
     return this.masks ?? this.drawMasks(inputShape, stateShape);
   }
 
-  /** Every step's input projection, `inputs` (…, features) through its input masks: one matmul per mask. */
-  project(inputs: Node, masks: GateMasks): Node {
-    const projected = gateMatmul(inputs, this.kernel.node, this.units, 0, this.gates, masks);
-    const bias = this.inputBias();
-    return bias === undefined ? projected : B.add(projected, bias);
+  /** Every step's input projection, `inputs` (…, features) through its input masks: one, or one per gate. */
+  project(inputs: Node, masks: GateMasks): Node[] {
+    return projectGates(inputs, this.kernel.node, this.units, this.gates, masks, this.inputBias());
   }
 
   /** Keras's cell call: one step on (batch, features) inputs. */

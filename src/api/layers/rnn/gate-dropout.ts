@@ -6,11 +6,12 @@
  * mask and its own state mask (4 for LSTM, 3 for GRU; SimpleRNN has one gate, so one of each).
  * That costs what it costs Keras: one matmul per gate where there was one for all. Measured on
  * LSTM(128), 80 steps, batch 32 (best of 25 training steps): dropout 0.2 alone (shared mask)
- * 15 ms a step; recurrentDropout 0.2 alone 40 ms; both 61 ms (GRU: 19 and 52 ms). The small
- * per-gate matmuls run at about a third of the rate of the one wide matmul. Tried and slower: a
- * batched matmul over the gates, and per-gate matmuls on 2-D reshaped inputs; concatenating the
- * per-gate products inside the loop body made one slow fused kernel, so the steps add each
- * gate's product to its own columns (gateProducts).
+ * 15 ms a step; both 45 ms (GRU: 19 and 38 ms). The small per-gate matmuls run at about a third
+ * of the rate of the one wide matmul. Tried and slower: a batched matmul over the gates, per-gate
+ * matmuls on 2-D reshaped inputs, and concatenating the per-gate products (in the loop body that
+ * fused into one slow kernel; before the loop it cost a copy of every projection): so the
+ * per-gate projections enter the loop as separate sequences (projectGates) and the steps add
+ * each gate's recurrent product to its own input (gateProducts).
  */
 import * as B from '../../../ir/build.js';
 import type { Node } from '../../../ir/node.js';
@@ -61,6 +62,30 @@ export function gateMatmul(x: Node, kernel: Node, units: number, first: number, 
     return mm(B.multiply(x, masks[g]), kernelColumns(kernel, g * units, (g + 1) * units));
   });
   return B.concatenate(parts, x.shape.length - 1);
+}
+
+/**
+ * The input projection of every step, `x` (…, features) times the kernel plus the input bias: one
+ * matmul, as a one-element list, when every gate reads the same (or no) mask; else one (…, units)
+ * projection per gate, each of `x` times its gate's mask, kept apart (the loop takes them as
+ * separate sequences, so nothing concatenates them).
+ */
+export function projectGates(x: Node, kernel: Node, units: number, gates: number, masks: GateMasks, bias: Node | undefined): Node[] {
+  if (!perGate(masks)) {
+    const projected = gateMatmul(x, kernel, units, 0, gates, masks);
+    return [bias === undefined ? projected : B.add(projected, bias)];
+  }
+  return Array.from({ length: gates }, (_, g) => {
+    const p = mm(B.multiply(x, masks[g]), kernelColumns(kernel, g * units, (g + 1) * units));
+    return bias === undefined ? p : B.add(p, B.slice(bias, [g * units], [(g + 1) * units]));
+  });
+}
+
+/** Gate `gate`'s input projection of one step: its own, or its columns of the shared one. */
+export function gateInput(projected: readonly Node[], gate: number, units: number): Node {
+  if (projected.length > 1) return projected[gate];
+  const p = projected[0];
+  return B.slice(p, [0, gate * units], [p.shape[0] ?? 0, (gate + 1) * units]);
 }
 
 /** Whether each gate reads its own mask (else one product serves all gates, as without dropout). */

@@ -9,7 +9,7 @@ import type { Node } from '../../../ir/node.js';
 import type { ActivationFn } from '../../activations.js';
 import type { SymbolicTensor } from '../../ops.js';
 import type { Variable } from '../variable.js';
-import { dropState, gateMatmul, gateProducts, perGate, type GateMasks } from './gate-dropout.js';
+import { dropState, gateInput, gateMatmul, gateProducts, perGate, type GateMasks } from './gate-dropout.js';
 import { recurrentActivationOf, resetAfterOf } from './cell-options.js';
 import { checkRecurrentOptions, columns, RecurrentLayer, type CellStep, type RecurrentArgs } from './recurrent.js';
 
@@ -61,9 +61,9 @@ export function gruStepConsts({ units, resetAfter }: GRUGates, recurrentKernel: 
 }
 
 /** The GRU step, shared by the GRU layer and GRUCell (one home for the gate arithmetic). */
-export function gruStep(g: GRUGates, [h]: readonly Node[], projected: Node, [recurrent, recurrentBias]: readonly Node[], masks: GateMasks): Node[] {
+export function gruStep(g: GRUGates, [h]: readonly Node[], projected: readonly Node[], [recurrent, recurrentBias]: readonly Node[], masks: GateMasks): Node[] {
   const u = g.units;
-  const xz = columns(projected, 0, u), xr = columns(projected, u, 2 * u), xh = columns(projected, 2 * u, 3 * u);
+  const [xz, xr, xh] = [0, 1, 2].map((k) => gateInput(projected, k, u));
   let hh: Node;
   let z: Node;
   // Each gate's recurrent product: columns of one matmul, or with per-gate masks a matmul each.

@@ -9,7 +9,7 @@ import * as initializers from '../../initializers.js';
 import type { InitializerIdentifier } from '../../initializers.js';
 import type { SymbolicTensor } from '../../ops.js';
 import type { Variable } from '../variable.js';
-import { gateMatmul, gateProducts, perGate, type GateMasks } from './gate-dropout.js';
+import { gateInput, gateMatmul, gateProducts, perGate, type GateMasks } from './gate-dropout.js';
 import { recurrentActivationOf, unitForgetBiasOf } from './cell-options.js';
 import { checkRecurrentOptions, columns, RecurrentLayer, type CellStep, type RecurrentArgs } from './recurrent.js';
 
@@ -63,14 +63,14 @@ export function lstmBiasInitializer({ units, biasInitializer, unitForgetBias }: 
 export interface LSTMGates { readonly units: number; readonly activation: ActivationFn; readonly recurrentActivation: ActivationFn }
 
 /** The LSTM step, shared by the LSTM layer and LSTMCell (one home for the gate arithmetic). */
-export function lstmStep(g: LSTMGates, [h, c]: readonly Node[], projected: Node, [recurrent]: readonly Node[], masks: GateMasks): Node[] {
+export function lstmStep(g: LSTMGates, [h, c]: readonly Node[], projected: readonly Node[], [recurrent]: readonly Node[], masks: GateMasks): Node[] {
   const u = g.units;
   let pre: Node[];
   if (perGate(masks)) {
     const products = gateProducts(h, recurrent, u, 0, 4, masks);
-    pre = products.map((p, k) => B.add(columns(projected, k * u, (k + 1) * u), p));
+    pre = products.map((p, k) => B.add(gateInput(projected, k, u), p));
   } else {
-    const z = B.add(projected, gateMatmul(h, recurrent, u, 0, 4, masks));
+    const z = B.add(projected[0], gateMatmul(h, recurrent, u, 0, 4, masks));
     pre = [0, 1, 2, 3].map((k) => columns(z, k * u, (k + 1) * u));
   }
   const i = g.recurrentActivation(pre[0]);

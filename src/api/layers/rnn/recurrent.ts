@@ -16,7 +16,7 @@ import { Layer, type CallArgs, type CallOptions, type LayerArgs, type SplitCall 
 import { firstMask, type CallMask } from '../masks.js';
 import type { Variable } from '../variable.js';
 import { runRecurrence, UNROLL_NEEDS_STEPS } from './loop.js';
-import { drawMasks, gateMatmul, maskCount, type GateMasks } from './gate-dropout.js';
+import { drawMasks, maskCount, projectGates, type GateMasks } from './gate-dropout.js';
 import { createStateVariables, initialStates, keepFinalStates } from './states.js';
 import { resolveCellOptions, type CellOptionArgs, type CellOptions } from './cell-options.js';
 
@@ -64,12 +64,13 @@ export function columns(x: Node, from: number, to: number): Node {
 }
 
 /**
- * One step of a cell: the new states (the first is the step's output) from the projected input.
+ * One step of a cell: the new states (the first is the step's output) from the projected input
+ * (one projection for all gates, or one per gate with per-gate input masks: gate-dropout.ts).
  * `masks` are the sequence's recurrent dropout masks the recurrent matmul reads the state through
  * (while training; see gate-dropout.ts).
  */
 export interface CellStep {
-  (states: readonly Node[], projected: Node, consts: readonly Node[], masks: GateMasks): readonly Node[];
+  (states: readonly Node[], projected: readonly Node[], consts: readonly Node[], masks: GateMasks): readonly Node[];
 }
 
 // The resolved cell options (units, activation, initializers, ...) are fields of the layer.
@@ -182,16 +183,14 @@ export abstract class RecurrentLayer extends Layer {
     // Time-major, so one step's slice is contiguous; every step's input projection is one matmul
     // (one per gate when each gate has its own input mask).
     const timeMajor = B.transpose(input, [1, 0, 2]);
-    let projected: Node = gateMatmul(timeMajor, this.kernel.node, this.units, 0, this.gates, inputMasks);
-    const bias = this.inputBias();
-    if (bias !== undefined) projected = B.add(projected, bias);
+    const projected = projectGates(timeMajor, this.kernel.node, this.units, this.gates, inputMasks, this.inputBias());
     const kept = this.states;
     const init = initialStates(this, initial, kept, Array.from({ length: this.stateCount }, () => this.units), batch);
     const cellConsts = this.stepConsts();
-    const out = runRecurrence((states, [p]) => {
+    const out = runRecurrence((states, p) => {
       const next = this.step(states, p, cellConsts, recurrentMasks);
       return { output: next[0], states: next };
-    }, init, [projected], firstMask(mask), {
+    }, init, projected, firstMask(mask), {
       layerName: this.name, returnSequences: this.returnSequences, goBackwards: this.goBackwards,
       zeroOutputForMask: this.zeroOutputForMask, unroll: this.unroll, outputSize: this.units,
     });

@@ -102,21 +102,22 @@ export class RNN extends Layer {
     const train = training === true;
     const init = initialStates(this, given, this.states, this.stateSizes, batch);
     prepareDropout(cell, train, batch, features ?? 0);
-    let timeMajor: Node = B.transpose(x, [1, 0, 2]);
+    const timeMajor: Node = B.transpose(x, [1, 0, 2]);
+    let sequences: readonly Node[] = [timeMajor];
     let step: RecurrenceStep;
     if (cell instanceof BuiltinCell) {
       // The layers' path: the input mask (one per sequence) and every step's projection before the loop.
       const masks = cell.sequenceMasks(train, [batch, features], init[0].shape);
-      timeMajor = cell.project(timeMajor, masks.input);
+      sequences = cell.project(timeMajor, masks.input);
       const consts = cell.stepConsts();
-      step = (states, [p]) => {
+      step = (states, p) => {
         const next = cell.step(states, p, consts, masks.recurrent);
         return { output: next[0], states: next };
       };
     } else {
       step = (states, [xt]) => callCell(cell, this.name, xt, states, train);
     }
-    const out = runRecurrence(step, init, [timeMajor], firstMask(mask), {
+    const out = runRecurrence(step, init, sequences, firstMask(mask), {
       layerName: this.name, returnSequences: this.returnSequences, goBackwards: this.goBackwards,
       zeroOutputForMask: this.zeroOutputForMask, unroll: this.unroll, outputSize: outputSizeOf(cell),
     });

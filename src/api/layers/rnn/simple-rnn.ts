@@ -28,6 +28,6 @@ export class SimpleRNN extends RecurrentLayer {
 }
 
 /** The SimpleRNN step, shared by the SimpleRNN layer and SimpleRNNCell. */
-export function simpleStep(activation: ActivationFn, [h]: readonly Node[], projected: Node, [recurrent]: readonly Node[], masks: GateMasks): Node[] {
-  return [activation(B.add(projected, gateMatmul(h, recurrent, recurrent.shape[1] ?? 0, 0, 1, masks)))];
+export function simpleStep(activation: ActivationFn, [h]: readonly Node[], projected: readonly Node[], [recurrent]: readonly Node[], masks: GateMasks): Node[] {
+  return [activation(B.add(projected[0], gateMatmul(h, recurrent, recurrent.shape[1] ?? 0, 0, 1, masks)))];
 }
