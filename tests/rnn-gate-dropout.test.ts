@@ -24,18 +24,18 @@ function blocks(rows: number, count: number, filled: Record<number, number>): nu
   return out;
 }
 
-type Kind = 'layer' | 'RNN(cell)' | 'RNN([cell])';
+type Kind = 'layer' | 'layer, unrolled' | 'RNN(cell)' | 'RNN([cell])';
 type Gated = 'LSTM' | 'GRU';
 
 /** The recurrent layer of `kind`, one step, returning its output and final states. */
 function recurrent(gated: Gated, kind: Kind, args: { dropout?: number; recurrentDropout?: number; resetAfter?: boolean }): Layer {
   const common = { activation: 'linear', recurrentActivation: 'linear', ...args } as const;
   if (gated === 'LSTM') {
-    if (kind === 'layer') return new layers.LSTM(U, { ...common, returnState: true });
+    if (kind.startsWith('layer')) return new layers.LSTM(U, { ...common, returnState: true, unroll: kind !== 'layer' });
     const cell = new layers.LSTMCell(U, common);
     return new layers.RNN((kind === 'RNN(cell)' ? cell : [cell]) as unknown as layers.RNNCell, { returnState: true });
   }
-  if (kind === 'layer') return new layers.GRU(U, { ...common, returnState: true });
+  if (kind.startsWith('layer')) return new layers.GRU(U, { ...common, returnState: true, unroll: kind !== 'layer' });
   const cell = new layers.GRUCell(U, common);
   return new layers.RNN((kind === 'RNN(cell)' ? cell : [cell]) as unknown as layers.RNNCell, { returnState: true });
 }
@@ -83,7 +83,7 @@ function assertIndependent(kept: number[], label: string): void {
   assert.ok(dropped > 0.12 && dropped < 0.5, `${label}: among the units the first gate kept, the second dropped ${dropped} (one shared mask would drop none)`);
 }
 
-for (const kind of ['layer', 'RNN(cell)', 'RNN([cell])'] as const) {
+for (const kind of ['layer', 'layer, unrolled', 'RNN(cell)', 'RNN([cell])'] as const) {
   test(`LSTM ${kind}: recurrentDropout draws one state mask per gate`, () => {
     const { f, o } = lstmGates(kind, 'recurrent', { recurrentDropout: RATE });
     const fDropped = f.filter((v) => close(v, 0)).length / f.length;

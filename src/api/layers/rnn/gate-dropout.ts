@@ -47,9 +47,9 @@ function kernelColumns(kernel: Node, from: number, to: number): Node {
 }
 
 /**
- * `x` (batch, features) or (steps, batch, features) times the columns of gates [first, first + count) of `kernel` (features,
- * gates·units): one matmul when every gate reads the same (or no) mask, else one per gate, each
- * reading `x` times its own mask, concatenated in gate order.
+ * `x` (batch, features) or (steps, batch, features) times the columns of gates [first, first +
+ * count) of `kernel` (features, gates·units) through one shared mask (or none): one matmul.
+ * Per-gate masks take projectGates (inputs) and gateProducts (state), which keep gates apart.
  */
 export function gateMatmul(x: Node, kernel: Node, units: number, first: number, count: number, masks: GateMasks): Node {
   const from = first * units, to = (first + count) * units;
@@ -57,11 +57,7 @@ export function gateMatmul(x: Node, kernel: Node, units: number, first: number, 
     const read = masks === undefined ? x : B.multiply(x, masks[0]);
     return mm(read, kernelColumns(kernel, from, to));
   }
-  const parts = Array.from({ length: count }, (_, k) => {
-    const g = first + k;
-    return mm(B.multiply(x, masks[g]), kernelColumns(kernel, g * units, (g + 1) * units));
-  });
-  return B.concatenate(parts, x.shape.length - 1);
+  throw new Error('gateMatmul: per-gate masks go through projectGates or gateProducts');
 }
 
 /**
