@@ -83,6 +83,9 @@ test('edges, long k, batches and two threads match the interpreter, on shared an
     // split the middle row block.
     { batch: 2, M: 300, K: 270, N: 50, ta: true, tb: false, epilogue: 'bias_relu' },
     { batch: 1, M: 333, K: 64, N: 40, ta: false, tb: false, epilogue: 'bias' },
+    // At most one vector wide: the narrow tile's 12 rows, with a partial last tile.
+    { batch: 1, M: 301, K: 70, N: 10, ta: true, tb: false, epilogue: 'bias_relu' },
+    { batch: 2, M: 29, K: 33, N: 16, ta: false, tb: true, epilogue: 'relu' },
   ];
   for (const c of cases) for (const shared of [true, false]) await check(c, shared);
 });

@@ -33,6 +33,11 @@ export interface CTile {
 }
 
 export const DEFAULT_C_TILE: CTile = { mr: 8, nv: 2 };
+/** Products at most one vector wide (a classifier's 10 columns): more rows per tile, not columns that are zeros. */
+const NARROW_C_TILE: CTile = { mr: 12, nv: 1 };
+
+/** The register tile for a product of this shape. */
+export const tileFor = (s: MatmulShape): CTile => (s.N <= 16 ? NARROW_C_TILE : DEFAULT_C_TILE);
 const MAX_KC = 256;
 const MAX_MC = 128;
 
@@ -47,7 +52,7 @@ function block(n: number, max: number, unit = 1): number {
   return Math.ceil(b / unit) * unit;
 }
 
-export function emitMatmulC(s: MatmulShape, e: CEpilogue, tile: CTile = DEFAULT_C_TILE): MatmulC {
+export function emitMatmulC(s: MatmulShape, e: CEpilogue, tile: CTile = tileFor(s)): MatmulC {
   for (const [what, v] of [['batch', s.batch], ['M', s.M], ['K', s.K], ['N', s.N], ['tile rows', tile.mr], ['tile vectors', tile.nv]] as const) {
     if (!Number.isInteger(v) || v < 1) throw new Error(`native matmul: ${what} must be a positive integer, got ${v}`);
   }
