@@ -24,6 +24,14 @@ import { MATMUL_CASES } from './matmul.js';
 import { kerasModel } from './models.js';
 import { runOurs, runPeer, type NativeCase, type Rate } from './native-peers.js';
 
+/** Weight gradients (Aᵀ·dY): mnist_cnn's dense layer, tall with few panels, and a 10-class classifier's, one vector wide. */
+const WEIGHT_GRADIENT_CASES: readonly (typeof MATMUL_CASES)[number][] = [
+  { M: 9216, K: 128, N: 128, transposeA: true, transposeB: false },
+  { M: 512, K: 128, N: 10, transposeA: true, transposeB: false },
+  { M: 128, K: 512, N: 10, transposeA: false, transposeB: false },
+  { M: 128, K: 10, N: 512, transposeA: false, transposeB: true },
+];
+
 export interface NativeMatmulRow {
   readonly name: string;
   readonly wasm1: number; readonly wasm2: number;
@@ -52,7 +60,7 @@ export async function benchNativeMatmul(maxTime = 1): Promise<NativeMatmulRow[]>
   const pool = new ThreadPool(2);
   const rows: NativeMatmulRow[] = [];
   try {
-    for (const c of MATMUL_CASES) {
+    for (const c of [...MATMUL_CASES, ...WEIGHT_GRADIENT_CASES]) {
       const shape: MatmulShape = { batch: 1, ...c };
       const wasm = compileWasmMatmul(shape, { shared: true });
       const native = nativeKernel(matmulName(shape), emitMatmulC(shape, { bias: false, relu: false }).source, true);

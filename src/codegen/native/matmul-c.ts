@@ -40,6 +40,7 @@ const NARROW_C_TILE: CTile = { mr: 12, nv: 1 };
 export const tileFor = (s: MatmulShape): CTile => (s.N <= 16 ? NARROW_C_TILE : DEFAULT_C_TILE);
 const MAX_KC = 256;
 const MAX_MC = 128;
+const DIRECT_A_BYTES = 256 * 1024;
 
 export interface MatmulC {
   readonly source: string;
@@ -72,6 +73,11 @@ export function emitMatmulC(s: MatmulShape, e: CEpilogue, tile: CTile = tileFor(
   const packB = s.transposeB
     ? `for (int j = 0; j < width; j++) for (int k = 0; k < kc; k++) bpack[k * NR + j] = ${bAt('pc + k', 'j0 + j')};`
     : `for (int k = 0; k < kc; k++) for (int j = 0; j < width; j++) bpack[k * NR + j] = ${bAt('pc + k', 'j0 + j')};`;
+  // A small Aᵀ (its k rows within L2) needs no packing: a tile's MR values of a k are contiguous
+  // in A already, and the tile reads them with stride M instead of MR. Packing such an A cost
+  // more than the product of a narrow one (a classifier's weight gradient).
+  const directA = s.transposeA && s.M * s.K * 4 <= DIRECT_A_BYTES;
+  const aTile = directA ? 'A + (size_t)pc * M + i0 + i' : 'apack + (size_t)i * kc';
   const vecs = Array.from({ length: NV }, (_, v) => v);
   const source = `#include <stddef.h>
 #include <stdint.h>
@@ -80,6 +86,7 @@ export function emitMatmulC(s: MatmulShape, e: CEpilogue, tile: CTile = tileFor(
 typedef float v16 __attribute__((vector_size(64)));
 typedef int32_t i16v __attribute__((vector_size(64)));
 enum { M = ${s.M}, K = ${s.K}, N = ${s.N}, BATCH = ${s.batch}, MR = ${MR}, NV = ${NV}, NR = ${NR}, KC = ${block(s.K, MAX_KC)}, MC = ${mc}, ROW_BLOCKS = ${rowBlocks}, PANELS = ${panels} };
+#define A_STRIDE ${directA ? 'M' : 'MR'}
 #define BIAS ${e.bias ? 1 : 0}
 #define RELU ${e.relu ? 1 : 0}
 #define ACCUMULATE ${e.accumulate === true ? 1 : 0}
@@ -105,7 +112,7 @@ static inline __attribute__((always_inline)) void tile(const int mr, const float
     const v16 *bk = (const v16 *)(bpack + k * NR);
 ${vecs.map((v) => `    const v16 b${v} = bk[${v}];`).join('\n')}
     for (int r = 0; r < mr; r++) {
-      const float av = a[k * MR + r];
+      const float av = a[k * A_STRIDE + r];
 ${vecs.map((v) => `      acc[r][${v}] += av * b${v};`).join('\n')}
     }
   }
@@ -133,7 +140,7 @@ void kjit_run(char *base, const uint32_t *offsets, uint32_t u0, uint32_t u1) {
       for (uint32_t rb = u0 / PANELS; rb * PANELS < u1; rb++) {
         const int i0 = (int)rb * MC, rows = M - i0 < MC ? M - i0 : MC;
         const uint32_t p0 = u0 > rb * PANELS ? u0 - rb * PANELS : 0, p1 = u1 - rb * PANELS < PANELS ? u1 - rb * PANELS : PANELS;
-        ${packA}
+        ${directA ? '/* Aᵀ is read in place: its k rows are already MR-row tiles with stride M. */' : packA}
         for (uint32_t p = p0; p < p1; p++) {
           const int j0 = (int)p * NR, width = N - j0 < NR ? N - j0 : NR;
           v16 bias[NV];
@@ -142,9 +149,9 @@ void kjit_run(char *base, const uint32_t *offsets, uint32_t u0, uint32_t u1) {
           if (width < NR) memset(bpack, 0, sizeof bpack);
           ${packB}
           int i = 0;
-          for (; i + MR <= rows; i += MR) tile(MR, apack + (size_t)i * kc, C + (size_t)(i0 + i) * N + j0, kc, first, last, width, bias);
+          for (; i + MR <= rows; i += MR) tile(MR, ${aTile}, C + (size_t)(i0 + i) * N + j0, kc, first, last, width, bias);
           switch (rows - i) {
-${Array.from({ length: MR - 1 }, (_, r) => `            case ${r + 1}: tile(${r + 1}, apack + (size_t)i * kc, C + (size_t)(i0 + i) * N + j0, kc, first, last, width, bias); break;`).join('\n')}
+${Array.from({ length: MR - 1 }, (_, r) => `            case ${r + 1}: tile(${r + 1}, ${aTile}, C + (size_t)(i0 + i) * N + j0, kc, first, last, width, bias); break;`).join('\n')}
             default: break;
           }
         }
