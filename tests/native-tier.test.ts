@@ -21,6 +21,8 @@ import { CASES, checkWinogradBound, checkWinogradFilterBound, FILTER_CASES } fro
 import { emitWinogradC } from '../src/codegen/native/winograd-c.js';
 import { emitWinogradFilterC } from '../src/codegen/native/winograd-filter-c.js';
 import { nativeKernel } from '../src/runtime/tiers/native/kernels.js';
+import { emitMatmulC } from '../src/codegen/native/matmul-c.js';
+import { optimizedCompiles } from '../src/codegen/wasm/optimized-compile.js';
 import { swappingRange } from '../src/runtime/tiers/native/swap.js';
 import { DEFAULT_NATIVE_THREADS, nativeThreadStats, nativeThreadsNow } from '../src/runtime/tiers/native/threads.js';
 import { threadCount } from '../src/runtime/threads/config.js';
@@ -68,6 +70,21 @@ test('every transpose and epilogue matches the interpreter', async () => {
   for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]] as const) {
     for (const epilogue of epilogues) await check({ batch: 1, M: 13, K: 21, N: 45, ta, tb, epilogue }, true);
   }
+});
+
+test('a matmul whose C twin is already built runs it from the first call and never compiles its WebAssembly module', () => {
+  if (!usable) return;
+  // A shape no other test uses, so neither its wasm kernel nor its twin exists in this process yet.
+  const c: Case = { batch: 1, M: 19, K: 27, N: 37, ta: false, tb: true, epilogue: 'bias_relu' };
+  const shape = { batch: 1, M: c.M, K: c.K, N: c.N, transposeA: c.ta, transposeB: c.tb };
+  nativeKernel('prebuilt_twin', emitMatmulC(shape, { bias: true, relu: true }).source, true);
+  const session = new Session({ seed: 1 });
+  const { graph, feeds } = build(c, session, 5);
+  const compiles = optimizedCompiles.modules, calls = nativeStats.calls;
+  const cmp = compareCompiled(graph, feeds, session, undefined, 'native');
+  assert.ok(cmp.maxRelError <= 1e-5, `max rel error ${cmp.maxRelError} at ${cmp.worst}`);
+  assert.ok(nativeStats.calls > calls, `the C kernel ran (${cmp.names.join(', ')})`);
+  assert.is(optimizedCompiles.modules, compiles, 'no WebAssembly matmul module was compiled');
 });
 
 test('edges, long k, batches and two threads match the interpreter, on shared and unshared memory', async () => {

@@ -92,14 +92,20 @@ export function compileWasmMatmul(what: MatmulShape | Node<'matmul'>, options: W
   if (known !== undefined) return known;
 
   const spec: WasmModule = emitMatmulModule(shape, { name, tile, maxKc, relaxed, epilogue, shared, accumulate });
-  const bytes = encodeModule(spec);
-  const module = compileOptimized(bytes);
+  // Encoded and compiled on first use: on the native tier a C twin loaded from its cache takes
+  // the kernel's place before it ever runs, and compiling it would only delay the first step.
+  let bytes: Uint8Array | undefined;
+  const bytesNow = (): Uint8Array => (bytes ??= encodeModule(spec));
   const lay = layout(shape, tile, maxKc);
   const scratchBytes = align16(lay.scratchBytes);
   const panels = lay.fullPanels + (lay.edgeColumns > 0 ? 1 : 0);
+  const range = rangeKernel(name, () => compileOptimized(bytesNow()), panels, scratchBytes, shared);
   const kernel: WasmMatmulKernel = {
-    ...rangeKernel(name, module, panels, scratchBytes, shared),
-    shape, tile, maxKc, relaxed, epilogue, accumulate, bytes,
+    name, panels, scratchBytes, shared, shape, tile, maxKc, relaxed, epilogue, accumulate,
+    get bytes() { return bytesNow(); },
+    get module() { return range.module; },
+    instantiate: range.instantiate,
+    instantiatePanels: range.instantiatePanels,
     arity: epilogue.bias ? 4 : 3,
     wat: () => printWat(spec),
   };

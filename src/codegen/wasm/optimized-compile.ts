@@ -34,8 +34,12 @@ function setFlags(optimizing: boolean): boolean {
   }
 }
 
+/** Modules compiled so far (tests check that a kernel whose native twin replaced it never compiled). */
+export const optimizedCompiles = { modules: 0 };
+
 /** `new WebAssembly.Module(bytes)`, its functions compiled by TurboFan now rather than by Liftoff on first call. */
 export function compileOptimized(bytes: Uint8Array): CompiledModule {
+  optimizedCompiles.modules++;
   const set = setFlags(true);
   try {
     return new WA.Module(bytes);

@@ -22,12 +22,18 @@ export interface RangeKernel {
   instantiatePanels(memory: WasmMemory, scratchOffset: number): PanelFn;
 }
 
-/** The range kernel of a compiled module whose export `name` covers `panels` units. */
-export function rangeKernel(name: string, module: CompiledModule, panels: number, scratchBytes: number, shared: boolean): RangeKernel {
+/**
+ * The range kernel of a module whose export `name` covers `panels` units. `module` may be a
+ * function compiling it: then it is compiled on first use (a native twin that loads from its
+ * cache at once leaves it never compiled).
+ */
+export function rangeKernel(name: string, module: CompiledModule | (() => CompiledModule), panels: number, scratchBytes: number, shared: boolean): RangeKernel {
+  let compiled = typeof module === 'function' ? undefined : module;
+  const moduleNow = (): CompiledModule => (compiled ??= (module as () => CompiledModule)());
   const instantiatePanels = (memory: WasmMemory, scratchOffset: number): PanelFn =>
-    new WA.Instance(module, { env: { memory, scratch: scratchOffset } }).exports[name] as PanelFn;
+    new WA.Instance(moduleNow(), { env: { memory, scratch: scratchOffset } }).exports[name] as PanelFn;
   return {
-    name, module, panels, scratchBytes, shared, instantiatePanels,
+    name, get module() { return moduleNow(); }, panels, scratchBytes, shared, instantiatePanels,
     instantiate(memory, scratchOffset): MatmulFn {
       const run = instantiatePanels(memory, scratchOffset);
       return (c, a, b, bias = 0) => run(c, a, b, bias, 0, panels);

@@ -66,7 +66,7 @@ export const nativeConvFamily: ContractionFamily<Node<ConvOp>, NativeConvKernel>
         }
         // The filter gradient's products (C += over chunks of pixels) measured slower as C
         // kernels than as wasm ones (docs/ARCHITECTURE.md, "Decisions"): they stay wasm.
-        return product.accumulate ? wasmCall : swapping(wasmCall, nativeTwin(product), product, memory, cThreads);
+        return product.accumulate ? wasmCall : swapping(() => wasmCall, nativeTwin(product), product, memory, cThreads);
       },
     });
   },

@@ -37,14 +37,20 @@ function plansOf(k: FusedKernel): FlatElementwise[] | undefined {
 function withCTwin(k: FusedKernel, wasm: Lowered, source: string, units: number): Lowered {
   const twin = nativeKernel(`${wasm.name}_c`, source);
   const threads = passThreads(kernelWork(k), units, defaultSharedMemory());
+  // Fields copied one by one: spreading `wasm` would evaluate its `source` getter, printing the
+  // module's text on every compile instead of only when a dump asks.
   return {
-    ...wasm,
+    kernel: wasm.kernel, name: wasm.name, buffers: wasm.buffers, scratchBytes: wasm.scratchBytes,
     get source() { return `${wasm.source}\n/* C twin, swapped in once compiled */\n${source}`; },
     bind: (ctx): Call => {
-      const call = wasm.bind(ctx);
       const offsets = wasm.buffers.map(ctx.byteOffset);
       const via = nativeThreadsNow();
-      let run = (): void => { (call.run as (...args: unknown[]) => void).apply(undefined, call.args); };
+      // The wasm call is bound (its module compiled) only if it runs before the twin loads.
+      let run = (): void => {
+        const call = wasm.bind(ctx);
+        run = () => { (call.run as (...args: unknown[]) => void).apply(undefined, call.args); };
+        run();
+      };
       twin.whenLoaded((index) => {
         const addon = addonNow();
         if (addon === undefined) return;

@@ -1,7 +1,8 @@
 /**
  * Matmuls on the native tier, as a contraction family over the WebAssembly one: every kernel is
- * both, the WebAssembly kernel compiled at once (so the first step runs without waiting) and its
- * C twin in the background (swap.ts). Both apply the same epilogues (bias, relu) and write the
+ * both: its C twin, loaded at once from the disk cache or compiled in the background (swap.ts), and
+ * the WebAssembly kernel, compiled when first called before the twin has loaded (so the first step
+ * never waits for a C compiler, and never compiles a module a cached twin replaces). Both apply the same epilogues (bias, relu) and write the
  * same raw product for the epilogue passes the contraction lowering adds, so the rest of the
  * lowering is shared. A GEMV (a product of a few rows, memory-bound) has no C twin: it stays
  * WebAssembly.
@@ -34,7 +35,7 @@ export const nativeMatmulFamily: ContractionFamily<Node<'matmul'>, NativeMatmulK
   threads: (kernel) => matmulFamily.threads(kernel.wasm),
   scratchBytes: (kernel, threads) => matmulFamily.scratchBytes(kernel.wasm, threads),
   bind(kernel, memory, scratchOffset, threads) {
-    const wasmCall = matmulFamily.bind(kernel.wasm, memory, scratchOffset, threads);
-    return kernel.native === undefined || isGemv(kernel.wasm) ? wasmCall : swapping(wasmCall, kernel.native, kernel.wasm, memory);
+    const bindWasm = () => matmulFamily.bind(kernel.wasm, memory, scratchOffset, threads);
+    return kernel.native === undefined || isGemv(kernel.wasm) ? bindWasm() : swapping(bindWasm, kernel.native, kernel.wasm, memory);
   },
 };

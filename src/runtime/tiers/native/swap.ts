@@ -55,11 +55,13 @@ export function nativeTwin(wasm: WasmMatmulKernel): NativeKernel {
 }
 
 /**
- * `wasmCall` until `twin` loads, then the C kernel over `memory` (its view re-read per call:
- * growing may replace it), on `threads` (default: by the product's own size).
+ * The call `bindWasm` makes, bound on first use, until `twin` loads; then the C kernel over
+ * `memory` (its view re-read per call: growing may replace it), on `threads` (default: by the
+ * product's own size). A twin that loads from its cache at once leaves the wasm call never bound,
+ * so its module is never compiled.
  */
-export function swapping(wasmCall: MatmulFn, twin: NativeKernel, wasm: WasmMatmulKernel, memory: Memory, threads?: number): MatmulFn {
-  let run = wasmCall;
+export function swapping(bindWasm: () => MatmulFn, twin: NativeKernel, wasm: WasmMatmulKernel, memory: Memory, threads?: number): MatmulFn {
+  let run: MatmulFn = (c, a, b, bias) => { run = bindWasm(); run(c, a, b, bias); };
   const { batch, M, K, N } = wasm.shape;
   const nThreads = threads ?? nativeThreads(2 * batch * M * K * N);
   const via = nativeThreadsNow();
