@@ -321,15 +321,16 @@ export const onesLike = (x: TensorLike): SymbolicTensor => { const n = convertTo
 // ---- random (keras.random) ----
 /**
  * Uniform numbers in [minval, maxval), drawn from the seed of the current trace: a fresh mask each
- * training step, repeatable for a session seeded with `new Session({ seed })`.
+ * training step, repeatable for a session seeded with `new Session({ seed })`. `seed` is a layer's
+ * own seed node instead (seed-generator.ts).
  */
-export function randomUniform(shape: Shape, minval = 0, maxval = 1): SymbolicTensor {
-  const u = B.randomUniform(currentTrace().seed, shape);
+export function randomUniform(shape: Shape, minval = 0, maxval = 1, seed: Node = currentTrace().seed): SymbolicTensor {
+  const u = B.randomUniform(seed, shape);
   return minval === 0 && maxval === 1 ? u : B.add(B.multiply(u, maxval - minval), minval);
 }
-/** Normal numbers with this mean and standard deviation, from the trace's seed as randomUniform. */
-export function randomNormal(shape: Shape, mean = 0, stddev = 1): SymbolicTensor {
-  const z = normalQuantile(B.randomUniform(currentTrace().seed, shape));
+/** Normal numbers with this mean and standard deviation, from the trace's seed (or `seed`) as randomUniform. */
+export function randomNormal(shape: Shape, mean = 0, stddev = 1, seed: Node = currentTrace().seed): SymbolicTensor {
+  const z = normalQuantile(B.randomUniform(seed, shape));
   return mean === 0 && stddev === 1 ? z : B.add(B.multiply(z, stddev), mean);
 }
 

@@ -2,22 +2,27 @@ import type { Shape } from '../../ir/types.js';
 import * as ops from '../ops.js';
 import type { SymbolicTensor } from '../ops.js';
 import { Layer, type CallArgs, type LayerArgs } from './layer.js';
+import { seedGeneratorOf, type SeedGenerator } from './seed-generator.js';
 
 export interface DropoutArgs extends LayerArgs {
   /** Shape of the mask, broadcast over the input (1 where the same decision is shared); null entries follow the input. */
   readonly noiseShape?: readonly (number | null)[];
-  /** Accepted for Keras compatibility; randomness comes from the session's seed (`new Session({ seed })`). */
-  readonly seed?: number;
+  /**
+   * The layer's own random seed (Keras's SeedGenerator): its masks then repeat whatever the
+   * session's seed. Without it, they come from the session's stream (`new Session({ seed })`).
+   */
+  readonly seed?: number | null;
 }
 
 /**
  * In training, zeroes each input with probability `rate` and scales the rest by 1 / (1 - rate)
  * (inverted dropout), so inference is the identity. The mask is drawn from the trace's seed
- * node: a fresh mask every step.
+ * node, or the layer's own `seed`: a fresh mask every step.
  */
 export class Dropout extends Layer {
   readonly rate: number;
   readonly noiseShape: readonly (number | null)[] | undefined;
+  protected readonly seedGenerator: SeedGenerator | undefined;
 
   constructor(rate: number, args: DropoutArgs = {}) {
     super(args);
@@ -28,12 +33,13 @@ export class Dropout extends Layer {
     }
     this.rate = rate;
     this.noiseShape = args.noiseShape;
+    this.seedGenerator = seedGeneratorOf(this.name, `Layer "${this.name}" (${this.className})`, args.seed);
   }
 
   override call(x: SymbolicTensor, { training }: CallArgs): SymbolicTensor {
     if (!training || this.rate === 0) return x;
     const maskShape = this.maskShape(x.shape);
-    const keep = ops.greaterEqual(ops.randomUniform(maskShape), this.rate);
+    const keep = ops.greaterEqual(ops.randomUniform(maskShape, 0, 1, this.seedGenerator?.next()), this.rate);
     return ops.where(keep, ops.divide(x, 1 - this.rate), 0);
   }
 

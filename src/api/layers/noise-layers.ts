@@ -1,7 +1,7 @@
 /**
  * Regularisation layers active only in training: SpatialDropout1D/2D (whole feature maps
  * dropped), GaussianNoise, GaussianDropout, AlphaDropout. Inference is the identity. Randomness
- * comes from the trace's seed node, a fresh draw every step.
+ * comes from the trace's seed node, or the layer's own `seed`, a fresh draw every step.
  */
 import { formatShape, type Shape } from '../../ir/types.js';
 import * as ops from '../ops.js';
@@ -9,6 +9,7 @@ import type { SymbolicTensor } from '../ops.js';
 import { requireChannelsLast } from './conv-utils.js';
 import { Dropout, type DropoutArgs } from './dropout.js';
 import { Layer, type CallArgs, type LayerArgs } from './layer.js';
+import { seedGeneratorOf, type SeedGenerator } from './seed-generator.js';
 
 /** Keras's check for GaussianNoise's stddev and the Gaussian/Alpha dropout rates. */
 function unitInterval(what: string, value: number): number {
@@ -51,33 +52,39 @@ export class SpatialDropout2D extends SpatialDropout {
 }
 
 export interface NoiseArgs extends LayerArgs {
-  /** Accepted for Keras compatibility; randomness comes from the session's seed (`new Session({ seed })`). */
-  readonly seed?: number;
+  /** The layer's own random seed, as Dropout's. */
+  readonly seed?: number | null;
 }
+
+const ownerOf = (layer: Layer) => `Layer "${layer.name}" (${layer.className})`;
 
 /** Adds zero-centred normal noise of standard deviation `stddev`. */
 export class GaussianNoise extends Layer {
   readonly stddev: number;
+  private readonly seedGenerator: SeedGenerator | undefined;
   constructor(stddev: number, args: NoiseArgs = {}) {
     super(args);
     this.stddev = unitInterval('stddev', stddev);
+    this.seedGenerator = seedGeneratorOf(this.name, ownerOf(this), args.seed);
   }
   override call(x: SymbolicTensor, { training }: CallArgs): SymbolicTensor {
     if (!training || this.stddev === 0) return x;
-    return ops.add(x, ops.randomNormal(x.shape, 0, this.stddev));
+    return ops.add(x, ops.randomNormal(x.shape, 0, this.stddev, this.seedGenerator?.next()));
   }
 }
 
 /** Multiplies by normal noise of mean 1 and standard deviation sqrt(rate / (1 - rate)). */
 export class GaussianDropout extends Layer {
   readonly rate: number;
+  private readonly seedGenerator: SeedGenerator | undefined;
   constructor(rate: number, args: NoiseArgs = {}) {
     super(args);
     this.rate = unitInterval('rate', rate);
+    this.seedGenerator = seedGeneratorOf(this.name, ownerOf(this), args.seed);
   }
   override call(x: SymbolicTensor, { training }: CallArgs): SymbolicTensor {
     if (!training || this.rate === 0) return x;
-    return ops.multiply(x, ops.randomNormal(x.shape, 1, Math.sqrt(this.rate / (1 - this.rate))));
+    return ops.multiply(x, ops.randomNormal(x.shape, 1, Math.sqrt(this.rate / (1 - this.rate)), this.seedGenerator?.next()));
   }
 }
 
@@ -91,16 +98,18 @@ const SELU_ALPHA_PRIME = -1.6732632423543772848170429916717 * 1.0507009873554804
 export class AlphaDropout extends Layer {
   readonly rate: number;
   readonly noiseShape: readonly (number | null)[] | undefined;
+  private readonly seedGenerator: SeedGenerator | undefined;
   constructor(rate: number, args: DropoutArgs = {}) {
     super(args);
     this.rate = unitInterval('rate', rate);
     this.noiseShape = args.noiseShape;
+    this.seedGenerator = seedGeneratorOf(this.name, ownerOf(this), args.seed);
   }
   override call(x: SymbolicTensor, { training }: CallArgs): SymbolicTensor {
     if (!training || this.rate === 0) return x;
     const rate = this.rate;
     const maskShape = this.noiseShape?.map((d, i) => d ?? x.shape[i]) ?? x.shape;
-    const kept = ops.cast(ops.greaterEqual(ops.randomUniform(maskShape), rate), 'float32');
+    const kept = ops.cast(ops.greaterEqual(ops.randomUniform(maskShape, 0, 1, this.seedGenerator?.next()), rate), 'float32');
     const a = ((1 - rate) * (1 + rate * SELU_ALPHA_PRIME ** 2)) ** -0.5;
     const b = -a * SELU_ALPHA_PRIME * rate;
     const dropped = ops.add(ops.multiply(x, kept), ops.multiply(ops.subtract(1, kept), SELU_ALPHA_PRIME));

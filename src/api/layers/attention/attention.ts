@@ -12,6 +12,7 @@ import type { KerasTensor } from '../keras-tensor.js';
 import type { CallMask } from '../masks.js';
 import { Layer, type CallArgs, type CallKwargs, type CallOptions, type LayerArgs, type SplitCall } from '../layer.js';
 import type { Variable } from '../variable.js';
+import { seedGeneratorOf, type SeedGenerator } from '../seed-generator.js';
 import { LAYER_ARG_KEYS } from './layer-arg-keys.js';
 
 export interface AttentionArgs extends LayerArgs {
@@ -21,11 +22,14 @@ export interface AttentionArgs extends LayerArgs {
   readonly scoreMode?: 'dot' | 'concat';
   /** Dropout rate on the attention weights (training only). */
   readonly dropout?: number;
+  /** The dropout's own random seed (see Dropout's); without it, the session's stream. */
+  readonly seed?: number | null;
 }
 export interface AdditiveAttentionArgs extends LayerArgs {
   /** Learn a vector (dim,) that weights the tanh terms; default true. */
   readonly useScale?: boolean;
   readonly dropout?: number;
+  readonly seed?: number | null;
 }
 
 export interface AttentionCallOptions<T> extends CallOptions {
@@ -36,7 +40,6 @@ export interface AttentionCallOptions<T> extends CallOptions {
   readonly returnAttentionScores?: boolean;
 }
 
-const UNSUPPORTED = { seed: 'dropout draws from the session\'s random stream; seed it with new Session({ seed })' };
 const CALL_KEYS = optionKeys<AttentionCallOptions<unknown>>({ mask: true, useCausalMask: true, returnAttentionScores: true, training: true });
 /** Keras subtracts this from masked scores before the softmax. */
 const MASK_PENALTY = 1e9;
@@ -70,11 +73,12 @@ export class Attention extends Layer {
   readonly useScale: boolean;
   readonly scoreMode: 'dot' | 'concat';
   readonly dropout: number;
+  private readonly seedGenerator: SeedGenerator | undefined;
   scale: Variable | undefined;
   concatScoreWeight: Variable | undefined;
 
   constructor(args: AttentionArgs = {}) {
-    if (new.target === Attention) checkOptions(args, optionKeys<AttentionArgs>({ ...LAYER_ARG_KEYS, useScale: true, scoreMode: true, dropout: true }), 'Attention', UNSUPPORTED);
+    if (new.target === Attention) checkOptions(args, optionKeys<AttentionArgs>({ ...LAYER_ARG_KEYS, useScale: true, scoreMode: true, dropout: true, seed: true }), 'Attention');
     super(args);
     const mode = args.scoreMode ?? 'dot';
     if (mode !== 'dot' && mode !== 'concat') {
@@ -83,6 +87,7 @@ export class Attention extends Layer {
     this.useScale = args.useScale ?? false;
     this.scoreMode = mode;
     this.dropout = checkDropout(this, args.dropout);
+    this.seedGenerator = seedGeneratorOf(this.name, `Layer "${this.name}" (${this.className})`, args.seed);
   }
 
   /** Keras's [query, value] or [query, value, key], masks from the options' `mask` list into the inputs. */
@@ -168,7 +173,7 @@ export class Attention extends Layer {
     if (keep !== undefined) scores = ops.where(keep, scores, ops.subtract(scores, MASK_PENALTY));
     let weights = ops.softmax(scores, -1);
     if (training && this.dropout > 0) {
-      const kept = ops.greaterEqual(ops.randomUniform(weights.shape), this.dropout);
+      const kept = ops.greaterEqual(ops.randomUniform(weights.shape, 0, 1, this.seedGenerator?.next()), this.dropout);
       weights = ops.where(kept, ops.divide(weights, 1 - this.dropout), 0);
     }
     let output = ops.einsum('bqv,bvd->bqd', weights, value);
@@ -183,7 +188,7 @@ function asBool(mask: SymbolicTensor): SymbolicTensor {
 
 export class AdditiveAttention extends Attention {
   constructor(args: AdditiveAttentionArgs = {}) {
-    checkOptions(args, optionKeys<AdditiveAttentionArgs>({ ...LAYER_ARG_KEYS, useScale: true, dropout: true }), 'AdditiveAttention', { ...UNSUPPORTED, scoreMode: 'AdditiveAttention always scores with tanh(query + key)' });
+    checkOptions(args, optionKeys<AdditiveAttentionArgs>({ ...LAYER_ARG_KEYS, useScale: true, dropout: true, seed: true }), 'AdditiveAttention', { scoreMode: 'AdditiveAttention always scores with tanh(query + key)' });
     super({ ...args, useScale: args.useScale ?? true });
   }
 

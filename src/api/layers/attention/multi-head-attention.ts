@@ -19,6 +19,7 @@ import { attentionEquations, type AttentionEquations } from './attention-equatio
 import { EinsumDense, projectionEquation } from './einsum-dense.js';
 import { LAYER_ARG_KEYS } from './layer-arg-keys.js';
 import type { CallMask } from '../masks.js';
+import { seedGeneratorOf, type SeedGenerator } from '../seed-generator.js';
 
 export interface MultiHeadAttentionArgs extends Omit<LayerArgs, 'activityRegularizer'> {
   readonly numHeads: number;
@@ -28,6 +29,8 @@ export interface MultiHeadAttentionArgs extends Omit<LayerArgs, 'activityRegular
   readonly valueDim?: number;
   /** Dropout rate on the attention probabilities (training only). */
   readonly dropout?: number;
+  /** The dropout's own random seed (see Dropout's); without it, the session's stream. */
+  readonly seed?: number | null;
   readonly useBias?: boolean;
   /** The output's trailing shape; defaults to the query's last axis. */
   readonly outputShape?: number | readonly number[];
@@ -56,10 +59,9 @@ const { activityRegularizer: _perProjection, ...BASE_KEYS } = LAYER_ARG_KEYS;
 const ARG_KEYS = optionKeys<MultiHeadAttentionArgs>({
   ...BASE_KEYS, numHeads: true, keyDim: true, valueDim: true, dropout: true, useBias: true, outputShape: true,
   attentionAxes: true, kernelInitializer: true, biasInitializer: true, kernelRegularizer: true, biasRegularizer: true,
-  kernelConstraint: true, biasConstraint: true,
+  kernelConstraint: true, biasConstraint: true, seed: true,
 });
 const ARG_UNSUPPORTED = {
-  seed: 'dropout draws from the session\'s random stream; seed it with new Session({ seed })',
   flashAttention: 'attention is compiled as einsums and a softmax; there is no flash-attention kernel',
   slidingWindow: 'pass the window as an attentionMask',
   useGate: 'gated attention is not implemented',
@@ -110,6 +112,7 @@ export class MultiHeadAttention extends Layer {
   readonly keyDim: number;
   readonly valueDim: number;
   readonly dropout: number;
+  private readonly seedGenerator: SeedGenerator | undefined;
   readonly useBias: boolean;
   readonly outputShape: readonly number[] | undefined;
   /** As given; resolved against the projected rank at build (`resolvedAttentionAxes`). */
@@ -137,6 +140,7 @@ export class MultiHeadAttention extends Layer {
     this.keyDim = args.keyDim;
     this.valueDim = args.valueDim ?? args.keyDim;
     this.dropout = dropout;
+    this.seedGenerator = seedGeneratorOf(this.name, `Layer "${this.name}" (MultiHeadAttention)`, args.seed);
     this.useBias = args.useBias ?? true;
     const outputShape = args.outputShape === undefined ? undefined : typeof args.outputShape === 'number' ? [args.outputShape] : [...args.outputShape];
     outputShape?.forEach((d) => requirePositiveInt(this, 'output_shape', d));
@@ -230,7 +234,7 @@ export class MultiHeadAttention extends Layer {
     if (attentionMask !== undefined && viaSoftmaxLayer) probabilities = ops.where(this.expandMask(attentionMask, scores), probabilities, 0);
     let dropped = probabilities;
     if (training && this.dropout > 0) {
-      const keep = ops.greaterEqual(ops.randomUniform(probabilities.shape), this.dropout);
+      const keep = ops.greaterEqual(ops.randomUniform(probabilities.shape, 0, 1, this.seedGenerator?.next()), this.dropout);
       dropped = ops.where(keep, ops.divide(probabilities, 1 - this.dropout), 0);
     }
     const heads = ops.einsum(this.equations.combine, dropped, v);

@@ -142,14 +142,14 @@ export const moreSpecs: readonly LayerSpec[] = [
   spec(MultiHeadAttention, [], [
     f('num_heads'), f('key_dim'), f('value_dim'), f('dropout'), f('use_bias'), f('output_shape'), f('attention_axes'),
     init('kernel_initializer', 'glorot_uniform'), init('bias_initializer', 'zeros'), reg('kernel_regularizer'), reg('bias_regularizer'),
-    fixed('activity_regularizer', null), con('kernel_constraint'), con('bias_constraint'), fixed('seed', null), fixed('use_gate', false), fixed('sliding_window', null),
+    fixed('activity_regularizer', null), con('kernel_constraint'), con('bias_constraint'), opt('seed', null), fixed('use_gate', false), fixed('sliding_window', null),
   ], {
     // MultiHeadAttention.build(query_shape, value_shape, key_shape=None): Keras records the shapes passed.
     buildShapes: (node) => ({ shapes_dict: Object.fromEntries(node.inputs.slice(0, mhaHasKey(node) ? 3 : 2).map((t, i) => [MHA_BUILD_NAMES[i], [...t.shape]])) as JsonObject }),
     writeNode: writeMhaNode,
   }),
-  spec(Attention, [], [f('use_scale'), f('score_mode'), f('dropout'), fixed('seed', null)], { buildShapes: attentionBuild, writeNode: writeAttentionNode }),
-  spec(AdditiveAttention, [], [f('use_scale'), f('dropout'), fixed('seed', null)], { buildShapes: attentionBuild, writeNode: writeAttentionNode }),
+  spec(Attention, [], [f('use_scale'), f('score_mode'), f('dropout'), opt('seed', null)], { buildShapes: attentionBuild, writeNode: writeAttentionNode }),
+  spec(AdditiveAttention, [], [f('use_scale'), f('dropout'), opt('seed', null)], { buildShapes: attentionBuild, writeNode: writeAttentionNode }),
 ];
 
 /** An RNN's cell: a Layer has a config; a plain object cell cannot be written. */
