@@ -109,6 +109,32 @@ test('training with seeded dropout repeats across sessions of different seeds; u
   assert.not.ok(same(await train(1, undefined), await train(2, undefined)), 'unseeded: the session seed decides');
 });
 
+test('recurrent layers and cells draw their dropout masks from their own seed', () => {
+  const x = tensor(Float32Array.from({ length: 2 * 5 * 6 }, (_, i) => Math.cos(i * 0.3)), [2, 5, 6]);
+  const run = (sessionSeed: number, make: () => Layer): number[][] => {
+    backend.setSession(new Session({ seed: sessionSeed }));
+    const input = Input({ shape: [5, 6] });
+    const model = new Model({ inputs: input, outputs: make()(input, { training: true }) as ReturnType<typeof Input> });
+    return [0, 1].map(() => Array.from((model.predict(x, { verbose: 0 }) as Tensor).data));
+  };
+  const options = (seed?: number) => ({ dropout: 0.4, recurrentDropout: 0.3, seed, kernelInitializer: seeded(5), recurrentInitializer: seeded(6) });
+  const cases: [string, (seed?: number) => Layer][] = [
+    ['LSTM', (seed) => new layers.LSTM(4, options(seed))],
+    ['GRU', (seed) => new layers.GRU(4, options(seed))],
+    ['SimpleRNN', (seed) => new layers.SimpleRNN(4, options(seed))],
+    ['RNN(LSTMCell)', (seed) => new layers.RNN(new layers.LSTMCell(4, options(seed)))],
+  ];
+  for (const [name, make] of cases) {
+    const [a1, a2] = run(1, () => make(13)), [b1, b2] = run(2, () => make(13));
+    assert.ok(same(a1, b1) && same(a2, b2), `${name}: seed 13 drops alike whatever the session's seed`);
+    assert.not.ok(same(a1, a2), `${name}: fresh masks each call`);
+    const [u1] = run(1, () => make()), [v1] = run(2, () => make());
+    assert.not.ok(same(u1, v1), `${name}: unseeded, the session's seed decides`);
+  }
+  assert.is(new layers.LSTM(3, { seed: 4 }).getConfig().seed, 4);
+  assert.is(new layers.GRUCell(3, { seed: 4 }).getConfig().seed, 4);
+});
+
 test('the seed survives getConfig and fromConfig, and a seed that is not an integer is refused', () => {
   const layer = new layers.Dropout(0.5, { seed: 42 });
   assert.is(layer.getConfig().seed, 42);

@@ -164,7 +164,7 @@ test('errors: a cell without call or stateSize, with Keras\'s wording', () => {
   assert.throws(() => new layers.RNN({ stateSize: 3 } as unknown as layers.RNNCell), /Argument `cell` should have a `call` method/);
   assert.throws(() => new layers.RNN({ call: () => [] } as unknown as layers.RNNCell), /The RNN cell should have a `state_size` attribute/);
   assert.throws(() => new layers.LSTMCell(2, { dropout: 1 }), /invalid value received for argument `dropout`/);
-  assert.throws(() => new layers.LSTMCell(2, { seed: 3 } as never), /LSTMCell: option 'seed' is not supported/);
+  assert.throws(() => new layers.LSTMCell(2, { seed: 0.5 }), /LSTMCell\): argument `seed` must be an integer/);
 });
 
 test('the built-in cells round-trip through their Keras config', () => {
@@ -175,7 +175,7 @@ test('the built-in cells round-trip through their Keras config', () => {
     assert.is(back.className, cell.className);
     assert.equal(layers.serialize(back), config);
   }
-  assert.throws(() => layers.LSTMCell.fromConfig({ units: 2, seed: 5 }), /seed=5 is not supported/);
+  assert.is((layers.LSTMCell.fromConfig({ units: 2, seed: 5 }).getConfig() as Record<string, unknown>).seed, 5);
   // RNN nests its cell's config, as Keras; the rebuilt RNN computes what the original does.
   const rnn = new layers.RNN(new layers.GRUCell(3), { returnSequences: true, goBackwards: true });
   const x = randomTensor([2, 4, 3], 9);

@@ -97,8 +97,8 @@ test('an LSTM on a 2-D input names the layer, the rank it expects and the shape 
 });
 
 test('options Keras has but these layers do not build are refused, not ignored; typos get a suggestion', () => {
-  assert.throws(() => new layers.LSTM(4, { seed: 3 } as never), /LSTM: option 'seed' is not supported.*new Session\(\{ seed \}\)/);
-  assert.throws(() => new layers.GRUCell(4, { seed: 3 } as never), /GRUCell: option 'seed' is not supported.*new Session\(\{ seed \}\)/);
+  assert.throws(() => new layers.LSTM(4, { seed: '3' as never }), /argument `seed` must be an integer. Received: seed="3"/);
+  assert.throws(() => new layers.GRUCell(4, { seed: 1.5 }), /argument `seed` must be an integer. Received: seed=1.5/);
   assert.throws(() => new layers.LSTM(4, { kernelRegularizer: 'l3' }), /regularizer identifier: 'l3'/);
   assert.throws(() => new layers.SimpleRNNCell(4, { recurrentConstraint: 'maxnorm' }), /constraint identifier: 'maxnorm'/);
   assert.throws(() => new layers.LSTM(4, { dropout: 1 }), /invalid value received for argument `dropout`. Expected a float value between 0 and 1 \(1 excluded\). Received: dropout=1/);

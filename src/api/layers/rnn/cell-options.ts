@@ -10,6 +10,7 @@ import { getRegularizer, type Regularizer, type RegularizerIdentifier } from '..
 import { requirePositiveInt } from '../core.js';
 import type { Layer } from '../layer.js';
 import { checkRate } from './states.js';
+import { seedGeneratorOf, type SeedGenerator } from '../seed-generator.js';
 
 export interface CellOptionArgs {
   readonly activation?: activations.ActivationIdentifier;
@@ -33,12 +34,14 @@ export interface CellOptionArgs {
    * per sequence, one mask per gate (Keras 3's implementation 1, which recurrent dropout selects).
    */
   readonly recurrentDropout?: number;
+  /** The dropout masks' own random seed (see Dropout's); without it, the session's stream. */
+  readonly seed?: number | null;
 }
 
 /** The option keys of CellOptionArgs (for the strict option checks). */
 export const CELL_OPTION_KEYS: readonly (keyof CellOptionArgs)[] = [
   'activation', 'useBias', 'kernelInitializer', 'recurrentInitializer', 'biasInitializer', 'kernelRegularizer',
-  'recurrentRegularizer', 'biasRegularizer', 'kernelConstraint', 'recurrentConstraint', 'biasConstraint', 'dropout', 'recurrentDropout',
+  'recurrentRegularizer', 'biasRegularizer', 'kernelConstraint', 'recurrentConstraint', 'biasConstraint', 'dropout', 'recurrentDropout', 'seed',
 ];
 
 /** The resolved options, as both the layer and the cell expose them. */
@@ -57,6 +60,8 @@ export interface CellOptions {
   readonly biasConstraint: Constraint | undefined;
   readonly dropout: number;
   readonly recurrentDropout: number;
+  /** Draws the dropout masks when `seed` is given. */
+  readonly seedGenerator: SeedGenerator | undefined;
 }
 
 /** Keras 3's defaults for a recurrent layer or cell, and its checks of units and rates. */
@@ -77,6 +82,7 @@ export function resolveCellOptions(layer: Layer, units: number, args: CellOption
     biasConstraint: getConstraint(args.biasConstraint),
     dropout: checkRate(layer, 'dropout', args.dropout ?? 0),
     recurrentDropout: checkRate(layer, 'recurrent_dropout', args.recurrentDropout ?? 0),
+    seedGenerator: seedGeneratorOf(layer.name, `Layer "${layer.name}" (${layer.className})`, args.seed),
   };
 }
 

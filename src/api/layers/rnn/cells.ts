@@ -33,9 +33,6 @@ export interface CellArgs extends LayerArgs, CellOptionArgs {
 }
 
 const BASE_KEYS = ['name', 'trainable', 'dtype', ...CELL_OPTION_KEYS];
-const NOT_YET = {
-  seed: 'dropout draws from the session\'s random stream; seed it with new Session({ seed })',
-};
 
 // The resolved options (units, activation, initializers, ...) are fields of the cell.
 export interface BuiltinCell extends CellOptions {}
@@ -62,7 +59,7 @@ export abstract class BuiltinCell extends Layer {
   protected abstract buildBias(): Variable;
 
   constructor(units: number, args: CellArgs, className: string, extra: readonly string[]) {
-    checkOptions(args, [...BASE_KEYS, ...extra], className, NOT_YET);
+    checkOptions(args, [...BASE_KEYS, ...extra], className);
     super(args);
     Object.assign(this, resolveCellOptions(this, units, args));
   }
@@ -96,7 +93,8 @@ export abstract class BuiltinCell extends Layer {
 
   private drawMasks(inputShape: Shape, stateShape: Shape): { readonly input: GateMasks; readonly recurrent: GateMasks } {
     const count = maskCount(this.gates, this.recurrentDropout);
-    return { input: drawMasks(count, inputShape, this.dropout), recurrent: drawMasks(count, stateShape, this.recurrentDropout) };
+    const seed = this.dropout > 0 || this.recurrentDropout > 0 ? this.seedGenerator?.next() : undefined;
+    return { input: drawMasks(count, inputShape, this.dropout, seed), recurrent: drawMasks(count, stateShape, this.recurrentDropout, seed) };
   }
 
   /** Keras's reset_dropout_mask: the next sequence draws new masks. */

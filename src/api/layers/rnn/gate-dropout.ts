@@ -29,10 +29,10 @@ export function maskCount(gates: number, recurrentDropout: number): number {
   return recurrentDropout > 0 ? gates : 1;
 }
 
-/** `count` independent inverted-dropout masks of `shape` (undefined when the rate is 0). */
-export function drawMasks(count: number, shape: Shape, rate: number): GateMasks {
+/** `count` independent inverted-dropout masks of `shape` (undefined when the rate is 0), from `seed` or the session's stream. */
+export function drawMasks(count: number, shape: Shape, rate: number, seed?: Node): GateMasks {
   if (rate === 0) return undefined;
-  return Array.from({ length: count }, () => dropMask(shape, rate));
+  return Array.from({ length: count }, () => dropMask(shape, rate, seed));
 }
 
 /** A step's (batch, features) product as the IR's matmul; a whole sequence's as ops.matmul (a stack). */

@@ -10,7 +10,7 @@ import type { Shape } from '../../../ir/types.js';
 import * as activations from '../../activations.js';
 import type { InitializerIdentifier } from '../../initializers.js';
 import type { SymbolicTensor } from '../../ops.js';
-import { checkOptions, optionKeys, type OptionKeys, type Unsupported } from '../../strict-options.js';
+import { checkOptions, optionKeys, type OptionKeys } from '../../strict-options.js';
 import type { KerasTensor } from '../keras-tensor.js';
 import { Layer, type CallArgs, type CallOptions, type LayerArgs, type SplitCall } from '../layer.js';
 import { firstMask, type CallMask } from '../masks.js';
@@ -45,17 +45,12 @@ const RECURRENT_KEYS: OptionKeys<RecurrentArgs> = {
   ...LAYER_KEYS, activation: true, recurrentActivation: true, useBias: true, kernelInitializer: true,
   recurrentInitializer: true, biasInitializer: true, kernelRegularizer: true, recurrentRegularizer: true, biasRegularizer: true,
   kernelConstraint: true, recurrentConstraint: true, biasConstraint: true, returnSequences: true, returnState: true, goBackwards: true,
-  dropout: true, recurrentDropout: true, zeroOutputForMask: true, stateful: true, unroll: true,
-};
-
-/** Keras options not built: an error that says so rather than a run that ignores them. */
-const NOT_YET: Unsupported = {
-  seed: 'dropout draws from the session\'s random stream; seed it with new Session({ seed })',
+  dropout: true, recurrentDropout: true, seed: true, zeroOutputForMask: true, stateful: true, unroll: true,
 };
 
 /** Checks a recurrent layer's options: the shared ones plus the layer's own `extra` keys. */
 export function checkRecurrentOptions(args: object | undefined, className: string, extra: readonly string[]): void {
-  checkOptions(args, [...optionKeys<RecurrentArgs>(RECURRENT_KEYS), ...extra], className, NOT_YET);
+  checkOptions(args, [...optionKeys<RecurrentArgs>(RECURRENT_KEYS), ...extra], className);
 }
 
 /** Columns [from, to) of a [batch, n] value (the batch may still be symbolic). */
@@ -178,8 +173,9 @@ export abstract class RecurrentLayer extends Layer {
     if (steps === null) throw new Error(this.unroll ? UNROLL_NEEDS_STEPS : `Layer "${this.name}" (${this.className}): the number of time steps must be known, got input shape (${input.shape.map((d) => d ?? 'None').join(', ')})`);
     // Drawn once for the sequence: every step reads the same masks (constants of the loop).
     const count = maskCount(this.gates, this.recurrentDropout);
-    const inputMasks = training === true ? drawMasks(count, [batch, features], this.dropout) : undefined;
-    const recurrentMasks = training === true ? drawMasks(count, [batch, this.units], this.recurrentDropout) : undefined;
+    const seed = training === true && (this.dropout > 0 || this.recurrentDropout > 0) ? this.seedGenerator?.next() : undefined;
+    const inputMasks = training === true ? drawMasks(count, [batch, features], this.dropout, seed) : undefined;
+    const recurrentMasks = training === true ? drawMasks(count, [batch, this.units], this.recurrentDropout, seed) : undefined;
     // Time-major, so one step's slice is contiguous; every step's input projection is one matmul
     // (one per gate when each gate has its own input mask).
     const timeMajor = B.transpose(input, [1, 0, 2]);

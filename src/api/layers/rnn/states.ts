@@ -72,6 +72,6 @@ export function checkRate(layer: Layer, what: string, rate: number): number {
 }
 
 /** Scale factors of inverted dropout: 1/(1 - rate) where kept, 0 where dropped, drawn once for the sequence. */
-export function dropMask(shape: Shape, rate: number): Node {
-  return ops.where(ops.greaterEqual(ops.randomUniform(shape), rate), 1 / (1 - rate), 0);
+export function dropMask(shape: Shape, rate: number, seed?: Node): Node {
+  return ops.where(ops.greaterEqual(ops.randomUniform(shape, 0, 1, seed), rate), 1 / (1 - rate), 0);
 }

@@ -48,7 +48,7 @@ const cellFields = (extra: readonly FieldSpec[]): FieldSpec[] => [
   init('kernel_initializer', 'glorot_uniform'), init('recurrent_initializer', 'orthogonal'), init('bias_initializer', 'zeros'),
   reg('kernel_regularizer'), reg('recurrent_regularizer'), reg('bias_regularizer'),
   con('kernel_constraint'), con('recurrent_constraint'), con('bias_constraint'),
-  f('dropout'), f('recurrent_dropout'), fixed('seed', null),
+  f('dropout'), f('recurrent_dropout'), opt('seed', null),
 ];
 const recurrentFields = (extra: readonly FieldSpec[]): FieldSpec[] => [
   f('units'), act('activation', 'tanh'), ...extra, f('use_bias'),
@@ -126,8 +126,8 @@ export const moreSpecs: readonly LayerSpec[] = [
     f('backward_layer', 'layer', { read: (l) => wrappedLayerConfig(l, (l as Bidirectional).backwardLayer) }),
   ], { nodeKwargs: MASK_KWARGS, writeNode: writeRecurrentNode(MASK_KWARGS) }),
   spec(SimpleRNN, ['units'], recurrentFields([]), { nodeKwargs: RNN_KWARGS, writeNode: writeRecurrentNode(RNN_KWARGS) }),
-  spec(LSTM, ['units'], [...recurrentFields([act('recurrent_activation', 'sigmoid')]), f('unit_forget_bias'), fixed('seed', null)], { nodeKwargs: RNN_KWARGS, writeNode: writeRecurrentNode(RNN_KWARGS) }),
-  spec(GRU, ['units'], [...recurrentFields([act('recurrent_activation', 'sigmoid')]), f('reset_after'), fixed('seed', null)], { nodeKwargs: RNN_KWARGS, writeNode: writeRecurrentNode(RNN_KWARGS) }),
+  spec(LSTM, ['units'], [...recurrentFields([act('recurrent_activation', 'sigmoid')]), f('unit_forget_bias'), opt('seed', null)], { nodeKwargs: RNN_KWARGS, writeNode: writeRecurrentNode(RNN_KWARGS) }),
+  spec(GRU, ['units'], [...recurrentFields([act('recurrent_activation', 'sigmoid')]), f('reset_after'), opt('seed', null)], { nodeKwargs: RNN_KWARGS, writeNode: writeRecurrentNode(RNN_KWARGS) }),
   // Keras's RNN config nests its cell's config under `cell`.
   spec(RNN, ['cell'], [
     f('cell', 'layer', { read: (l) => rnnCellConfig(l as RNN) }),
