@@ -10,7 +10,7 @@
  *   again adding dy where the tap won (dx is zeroed first; +0 is added elsewhere, which changes no
  *   stored value, so the sums match the JavaScript tier's `dx[best] += dy` in the same order).
  *   When windows cannot overlap (stride >= window on both axes) the walk stores instead of adding.
- * - sum over axes 0..r-2 accumulates each row into float64 pairs (f64x2) in scratch, as the
+ * - sum over axes 0..r-2 accumulates each row into float64 pairs (f64x2) held in locals, as the
  *   JavaScript tier accumulates in a float64 number, then rounds once to float32.
  *
  * Each takes a range (ranged-kernel.ts) after its offsets: of images for pooling (an image's
@@ -35,9 +35,9 @@ export type PoolFn = RangedFn;
 
 export interface WasmPoolKernel extends RangedKernel {
   readonly name: string;
-  /** Buffers in the order the function takes their byte offsets (the sum kernel then takes its scratch offset). */
+  /** Buffers in the order the function takes their byte offsets. */
   readonly buffers: readonly Node[];
-  /** Scratch the kernel needs (the sum's float64 accumulators), 0 for pooling. */
+  /** Scratch the kernel needs: none (the interface's field, for the lowering). */
   readonly scratchBytes: number;
   /** What it computes (the native tier's C twin of the sum reads it). */
   readonly plan: PoolPlan;
@@ -92,7 +92,7 @@ export function compileWasmPool(k: FusedKernel): WasmPoolKernel | undefined {
   const emitFor = (shared: boolean) => emit(plan, name, shared);
   return {
     name, buffers, plan,
-    scratchBytes: plan.kind === 'sum' ? plan.c * 8 : 0,
+    scratchBytes: 0,
     units: plan.kind === 'sum' ? plan.c / sumGroup(plan.c) : plan.x[0],
     oneRangePerThread: plan.kind === 'sum',
     module: (shared: boolean) => cache.get(key, shared, emitFor).module,
@@ -322,43 +322,34 @@ function addGradient(p: PoolEmit, grad: NonNullable<PoolEmit['grad']>, at: Local
 export const sumGroup = (C: number): number => (C % 16 === 0 ? 16 : 4);
 
 /**
- * out[c] = sum over rows of x[row, c], accumulated as float64 pairs in scratch (o2), for the
- * channel groups [r0, r1) (sumGroup channels each).
+ * out[c] = sum over rows of x[row, c] in float64, rounded once, for the channel groups [r0, r1)
+ * (sumGroup channels each). A group's float64 pairs live in locals (registers) while its rows go
+ * by: accumulators kept in memory cost a load and a store per row and channel pair, and bound the
+ * pass well below the memory's rate. Each channel still adds its rows in order, as the C twin does.
  */
 function emitSum(rows: number, C: number, name: string): FuncBuilder {
-  const f = new FuncBuilder(name, ['o0', 'o1', 'o2', 'r0', 'r1'].map((n) => ({ name: n, type: 'i32' as const })));
-  const [out, x, acc, r0, r1] = [f.param(0), f.param(1), f.param(2), f.param(3), f.param(4)];
-  const r = f.local('r', 'i32'), c = f.local('c', 'i32'), xa = f.local('xa', 'i32'), aa = f.local('aa', 'i32');
-  // The range in bytes of a float32 row [c0, c1), and of the accumulators [c0, c1) * 2.
-  const c0 = f.local('c0', 'i32'), c1 = f.local('c1', 'i32'), a1 = f.local('a1', 'i32');
-  const groupBytes = sumGroup(C) * 4;
-  f.get(r0).i32(groupBytes).op('i32.mul').set(c0);
-  f.get(r1).i32(groupBytes).op('i32.mul').tee(c1).i32(1).op('i32.shl').set(a1);
-  f.get(c0).get(c1).op('i32.lt_s').if(() => {
-    f.get(c0).i32(1).op('i32.shl').set(c);
-    f.doWhile(c, 16, a1, () => { f.get(acc).get(c).op('i32.add').op('v128.const', ...new Array<number>(16).fill(0)).mem('v128.store', 0); });
-    f.i32(0).set(r);
-    f.doWhile(r, 1, rows, () => {
-      f.get(c0).i32(1).op('i32.shl').get(acc).op('i32.add').set(aa);
-      f.get(r).i32(C * 4).op('i32.mul').get(x).op('i32.add').get(c0).op('i32.add').set(xa);
-      f.get(c0).set(c);
-      // Four channels per iteration: two float32 pairs promoted and added to two f64x2 accumulators.
-      f.doWhile(c, 16, c1, () => {
-        for (const half of [0, 1]) {
-          f.get(aa);
-          f.get(aa).mem('v128.load', half * 16);
-          f.get(xa).mem('v128.load64_zero', half * 8).op('f64x2.promote_low_f32x4');
-          f.op('f64x2.add').mem('v128.store', half * 16);
-        }
-        f.addTo(aa, 32).addTo(xa, 16);
+  const f = new FuncBuilder(name, ['o0', 'o1', 'r0', 'r1'].map((n) => ({ name: n, type: 'i32' as const })));
+  const [out, x, r0, r1] = [f.param(0), f.param(1), f.param(2), f.param(3)];
+  const group = sumGroup(C), pairs = group / 2;
+  const r = f.local('r', 'i32'), g = f.local('g', 'i32'), xa = f.local('xa', 'i32');
+  const acc = Array.from({ length: pairs }, (_, i) => f.local(`acc${i}`, 'v128'));
+  f.get(r0).set(g);
+  f.get(g).get(r1).op('i32.lt_s').if(() => {
+    f.doWhile(g, 1, r1, () => {
+      for (const a of acc) f.op('v128.const', ...new Array<number>(16).fill(0)).set(a);
+      f.get(g).i32(group * 4).op('i32.mul').get(x).op('i32.add').set(xa);
+      f.i32(0).set(r);
+      f.doWhile(r, 1, rows, () => {
+        acc.forEach((a, i) => {
+          f.get(a).get(xa).mem('v128.load64_zero', i * 8).op('f64x2.promote_low_f32x4').op('f64x2.add').set(a);
+        });
+        f.addTo(xa, C * 4);
       });
-    });
-    // Round each pair once to float32.
-    f.get(c0).set(c);
-    f.doWhile(c, 8, c1, () => {
-      f.get(out).get(c).op('i32.add');
-      f.get(acc).get(c).i32(1).op('i32.shl').op('i32.add').mem('v128.load', 0).op('f32x4.demote_f64x2_zero');
-      f.mem('v128.store64_lane', 0, 0);
+      // Round each pair once to float32.
+      acc.forEach((a, i) => {
+        f.get(g).i32(group * 4).op('i32.mul').get(out).op('i32.add');
+        f.get(a).op('f32x4.demote_f64x2_zero').mem('v128.store64_lane', i * 8, 0);
+      });
     });
   });
   return f;
