@@ -43,12 +43,13 @@ export const OPAQUE: { readonly [K in OpaqueOp]: (node: Node<K>) => ES.Statement
 /**
  * Pooling and its gradients as one window walk over NHWC. `x` is the pooled input's shape, `y`
  * the pooled output's. Gradients scatter into a zeroed output; the max gradient routes to the
- * window's first maximum, as the reference does.
+ * window's first maximum, as the reference does (with `positiveOnly`, only where it is positive).
  */
 function windowLoop(node: Node<'maxPool2d' | 'maxPool2dGrad' | 'avgPool2d' | 'avgPool2dGrad'>, x: readonly number[], y: readonly number[], mode: 'max' | 'avg' | 'maxGrad' | 'avgGrad'): ES.Statement[] {
   const [N, H, W, C] = x;
   const [, OH, OW] = y;
   const { window, strides, padding } = node.attrs;
+  const positiveOnly = node.op === 'maxPool2dGrad' && (node as Node<'maxPool2dGrad'>).attrs.positiveOnly === true;
   const holes = { $N: N, $H: H, $W: W, $C: C, $OH: OH, $OW: OW, $KH: window[0], $KW: window[1], $SH: strides[0], $SW: strides[1], $PT: padding[0], $PL: padding[2], $XS: sizeOf(x) };
   const walk = (inner: string, before: string, after: string) => stmts(`
     for (let n = 0; n < $N; n++) for (let oh = 0; oh < $OH; oh++) for (let ow = 0; ow < $OW; ow++) {
@@ -70,7 +71,7 @@ function windowLoop(node: Node<'maxPool2d' | 'maxPool2dGrad' | 'avgPool2d' | 'av
     case 'avg': return walk('s += F[o1 + xi];', 'let s = 0;', 'F[o0 + yo + c] = s / ((he - hs) * (we - ws));');
     case 'maxGrad': return [
       ...stmts('F.fill(0, o0, o0 + $XS);', holes),
-      ...walk('const v = F[o1 + xi]; if (best < 0 || v > m) { m = v; best = xi; }', 'let m = -Infinity, best = -1;', 'if (best >= 0) F[o0 + best] += F[o2 + yo + c];'),
+      ...walk('const v = F[o1 + xi]; if (best < 0 || v > m) { m = v; best = xi; }', 'let m = -Infinity, best = -1;', `if (best >= 0${positiveOnly ? ' && m > 0' : ''}) F[o0 + best] += F[o2 + yo + c];`),
     ];
     case 'avgGrad': return [
       ...stmts('F.fill(0, o0, o0 + $XS);', holes),

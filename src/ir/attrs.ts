@@ -63,8 +63,11 @@ export interface OpAttrs extends AttributelessElementwise {
   conv2dBackpropFilter: Conv2DAttrs & { readonly filterSize: Pair };
   // windowed reductions (pooling) and their gradients
   maxPool2d: Window2DAttrs;
-  /** Inputs: x, dy. Routes each dy to the first maximum of its window. */
-  maxPool2dGrad: Window2DAttrs;
+  /**
+   * Inputs: x, dy. Routes each dy to the first maximum of its window; with `positiveOnly`, only
+   * where that maximum is positive (simplify folds the relu′ of a pooled relu into it).
+   */
+  maxPool2dGrad: Window2DAttrs & { readonly positiveOnly?: true };
   /** Averages over the window's in-bounds elements only (Keras's 'same' padding semantics). */
   avgPool2d: Window2DAttrs;
   avgPool2dGrad: Window2DAttrs & { readonly inputSize: Pair };

@@ -106,8 +106,8 @@ export function conv2dBackpropFilter(x: Node, dy: Node, filterSize: Pair, stride
 export function maxPool2d(x: Node, window: Pair, strides: Pair, padding: Padding2D): Node<'maxPool2d'> {
   return make('maxPool2d', [x], { window, strides, padding });
 }
-export function maxPool2dGrad(x: Node, dy: Node, window: Pair, strides: Pair, padding: Padding2D): Node<'maxPool2dGrad'> {
-  return make('maxPool2dGrad', [x, dy], { window, strides, padding });
+export function maxPool2dGrad(x: Node, dy: Node, window: Pair, strides: Pair, padding: Padding2D, positiveOnly = false): Node<'maxPool2dGrad'> {
+  return make('maxPool2dGrad', [x, dy], positiveOnly ? { window, strides, padding, positiveOnly } : { window, strides, padding });
 }
 export function avgPool2d(x: Node, window: Pair, strides: Pair, padding: Padding2D): Node<'avgPool2d'> {
   return make('avgPool2d', [x], { window, strides, padding });

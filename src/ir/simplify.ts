@@ -92,6 +92,24 @@ function sinkThroughReshape(node: Node): Node | undefined {
   return Build.reshape(inner, node.shape);
 }
 
+/**
+ * where(x > 0, maxPool2dGrad(x, dy), 0), the relu′ of a relu whose output x was max-pooled, as
+ * maxPool2dGrad(x, dy) with positiveOnly: the kernel that routes dy to each window's winner masks
+ * it there, where the winner's value is at hand, instead of a pass of its own over the unpooled
+ * gradient. Exact: a tap gets dy only where it won, so the mask only ever reads winners' values
+ * (NaN > 0 is false in both).
+ */
+function foldReluIntoPoolGradient(node: Node): Node | undefined {
+  if (node.op !== 'where') return undefined;
+  const [test, grad, other] = node.inputs;
+  if (!isFill(other, 0) || grad.op !== 'maxPool2dGrad' || test.op !== 'greater') return undefined;
+  const pool = grad as Node<'maxPool2dGrad'>;
+  const x = pool.inputs[0];
+  if (pool.attrs.positiveOnly === true || test.inputs[0] !== x || !isFill(test.inputs[1], 0) || !sameShape(node.shape, pool.shape)) return undefined;
+  const { window, strides, padding } = pool.attrs;
+  return Build.maxPool2dGrad(x, pool.inputs[1], window, strides, padding, true);
+}
+
 /** Rewrites whose operands are already simplified; returns the node itself when none applies. */
 const identities: Rewrite = (node) => {
   const [a, b, c] = node.inputs;
@@ -145,7 +163,7 @@ const identities: Rewrite = (node) => {
   }
 };
 
-const rewrite: Rewrite = (node) => foldElementwise(node) ?? foldStructured(node) ?? sinkThroughReshape(node) ?? identities(node);
+const rewrite: Rewrite = (node) => foldElementwise(node) ?? foldStructured(node) ?? sinkThroughReshape(node) ?? foldReluIntoPoolGradient(node) ?? identities(node);
 
 /**
  * Applies rewrites until none fires; each one removes a node or moves a reshape toward the

@@ -46,7 +46,7 @@ export interface WasmPoolKernel extends RangedKernel {
 }
 
 export type PoolPlan =
-  | { readonly kind: 'maxPool2d' | 'maxPool2dGrad'; readonly x: readonly number[]; readonly y: readonly number[]; readonly attrs: Node<'maxPool2d'>['attrs'] }
+  | { readonly kind: 'maxPool2d' | 'maxPool2dGrad'; readonly x: readonly number[]; readonly y: readonly number[]; readonly attrs: Node<'maxPool2dGrad'>['attrs'] }
   | { readonly kind: 'sum'; readonly rows: number; readonly c: number };
 
 const dims = (n: Node): number[] | undefined => (n.shape.every((d) => typeof d === 'number' && d > 0) ? (n.shape as number[]) : undefined);
@@ -61,7 +61,8 @@ function match(k: FusedKernel): { plan: PoolPlan; buffers: Node[]; name: string 
     const x = dims(node.inputs[0]);
     const y = dims(a.op === 'maxPool2d' ? a : a.inputs[1]);
     if (x === undefined || y === undefined || x.length !== 4 || y.length !== 4 || x[3] % 4 !== 0 || y[3] !== x[3]) return undefined;
-    const name = `${a.op}_${(a.shape as number[]).join('x')}_simd`;
+    const positive = a.op === 'maxPool2dGrad' && (a as Node<'maxPool2dGrad'>).attrs.positiveOnly === true;
+    const name = `${a.op}_${(a.shape as number[]).join('x')}${positive ? '_positive' : ''}_simd`;
     return { plan: { kind: a.op, x, y, attrs: node.attrs }, buffers: [a, ...a.inputs], name };
   }
   if (k.kind === 'reduce' && a.op === 'sum') {
@@ -132,6 +133,8 @@ interface PoolEmit {
   readonly overlap: boolean;
   /** No padding and every window inside x: the taps unroll as constant offsets. */
   readonly unrolled: boolean;
+  /** The gradient reaches only taps whose value is positive (maxPool2dGrad's positiveOnly). */
+  readonly positiveOnly: boolean;
   /** The output (y, or dx) and x. */
   readonly out: LocalRef;
   readonly x: LocalRef;
@@ -184,6 +187,7 @@ function poolEmit(plan: Extract<PoolPlan, { kind: 'maxPool2d' | 'maxPool2dGrad' 
   return {
     f, dims: { N, H, W, OH, OW }, window: { KH, KW, SH, SW, PT, PL }, rowBytes: C * 4,
     overlap: SH < KH || SW < KW,
+    positiveOnly: grad && plan.attrs.positiveOnly === true,
     unrolled: padding.every((q) => q === 0) && (OH - 1) * SH + KH <= H && (OW - 1) * SW + KW <= W && KH * KW <= 25,
     out: f.param(0), x: f.param(1), r0, r1,
     at: { n, oh, ow, h, w, hs, he, ws, we, t0, t1, c, yp, xa, xb, zero },
@@ -275,6 +279,7 @@ function loopedWindow(p: PoolEmit): void {
     f.get(xa).op('i32x4.splat').get(grad.best).get(mask).op('v128.bitselect').set(grad.best);
   });
   f.get(yp).get(c).op('i32.add').mem('v128.load', 0).set(grad.g);
+  if (p.positiveOnly) maskNonPositive(p, grad);
   eachTap(p, () => {
     f.get(xa).get(p.x).op('i32.sub').get(p.out).op('i32.add').set(t0);
     addGradient(p, grad, t0, 0, () => { f.get(xa).op('i32x4.splat'); });
@@ -302,8 +307,14 @@ function unrolledWindow(p: PoolEmit): void {
   });
   if (grad === undefined) { f.get(yp).get(c).op('i32.add').get(m).mem('v128.store', 0); return; }
   f.get(yp).get(c).op('i32.add').mem('v128.load', 0).set(grad.g);
+  if (p.positiveOnly) maskNonPositive(p, grad);
   f.get(xa).get(p.x).op('i32.sub').get(p.out).op('i32.add').set(t0);
   offsets.forEach((off, t) => addGradient(p, grad, t0, off, () => { f.i32(t).op('i32x4.splat'); }));
+}
+
+/** dy where the window's maximum (m, the winning tap's value) is positive, else +0: a pooled relu's relu′. */
+function maskNonPositive(p: PoolEmit, grad: NonNullable<PoolEmit['grad']>): void {
+  p.f.get(grad.g).get(p.m).get(grad.zero).op('f32x4.gt').op('v128.and').set(grad.g);
 }
 
 /** dx[tap] (+)= (tap won ? dy : +0), through a +0 add so -0 lands as the JS tier's 0 + -0. */

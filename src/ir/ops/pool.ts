@@ -83,7 +83,7 @@ export const poolRules: RuleTable<'maxPool2d' | 'maxPool2dGrad' | 'avgPool2d' | 
       forEachWindow(x.shape, dy.shape, node.attrs, (yi, taps) => {
         let best = -1;
         for (const t of taps) if (best < 0 || x.data[t] > x.data[best]) best = t;
-        if (best >= 0) dx.data[best] += dy.data[yi];
+        if (best >= 0 && (node.attrs.positiveOnly !== true || x.data[best] > 0)) dx.data[best] += dy.data[yi];
       });
       return dx;
     },
