@@ -12,6 +12,10 @@ import * as B from '../src/ir/build.js';
 import type { Graph } from '../src/ir/graph.js';
 import { Session } from '../src/runtime/session.js';
 import { compareCompiled, randomData, type Feed } from './support/compiled.js';
+import { interpret, refContext } from '../src/ir/interpret.js';
+import type { Node } from '../src/ir/node.js';
+import type { RefTensor } from '../src/ir/ops/rule.js';
+import { compiledProgram } from '../src/runtime/compiled.js';
 import { rng } from './support/gradcheck.js';
 
 const TOL = 1e-6;
@@ -76,6 +80,36 @@ test('maxPool2dGrad: dy goes to the first maximum of each window, overlapping wi
         const names = check({ outputs: [dx], updates: [] }, feeds, s, 1, what);
         assert.ok(names.some((n) => n.startsWith('maxPool2dGrad_')), what);
       }
+    }
+  }
+});
+
+test('maxPool2dGrad writes every element of dx on every call: a second run over stale values matches the reference', () => {
+  const r = rng(15);
+  for (const cs of [...CASES, { h: 6, w: 6, window: [3, 3], strides: [3, 3], padding: [0, 0, 0, 0] } as Case, { h: 6, w: 6, window: [2, 2], strides: [3, 3], padding: [0, 0, 0, 0] } as Case]) {
+    for (const positiveOnly of [false, true]) {
+      const x = B.input('x', [2, cs.h, cs.w, 8]);
+      const pooled = B.maxPool2d(x, cs.window, cs.strides, cs.padding);
+      const dy = B.input('dy', pooled.shape as number[]);
+      const dx = B.maxPool2dGrad(x, dy, cs.window, cs.strides, cs.padding, positiveOnly);
+      const graph = { outputs: [dx], updates: [] };
+      const ny = (pooled.shape as number[]).reduce((a, b) => a * b, 1), nx = 2 * cs.h * cs.w * 8;
+      const session = new Session({ seed: 15 });
+      const program = compiledProgram({ name: 'stale', inputs: [x, dy], graph }, session, 'wasm');
+      assert.ok(program.parts.calls.some((c) => c.name.startsWith('maxPool2dGrad_')), 'the SIMD kernel runs');
+      for (let run = 0; run < 2; run++) {
+        const xs = tied(nx, r), dys = randomData(ny, r, 1, 2);
+        program.input(0).set(xs);
+        program.input(1).set(dys);
+        program.run(0);
+        const sources = new Map<Node, RefTensor>([[x, { shape: [2, cs.h, cs.w, 8], data: Float64Array.from(xs) }], [dy, { shape: pooled.shape as number[], data: Float64Array.from(dys) }]]);
+        const want = interpret(graph, refContext(sources)).outputs[0].data;
+        const got = program.output(0);
+        const bad = want.findIndex((v, i) => Math.abs(got[i] - v) > TOL * (1 + Math.abs(v)));
+        assert.is(bad, -1, `${JSON.stringify(cs)} positiveOnly=${positiveOnly} run ${run}: element ${bad} is ${got[bad]}, expected ${want[bad]}`);
+      }
+      program.dispose();
+      session.clear();
     }
   }
 });

@@ -160,7 +160,14 @@ interface PoolEmit {
 
 function emitPool(plan: Extract<PoolPlan, { kind: 'maxPool2d' | 'maxPool2dGrad' }>, name: string): FuncBuilder {
   const p = poolEmit(plan, name);
-  if (p.grad !== undefined) zeroOutput(p, p.grad, (sizeOf(plan.x) / plan.x[0]) * 4);
+  // Windows that tile x exactly store every tap of it (dy or +0): zeroing dx first would be a
+  // second write pass over it.
+  const { dims: { H, W, OH, OW }, window: { KH, KW, SH, SW } } = p;
+  const tiles = p.unrolled && !p.overlap && SH === KH && SW === KW && OH * SH === H && OW * SW === W;
+  if (p.grad !== undefined) {
+    p.f.op('v128.const', ...new Array<number>(16).fill(0)).set(p.grad.zero);
+    if (!tiles) zeroOutput(p, p.grad, (sizeOf(plan.x) / plan.x[0]) * 4);
+  }
   eachWindow(p, () => (p.unrolled ? unrolledWindow(p) : loopedWindow(p)));
   return p.f;
 }
@@ -199,7 +206,6 @@ function poolEmit(plan: Extract<PoolPlan, { kind: 'maxPool2d' | 'maxPool2dGrad' 
 /** dx = 0 over the range's images (`imageBytes` each), before the windows add into it. */
 function zeroOutput(p: PoolEmit, g: NonNullable<PoolEmit['grad']>, imageBytes: number): void {
   const { f, r0, r1, at: { c, t1 } } = p;
-  f.op('v128.const', ...new Array<number>(16).fill(0)).set(g.zero);
   f.get(r0).i32(imageBytes).op('i32.mul').set(c);
   f.get(r1).i32(imageBytes).op('i32.mul').set(t1);
   f.get(c).get(t1).op('i32.lt_s').if(() => { f.doWhile(c, 16, t1, () => { f.get(p.out).get(c).op('i32.add').get(g.zero).mem('v128.store', 0); }); });
@@ -263,10 +269,7 @@ function loopedWindow(p: PoolEmit): void {
   const { f, m, v, mask, grad, at: { c, yp, xa, t0 } } = p;
   f.op('f32.const', -Infinity).op('f32x4.splat').set(m);
   if (grad === undefined) {
-    eachTap(p, () => {
-      f.get(xa).mem('v128.load', 0).tee(v).get(m).op('f32x4.gt').set(mask);
-      f.get(v).get(m).get(mask).op('v128.bitselect').set(m);
-    });
+    eachTap(p, () => { f.get(m).get(xa).mem('v128.load', 0).op('f32x4.pmax').set(m); });
     f.get(yp).get(c).op('i32.add').get(m).mem('v128.store', 0);
     return;
   }
@@ -292,20 +295,24 @@ function unrolledWindow(p: PoolEmit): void {
   f.get(xb).get(c).op('i32.add').set(xa);
   const offsets: number[] = [];
   for (let kh = 0; kh < KH; kh++) for (let kw = 0; kw < KW; kw++) offsets.push((kh * W + kw) * rowBytes);
-  // The forward pass starts from -Infinity (a NaN first tap must not win); the gradient takes
-  // its first tap whatever it holds, as the reference does.
-  if (grad === undefined) f.op('f32.const', -Infinity).op('f32x4.splat').set(m);
+  if (grad === undefined) {
+    // From -Infinity, each tap through pmax (m < v ? v : m): a NaN tap never wins, as the reference's `if (v > m)`.
+    f.op('f32.const', -Infinity).op('f32x4.splat').set(m);
+    for (const off of offsets) f.get(m).get(xa).mem('v128.load', off).op('f32x4.pmax').set(m);
+    f.get(yp).get(c).op('i32.add').get(m).mem('v128.store', 0);
+    return;
+  }
+  // The gradient takes its first tap whatever it holds, as the reference does.
   offsets.forEach((off, t) => {
-    if (t === 0 && grad !== undefined) {
+    if (t === 0) {
       f.get(xa).mem('v128.load', off).set(m);
       f.i32(0).op('i32x4.splat').set(grad.best);
       return;
     }
     f.get(xa).mem('v128.load', off).tee(v).get(m).op('f32x4.gt').set(mask);
     f.get(v).get(m).get(mask).op('v128.bitselect').set(m);
-    if (grad !== undefined) f.i32(t).op('i32x4.splat').get(grad.best).get(mask).op('v128.bitselect').set(grad.best);
+    f.i32(t).op('i32x4.splat').get(grad.best).get(mask).op('v128.bitselect').set(grad.best);
   });
-  if (grad === undefined) { f.get(yp).get(c).op('i32.add').get(m).mem('v128.store', 0); return; }
   f.get(yp).get(c).op('i32.add').mem('v128.load', 0).set(grad.g);
   if (p.positiveOnly) maskNonPositive(p, grad);
   f.get(xa).get(p.x).op('i32.sub').get(p.out).op('i32.add').set(t0);
