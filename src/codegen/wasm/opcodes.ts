@@ -138,7 +138,7 @@ export const OPCODES = {
   'f32x4.div': simd(0xe7),
   'f32x4.min': simd(0xe8),
   'f32x4.max': simd(0xe9),
-  /** b < a ? a : b... as the spec writes it: pmax(a, b) = a < b ? b : a, so a NaN b never replaces a. */
+  /** The spec's pseudo-maximum, pmax(a, b) = a < b ? b : a: a NaN b never replaces a. */
   'f32x4.pmax': simd(0xeb),
   'f64x2.add': simd(0xf0),
   'i32x4.trunc_sat_f32x4_s': simd(0xf8),
