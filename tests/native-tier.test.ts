@@ -366,6 +366,45 @@ test('convolutions and their gradients match the interpreter; the strided input 
   }
 });
 
+test('few-tap convolutions (a first layer over 1 to 3 channels) and their filter gradients run as C and match the interpreter', async () => {
+  if (!usable) return;
+  const cases = [
+    { x: [8, 14, 14, 1], w: [3, 3, 1, 32], epilogue: 'bias_relu' },
+    { x: [6, 11, 9, 3], w: [3, 3, 3, 8], epilogue: 'bias' },
+    { x: [5, 10, 12, 2], w: [2, 3, 2, 6], epilogue: 'none' },
+  ] as const;
+  for (const c of cases) {
+    const graphOf = (session: Session, seed: number) => {
+      const r = rng(seed);
+      const x = B.input('x', [...c.x]);
+      const w = makeVariable(session, 'w', [...c.w], r);
+      const bias = makeVariable(session, 'bias', [c.w[3]], r);
+      const conv = B.conv2d(x, w.node, [1, 1], [0, 0, 0, 0]);
+      const y = c.epilogue === 'bias_relu' ? B.maximum(B.add(conv, bias.node), 0) : c.epilogue === 'bias' ? B.add(conv, bias.node) : conv;
+      const dy = B.input('dy', y.shape as number[]);
+      const dw = B.conv2dBackpropFilter(x, dy, [c.w[0], c.w[1]], [1, 1], [0, 0, 0, 0]);
+      const size = (s: readonly number[]) => s.reduce((p, q) => p * q, 1);
+      return {
+        graph: { outputs: [y, dw], updates: [] } as Graph,
+        feeds: [{ node: x, data: randomData(size(x.shape as number[]), r) }, { node: dy, data: randomData(size(dy.shape as number[]), r) }],
+      };
+    };
+    for (const sharedMemory of [true, false]) {
+      const session = new Session({ seed: 1, sharedMemory });
+      const first = graphOf(session, 3);
+      const mark = nativeKernelsCreated();
+      compareCompiled(first.graph, first.feeds, session, undefined, 'native');
+      await nativeCompilesSettled(mark);
+      const before = nativeStats.convCalls;
+      const { graph, feeds } = graphOf(session, 4);
+      const cmp = compareCompiled(graph, feeds, session, undefined, 'native');
+      const what = `${JSON.stringify(c)} shared=${sharedMemory}`;
+      assert.ok(nativeStats.convCalls >= before + 2, `${what}: the forward and the filter gradient ran as C (${cmp.names.join(', ')})`);
+      assert.ok(cmp.maxRelError <= 1e-5, `${what}: max rel error ${cmp.maxRelError} at ${cmp.worst}`);
+    }
+  }
+});
+
 test('the C twin of Winograd F(2x2,3x3) is within the same float32 error bound, on one thread and two', () => {
   if (!usable) return;
   let seed = 11;

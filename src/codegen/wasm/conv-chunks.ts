@@ -50,6 +50,7 @@ export function compileChunkedConv(plan: ConvPlan, g: CompiledGemm, name: string
     scratchBytes: filterBytes + perThread,
     flops: 2 * gemm.patches * gemm.K * gemm.N,
     panels: chunks.chunks,
+    ...(plan.accumulate ? { partials: { stride: perThread, at: partialAt } } : {}),
     scratchBytesFor: (threads) => filterBytes + perThread * Math.max(1, threads),
     wat: () => printWat(mod),
     instantiate: (memory, scratchOffset, parallel) => bindChunked(ranges, memory, scratchOffset, filterBytes, partialAt, partialFloats, prepare, parallel),

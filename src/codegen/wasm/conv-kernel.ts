@@ -72,7 +72,7 @@ export interface WasmConvKernel {
   readonly panels: number;
   /** A Winograd kernel's geometry: what the native tier's C twin of its chunks is made from. */
   readonly winograd?: WinogradSpec;
-  /** A Winograd filter gradient's partial sums: thread t's at scratch + t·stride + at (bytes). */
+  /** A filter gradient's partial sums (Winograd, or one-GEMM chunks): thread t's at scratch + t·stride + at (bytes). */
   readonly partials?: { readonly stride: number; readonly at: number };
   /** `scratchBytes` for `threads` threads: each its own B panel (and, split by chunks, its own chunk buffers). */
   scratchBytesFor(threads: number): number;

@@ -2,9 +2,10 @@
  * Convolutions on the native tier: the WebAssembly convolution (patch gathers and scatters, filter
  * repacks) with each of its matmul products bound through the hook it offers for threads, so
  * the forward and input-gradient products become their C twins once compiled (swap.ts), and so do
- * Winograd's chunks in all three forms (winograd-c.ts, winograd-filter-c.ts). Products the dot
- * kernel computes (fewer than four columns), the im2col filter gradient's and the im2col chunk
- * modules stay WebAssembly.
+ * Winograd's chunks in all three forms (winograd-c.ts, winograd-filter-c.ts), and a few-tap
+ * convolution's chunk module in its forward and filter-gradient forms (few-taps-conv-c.ts).
+ * Products the dot kernel computes (fewer than four columns), the im2col filter gradient's and the
+ * other im2col chunk modules stay WebAssembly.
  */
 import type { WasmConvKernel } from '../../../codegen/wasm/conv-kernel.js';
 import type { WasmMatmulKernel } from '../../../codegen/wasm/matmul-kernel.js';
@@ -18,10 +19,15 @@ import { convFamily } from '../wasm/conv.js';
 import { emitWinogradC } from '../../../codegen/native/winograd-c.js';
 import { emitWinogradFilterC } from '../../../codegen/native/winograd-filter-c.js';
 import { nativeKernel } from './kernels.js';
+import { emitFewTapsConvC, emitFewTapsFilterC, fewTapsConv, type FewTapsConv } from '../../../codegen/native/few-taps-conv-c.js';
+import type { MatmulFn } from '../../../codegen/wasm/matmul-kernel.js';
+import type { Memory } from '../../memory.js';
 import { nativeTwin, swapping, swappingRange } from './swap.js';
 
 export interface NativeConvKernel extends ContractionKernel {
   readonly wasm: WasmConvKernel;
+  /** A few-tap convolution's geometry, for its C twin (few-taps-conv-c.ts). */
+  readonly fewTaps: FewTapsConv | undefined;
 }
 
 /** A product the hook binds is a plain matmul kernel (which has a C twin), or a whole range module. */
@@ -35,7 +41,9 @@ export const nativeConvFamily: ContractionFamily<Node<ConvOp>, NativeConvKernel>
   appliesInKernel: convFamily.appliesInKernel,
   compile(node, options) {
     const wasm = convFamily.compile(node, options);
-    return { name: wasm.name, shared: wasm.shared, wasm, wat: () => `${wasm.wat()}\n/* its matmul products run as C kernels once compiled */` };
+    // Winograd kernels have twins of their own; a few-tap one would not take Winograd anyway.
+    const fewTaps = wasm.winograd === undefined ? fewTapsConv(node) : undefined;
+    return { name: wasm.name, shared: wasm.shared, wasm, fewTaps, wat: () => `${wasm.wat()}\n/* its matmul products run as C kernels once compiled */` };
   },
   threads: (kernel) => Math.max(HOOK_THREADS, convFamily.threads(kernel.wasm)),
   scratchBytes: (kernel, threads) => convFamily.scratchBytes(kernel.wasm, threads),
@@ -50,8 +58,9 @@ export const nativeConvFamily: ContractionFamily<Node<ConvOp>, NativeConvKernel>
         const wasmCall = bindMatmul(product, memory, offset, wasmThreads);
         const spec = kernel.wasm.winograd;
         if (!isMatmulProduct(product)) {
-          // Winograd's chunks have a C twin in all three forms; the im2col chunk modules do not yet.
-          if (spec === undefined) return wasmCall;
+          // Winograd's chunks have a C twin in all three forms, and so have few-tap convolutions'
+          // im2col chunks (the image read in place); other im2col chunk modules stay wasm.
+          if (spec === undefined) return fewTapsTwin(kernel, wasmCall, memory, offset, threads, cThreads ?? 1);
           const { partials } = kernel.wasm;
           if (spec.op === 'conv2dBackpropFilter') {
             if (partials === undefined) return wasmCall;
@@ -71,3 +80,22 @@ export const nativeConvFamily: ContractionFamily<Node<ConvOp>, NativeConvKernel>
     });
   },
 };
+
+/**
+ * The chunk module's call, or its C twin for a few-tap convolution: the forward over the same
+ * operands, the filter gradient into the wasm kernel's per-thread partial sums (one panel per
+ * thread it was bound for) at `offset`, so the caller's zeroing and summing serve both.
+ */
+function fewTapsTwin(kernel: NativeConvKernel, wasmCall: MatmulFn, memory: Memory, offset: number, threads: number, cThreads: number): MatmulFn {
+  const g = kernel.fewTaps;
+  if (g === undefined) return wasmCall;
+  if (g.op === 'conv2d') {
+    const twin = nativeKernel(`${kernel.wasm.name}_c`, emitFewTapsConvC(g, kernel.wasm.epilogue));
+    return swappingRange(wasmCall, twin, memory, cThreads);
+  }
+  const { partials } = kernel.wasm;
+  if (partials === undefined) return wasmCall;
+  const twin = nativeKernel(`${kernel.wasm.name}_c`, emitFewTapsFilterC(g, { panels: threads, ...partials }));
+  const swapped = swappingRange((c, a, b) => wasmCall(c, a, b, 0), twin, memory, cThreads);
+  return (c, a, b) => swapped(c, a, b, offset);
+}
