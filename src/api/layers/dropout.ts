@@ -33,7 +33,7 @@ export class Dropout extends Layer {
     }
     this.rate = rate;
     this.noiseShape = args.noiseShape;
-    this.seedGenerator = seedGeneratorOf(this.name, `Layer "${this.name}" (${this.className})`, args.seed);
+    this.seedGenerator = seedGeneratorOf(this, args.seed);
   }
 
   override call(x: SymbolicTensor, { training }: CallArgs): SymbolicTensor {

@@ -56,8 +56,6 @@ export interface NoiseArgs extends LayerArgs {
   readonly seed?: number | null;
 }
 
-const ownerOf = (layer: Layer) => `Layer "${layer.name}" (${layer.className})`;
-
 /** Adds zero-centred normal noise of standard deviation `stddev`. */
 export class GaussianNoise extends Layer {
   readonly stddev: number;
@@ -65,7 +63,7 @@ export class GaussianNoise extends Layer {
   constructor(stddev: number, args: NoiseArgs = {}) {
     super(args);
     this.stddev = unitInterval('stddev', stddev);
-    this.seedGenerator = seedGeneratorOf(this.name, ownerOf(this), args.seed);
+    this.seedGenerator = seedGeneratorOf(this, args.seed);
   }
   override call(x: SymbolicTensor, { training }: CallArgs): SymbolicTensor {
     if (!training || this.stddev === 0) return x;
@@ -80,7 +78,7 @@ export class GaussianDropout extends Layer {
   constructor(rate: number, args: NoiseArgs = {}) {
     super(args);
     this.rate = unitInterval('rate', rate);
-    this.seedGenerator = seedGeneratorOf(this.name, ownerOf(this), args.seed);
+    this.seedGenerator = seedGeneratorOf(this, args.seed);
   }
   override call(x: SymbolicTensor, { training }: CallArgs): SymbolicTensor {
     if (!training || this.rate === 0) return x;
@@ -103,7 +101,7 @@ export class AlphaDropout extends Layer {
     super(args);
     this.rate = unitInterval('rate', rate);
     this.noiseShape = args.noiseShape;
-    this.seedGenerator = seedGeneratorOf(this.name, ownerOf(this), args.seed);
+    this.seedGenerator = seedGeneratorOf(this, args.seed);
   }
   override call(x: SymbolicTensor, { training }: CallArgs): SymbolicTensor {
     if (!training || this.rate === 0) return x;

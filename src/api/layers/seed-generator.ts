@@ -11,9 +11,10 @@ import type { Session, Variable } from '../../runtime/session.js';
 import { getSession } from '../backend.js';
 import * as ops from '../ops.js';
 import { currentTrace, type TraceContext } from '../trace-context.js';
+import type { Layer } from './layer.js';
 
 /** Keras's check of a layer's `seed`: an integer, or none. */
-export function checkSeed(owner: string, seed: unknown): number | undefined {
+function checkSeed(owner: string, seed: unknown): number | undefined {
   if (seed === undefined || seed === null) return undefined;
   if (typeof seed !== 'number' || !Number.isSafeInteger(seed)) {
     throw new Error(`${owner}: argument \`seed\` must be an integer. Received: seed=${typeof seed === 'string' ? JSON.stringify(seed) : String(seed)}`);
@@ -57,8 +58,8 @@ export class SeedGenerator {
   }
 }
 
-/** The generator of a layer's `seed` option, or none (the layer draws from the session's stream). */
-export function seedGeneratorOf(layerName: string, owner: string, seed: unknown): SeedGenerator | undefined {
-  const checked = checkSeed(owner, seed);
-  return checked === undefined ? undefined : new SeedGenerator(layerName, checked);
+/** The generator of `layer`'s `seed` option, or none (the layer draws from the session's stream). */
+export function seedGeneratorOf(layer: Layer, seed: unknown): SeedGenerator | undefined {
+  const checked = checkSeed(`Layer "${layer.name}" (${layer.className})`, seed);
+  return checked === undefined ? undefined : new SeedGenerator(layer.name, checked);
 }

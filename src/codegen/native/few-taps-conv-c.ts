@@ -15,6 +15,7 @@
  * Valid padding, stride and dilation 1.
  */
 import type { Node } from '../../ir/node.js';
+import type { FilterPartials } from './winograd-filter-c.js';
 
 /** Taps up to which the twin applies: RGB through a 3x3 filter is 27. */
 export const FEW_TAPS = 27;
@@ -91,14 +92,7 @@ void kjit_run(char *base, const uint32_t *offsets, uint32_t p0, uint32_t p1) {
 `}`;
 }
 
-/** Where the wasm kernel's threads keep their partial dw: P of them, `stride` bytes apart, `at` into each. */
-export interface FewTapsPartials {
-  readonly panels: number;
-  readonly stride: number;
-  readonly at: number;
-}
-
-export function emitFewTapsFilterC(g: FewTapsConv, partials: FewTapsPartials): string {
+export function emitFewTapsFilterC(g: FewTapsConv, partials: FilterPartials): string {
   if (g.op !== 'conv2dBackpropFilter') throw new Error(`native few-taps filter gradient: expected conv2dBackpropFilter, got ${g.op}`);
   if (partials.stride % 4 !== 0 || partials.at % 4 !== 0) throw new Error('native few-taps filter gradient: partial sums must be float-aligned');
   return `${header(g)}${String.raw`#define P ${partials.panels}

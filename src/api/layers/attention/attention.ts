@@ -87,7 +87,7 @@ export class Attention extends Layer {
     this.useScale = args.useScale ?? false;
     this.scoreMode = mode;
     this.dropout = checkDropout(this, args.dropout);
-    this.seedGenerator = seedGeneratorOf(this.name, `Layer "${this.name}" (${this.className})`, args.seed);
+    this.seedGenerator = seedGeneratorOf(this, args.seed);
   }
 
   /** Keras's [query, value] or [query, value, key], masks from the options' `mask` list into the inputs. */

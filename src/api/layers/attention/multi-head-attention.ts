@@ -140,7 +140,7 @@ export class MultiHeadAttention extends Layer {
     this.keyDim = args.keyDim;
     this.valueDim = args.valueDim ?? args.keyDim;
     this.dropout = dropout;
-    this.seedGenerator = seedGeneratorOf(this.name, `Layer "${this.name}" (MultiHeadAttention)`, args.seed);
+    this.seedGenerator = seedGeneratorOf(this, args.seed);
     this.useBias = args.useBias ?? true;
     const outputShape = args.outputShape === undefined ? undefined : typeof args.outputShape === 'number' ? [args.outputShape] : [...args.outputShape];
     outputShape?.forEach((d) => requirePositiveInt(this, 'output_shape', d));

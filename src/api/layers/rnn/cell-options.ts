@@ -82,7 +82,7 @@ export function resolveCellOptions(layer: Layer, units: number, args: CellOption
     biasConstraint: getConstraint(args.biasConstraint),
     dropout: checkRate(layer, 'dropout', args.dropout ?? 0),
     recurrentDropout: checkRate(layer, 'recurrent_dropout', args.recurrentDropout ?? 0),
-    seedGenerator: seedGeneratorOf(layer.name, `Layer "${layer.name}" (${layer.className})`, args.seed),
+    seedGenerator: seedGeneratorOf(layer, args.seed),
   };
 }
 
