@@ -419,7 +419,7 @@ test('the C twin of Winograd F(2x2,3x3) is within the same float32 error bound, 
           const twin = nativeKernel(`${kernel.name}_c`, emitWinogradC(spec, kernel.epilogue).source, true);
           assert.ok(twin.index !== undefined, `${c.what}: the C twin loaded`);
           const wasmRan = () => assert.unreachable(`${c.what}: the WebAssembly chunks ran`);
-          return swappingRange(wasmRan, twin, { get u8() { return new Uint8Array(memory.buffer); }, wasm: memory, shared: memory.buffer instanceof SharedArrayBuffer }, threads);
+          return swappingRange(() => wasmRan, twin, { get u8() { return new Uint8Array(memory.buffer); }, wasm: memory, shared: memory.buffer instanceof SharedArrayBuffer }, threads);
         },
       }), 2);
       assert.is(nativeStats.convCalls, before + 1, `${c.what}: the C twin ran once`);
@@ -443,7 +443,7 @@ test('the C twin of the Winograd filter gradient is within its float32 error bou
           const twin = nativeKernel(`${kernel.name}_c`, emitWinogradFilterC(spec, { panels: 2, ...partials }).source, true);
           assert.ok(twin.index !== undefined, `${c.what}: the C twin loaded`);
           const wasmRan = () => assert.unreachable(`${c.what}: the WebAssembly chunks ran`);
-          const swapped = swappingRange(wasmRan, twin, { get u8() { return new Uint8Array(memory.buffer); }, wasm: memory, shared: memory.buffer instanceof SharedArrayBuffer }, threads);
+          const swapped = swappingRange(() => wasmRan, twin, { get u8() { return new Uint8Array(memory.buffer); }, wasm: memory, shared: memory.buffer instanceof SharedArrayBuffer }, threads);
           return (out, x, dy) => swapped(out, x, dy, offset);
         },
       }), 2);

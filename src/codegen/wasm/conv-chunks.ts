@@ -43,8 +43,8 @@ export function compileChunkedConv(plan: ConvPlan, g: CompiledGemm, name: string
     mainPanels: main.panels, tailPanels: tail.panels, chunks,
     patchDims: gemm.gather.patchDims, K: gemm.K, N: gemm.N, accumulate: plan.accumulate, patchAt, partialAt,
   });
-  const module = new WA.Module(encodeModule(mod));
-  const ranges = rangeKernel(name, module, chunks.chunks, perThread, shared);
+  // Compiled on first use: on the native tier a C twin loaded from its cache may take its place first.
+  const ranges = rangeKernel(name, () => new WA.Module(encodeModule(mod)), chunks.chunks, perThread, shared);
   return {
     name, plan, epilogue, shared,
     scratchBytes: filterBytes + perThread,

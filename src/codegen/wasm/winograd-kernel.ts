@@ -55,13 +55,13 @@ export function compileWinogradConv(node: Node<ConvOp>, spec: WinogradSpec, opti
   const matmul = emitMatmulModule(shape, { name: `${name}_matmul`, tile, maxKc: DEFAULT_KC, relaxed, epilogue: IDENTITY, shared, accumulate: filterGradient }).funcs[0];
   const scratch = winogradLayout(spec, lay.scratchBytes);
   const mod = emitWinogradModule(spec, { name, epilogue, shared, matmul, panels, layout: scratch });
-  const module = new WA.Module(encodeModule(mod));
   const perThread = align16(scratch.bytes);
   // The transformed filter, shared by the threads; the filter gradient has none.
   const filterBytes = filterGradient ? 0 : align16(WINOGRAD_POINTS * spec.Cin * spec.Cout * 4);
 
   // The chunks as a range kernel: what the worker pool splits, as it splits a matmul's panels.
-  const chunks = rangeKernel(name, module, spec.chunks, perThread, shared);
+  // Compiled on first use: on the native tier a C twin loaded from its cache may take its place first.
+  const chunks = rangeKernel(name, () => new WA.Module(encodeModule(mod)), spec.chunks, perThread, shared);
   const kernel: WasmConvKernel = {
     name, plan, epilogue, shared,
     scratchBytes: filterBytes + perThread,

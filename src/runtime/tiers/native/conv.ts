@@ -18,7 +18,7 @@ import type { ContractionFamily, ContractionKernel } from '../wasm/contraction.j
 import { convFamily } from '../wasm/conv.js';
 import { emitWinogradC } from '../../../codegen/native/winograd-c.js';
 import { emitWinogradFilterC } from '../../../codegen/native/winograd-filter-c.js';
-import { nativeKernel } from './kernels.js';
+import { nativeKernel, type NativeKernel } from './kernels.js';
 import { emitFewTapsConvC, emitFewTapsFilterC, fewTapsConv, type FewTapsConv } from '../../../codegen/native/few-taps-conv-c.js';
 import type { MatmulFn } from '../../../codegen/wasm/matmul-kernel.js';
 import type { Memory } from '../../memory.js';
@@ -55,47 +55,44 @@ export const nativeConvFamily: ContractionFamily<Node<ConvOp>, NativeConvKernel>
     return kernel.wasm.instantiate(memory.wasm, scratchOffset, {
       threads,
       bind: (product, offset) => {
-        const wasmCall = bindMatmul(product, memory, offset, wasmThreads);
+        // Bound (its module compiled) only if it runs before its C twin loads.
+        const bindWasm = () => bindMatmul(product, memory, offset, wasmThreads);
         const spec = kernel.wasm.winograd;
+        const { partials } = kernel.wasm;
+        const ranges = (source: string) => swappingRange(bindWasm, nativeKernel(`${kernel.wasm.name}_c`, source), memory, cThreads ?? 1);
+        // One partial sum per thread the wasm kernel was bound for, at its place in the scratch
+        // (`offset`), so the caller's zeroing, summing and output transform serve both.
+        const sums = (source: string) => filterTwin(bindWasm, nativeKernel(`${kernel.wasm.name}_c`, source), memory, cThreads ?? 1, offset);
         if (!isMatmulProduct(product)) {
           // Winograd's chunks have a C twin in all three forms, and so have few-tap convolutions'
           // im2col chunks (the image read in place); other im2col chunk modules stay wasm.
-          if (spec === undefined) return fewTapsTwin(kernel, wasmCall, memory, offset, threads, cThreads ?? 1);
-          const { partials } = kernel.wasm;
-          if (spec.op === 'conv2dBackpropFilter') {
-            if (partials === undefined) return wasmCall;
-            // One partial sum per thread the wasm kernel was bound for, at its place in the scratch,
-            // so the caller's zeroing, summing and output transform serve both.
-            const twin = nativeKernel(`${kernel.wasm.name}_c`, emitWinogradFilterC(spec, { panels: threads, ...partials }).source);
-            const swapped = swappingRange((c, a, b) => wasmCall(c, a, b, 0), twin, memory, cThreads ?? 1);
-            return (c, a, b) => swapped(c, a, b, offset);
+          if (spec !== undefined) {
+            if (spec.op !== 'conv2dBackpropFilter') return ranges(emitWinogradC(spec, kernel.wasm.epilogue).source);
+            return partials === undefined ? bindWasm() : sums(emitWinogradFilterC(spec, { panels: threads, ...partials }).source);
           }
-          const twin = nativeKernel(`${kernel.wasm.name}_c`, emitWinogradC(spec, kernel.wasm.epilogue).source);
-          return swappingRange(wasmCall, twin, memory, cThreads ?? 1);
+          const g = kernel.fewTaps;
+          if (g === undefined) return bindWasm();
+          if (g.op === 'conv2d') return ranges(emitFewTapsConvC(g, kernel.wasm.epilogue));
+          return partials === undefined ? bindWasm() : sums(emitFewTapsFilterC(g, { panels: threads, ...partials }));
         }
         // The filter gradient's products (C += over chunks of pixels) measured slower as C
         // kernels than as wasm ones (docs/ARCHITECTURE.md, "Decisions"): they stay wasm.
-        return product.accumulate ? wasmCall : swapping(() => wasmCall, nativeTwin(product), product, memory, cThreads);
+        return product.accumulate ? bindWasm() : swapping(bindWasm, nativeTwin(product), product, memory, cThreads);
       },
     });
   },
 };
 
 /**
- * The chunk module's call, or its C twin for a few-tap convolution: the forward over the same
- * operands, the filter gradient into the wasm kernel's per-thread partial sums (one panel per
- * thread it was bound for) at `offset`, so the caller's zeroing and summing serve both.
+ * A filter gradient's chunks until `twin` loads, then the twin summing into the partials at
+ * `scratch`: the wasm call takes no scratch argument (its instances own theirs), the C one is
+ * handed it where a product takes its bias.
  */
-function fewTapsTwin(kernel: NativeConvKernel, wasmCall: MatmulFn, memory: Memory, offset: number, threads: number, cThreads: number): MatmulFn {
-  const g = kernel.fewTaps;
-  if (g === undefined) return wasmCall;
-  if (g.op === 'conv2d') {
-    const twin = nativeKernel(`${kernel.wasm.name}_c`, emitFewTapsConvC(g, kernel.wasm.epilogue));
-    return swappingRange(wasmCall, twin, memory, cThreads);
-  }
-  const { partials } = kernel.wasm;
-  if (partials === undefined) return wasmCall;
-  const twin = nativeKernel(`${kernel.wasm.name}_c`, emitFewTapsFilterC(g, { panels: threads, ...partials }));
-  const swapped = swappingRange((c, a, b) => wasmCall(c, a, b, 0), twin, memory, cThreads);
-  return (c, a, b) => swapped(c, a, b, offset);
+function filterTwin(bindWasm: () => MatmulFn, twin: NativeKernel, memory: Memory, threads: number, scratch: number): MatmulFn {
+  const bindChunks = (): MatmulFn => {
+    const chunks = bindWasm();
+    return (c, a, b) => chunks(c, a, b, 0);
+  };
+  const swapped = swappingRange(bindChunks, twin, memory, threads);
+  return (c, a, b) => swapped(c, a, b, scratch);
 }

@@ -28,11 +28,13 @@ export function nativeThreads(flops: number): number {
 }
 
 /**
- * `wasmCall` until `twin` loads, then the C kernel over the memory `view` reads (re-read per call:
- * growing may replace it) on `threads`: for kernels other than a matmul's (a convolution's chunks).
+ * The call `bindWasm` makes, bound on first use, until `twin` loads; then the C kernel over the
+ * memory `view` reads (re-read per call: growing may replace it) on `threads`: for kernels other
+ * than a matmul's (a convolution's chunks). As for `swapping`, a twin loaded at once leaves the
+ * wasm call never bound.
  */
-export function swappingRange(wasmCall: MatmulFn, twin: NativeKernel, memory: NativeMemory, threads: number): MatmulFn {
-  let run = wasmCall;
+export function swappingRange(bindWasm: () => MatmulFn, twin: NativeKernel, memory: NativeMemory, threads: number): MatmulFn {
+  let run: MatmulFn = (c, a, b, bias) => { run = bindWasm(); run(c, a, b, bias); };
   const via = nativeThreadsNow();
   twin.whenLoaded((index) => {
     const addon = addonNow();
