@@ -142,6 +142,8 @@ test('the seed survives getConfig and fromConfig, and a seed that is not an inte
   const [a] = draws(() => back, 1), [b] = draws(() => new layers.Dropout(0.5, { seed: 42 }), 2);
   assert.ok(same(a, b), 'the rebuilt layer draws as one made with seed 42');
   assert.is(new layers.GaussianNoise(0.1, { seed: null }).getConfig().seed, null);
+  for (const outside of [-1, 2 ** 32]) assert.throws(() => new layers.Dropout(0.5, { seed: outside }), /must be an integer in \[0, 2\*\*32 - 1\]/);
+  assert.is(new layers.Dropout(0.5, { seed: 2 ** 32 - 1 }).getConfig().seed, 2 ** 32 - 1);
   for (const bad of [1.5, '3', Number.NaN]) {
     assert.throws(() => new layers.Dropout(0.5, { seed: bad as number }), /argument `seed` must be an integer/);
     assert.throws(() => new layers.GaussianDropout(0.5, { seed: bad as number }), /argument `seed` must be an integer/);

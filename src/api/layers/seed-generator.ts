@@ -13,12 +13,16 @@ import * as ops from '../ops.js';
 import { currentTrace, type TraceContext } from '../trace-context.js';
 import type { Layer } from './layer.js';
 
-/** Keras's check of a layer's `seed`: an integer, or none. */
+/**
+ * Keras's check of a layer's `seed`: an integer, or none. Keras keeps it in a uint32 state, so it
+ * refuses (with an overflow) what falls outside [0, 2^32); so do we, with a message that says so.
+ */
 function checkSeed(owner: string, seed: unknown): number | undefined {
   if (seed === undefined || seed === null) return undefined;
   if (typeof seed !== 'number' || !Number.isSafeInteger(seed)) {
     throw new Error(`${owner}: argument \`seed\` must be an integer. Received: seed=${typeof seed === 'string' ? JSON.stringify(seed) : String(seed)}`);
   }
+  if (seed < 0 || seed >= 2 ** 32) throw new Error(`${owner}: argument \`seed\` must be an integer in [0, 2**32 - 1] (Keras keeps it as a uint32). Received: seed=${seed}`);
   return seed;
 }
 
@@ -51,7 +55,7 @@ export class SeedGenerator {
         // cleared: start again from the seed, as a rebuilt Keras layer does
       }
     }
-    // ToInt32: the counter hash reads 32 bits, so seeds congruent modulo 2^32 draw alike.
+    // The uint32 seed's bits as an int32 (the state's dtype): the counter hash reads the 32 bits.
     const variable = session.createVariable(`${this.label}/seed_generator_state`, [], 'int32', [this.seed | 0]);
     this.state = { session, variable };
     return variable;
