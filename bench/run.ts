@@ -177,7 +177,7 @@ const firstStepSection: Section = {
 const profileSection: Section = {
   id: 'profile',
   title: 'Where the mnist_mlp training step spends its time (per-kernel profile, on the default tier or KERAS_JIT_BACKEND\'s)',
-  note: 'The per-kernel profile KERAS_JIT_DEBUG=2 prints, over 60 steps of the step fit() compiled (batch 128), grouped by kernel kind: an optimizer update is a kernel writing a variable\'s new value (RMSprop), a reduction one built around a sum or max (losses, bias gradients). Share: of the summed kernel time.',
+  note: 'The per-kernel profile KERAS_JIT_DEBUG=2 prints, over 60 steps of the step fit() compiled (batch 128), grouped by kernel kind: an optimizer update is a kernel writing a variable\'s new value (RMSprop), and a matmul + optimizer step a weight gradient\'s matmul applying its weight\'s update as its epilogue (a contraction, counted with the matmuls), a reduction one built around a sum or max (losses, bias gradients). Share: of the summed kernel time.',
   async run(facts) {
     const p = await benchProfile();
     facts.profile = p;

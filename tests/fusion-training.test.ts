@@ -1,7 +1,8 @@
 /**
  * Training-graph fusion (issue 13): in a training step the relu's gradient reads the activation
  * (relu'(x) = y > 0), so the pre-activation has one reader and matmul + bias + relu stays one
- * kernel, as in the predict graph; the step's optimizer updates are one multi-tensor kernel.
+ * kernel, as in the predict graph; each weight's optimizer step is its gradient matmul's
+ * epilogue, and the step's other updates are one multi-tensor kernel.
  * Checked on a gradient graph against the interpreter, and as kernel counts of mnist_mlp's
  * compiled training step (the dump of what fit() runs).
  */
@@ -66,7 +67,7 @@ const MNIST_MLP_TRAIN_KERNELS_NOW = 17;
 /** The kernels between the last forward matmul and the first backward one: the loss, the accuracy metric and the loss's gradient down to the logits. */
 const MNIST_MLP_LOSS_TAIL_NOW = 3;
 
-test(`mnist_mlp's training step: relu in both forward matmuls, one optimizer kernel, a ${MNIST_MLP_LOSS_TAIL_NOW}-kernel loss tail, ${MNIST_MLP_TRAIN_KERNELS_NOW} kernels (current fusion)`, () => {
+test(`mnist_mlp's training step: relu in both forward matmuls, weight updates in their gradients' matmuls, one kernel for the rest, a ${MNIST_MLP_LOSS_TAIL_NOW}-kernel loss tail, ${MNIST_MLP_TRAIN_KERNELS_NOW} kernels (current fusion)`, () => {
   backend.setSession(new Session({ seed: 1 }));
   const model = new Sequential([
     new layers.Dense(512, { activation: 'relu', inputShape: [784] }), new layers.Dropout(0.2),
@@ -84,13 +85,24 @@ test(`mnist_mlp's training step: relu in both forward matmuls, one optimizer ker
   // No other kernel over the hidden activations computes a relu: it is not recomputed from the
   // pre-activation (the loss's clip, over [128,10], is a maximum too).
   assert.not.ok(kernels.some((k) => k.kind !== 'contraction' && k.name.includes('128x512') && k.ops.includes('maximum')), list);
-  // Every optimizer update of the step (six weights, their six velocities, the iteration count)
-  // is one multi-tensor kernel, not one kernel per variable.
+  // Each weight's RMSprop step (its gradient read twice: g² and lr·g) is its gradient matmul's
+  // epilogue, writing the weight and its velocity in place; the rest of the step's updates (three
+  // biases, their velocities, the iteration count) are one multi-tensor kernel.
+  const writes = (k: DumpKernel) => {
+    const text = dump.slice(dump.indexOf(`${k.name} (${k.kind})`)).split(/\nkernel |\noutputs:/)[0];
+    return [...text.matchAll(/in place of variable/g)].length;
+  };
+  const weightGradients = kernels.filter((k) => k.kind === 'contraction' && k.name.includes('_tn_'));
+  assert.is(weightGradients.length, 3, list);
+  for (const k of weightGradients) {
+    assert.ok(k.ops.includes('sqrt'), `the optimizer step is not in ${k.name}:\n${list}`);
+    assert.is(writes(k), 2, `${k.name} does not write its weight and velocity:\n${list}`);
+  }
   const groups = kernels.filter((k) => k.kind === 'group');
   assert.is(groups.length, 1, list);
   assert.is([...dump.matchAll(/in place of variable/g)].length, 13, dump);
-  const inGroup = dump.slice(dump.indexOf(`${groups[0].name} (group)`)).split(/\nkernel |\noutputs:/)[0];
-  assert.is([...inGroup.matchAll(/in place of variable/g)].length, 13, `the group does not write every variable:\n${inGroup}`);
+  assert.is(writes(groups[0]), 7, `the group does not write every other variable:\n${list}`);
+  assert.not.ok(kernels.some((k) => k.kind === 'elementwise' && k.ops.includes('sqrt')), `an update outside the group and the matmuls:\n${list}`);
   // The softmax, the crossentropy and the start of its gradient are one row kernel (a pass per
   // stage over each row of [128,10]), not one kernel per reduction and per elementwise step.
   const lastForward = kernels.indexOf(forward[2]);

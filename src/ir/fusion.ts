@@ -3,7 +3,7 @@ import { liveNodes } from './dce.js';
 import { consumersOf, graphRoots } from './graph.js';
 import type { Node } from './node.js';
 import { OPS } from './optable.js';
-import { sameShape } from './types.js';
+import { isConcrete, sameShape, sizeOf } from './types.js';
 import { BUFFER_ALIGN } from './memory-plan.js';
 import { partOffsets, scanParts } from './scan-body.js';
 
@@ -81,7 +81,8 @@ export function fuse(graph: Graph): FusionPlan {
   const chains = epilogueChains(order, users, roots);
   const { materialised, views, viewOffsets } = chooseBuffers(order, users, roots, chains);
   const kernels = groupKernels(order, chains, materialised, views);
-  return { kernels: mergeElementwise(mergeReductions(kernels, users, views), users, views), materialised, views, viewOffsets };
+  const merged = mergeElementwise(mergeReductions(kernels, users, views), users, views);
+  return { kernels: mergeProductReaders(merged, users, views, roots, order), materialised, views, viewOffsets };
 }
 
 /** Each anchor's epilogue chain, and every node that is in one. */
@@ -357,5 +358,45 @@ function mergeReductions(kernels: FusedKernel[], users: Map<Node, Node[]>, views
       inputs: [...new Set([...first.inputs, ...later.inputs])].filter((b) => !outputs.includes(b)),
     };
     return { kernel, at: 'producer' };
+  });
+}
+
+/**
+ * A matmul whose product (after its own flat epilogue, if any) only one elementwise kernel reads,
+ * and at the index it writes, takes that kernel as its epilogue: a weight gradient read twice by its
+ * optimizer step (RMSprop's g² and lr·g; Adam's moments) is never stored, and the step runs on
+ * each tile of the product as it is computed, the variable's loads overlapping the products
+ * (SGD's single-consumer chain is absorbed by `epilogueChains` already). Only a flat epilogue
+ * (values of the product's element count or one element) merges, so every tier can run it over
+ * the product as one pass where it cannot apply it in the kernel. Convolutions keep theirs: their
+ * gradients are assembled from chunks before an epilogue can run.
+ */
+function mergeProductReaders(kernels: FusedKernel[], users: Map<Node, Node[]>, views: ReadonlyMap<Node, Node>, roots: ReadonlySet<Node>, order: readonly Node[]): FusedKernel[] {
+  const position = new Map(order.map((n, i) => [n, i]));
+  const viewed = new Set(views.values());
+  return mergePairs(kernels, views, (product, reader, buffer, i, _j, list, producerOf) => {
+    const node = product.anchor, out = product.outputs[0];
+    if (product.kind !== 'contraction' || node.op !== 'matmul' || product.outputs.length !== 1) return undefined;
+    if (reader.kind !== 'elementwise' || buffer !== out || roots.has(out) || viewed.has(out)) return undefined;
+    if (list.some((k) => k !== reader && k.inputs.includes(out))) return undefined;
+    if (!isConcrete(node.shape) || sizeOf(node.shape) === 1) return undefined;
+    const computed = [...product.epilogue, ...product.inline, ...reader.inline, ...reader.outputs];
+    const flat = (n: Node) => sameShape(n.shape, node.shape) || (isConcrete(n.shape) && sizeOf(n.shape) === 1);
+    if (!computed.every((n) => (kindOf(n) === 'elementwise' || kindOf(n) === 'generator') && flat(n))) return undefined;
+    // A bias (a row vector) keeps its kernel where the product kernel applies it.
+    const operands = new Set(node.inputs);
+    if (![...product.inputs, ...reader.inputs].every((b) => operands.has(b) || b === out || flat(b))) return undefined;
+    if (!(users.get(out) ?? []).every((u) => computed.includes(u))) return undefined;
+    // At the product's place when the reader's other buffers are ready by then (the memory plan
+    // then keeps the bias updates after it adjacent, one multi-tensor call); else at the reader's:
+    // the product's inputs are ready there too, and nothing between reads the product.
+    const readyEarly = reader.inputs.every((b) => b === out || (producerOf.get(b) ?? -1) < i);
+    const epilogue = computed.sort((a, b) => position.get(a)! - position.get(b)!);
+    const kernel: FusedKernel = {
+      kind: 'contraction', anchor: node, epilogue, outputs: reader.outputs,
+      inline: new Set([...product.inline, ...product.epilogue, ...reader.inline].filter((n) => !reader.outputs.includes(n))),
+      inputs: [...new Set([...product.inputs, ...reader.inputs])].filter((b) => b !== out && !reader.outputs.includes(b)),
+    };
+    return { kernel, at: readyEarly ? 'producer' : 'reader' };
   });
 }

@@ -1,6 +1,7 @@
 /**
  * Multi-tensor kernels (docs/ARCHITECTURE.md, "Fusion kinds"): a run of elementwise kernels that
- * are adjacent in run order and touch disjoint memory becomes one 'group' kernel, one loop per
+ * are adjacent in run order (but for contractions they are independent of) and touch disjoint
+ * memory becomes one 'group' kernel, one loop per
  * member, so a step's optimizer updates (one kernel per variable, each of its own shape) are
  * one call instead of one per variable.
  *
@@ -33,16 +34,24 @@ export function groupIndependent(kernels: readonly FusedKernel[], placement: Rea
   const independent = (a: FusedKernel, b: FusedKernel) =>
     !writes(a).some((w) => touches(b).some((t) => overlaps(w, t))) && !writes(b).some((w) => touches(a).some((t) => overlaps(w, t)));
 
+  // A run's kernel takes the place of its first member. A later elementwise kernel may join it
+  // across contractions in between that it is independent of (a weight update fused into its
+  // gradient's matmul sits between two bias updates): moving it earlier, past kernels that
+  // neither write what it touches nor touch what it writes, changes nothing any of them sees.
   const out: FusedKernel[] = [];
   let run: FusedKernel[] = [];
+  let at = 0;
   const flush = () => {
-    if (run.length > 1) out.push(groupOf(run));
-    else out.push(...run);
+    if (run.length > 1) out.splice(at, 0, groupOf(run));
+    else out.splice(at, 0, ...run);
     run = [];
   };
   for (const k of kernels) {
+    if (k.kind === 'contraction' && run.length > 0) { out.push(k); continue; }
     if (k.kind !== 'elementwise') { flush(); out.push(k); continue; }
-    if (!run.every((m) => independent(m, k))) flush();
+    const between = out.slice(at);
+    if (!run.every((m) => independent(m, k)) || !between.every((b) => independent(b, k))) flush();
+    if (run.length === 0) at = out.length;
     run.push(k);
   }
   flush();

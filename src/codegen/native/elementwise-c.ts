@@ -55,7 +55,7 @@ const unitsOf = (plan: FlatElementwise) => (plan.rows > 1 ? plan.rows : Math.cei
  * every full-size value is row r, column c (i = r cols + c); a slice reads its input at
  * offset + r stride + c (slice-rows.ts).
  */
-function emitMember(plan: FlatElementwise, fn: string, slot: (b: Node) => number): string {
+function emitMember(plan: FlatElementwise, fn: string, slot: (b: Node) => number, range: 'units' | 'elements' = 'units'): string {
   const lines: string[] = [];
   const name = new Map<Node, string>();
   const pointers: string[] = [];
@@ -110,12 +110,15 @@ function emitMember(plan: FlatElementwise, fn: string, slot: (b: Node) => number
   }
   // Blocks of four elements when flat (the last block holds the tail); rows of cols elements with slices.
   // size_t indices: uint32_t arithmetic may wrap, which keeps the vectoriser from analysing them.
-  const loop = plan.rows > 1
-    ? [`  for (size_t r = u0; r < u1; r++) {`, '#pragma GCC ivdep', `  for (size_t c = 0; c < ${plan.cols}; c++) {`, `    const size_t i = r * ${plan.cols} + c;`]
-    : [`  const size_t i0 = 4 * (size_t)u0, i1 = u1 == ${unitsOf(plan)}u ? ${plan.size} : 4 * (size_t)u1;`, '#pragma GCC ivdep', '  for (size_t i = i0; i < i1; i++) {'];
+  const loop = range === 'elements' ? ['#pragma GCC ivdep', '  for (size_t i = e0; i < e1; i++) {']
+    : plan.rows > 1
+      ? [`  for (size_t r = u0; r < u1; r++) {`, '#pragma GCC ivdep', `  for (size_t c = 0; c < ${plan.cols}; c++) {`, `    const size_t i = r * ${plan.cols} + c;`]
+      : [`  const size_t i0 = 4 * (size_t)u0, i1 = u1 == ${unitsOf(plan)}u ? ${plan.size} : 4 * (size_t)u1;`, '#pragma GCC ivdep', '  for (size_t i = i0; i < i1; i++) {'];
   return [
     `__attribute__((optimize("fp-contract=off")))`,
-    `static void ${fn}(char *base, const uint32_t *o, uint32_t u0, uint32_t u1) {`,
+    range === 'elements'
+      ? `static inline __attribute__((always_inline)) void ${fn}(char *base, const uint32_t *o, size_t e0, size_t e1) {`
+      : `static void ${fn}(char *base, const uint32_t *o, uint32_t u0, uint32_t u1) {`,
     ...pointers, ...before,
     ...loop,
     ...lines,
@@ -218,4 +221,16 @@ export function emitElementwiseC(plans: readonly FlatElementwise[], buffers: rea
     '',
   ].join('\n');
   return { source, units: base };
+}
+
+/**
+ * A matmul's epilogue as C (matmul-c.ts): `kjit_epilogue(base, o, e0, e1)` computes the flat
+ * group `plan` (the product is one of its inputs) over elements [e0, e1) of the output, its
+ * buffers' byte offsets at o[slot]. The same loop, rounding and random counters as the
+ * elementwise kernel's, so it computes what the WebAssembly pass over the raw product computes.
+ * The text holds the prelude and math functions too; undefined when C does not cover the plan.
+ */
+export function emitEpilogueC(plan: FlatElementwise, buffers: readonly Node[]): string | undefined {
+  if (plan.rows > 1 || buffers.length > MAX_C_BUFFERS - 4 || !covered(plan)) return undefined;
+  return [PRELUDE, C_MATH, emitMember(plan, 'kjit_epilogue', (b) => buffers.indexOf(b), 'elements')].join('\n');
 }

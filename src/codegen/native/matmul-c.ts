@@ -12,7 +12,8 @@
  * with room for B; GCC's vector extensions say it without intrinsics, so the same text compiles
  * (split into narrower vectors) where -march=native has no AVX-512.
  *
- * ABI: `kjit_run(base, offsets, u0, u1)` with byte offsets [c, a, b, bias] into the memory at
+ * ABI: `kjit_run(base, offsets, u0, u1)` with byte offsets [c, a, b, bias] (then an elementwise
+ * epilogue's buffers) into the memory at
  * `base`, computing units [u0, u1): (row block, column panel) pairs, row block major (threads
  * split them: disjoint blocks of C, each thread packing into its own buffers); `kjit_panels()`
  * returns their count.
@@ -24,6 +25,13 @@ export interface CEpilogue {
   readonly relu: boolean;
   /** C += op(A)·op(B): the first k block starts from C's stored value (the convolution filter gradient sums chunks so). */
   readonly accumulate?: boolean;
+  /**
+   * Any other flat epilogue, as the C of `kjit_epilogue` (elementwise-c.ts's emitEpilogueC): C is
+   * then the raw product, and each row block, once its last k block is stored, runs the epilogue
+   * over the elements it computed while they are in cache, as one contiguous loop when the
+   * range holds the block's whole rows; the epilogue's buffers are the offsets after the first four. Neither bias nor relu with it.
+   */
+  readonly elementwise?: string;
 }
 
 /** The register tile: MR rows by NV vectors of 16 floats. */
@@ -57,6 +65,7 @@ export function emitMatmulC(s: MatmulShape, e: CEpilogue, tile: CTile = tileFor(
   for (const [what, v] of [['batch', s.batch], ['M', s.M], ['K', s.K], ['N', s.N], ['tile rows', tile.mr], ['tile vectors', tile.nv]] as const) {
     if (!Number.isInteger(v) || v < 1) throw new Error(`native matmul: ${what} must be a positive integer, got ${v}`);
   }
+  if (e.elementwise !== undefined && (e.bias || e.relu || e.accumulate === true)) throw new Error('native matmul: an elementwise epilogue comes alone');
   const NR = 16 * tile.nv;
   const panels = Math.ceil(s.N / NR);
   const { mr: MR, nv: NV } = tile;
@@ -79,9 +88,7 @@ export function emitMatmulC(s: MatmulShape, e: CEpilogue, tile: CTile = tileFor(
   const directA = s.transposeA && s.M * s.K * 4 <= DIRECT_A_BYTES;
   const aTile = directA ? 'A + (size_t)pc * M + i0 + i' : 'apack + (size_t)i * kc';
   const vecs = Array.from({ length: NV }, (_, v) => v);
-  const source = `#include <stddef.h>
-#include <stdint.h>
-#include <string.h>
+  const source = `${e.elementwise ?? '#include <stddef.h>\n#include <stdint.h>\n#include <string.h>'}
 
 typedef float v16 __attribute__((vector_size(64)));
 typedef int32_t i16v __attribute__((vector_size(64)));
@@ -90,6 +97,7 @@ enum { M = ${s.M}, K = ${s.K}, N = ${s.N}, BATCH = ${s.batch}, MR = ${MR}, NV = 
 #define BIAS ${e.bias ? 1 : 0}
 #define RELU ${e.relu ? 1 : 0}
 #define ACCUMULATE ${e.accumulate === true ? 1 : 0}
+#define EPILOGUE ${e.elementwise !== undefined ? 1 : 0}
 
 static _Thread_local float apack[MC * KC] __attribute__((aligned(64)));
 static _Thread_local float bpack[KC * NR] __attribute__((aligned(64)));
@@ -155,6 +163,14 @@ ${Array.from({ length: MR - 1 }, (_, r) => `            case ${r + 1}: tile(${r 
             default: break;
           }
         }
+${e.elementwise !== undefined ? `        /* The row block's panels of the product are in cache: their epilogue now, row by row over
+           the columns of the panels this range computed (whole rows but at a range's ends). */
+        if (last) {
+          const size_t c0 = (size_t)p0 * NR, c1 = (size_t)p1 * NR < N ? (size_t)p1 * NR : N;
+          const size_t top = ((size_t)bt * M + (size_t)i0) * N;
+          if (c0 == 0 && c1 == N) kjit_epilogue(base, offsets + 4, top, top + (size_t)rows * N);
+          else for (int r = 0; r < rows; r++) kjit_epilogue(base, offsets + 4, top + (size_t)r * N + c0, top + (size_t)r * N + c1);
+        }` : ''}
       }
     }
   }

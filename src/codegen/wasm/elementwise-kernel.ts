@@ -14,7 +14,7 @@ import { elementwiseUnits, emitElementwiseModule } from './elementwise-emit.js';
 import { matchFlatElementwise, type FlatElementwise } from './elementwise-match.js';
 import type { WasmMemory } from './engine.js';
 import { wasmFeatures } from './features.js';
-import { ModuleCache } from './module-cache.js';
+import { ModuleCache, moduleKey } from './module-cache.js';
 import type { RangedFn, RangedKernel } from './ranged-kernel.js';
 import { printWat } from './wat.js';
 
@@ -46,7 +46,7 @@ export function compileWasmElementwise(k: FusedKernel): WasmElementwiseKernel | 
   const plan = matchFlatElementwise(k, buffers);
   if (plan === undefined) return undefined;
   const name = `${elementwiseName(k, plan.outputs[0].shape)}_simd`;
-  const key = structuralKey(k, buffers);
+  const key = moduleKey(name, structuralKey(k, buffers));
   const emit = (shared: boolean) => emitElementwiseModule(plan, name, shared);
   return {
     name, buffers, units: elementwiseUnits(plan),

@@ -15,7 +15,7 @@ import { matchFlatElementwise, type FlatElementwise } from './elementwise-match.
 import type { WasmMemory } from './engine.js';
 import { wasmFeatures } from './features.js';
 import { envMemory, type WasmModule } from './module.js';
-import { ModuleCache } from './module-cache.js';
+import { ModuleCache, moduleKey } from './module-cache.js';
 import { printWat } from './wat.js';
 
 const cache = new ModuleCache();
@@ -32,7 +32,7 @@ export function compileWasmGroup(k: FusedKernel): WasmElementwiseKernel | undefi
   }
   const buffers = kernelBuffers(k);
   const name = `${groupName(k)}_simd`;
-  const key = structuralKey(k, buffers);
+  const key = moduleKey(name, structuralKey(k, buffers));
   const emit = (shared: boolean) => emitGroupModule(k, members, plans, name, shared);
   return {
     // The members' units one after another (emitGroupModule).

@@ -11,6 +11,14 @@ export interface CachedModule {
   readonly module: CompiledModule;
 }
 
+/**
+ * A module's key: its kernel's structure and name. The module exports its function under the
+ * kernel's name, and kernels of one structure may differ in name (it follows the order their ops
+ * were fused in: an optimizer step as a kernel of its own, or as a matmul's epilogue pass), so
+ * the structure alone could hand a kernel a module whose export has another name.
+ */
+export const moduleKey = (name: string, structure: string): string => `${name};${structure}`;
+
 export class ModuleCache {
   private readonly modules = new Map<string, CachedModule>();
 

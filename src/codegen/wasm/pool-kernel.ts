@@ -27,7 +27,7 @@ import { FuncBuilder, type LocalRef } from './builder.js';
 import type { WasmMemory } from './engine.js';
 import { wasmFeatures } from './features.js';
 import { envMemory, type WasmModule } from './module.js';
-import { ModuleCache } from './module-cache.js';
+import { ModuleCache, moduleKey } from './module-cache.js';
 import type { RangedFn, RangedKernel } from './ranged-kernel.js';
 import { printWat } from './wat.js';
 
@@ -89,7 +89,7 @@ export function compileWasmPool(k: FusedKernel): WasmPoolKernel | undefined {
   const m = match(k);
   if (m === undefined) return undefined;
   const { plan, buffers, name } = m;
-  const key = `${name};${JSON.stringify(plan)}`;
+  const key = moduleKey(name, JSON.stringify(plan));
   const emitFor = (shared: boolean) => emit(plan, name, shared);
   return {
     name, buffers, plan,

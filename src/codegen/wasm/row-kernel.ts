@@ -12,7 +12,7 @@ import type { Node } from '../../ir/node.js';
 import { elementwiseName, kernelBuffers, reduceName, structuralKey } from '../kernel-identity.js';
 import type { WasmMemory } from './engine.js';
 import { wasmFeatures } from './features.js';
-import { ModuleCache } from './module-cache.js';
+import { ModuleCache, moduleKey } from './module-cache.js';
 import type { RangedFn, RangedKernel } from './ranged-kernel.js';
 import { emitRowModule } from './row-emit.js';
 import { matchRowKernel } from './row-match.js';
@@ -40,7 +40,7 @@ export function compileWasmRows(k: FusedKernel): WasmRowKernel | undefined {
   const plan = matchRowKernel(k, buffers);
   if (plan === undefined) return undefined;
   const name = `${k.kind === 'reduce' ? reduceName(k) : elementwiseName(k, k.outputs[0].shape)}_simd`;
-  const key = structuralKey(k, buffers);
+  const key = moduleKey(name, structuralKey(k, buffers));
   const emit = (shared: boolean) => emitRowModule(plan, name, shared);
   return {
     name, buffers, units: plan.rows,

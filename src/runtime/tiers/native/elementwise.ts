@@ -12,14 +12,12 @@ import { kernelWork } from '../../../ir/cost.js';
 import type { FusedKernel } from '../../../ir/fusion.js';
 import { defaultSharedMemory } from '../../threads/config.js';
 import { passThreads } from '../../threads/parallel-pass.js';
-import type { Call, Lowered, Lowering } from '../tier.js';
+import type { Lowered, Lowering } from '../tier.js';
 import { elementwiseLoweringOf, groupLoweringOf, poolLowering, simdPart, type SimdPartLowering } from '../wasm/simd-loop.js';
 import { compileWasmPool, sumGroup } from '../../../codegen/wasm/pool-kernel.js';
 import { emitSumC } from '../../../codegen/native/sum-c.js';
-import { addonNow } from './addon.js';
 import { nativeKernel } from './kernels.js';
-import { nativeStats } from './swap.js';
-import { nativeCall, nativeThreadsNow } from './threads.js';
+import { loweredWithTwin, nativeStats } from './swap.js';
 
 /** The layouts of a flat kernel, or of every member of a group; undefined if one has none. */
 function plansOf(k: FusedKernel): FlatElementwise[] | undefined {
@@ -35,35 +33,8 @@ function plansOf(k: FusedKernel): FlatElementwise[] | undefined {
 
 /** `wasm`'s call until `source` compiles, then the C twin's over the same offsets and units (`units`, for its threads). */
 function withCTwin(k: FusedKernel, wasm: Lowered, source: string, units: number): Lowered {
-  const twin = nativeKernel(`${wasm.name}_c`, source);
   const threads = passThreads(kernelWork(k), units, defaultSharedMemory());
-  // Fields copied one by one: spreading `wasm` would evaluate its `source` getter, printing the
-  // module's text on every compile instead of only when a dump asks.
-  return {
-    kernel: wasm.kernel, name: wasm.name, buffers: wasm.buffers, scratchBytes: wasm.scratchBytes,
-    get source() { return `${wasm.source}\n/* C twin, swapped in once compiled */\n${source}`; },
-    bind: (ctx): Call => {
-      const offsets = wasm.buffers.map(ctx.byteOffset);
-      const via = nativeThreadsNow();
-      // The wasm call is bound (its module compiled) only if it runs before the twin loads.
-      let run = (): void => {
-        const call = wasm.bind(ctx);
-        run = () => { (call.run as (...args: unknown[]) => void).apply(undefined, call.args); };
-        run();
-      };
-      twin.whenLoaded((index) => {
-        const addon = addonNow();
-        if (addon === undefined) return;
-        const native = nativeCall(addon, index, ctx.memory, threads, via);
-        run = () => {
-          nativeStats.calls++;
-          nativeStats.elementwiseCalls++;
-          native(...offsets);
-        };
-      });
-      return { run: () => run(), args: [], takesViews: false, label: null };
-    },
-  };
+  return loweredWithTwin(wasm, nativeKernel(`${wasm.name}_c`, source), threads, (ctx) => wasm.buffers.map(ctx.byteOffset), () => { nativeStats.elementwiseCalls++; });
 }
 
 const nativePart: SimdPartLowering = (k) => {

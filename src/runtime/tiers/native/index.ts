@@ -3,6 +3,7 @@ import { wasmTier } from '../wasm/index.js';
 import type { KernelTier } from '../tier.js';
 import { cacheDir } from './cache.js';
 import { nativeConvFamily } from './conv.js';
+import { nativeMatmulEpilogueLowering } from './matmul-epilogue.js';
 import { nativeElementwiseLowering, nativeGroupLowering, nativePoolLowering } from './elementwise.js';
 import { nativeMatmulFamily } from './matmul.js';
 import { compiler } from './toolchain.js';
@@ -25,5 +26,5 @@ function unavailable(): string | undefined {
 export const nativeTier: KernelTier<'native'> = {
   name: 'native',
   unavailable,
-  lowerings: [contractionLowering(nativeMatmulFamily), contractionLowering(nativeConvFamily), nativeElementwiseLowering, nativeGroupLowering, nativePoolLowering, ...wasmTier.lowerings],
+  lowerings: [nativeMatmulEpilogueLowering, contractionLowering(nativeMatmulFamily), contractionLowering(nativeConvFamily), nativeElementwiseLowering, nativeGroupLowering, nativePoolLowering, ...wasmTier.lowerings],
 };

@@ -7,6 +7,7 @@ import { emitMatmulC } from '../../../codegen/native/matmul-c.js';
 import { matmulName } from '../../../codegen/matmul-shape.js';
 import type { MatmulFn, WasmMatmulKernel } from '../../../codegen/wasm/matmul-kernel.js';
 import type { Memory } from '../../memory.js';
+import type { BindContext, Call, Lowered } from '../tier.js';
 import { threadCount } from '../../threads/config.js';
 import { addonNow } from './addon.js';
 import { nativeKernel, type NativeKernel } from './kernels.js';
@@ -77,4 +78,39 @@ export function swapping(bindWasm: () => MatmulFn, twin: NativeKernel, wasm: Was
     };
   });
   return (c, a, b, bias) => run(c, a, b, bias);
+}
+
+/**
+ * A lowered kernel whose call is `wasm`'s until `twin` loads, then the C kernel's over the byte
+ * offsets `offsetsOf` gives (`count` notes each C call): for kernels lowered whole rather than
+ * as a matmul function (elementwise groups, a matmul with its epilogue pass). The wasm call is
+ * bound (its module compiled) only if it runs before the twin loads.
+ */
+export function loweredWithTwin(wasm: Lowered, twin: NativeKernel, threads: number, offsetsOf: (ctx: BindContext) => readonly number[], count: () => void): Lowered {
+  // Fields copied one by one: spreading `wasm` would evaluate its `source` getter, printing the
+  // module's text on every compile instead of only when a dump asks.
+  return {
+    kernel: wasm.kernel, name: wasm.name, buffers: wasm.buffers, scratchBytes: wasm.scratchBytes,
+    get source() { return `${wasm.source}\n/* C twin, swapped in once compiled */\n${twin.source}`; },
+    bind: (ctx): Call => {
+      const offsets = offsetsOf(ctx);
+      const via = nativeThreadsNow();
+      let run = (): void => {
+        const call = wasm.bind(ctx);
+        run = () => { (call.run as (...args: unknown[]) => void).apply(undefined, call.args); };
+        run();
+      };
+      twin.whenLoaded((index) => {
+        const addon = addonNow();
+        if (addon === undefined) return;
+        const native = nativeCall(addon, index, ctx.memory, threads, via);
+        run = () => {
+          nativeStats.calls++;
+          count();
+          native(...offsets);
+        };
+      });
+      return { run: () => run(), args: [], takesViews: false, label: null };
+    },
+  };
 }

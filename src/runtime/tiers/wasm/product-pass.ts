@@ -53,6 +53,19 @@ export function productThenJsEpilogue(k: FusedKernel, kernelName: string, kernel
   };
 }
 
+/** A contraction's epilogue as an elementwise kernel reading the product (the anchor) as a buffer. */
+export function epilogueGroup(k: FusedKernel): FusedKernel {
+  const node = k.anchor;
+  const computed = new Set<Node>([...k.epilogue, ...k.inline, ...k.outputs]);
+  computed.delete(node);
+  const read = new Set([...computed].flatMap((n) => n.inputs));
+  return {
+    kind: 'elementwise', anchor: k.outputs[0], epilogue: [], outputs: k.outputs,
+    inline: new Set([...computed].filter((n) => !k.outputs.includes(n))),
+    inputs: [node, ...k.inputs.filter((i) => i !== node && read.has(i))],
+  };
+}
+
 /**
  * The same with the epilogue as an elementwise group over the raw product on the WebAssembly
  * SIMD loop, split over the worker pool when it is large (threads/parallel-pass.ts); undefined
@@ -61,14 +74,7 @@ export function productThenJsEpilogue(k: FusedKernel, kernelName: string, kernel
  */
 export function productThenSimdEpilogue(k: FusedKernel, kernelName: string, kernelText: () => string, kernelScratch: number, bind: BindProduct): Lowered | undefined {
   const node = k.anchor;
-  const computed = new Set<Node>([...k.epilogue, ...k.inline, ...k.outputs]);
-  computed.delete(node);
-  const read = new Set([...computed].flatMap((n) => n.inputs));
-  const group: FusedKernel = {
-    kind: 'elementwise', anchor: k.outputs[0], epilogue: [], outputs: k.outputs,
-    inline: new Set([...computed].filter((n) => !k.outputs.includes(n))),
-    inputs: [node, ...k.inputs.filter((i) => i !== node && read.has(i))],
-  };
+  const group = epilogueGroup(k);
   const simd = compileWasmElementwise(group);
   if (simd === undefined) return undefined;
   const own = align16(kernelScratch);
