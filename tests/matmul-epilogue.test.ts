@@ -15,6 +15,7 @@ import type { Graph } from '../src/ir/graph.js';
 import type { Node } from '../src/ir/node.js';
 import { sizeOf } from '../src/ir/types.js';
 import { Session } from '../src/runtime/session.js';
+import { backend, layers, optimizers, Sequential } from '../src/index.js';
 import { nativeTier } from '../src/runtime/tiers/native/index.js';
 import { nativeCompilesSettled } from '../src/runtime/tiers/native/kernels.js';
 import { nativeStats } from '../src/runtime/tiers/native/swap.js';
@@ -54,6 +55,18 @@ test('the optimizer step is the matmul\'s epilogue: one kernel writing both vari
     assert.is(cmp.kernels, 1, `${JSON.stringify(c)}: ${cmp.names.join(', ')}`);
     assert.ok(cmp.maxRelError <= 1e-5, `${JSON.stringify(c)}: max rel error ${cmp.maxRelError} at ${cmp.worst}`);
   }
+});
+
+test('Adam\'s step (two moments and the weight) is each weight gradient\'s epilogue in a model\'s training step', () => {
+  backend.setSession(new Session({ seed: 1 }));
+  const model = new Sequential([new layers.Dense(24, { activation: 'relu', inputShape: [30] }), new layers.Dense(5, { activation: 'softmax' })]);
+  model.compile({ optimizer: new optimizers.Adam(), loss: 'categorical_crossentropy' });
+  const dump = model.dump({ graph: 'train', stage: 'fused', batchSize: 16 });
+  const kernels = dump.split('\nkernel ').slice(1);
+  const gradients = kernels.filter((k) => /^\d+ matmul_tn_/.test(k));
+  assert.is(gradients.length, 2, dump);
+  for (const k of gradients) assert.is([...k.matchAll(/in place of variable/g)].length, 3, `a weight gradient does not write m, v and the weight:\n${k}`);
+  backend.getSession().clear();
 });
 
 test('a product read by another kernel too keeps its buffer: the step stays a kernel of its own', () => {
