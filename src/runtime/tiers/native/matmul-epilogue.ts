@@ -13,6 +13,7 @@ import { shapeOfMatmul } from '../../../codegen/matmul-shape.js';
 import { matchNativeEpilogue } from '../../../codegen/wasm/epilogue-match.js';
 import { matchFlatElementwise } from '../../../codegen/wasm/elementwise-match.js';
 import { isGemvShape } from '../../../codegen/wasm/gemv-emit.js';
+import { BUFFER_ALIGN, bufferBytes } from '../../../ir/memory-plan.js';
 import { contractionLowering } from '../wasm/contraction.js';
 import { matmulFamily } from '../wasm/matmul.js';
 import { epilogueGroup } from '../wasm/product-pass.js';
@@ -21,6 +22,7 @@ import { nativeKernel } from './kernels.js';
 import { loweredWithTwin, nativeThreads } from './swap.js';
 
 const wasmLowering = contractionLowering(matmulFamily);
+
 
 export const nativeMatmulEpilogueLowering: Lowering = (k) => {
   const node = k.kind === 'contraction' ? matmulFamily.anchor(k) : undefined;
@@ -34,10 +36,12 @@ export const nativeMatmulEpilogueLowering: Lowering = (k) => {
   const wasm = epilogue === undefined ? undefined : wasmLowering(k);
   if (epilogue === undefined || wasm === undefined) return undefined;
   const twin = nativeKernel(`${wasm.name}_c`, emitMatmulC(s, { bias: false, relu: false, elementwise: epilogue }).source);
-  // The raw product goes where the wasm kernel keeps it, in the kernel's scratch: C needs none
-  // of the wasm kernel's packing space (its packs are thread-local), so it starts the region.
+  // The raw product goes in the kernel's scratch (C needs none of the wasm kernel's packing space:
+  // its packs are thread-local), on a cache line, as arena buffers are: the tile's rows of 64 bytes
+  // split across two lines otherwise, on every k block's load and store.
+  const rawAt = (scratchOffset: number) => Math.ceil(scratchOffset / BUFFER_ALIGN) * BUFFER_ALIGN;
   return loweredWithTwin(wasm, twin, nativeThreads(2 * s.batch * s.M * s.K * s.N), ({ byteOffset, scratchOffset }) => [
-    scratchOffset, byteOffset(node.inputs[0]), byteOffset(node.inputs[1]), 0,
-    ...buffers.map((b) => (b === node ? scratchOffset : byteOffset(b))),
-  ], () => undefined);
+    rawAt(scratchOffset), byteOffset(node.inputs[0]), byteOffset(node.inputs[1]), 0,
+    ...buffers.map((b) => (b === node ? rawAt(scratchOffset) : byteOffset(b))),
+  ], () => undefined, Math.max(wasm.scratchBytes, bufferBytes(node) + BUFFER_ALIGN));
 };

@@ -82,15 +82,16 @@ export function swapping(bindWasm: () => MatmulFn, twin: NativeKernel, wasm: Was
 
 /**
  * A lowered kernel whose call is `wasm`'s until `twin` loads, then the C kernel's over the byte
- * offsets `offsetsOf` gives (`count` notes each C call): for kernels lowered whole rather than
- * as a matmul function (elementwise groups, a matmul with its epilogue pass). The wasm call is
+ * offsets `offsetsOf` gives (`count` notes each C call; the C kernel may need more scratch than
+ * the wasm one): for kernels lowered whole rather than as a matmul function (elementwise groups,
+ * a matmul with its epilogue pass). The wasm call is
  * bound (its module compiled) only if it runs before the twin loads.
  */
-export function loweredWithTwin(wasm: Lowered, twin: NativeKernel, threads: number, offsetsOf: (ctx: BindContext) => readonly number[], count: () => void): Lowered {
+export function loweredWithTwin(wasm: Lowered, twin: NativeKernel, threads: number, offsetsOf: (ctx: BindContext) => readonly number[], count: () => void, scratchBytes = wasm.scratchBytes): Lowered {
   // Fields copied one by one: spreading `wasm` would evaluate its `source` getter, printing the
   // module's text on every compile instead of only when a dump asks.
   return {
-    kernel: wasm.kernel, name: wasm.name, buffers: wasm.buffers, scratchBytes: wasm.scratchBytes,
+    kernel: wasm.kernel, name: wasm.name, buffers: wasm.buffers, scratchBytes,
     get source() { return `${wasm.source}\n/* C twin, swapped in once compiled */\n${twin.source}`; },
     bind: (ctx): Call => {
       const offsets = offsetsOf(ctx);
