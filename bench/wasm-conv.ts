@@ -79,7 +79,7 @@ export async function benchWasmConv(maxTime = 2, cases = convCases()): Promise<W
   const rows: WasmConvRow[] = [];
   for (const node of cases) {
     const picked = compileWasmConv(node);
-    const im2col = compileWasmConv(node, { winograd: false });
+    const im2col = compileWasmConv(node, { winograd: false, fewTaps: false });
     const code = emitContraction({ node, a: ident('o1'), b: ident('o2'), epilogue: store });
     const js = instantiate({ name: code.name, buffers: 3, prelude: code.prelude, body: code.body });
     const flops = convFlops(node);

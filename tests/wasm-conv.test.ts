@@ -125,6 +125,29 @@ test('an in-place SGD update fused into the filter gradient reads the old filter
   assert.ok(cmp.maxRelError <= 1e-5, `max rel error ${cmp.maxRelError} at ${cmp.worst}`);
 });
 
+test('a forward convolution of few taps reads its image in place, a matmul per output row, on one thread and on the pool', () => {
+  if (!simd) return;
+  const geometries: readonly [Case['x'], Pair, number][] = [[[96, 28, 28, 1], [3, 3], 32], [[3, 13, 11, 2], [3, 3], 8], [[2, 10, 12, 3], [3, 3], 6], [[2, 9, 9, 1], [2, 3], 5], [[1, 6, 7, 2], [1, 4], 1]];
+  let seed = 40;
+  for (const sharedMemory of [true, false]) {
+    for (const [xShape, filter, F] of geometries) {
+      for (const epilogue of ['none', 'bias+relu'] as const) {
+        const r = rng(seed++);
+        const s = new Session({ seed, sharedMemory });
+        const x = B.input('x', xShape);
+        const w = makeVariable(s, 'w', [...filter, xShape[3], F], r), bias = makeVariable(s, 'bias', [F], r);
+        const y = B.conv2d(x, w.node, [1, 1], [0, 0, 0, 0]);
+        const out = epilogue === 'none' ? y : B.maximum(B.add(y, bias.node), 0);
+        const cmp = compareCompiled({ outputs: [out], updates: [] }, [{ node: x, data: randomData(size(xShape), r) }], s, undefined, 'wasm');
+        const what = `${JSON.stringify(xShape)} ${filter.join('x')}x${F} ${epilogue}, shared=${sharedMemory}`;
+        assert.is(cmp.kernels, 1, what);
+        assert.match(cmp.names[0], /_taps_/, `${what}: ${cmp.names.join(', ')}`);
+        assert.ok(cmp.maxRelError <= 1e-5, `${what}: max rel error ${cmp.maxRelError} at ${cmp.worst}`);
+      }
+    }
+  }
+});
+
 /** Runs one op with explicit chunk sizes, so every chunk, tail and scatter path is exercised. */
 test('small chunks and tails agree with the interpreter', () => {
   if (!simd) return;

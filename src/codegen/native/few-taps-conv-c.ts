@@ -14,33 +14,8 @@
  *
  * Valid padding, stride and dilation 1.
  */
-import type { Node } from '../../ir/node.js';
+import type { FewTapsConv } from '../few-taps.js';
 import type { FilterPartials } from './winograd-filter-c.js';
-
-/** Taps up to which the twin applies: RGB through a 3x3 filter is 27. */
-export const FEW_TAPS = 27;
-
-export interface FewTapsConv {
-  readonly op: 'conv2d' | 'conv2dBackpropFilter';
-  readonly N: number; readonly H: number; readonly W: number; readonly C: number;
-  readonly KH: number; readonly KW: number; readonly F: number;
-  readonly OH: number; readonly OW: number;
-}
-
-/** The geometry when `node` is a few-tap, valid, unit-stride convolution or filter gradient. */
-export function fewTapsConv(node: Node): FewTapsConv | undefined {
-  if (node.op !== 'conv2d' && node.op !== 'conv2dBackpropFilter') return undefined;
-  const conv = node as Node<'conv2d' | 'conv2dBackpropFilter'>;
-  const x = conv.inputs[0];
-  const w = node.op === 'conv2d' ? conv.inputs[1] : conv;
-  if (![...x.shape, ...w.shape].every((d) => typeof d === 'number' && d > 0) || x.shape.length !== 4 || w.shape.length !== 4) return undefined;
-  const [N, H, W, C] = x.shape as number[];
-  const [KH, KW, , F] = w.shape as number[];
-  const { strides, padding, dilation } = conv.attrs;
-  if (!strides.every((s) => s === 1) || !dilation.every((d) => d === 1) || !padding.every((p) => p === 0)) return undefined;
-  if (KH * KW * C > FEW_TAPS || H < KH || W < KW) return undefined;
-  return { op: node.op, N, H, W, C, KH, KW, F, OH: H - KH + 1, OW: W - KW + 1 };
-}
 
 const header = (g: FewTapsConv) => String.raw`#include <stddef.h>
 #include <stdint.h>

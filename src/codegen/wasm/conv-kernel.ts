@@ -32,6 +32,8 @@ import { emitPatchModule } from './patch-emit.js';
 import type { RangeKernel } from './range-kernel.js';
 import { printWat } from './wat.js';
 import { compileChunkedConv } from './conv-chunks.js';
+import { fewTapsConv } from '../few-taps.js';
+import { compileFewTapsConv } from './few-taps-conv.js';
 import { compileWinogradConv } from './winograd-kernel.js';
 import { preferWinograd, winogradSpec, type WinogradSpec } from './winograd-plan.js';
 
@@ -51,6 +53,11 @@ export interface WasmConvOptions {
    * it does not apply), false never takes it; by default the cost model decides (`preferWinograd`).
    */
   readonly winograd?: boolean;
+  /**
+   * A forward convolution of few taps (codegen/few-taps.ts) reads its image in place, a matmul per
+   * output row (few-taps-conv.ts), unless false: then im2col chunks, as for any other.
+   */
+  readonly fewTaps?: boolean;
 }
 
 export interface WasmConvKernel {
@@ -215,9 +222,15 @@ export function compileWasmConv(node: Node<ConvOp>, options: WasmConvOptions = {
       return compileWinogradConv(node, spec, { epilogue, shared, ...(options.tile !== undefined ? { tile: options.tile } : {}) });
     }
   }
-  const key = JSON.stringify([node.op, node.attrs, node.inputs.map((i) => i.shape), epilogue, shared, options.chunkBytes, options.tile]);
+  const taps = options.fewTaps !== false ? fewTapsConv(node) : undefined;
+  const key = JSON.stringify([node.op, node.attrs, node.inputs.map((i) => i.shape), epilogue, shared, options.chunkBytes, options.tile, taps !== undefined]);
   const known = cache.get(key);
   if (known !== undefined) return known;
+  if (taps?.op === 'conv2d') {
+    const kernel = compileFewTapsConv(taps, plan, epilogue, shared, options.tile);
+    cache.set(key, kernel);
+    return kernel;
+  }
 
   const gemms = plan.gemms.map((g) => compileGemm(g, plan, epilogue, shared, options.chunkBytes, options.tile));
   const only = gemms.length === 1 ? gemms[0] : undefined;

@@ -42,6 +42,20 @@ export interface EmitOptions {
    * split K across calls (the convolution filter gradient sums over chunks of pixels).
    */
   readonly accumulate?: boolean;
+  /** A read in place as a convolution's patches, not as a matrix (implicit GEMM). */
+  readonly implicitA?: ImplicitA;
+}
+
+/**
+ * Where A's elements are when A is an image read as patches (a convolution of few taps, stride
+ * 1, no padding): row r (a patch) starts r·rowBytes after `a`, and its K values are groups of
+ * `groupK` consecutive floats (a filter row's KW·C values, along one image row), each group
+ * `groupBytes` after the one before (the next image row). One k block only.
+ */
+export interface ImplicitA {
+  readonly rowBytes: number;
+  readonly groupK: number;
+  readonly groupBytes: number;
 }
 
 interface Locals {
@@ -65,6 +79,10 @@ class MatmulEmitter {
 
   constructor(readonly s: MatmulShape, readonly o: EmitOptions) {
     this.lay = layout(s, o.tile, o.maxKc);
+    const im = o.implicitA;
+    if (im !== undefined && (s.transposeA || this.lay.k.blocks !== 1 || s.K % im.groupK !== 0)) {
+      throw new Error(`wasm matmul: patches read in place need one k block of whole groups (K ${s.K}, groups of ${im.groupK})`);
+    }
     // One signature for every epilogue, so a worker calls any matmul the same way.
     const params = ['c', 'a', 'b', 'bias', 'p0', 'p1'].map((name) => ({ name, type: 'i32' as const }));
     const f = new FuncBuilder(o.name, params);
@@ -202,7 +220,8 @@ class MatmulEmitter {
     const R = this.o.tile.rows;
     f.get(l.a).get(l.pc).i32(s.transposeA ? s.M * 4 : 4).op('i32.mul').op('i32.add').set(l.pA0);
     f.get(l.cP).set(l.cT);
-    const next = (rows: number) => f.addTo(l.pA0, s.transposeA ? rows * 4 : rows * s.K * 4).addTo(l.cT, rows * s.N * 4);
+    const rowStep = this.o.implicitA?.rowBytes ?? (s.transposeA ? 4 : s.K * 4);
+    const next = (rows: number) => f.addTo(l.pA0, rows * rowStep).addTo(l.cT, rows * s.N * 4);
     if (lay.fullRowTiles > 0) {
       f.i32(0).set(l.i);
       f.doWhile(l.i, 1, lay.fullRowTiles, () => { this.micro(R, vecs, valid); next(R); });
@@ -213,7 +232,8 @@ class MatmulEmitter {
   /** The register tile: rows x vecs accumulators over the k block, then its stores. */
   private micro(rows: number, vecs: number, valid: number): void {
     const { f, l, s, lay } = this;
-    const rowOffset = (r: number) => (s.transposeA ? r * 4 : r * s.K * 4);
+    const im = this.o.implicitA;
+    const rowOffset = (r: number) => (im !== undefined ? r * im.rowBytes : s.transposeA ? r * 4 : r * s.K * 4);
     const cOffset = (r: number, v: number) => r * s.N * 4 + v * 16;
     const zeroAll = () => { for (let r = 0; r < rows; r++) for (let v = 0; v < vecs; v++) f.get(l.zero).set(l.acc[r][v]); };
     const loadAll = () => { for (let r = 0; r < rows; r++) for (let v = 0; v < vecs; v++) this.loadVector(l.acc[r][v], l.cT, cOffset(r, v), this.lanes(valid, v)); };
@@ -222,7 +242,8 @@ class MatmulEmitter {
     else f.get(l.pc).op('i32.eqz').if(zeroAll, loadAll);
 
     f.get(l.pA0).set(l.pA).get(l.scr).set(l.pB);
-    f.loop(() => {
+    // One k: B's vectors, then each row's A value times them.
+    const step = (end: LocalRef) => {
       for (let v = 0; v < vecs; v++) f.get(l.pB).mem('v128.load', v * 16).set(l.bv[v]);
       for (let r = 0; r < rows; r++) {
         f.get(l.pA).mem('v128.load32_splat', rowOffset(r)).set(l.av);
@@ -232,8 +253,18 @@ class MatmulEmitter {
         }
       }
       f.addTo(l.pA, s.transposeA ? s.M * 4 : 4);
-      f.get(l.pB).i32(vecs * 16).op('i32.add').tee(l.pB).get(l.pEnd).op('i32.lt_u').op('br_if', 0);
-    });
+      f.get(l.pB).i32(vecs * 16).op('i32.add').tee(l.pB).get(end).op('i32.lt_u').op('br_if', 0);
+    };
+    if (im === undefined) f.loop(() => step(l.pEnd));
+    else {
+      // Groups of consecutive floats (pD: the group's end in the packed panel; the pack is done).
+      f.loop(() => {
+        f.get(l.pB).i32(im.groupK * vecs * 16).op('i32.add').set(l.pD);
+        f.loop(() => step(l.pD));
+        f.addTo(l.pA, im.groupBytes - im.groupK * 4);
+        f.get(l.pB).get(l.pEnd).op('i32.lt_u').op('br_if', 0);
+      });
+    }
 
     const raw = () => { for (let r = 0; r < rows; r++) for (let v = 0; v < vecs; v++) this.storeVector(l.cT, cOffset(r, v), l.acc[r][v], this.lanes(valid, v)); };
     const final = () => this.finalStores(rows, vecs, valid, cOffset);
