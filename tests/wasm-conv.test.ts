@@ -125,7 +125,7 @@ test('an in-place SGD update fused into the filter gradient reads the old filter
   assert.ok(cmp.maxRelError <= 1e-5, `max rel error ${cmp.maxRelError} at ${cmp.worst}`);
 });
 
-test('a forward convolution of few taps reads its image in place, a matmul per output row, on one thread and on the pool', () => {
+test('a convolution of few taps and its filter gradient read the image in place, a matmul per output row, on one thread and on the pool', () => {
   if (!simd) return;
   const geometries: readonly [Case['x'], Pair, number][] = [[[96, 28, 28, 1], [3, 3], 32], [[3, 13, 11, 2], [3, 3], 8], [[2, 10, 12, 3], [3, 3], 6], [[2, 9, 9, 1], [2, 3], 5], [[1, 6, 7, 2], [1, 4], 1]];
   let seed = 40;
@@ -138,10 +138,13 @@ test('a forward convolution of few taps reads its image in place, a matmul per o
         const w = makeVariable(s, 'w', [...filter, xShape[3], F], r), bias = makeVariable(s, 'bias', [F], r);
         const y = B.conv2d(x, w.node, [1, 1], [0, 0, 0, 0]);
         const out = epilogue === 'none' ? y : B.maximum(B.add(y, bias.node), 0);
-        const cmp = compareCompiled({ outputs: [out], updates: [] }, [{ node: x, data: randomData(size(xShape), r) }], s, undefined, 'wasm');
+        const dy = B.input('dy', y.shape);
+        const dw = B.conv2dBackpropFilter(x, dy, filter, [1, 1], [0, 0, 0, 0]);
+        const feeds = [x, dy].map((n) => ({ node: n, data: randomData(size(n.shape as number[]), r) }));
+        const cmp = compareCompiled({ outputs: [out, dw], updates: [] }, feeds, s, undefined, 'wasm');
         const what = `${JSON.stringify(xShape)} ${filter.join('x')}x${F} ${epilogue}, shared=${sharedMemory}`;
-        assert.is(cmp.kernels, 1, what);
-        assert.match(cmp.names[0], /_taps_/, `${what}: ${cmp.names.join(', ')}`);
+        assert.is(cmp.kernels, 2, what);
+        assert.ok(cmp.names.every((n) => n.includes('_taps_')), `${what}: ${cmp.names.join(', ')}`);
         assert.ok(cmp.maxRelError <= 1e-5, `${what}: max rel error ${cmp.maxRelError} at ${cmp.worst}`);
       }
     }

@@ -57,7 +57,12 @@ export function compileChunkedConv(plan: ConvPlan, g: CompiledGemm, name: string
   };
 }
 
-function bindChunked(ranges: RangeKernel, memory: WasmMemory, scratchOffset: number, filterBytes: number, partialAt: number, partialFloats: number, prepare: Prepare | undefined, parallel?: ParallelProducts) {
+/**
+ * A range kernel bound for one call of the convolution: the filter repacked first (`prepare`),
+ * and for a filter gradient each thread's partial dw (at `partialAt` in its scratch, of
+ * `partialFloats`) zeroed before and summed into the output after, in thread order.
+ */
+export function bindChunked(ranges: RangeKernel, memory: WasmMemory, scratchOffset: number, filterBytes: number, partialAt: number, partialFloats: number, prepare: Prepare | undefined, parallel?: ParallelProducts) {
   const threadsAt = scratchOffset + filterBytes;
   const threads = parallel !== undefined && parallel.threads > 1 ? parallel.threads : 1;
   const run = threads > 1 && parallel !== undefined ? parallel.bind(ranges, threadsAt) : ranges.instantiate(memory, threadsAt);

@@ -33,7 +33,7 @@ import type { RangeKernel } from './range-kernel.js';
 import { printWat } from './wat.js';
 import { compileChunkedConv } from './conv-chunks.js';
 import { fewTapsConv } from '../few-taps.js';
-import { compileFewTapsConv } from './few-taps-conv.js';
+import { compileFewTapsConv, compileFewTapsFilter } from './few-taps-conv.js';
 import { compileWinogradConv } from './winograd-kernel.js';
 import { preferWinograd, winogradSpec, type WinogradSpec } from './winograd-plan.js';
 
@@ -54,8 +54,9 @@ export interface WasmConvOptions {
    */
   readonly winograd?: boolean;
   /**
-   * A forward convolution of few taps (codegen/few-taps.ts) reads its image in place, a matmul per
-   * output row (few-taps-conv.ts), unless false: then im2col chunks, as for any other.
+   * A convolution of few taps (codegen/few-taps.ts) and its filter gradient read the image in
+   * place, matmuls over runs of output rows (few-taps-conv.ts), unless false: then im2col chunks,
+   * as for any other.
    */
   readonly fewTaps?: boolean;
 }
@@ -226,10 +227,12 @@ export function compileWasmConv(node: Node<ConvOp>, options: WasmConvOptions = {
   const key = JSON.stringify([node.op, node.attrs, node.inputs.map((i) => i.shape), epilogue, shared, options.chunkBytes, options.tile, taps !== undefined]);
   const known = cache.get(key);
   if (known !== undefined) return known;
-  if (taps?.op === 'conv2d') {
-    const kernel = compileFewTapsConv(taps, plan, epilogue, shared, options.tile);
-    cache.set(key, kernel);
-    return kernel;
+  const direct = taps === undefined ? undefined
+    : taps.op === 'conv2d' ? compileFewTapsConv(taps, plan, epilogue, shared, options.tile)
+    : compileFewTapsFilter(taps, plan, shared, options.tile);
+  if (direct !== undefined) {
+    cache.set(key, direct);
+    return direct;
   }
 
   const gemms = plan.gemms.map((g) => compileGemm(g, plan, epilogue, shared, options.chunkBytes, options.tile));

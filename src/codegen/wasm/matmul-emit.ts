@@ -48,14 +48,23 @@ export interface EmitOptions {
 
 /**
  * Where A's elements are when A is an image read as patches (a convolution of few taps, stride
- * 1, no padding): row r (a patch) starts r·rowBytes after `a`, and its K values are groups of
- * `groupK` consecutive floats (a filter row's KW·C values, along one image row), each group
- * `groupBytes` after the one before (the next image row). One k block only.
+ * 1, no padding): row i starts rowAt[i] bytes after `a`; along k, elements are `kBytes` apart in
+ * groups of `groupK`, each group `groupBytes` after the one before. The forward pass: rows are
+ * patches (x·C floats apart), k its taps (KH runs of KW·C consecutive floats, one image row
+ * apart); the filter gradient (A = patchesᵀ): rows are taps, k the patches of output rows (C
+ * floats apart, one image row between rows). One k block only.
  */
 export interface ImplicitA {
-  readonly rowBytes: number;
+  readonly rowAt: readonly number[];
+  readonly kBytes: number;
   readonly groupK: number;
   readonly groupBytes: number;
+}
+
+/** The distance between consecutive rows when it is one for all of them, else undefined. */
+function uniformStep(rowAt: readonly number[]): number | undefined {
+  const step = rowAt.length > 1 ? rowAt[1] - rowAt[0] : 0;
+  return rowAt.every((at, i) => at === rowAt[0] + i * step) ? step : undefined;
 }
 
 interface Locals {
@@ -80,8 +89,8 @@ class MatmulEmitter {
   constructor(readonly s: MatmulShape, readonly o: EmitOptions) {
     this.lay = layout(s, o.tile, o.maxKc);
     const im = o.implicitA;
-    if (im !== undefined && (s.transposeA || this.lay.k.blocks !== 1 || s.K % im.groupK !== 0)) {
-      throw new Error(`wasm matmul: patches read in place need one k block of whole groups (K ${s.K}, groups of ${im.groupK})`);
+    if (im !== undefined && (this.lay.k.blocks !== 1 || s.K % im.groupK !== 0 || im.rowAt.length !== s.M)) {
+      throw new Error(`wasm matmul: patches read in place need one k block of whole groups and a place per row (K ${s.K}, groups of ${im.groupK}, ${im.rowAt.length} places for ${s.M} rows)`);
     }
     // One signature for every epilogue, so a worker calls any matmul the same way.
     const params = ['c', 'a', 'b', 'bias', 'p0', 'p1'].map((name) => ({ name, type: 'i32' as const }));
@@ -218,22 +227,35 @@ class MatmulEmitter {
   private rowTiles(vecs: number, valid: number): void {
     const { f, l, s, lay } = this;
     const R = this.o.tile.rows;
-    f.get(l.a).get(l.pc).i32(s.transposeA ? s.M * 4 : 4).op('i32.mul').op('i32.add').set(l.pA0);
+    const im = this.o.implicitA;
     f.get(l.cP).set(l.cT);
-    const rowStep = this.o.implicitA?.rowBytes ?? (s.transposeA ? 4 : s.K * 4);
+    const step = im === undefined ? undefined : uniformStep(im.rowAt);
+    if (im !== undefined && step === undefined) {
+      // Rows at irregular places (taps): every tile unrolled, its A pointer at its first row.
+      for (let first = 0; first < s.M; first += R) {
+        const rows = Math.min(R, s.M - first);
+        f.get(l.a).i32(im.rowAt[first]).op('i32.add').set(l.pA0);
+        this.micro(rows, vecs, valid, (r) => im.rowAt[first + r] - im.rowAt[first]);
+        f.addTo(l.cT, rows * s.N * 4);
+      }
+      return;
+    }
+    if (im !== undefined) f.get(l.a).i32(im.rowAt[0]).op('i32.add').set(l.pA0);
+    else f.get(l.a).get(l.pc).i32(s.transposeA ? s.M * 4 : 4).op('i32.mul').op('i32.add').set(l.pA0);
+    const rowStep = step ?? (s.transposeA ? 4 : s.K * 4);
     const next = (rows: number) => f.addTo(l.pA0, rows * rowStep).addTo(l.cT, rows * s.N * 4);
+    const offsets = (r: number) => r * rowStep;
     if (lay.fullRowTiles > 0) {
       f.i32(0).set(l.i);
-      f.doWhile(l.i, 1, lay.fullRowTiles, () => { this.micro(R, vecs, valid); next(R); });
+      f.doWhile(l.i, 1, lay.fullRowTiles, () => { this.micro(R, vecs, valid, offsets); next(R); });
     }
-    if (lay.edgeRows > 0) this.micro(lay.edgeRows, vecs, valid);
+    if (lay.edgeRows > 0) this.micro(lay.edgeRows, vecs, valid, offsets);
   }
 
-  /** The register tile: rows x vecs accumulators over the k block, then its stores. */
-  private micro(rows: number, vecs: number, valid: number): void {
+  /** The register tile: rows x vecs accumulators over the k block, then its stores; row r's A at pA + rowOffset(r). */
+  private micro(rows: number, vecs: number, valid: number, rowOffset: (r: number) => number): void {
     const { f, l, s, lay } = this;
     const im = this.o.implicitA;
-    const rowOffset = (r: number) => (im !== undefined ? r * im.rowBytes : s.transposeA ? r * 4 : r * s.K * 4);
     const cOffset = (r: number, v: number) => r * s.N * 4 + v * 16;
     const zeroAll = () => { for (let r = 0; r < rows; r++) for (let v = 0; v < vecs; v++) f.get(l.zero).set(l.acc[r][v]); };
     const loadAll = () => { for (let r = 0; r < rows; r++) for (let v = 0; v < vecs; v++) this.loadVector(l.acc[r][v], l.cT, cOffset(r, v), this.lanes(valid, v)); };
@@ -252,7 +274,7 @@ class MatmulEmitter {
           else f.get(l.av).get(l.bv[v]).op('f32x4.mul').get(l.acc[r][v]).op('f32x4.add').set(l.acc[r][v]);
         }
       }
-      f.addTo(l.pA, s.transposeA ? s.M * 4 : 4);
+      f.addTo(l.pA, im !== undefined ? im.kBytes : s.transposeA ? s.M * 4 : 4);
       f.get(l.pB).i32(vecs * 16).op('i32.add').tee(l.pB).get(end).op('i32.lt_u').op('br_if', 0);
     };
     if (im === undefined) f.loop(() => step(l.pEnd));
@@ -261,7 +283,7 @@ class MatmulEmitter {
       f.loop(() => {
         f.get(l.pB).i32(im.groupK * vecs * 16).op('i32.add').set(l.pD);
         f.loop(() => step(l.pD));
-        f.addTo(l.pA, im.groupBytes - im.groupK * 4);
+        f.addTo(l.pA, im.groupBytes - im.groupK * im.kBytes);
         f.get(l.pB).get(l.pEnd).op('i32.lt_u').op('br_if', 0);
       });
     }
