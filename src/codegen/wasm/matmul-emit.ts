@@ -228,9 +228,9 @@ class MatmulEmitter {
     const { f, l, s, lay } = this;
     const R = this.o.tile.rows;
     const im = this.o.implicitA;
-    f.get(l.cP).set(l.cT);
     const step = im === undefined ? undefined : uniformStep(im.rowAt);
     if (im !== undefined && step === undefined) {
+      f.get(l.cP).set(l.cT);
       // Rows at irregular places (taps): every tile unrolled, its A pointer at its first row.
       for (let first = 0; first < s.M; first += R) {
         const rows = Math.min(R, s.M - first);
@@ -242,6 +242,7 @@ class MatmulEmitter {
     }
     if (im !== undefined) f.get(l.a).i32(im.rowAt[0]).op('i32.add').set(l.pA0);
     else f.get(l.a).get(l.pc).i32(s.transposeA ? s.M * 4 : 4).op('i32.mul').op('i32.add').set(l.pA0);
+    f.get(l.cP).set(l.cT);
     const rowStep = step ?? (s.transposeA ? 4 : s.K * 4);
     const next = (rows: number) => f.addTo(l.pA0, rows * rowStep).addTo(l.cT, rows * s.N * 4);
     const offsets = (r: number) => r * rowStep;
