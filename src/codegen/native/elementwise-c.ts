@@ -117,7 +117,9 @@ function emitMember(plan: FlatElementwise, fn: string, slot: (b: Node) => number
   return [
     `__attribute__((optimize("fp-contract=off")))`,
     range === 'elements'
-      ? `static inline __attribute__((always_inline)) void ${fn}(char *base, const uint32_t *o, size_t e0, size_t e1) {`
+      // Not inlined: inside the matmul, whose products contract into FMA, GCC would contract the
+      // epilogue's arithmetic too, and it would round otherwise than the wasm pass.
+      ? `static __attribute__((noinline)) void ${fn}(char *base, const uint32_t *o, size_t e0, size_t e1) {`
       : `static void ${fn}(char *base, const uint32_t *o, uint32_t u0, uint32_t u1) {`,
     ...pointers, ...before,
     ...loop,
