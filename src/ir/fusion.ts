@@ -364,9 +364,9 @@ function mergeReductions(kernels: FusedKernel[], users: Map<Node, Node[]>, views
 /**
  * A matmul whose product (after its own flat epilogue, if any) only one elementwise kernel reads,
  * and at the index it writes, takes that kernel as its epilogue: a weight gradient read twice by its
- * optimizer step (RMSprop's g² and lr·g; Adam's moments) is never stored, and the step runs on
- * each tile of the product as it is computed, the variable's loads overlapping the products
- * (SGD's single-consumer chain is absorbed by `epilogueChains` already). Only a flat epilogue
+ * optimizer step (RMSprop's g² and lr·g; Adam's moments) is never stored, and where the tier
+ * applies the epilogue in the kernel (the native one) the step runs on each block of the product
+ * as it is computed (SGD's single-consumer chain is absorbed by `epilogueChains` already). Only a flat epilogue
  * (values of the product's element count or one element) merges, so every tier can run it over
  * the product as one pass where it cannot apply it in the kernel. Convolutions keep theirs: their
  * gradients are assembled from chunks before an epilogue can run.
@@ -380,7 +380,8 @@ function mergeProductReaders(kernels: FusedKernel[], users: Map<Node, Node[]>, v
     if (reader.kind !== 'elementwise' || buffer !== out || roots.has(out) || viewed.has(out)) return undefined;
     if (list.some((k) => k !== reader && k.inputs.includes(out))) return undefined;
     if (!isConcrete(node.shape) || sizeOf(node.shape) === 1) return undefined;
-    const computed = [...product.epilogue, ...product.inline, ...reader.inline, ...reader.outputs];
+    // A cheap producer either kernel recomputes inline is one node of the merged epilogue.
+    const computed = [...new Set([...product.epilogue, ...product.inline, ...reader.inline, ...reader.outputs])];
     const flat = (n: Node) => sameShape(n.shape, node.shape) || (isConcrete(n.shape) && sizeOf(n.shape) === 1);
     if (!computed.every((n) => (kindOf(n) === 'elementwise' || kindOf(n) === 'generator') && flat(n))) return undefined;
     // A bias (a row vector) keeps its kernel where the product kernel applies it.
