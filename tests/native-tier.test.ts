@@ -48,19 +48,29 @@ function build(c: Case, session: Session, seed: number): { graph: Graph; feeds: 
   return { graph: { outputs: [out], updates: [] }, feeds: [{ node: x, data: randomData(size(x.shape as number[]), r) }, { node: w, data: randomData(size(w.shape as number[]), r) }] };
 }
 
+/**
+ * Compiles `make(seeds[0])` on the native tier (starting its C compiles) and waits for them, then
+ * compares `make(seeds[1])` with the interpreter: that run is the C kernels'. `ran` is how much
+ * `counter` (one of nativeStats) rose over it; `first` is the comparison of the first run.
+ */
+async function onceCompiled(session: Session, make: (seed: number) => { graph: Graph; feeds: Feed[] }, seeds: readonly [number, number], counter: () => number) {
+  const warm = make(seeds[0]);
+  const mark = nativeKernelsCreated();
+  const first = compareCompiled(warm.graph, warm.feeds, session, undefined, 'native');
+  // Only this program's kernels: in a whole-suite run on this tier, others may still be queued.
+  await nativeCompilesSettled(mark);
+  const before = counter();
+  const { graph, feeds } = make(seeds[1]);
+  const cmp = compareCompiled(graph, feeds, session, undefined, 'native');
+  return { first, cmp, ran: counter() - before };
+}
+
 /** Runs once to start the C compile, waits for it, then compares a run on the C kernel. */
 async function check(c: Case, sharedMemory: boolean): Promise<void> {
   const session = new Session({ seed: 1, sharedMemory });
-  const first = build(c, session, 7);
-  const mark = nativeKernelsCreated();
-  compareCompiled(first.graph, first.feeds, session, undefined, 'native');
-  // Only this program's kernels: in a whole-suite run on this tier, others may still be queued.
-  await nativeCompilesSettled(mark);
-  const before = nativeStats.calls;
-  const { graph, feeds } = build(c, session, 8);
-  const cmp = compareCompiled(graph, feeds, session, undefined, 'native');
+  const { cmp, ran } = await onceCompiled(session, (seed) => build(c, session, seed), [7, 8], () => nativeStats.calls);
   const what = `${JSON.stringify(c)} shared=${sharedMemory}`;
-  assert.ok(nativeStats.calls > before, `${what}: the C kernel ran (${cmp.names.join(', ')})`);
+  assert.ok(ran > 0, `${what}: the C kernel ran (${cmp.names.join(', ')})`);
   assert.ok(cmp.maxRelError <= 1e-5, `${what}: max rel error ${cmp.maxRelError} at ${cmp.worst}`);
 }
 
@@ -354,14 +364,8 @@ test('convolutions and their gradients match the interpreter; the strided input 
   };
   for (const sharedMemory of [true, false]) {
     const session = new Session({ seed: 1, sharedMemory });
-    const first = graphOf(session, 5);
-    const mark = nativeKernelsCreated();
-    compareCompiled(first.graph, first.feeds, session, undefined, 'native');
-    await nativeCompilesSettled(mark);
-    const before = nativeStats.calls;
-    const { graph, feeds } = graphOf(session, 6);
-    const cmp = compareCompiled(graph, feeds, session, undefined, 'native');
-    assert.ok(nativeStats.calls > before, `shared=${sharedMemory}: C kernels ran (${cmp.names.join(', ')})`);
+    const { cmp, ran } = await onceCompiled(session, (seed) => graphOf(session, seed), [5, 6], () => nativeStats.calls);
+    assert.ok(ran > 0, `shared=${sharedMemory}: C kernels ran (${cmp.names.join(', ')})`);
     assert.ok(cmp.maxRelError <= 1e-5, `shared=${sharedMemory}: max rel error ${cmp.maxRelError} at ${cmp.worst}`);
   }
 });
@@ -391,15 +395,9 @@ test('few-tap convolutions (a first layer over 1 to 3 channels) and their filter
     };
     for (const sharedMemory of [true, false]) {
       const session = new Session({ seed: 1, sharedMemory });
-      const first = graphOf(session, 3);
-      const mark = nativeKernelsCreated();
-      compareCompiled(first.graph, first.feeds, session, undefined, 'native');
-      await nativeCompilesSettled(mark);
-      const before = nativeStats.convCalls;
-      const { graph, feeds } = graphOf(session, 4);
-      const cmp = compareCompiled(graph, feeds, session, undefined, 'native');
+      const { cmp, ran } = await onceCompiled(session, (seed) => graphOf(session, seed), [3, 4], () => nativeStats.convCalls);
       const what = `${JSON.stringify(c)} shared=${sharedMemory}`;
-      assert.ok(nativeStats.convCalls >= before + 2, `${what}: the forward and the filter gradient ran as C (${cmp.names.join(', ')})`);
+      assert.ok(ran >= 2, `${what}: the forward and the filter gradient ran as C (${cmp.names.join(', ')})`);
       assert.ok(cmp.maxRelError <= 1e-5, `${what}: max rel error ${cmp.maxRelError} at ${cmp.worst}`);
     }
   }
@@ -472,15 +470,9 @@ test('Winograd convolutions in a program run their chunks as C and match the int
   };
   for (const sharedMemory of [true, false]) {
     const session = new Session({ seed: 1, sharedMemory });
-    const first = graphOf(session, 5);
-    const mark = nativeKernelsCreated();
-    const cmp0 = compareCompiled(first.graph, first.feeds, session, undefined, 'native');
-    assert.ok(cmp0.names.filter((n) => /winograd2x2/.test(n)).length === 2, `both convolutions are Winograd: ${cmp0.names.join(', ')}`);
-    await nativeCompilesSettled(mark);
-    const before = nativeStats.convCalls;
-    const { graph, feeds } = graphOf(session, 6);
-    const cmp = compareCompiled(graph, feeds, session, undefined, 'native');
-    assert.is(nativeStats.convCalls, before + 2, `shared=${sharedMemory}: both convolutions ran as C`);
+    const { first, cmp, ran } = await onceCompiled(session, (seed) => graphOf(session, seed), [5, 6], () => nativeStats.convCalls);
+    assert.ok(first.names.filter((n) => /winograd2x2/.test(n)).length === 2, `both convolutions are Winograd: ${first.names.join(', ')}`);
+    assert.is(ran, 2, `shared=${sharedMemory}: both convolutions ran as C`);
     assert.ok(cmp.maxRelError <= 1e-5, `shared=${sharedMemory}: max rel error ${cmp.maxRelError} at ${cmp.worst}`);
   }
 });
