@@ -34,6 +34,7 @@ import { printWat } from './wat.js';
 import { compileChunkedConv } from './conv-chunks.js';
 import { fewTapsConv } from '../few-taps.js';
 import { compileFewTapsConv, compileFewTapsFilter } from './few-taps-conv.js';
+import { compileFewTapsInput } from './few-taps-input.js';
 import { compileWinogradConv } from './winograd-kernel.js';
 import { preferWinograd, winogradSpec, type WinogradSpec } from './winograd-plan.js';
 
@@ -55,8 +56,8 @@ export interface WasmConvOptions {
   readonly winograd?: boolean;
   /**
    * A convolution of few taps (codegen/few-taps.ts) and its filter gradient read the image in
-   * place, matmuls over runs of output rows (few-taps-conv.ts), unless false: then im2col chunks,
-   * as for any other.
+   * place, matmuls over runs of output rows (few-taps-conv.ts), and its input gradient reads dy in
+   * place (few-taps-input.ts), unless false: then im2col chunks, as for any other.
    */
   readonly fewTaps?: boolean;
 }
@@ -229,6 +230,7 @@ export function compileWasmConv(node: Node<ConvOp>, options: WasmConvOptions = {
   if (known !== undefined) return known;
   const direct = taps === undefined ? undefined
     : taps.op === 'conv2d' ? compileFewTapsConv(taps, plan, epilogue, shared, options.tile)
+    : taps.op === 'conv2dBackpropInput' ? compileFewTapsInput(taps, plan, epilogue, shared)
     : compileFewTapsFilter(taps, plan, shared, options.tile);
   if (direct !== undefined) {
     cache.set(key, direct);

@@ -107,7 +107,7 @@ export function writeInstr(out: number[], ins: Instr): void {
       }
       case 'lane': out.push(next() & 0xff); break;
       case 'block': out.push(next()); break;
-      case 'v128': for (let i = 0; i < 16; i++) out.push(next() & 0xff); break;
+      case 'v128': case 'lanes': for (let i = 0; i < 16; i++) out.push(next() & 0xff); break;
     }
   }
   if (k !== ins.imm.length) throw new Error(`wasm: ${ins.op} has ${ins.imm.length - k} extra immediates`);

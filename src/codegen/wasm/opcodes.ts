@@ -13,7 +13,8 @@ export type ImmKind =
   | 'memarg'  // two numbers: log2 of the alignment, then the byte offset
   | 'lane'    // one lane index byte
   | 'block'   // a block type: 0x40 for none, else a value type byte
-  | 'v128';   // sixteen bytes
+  | 'v128'    // sixteen bytes
+  | 'lanes';  // sixteen lane indices, one byte each (i8x16.shuffle)
 
 interface OpInfo {
   /** Opcode byte, or for the 0xFD and 0xFC prefixes the sub-opcode. */
@@ -92,6 +93,7 @@ export const OPCODES = {
   'v128.load32_splat': mem(0x09, 2, true),
   'v128.store': mem(0x0b, 4, true),
   'v128.const': simd(0x0c, 'v128'),
+  'i8x16.shuffle': simd(0x0d, 'lanes'),
   'i32x4.splat': simd(0x11),
   'f32x4.splat': simd(0x13),
   'f32x4.extract_lane': simd(0x1f, 'lane'),

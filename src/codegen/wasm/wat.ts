@@ -33,6 +33,7 @@ function immediates(ins: Instr, f: Func, globals: readonly string[]): string {
       }
       case 'block': k++; break;
       case 'v128': parts.push(`i8x16 ${ins.imm.slice(k, k + 16).join(' ')}`); k += 16; break;
+      case 'lanes': parts.push(ins.imm.slice(k, k + 16).join(' ')); k += 16; break;
     }
   }
   return parts.length > 0 ? ` ${parts.join(' ')}` : '';

@@ -3,7 +3,8 @@
  * repacks) with each of its matmul products bound through the hook it offers for threads, so
  * the forward and input-gradient products become their C twins once compiled (swap.ts), and so do
  * Winograd's chunks in all three forms (winograd-c.ts, winograd-filter-c.ts), and a few-tap
- * convolution's chunk module in its forward and filter-gradient forms (few-taps-conv-c.ts).
+ * convolution's chunk module in its forward and filter-gradient forms (few-taps-conv-c.ts); its
+ * input gradient stays WebAssembly (few-taps-input.ts).
  * Products the dot kernel computes (fewer than four columns), the im2col filter gradient's and the
  * other im2col chunk modules stay WebAssembly.
  */
@@ -72,7 +73,8 @@ export const nativeConvFamily: ContractionFamily<Node<ConvOp>, NativeConvKernel>
             return partials === undefined ? bindWasm() : sums(emitWinogradFilterC(spec, { panels: threads, ...partials }).source);
           }
           const g = kernel.fewTaps;
-          if (g === undefined) return bindWasm();
+          // The input gradient's kernel (wasm/few-taps-input.ts) has no C twin.
+          if (g === undefined || g.op === 'conv2dBackpropInput') return bindWasm();
           if (g.op === 'conv2d') return ranges(emitFewTapsConvC(g, kernel.wasm.epilogue));
           return partials === undefined ? bindWasm() : sums(emitFewTapsFilterC(g, { panels: threads, ...partials }));
         }
