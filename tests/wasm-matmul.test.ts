@@ -148,6 +148,17 @@ for (const ta of [false, true]) for (const tb of [false, true]) {
   });
 }
 
+test('B read in place, no panel packed: every tile whose vectors N fills, k blocks, batches, A either way', () => {
+  for (const ta of [false, true]) {
+    for (const [batch, M, K, N] of [[1, 7, 9, 32], [1, 13, 23, 12], [2, 5, 40, 20], [1, 26, 9, 8], [3, 4, 3, 16]] as const) {
+      const c = makeCase(matmulNode(M, K, N, ta, false, batch));
+      for (const tile of TILES.filter((t) => t.vecs * 4 <= N)) for (const maxKc of [7, 256]) check(c, { tile, maxKc, inPlaceB: true });
+    }
+  }
+  assert.throws(() => compileWasmMatmul(matmulNode(4, 5, 6, false, false), { inPlaceB: true, tile: { rows: 2, vecs: 1 } }), /B read in place needs .*N 6/);
+  assert.throws(() => compileWasmMatmul(matmulNode(4, 5, 8, false, true), { inPlaceB: true, tile: { rows: 2, vecs: 1 } }), /transposeB true/);
+});
+
 test('wasm matmul with several row tiles, k blocks and panels, odd edges in each', () => {
   for (const [ta, tb] of [[false, false], [true, true]] as const) check(makeCase(matmulNode(193, 577, 769, ta, tb)));
 });

@@ -5,7 +5,9 @@
  * patch ow starts ow·C floats after pixel (n, oh, 0), and its taps are KH runs of KW·C consecutive
  * floats, one image row apart, in the filter's [KH, KW, C, F] order, so the filter is B as it is.
  * im2col's gather of 9 to 27 floats per patch cost as much as their product; here nothing is
- * gathered. Units are output rows, split over threads as ranges (each instance its own B panel).
+ * gathered, and nor is B packed when F fills the tile's vectors (`inPlaceB`): a row's product is
+ * too small to amortise the copy. Units are output rows, split over threads as ranges (each
+ * instance its own B panel where B is packed).
  *
  * Export `(out, x, w, bias, q0, q1)`: byte offsets, then output rows [q0, q1).
  */
@@ -23,6 +25,9 @@ import { compileOptimized } from './optimized-compile.js';
 import { rangeKernel } from './range-kernel.js';
 import { printWat } from './wat.js';
 
+/** The filter (forward) or dy's row (filter gradient) is read in place when F fills the tile's vectors. */
+const inPlaceB = (tile: Tile, F: number) => F % 4 === 0 && tile.vecs * 4 <= F;
+
 export function compileFewTapsConv(g: FewTapsConv, plan: ConvPlan, epilogue: NativeEpilogue, shared: boolean, tile?: Tile): WasmConvKernel {
   if (g.op !== 'conv2d') throw new Error(`wasm few-taps convolution: expected conv2d, got ${g.op}`);
   const K = g.KH * g.KW * g.C;
@@ -33,6 +38,7 @@ export function compileFewTapsConv(g: FewTapsConv, plan: ConvPlan, epilogue: Nat
   const main = emitMatmulModule(shape, {
     name: `${name}_row`, tile: product.tile, maxKc: product.maxKc, relaxed: product.relaxed, epilogue, shared,
     implicitA: { rowAt: Array.from({ length: g.OW }, (_, ow) => ow * g.C * 4), kBytes: 4, groupK: g.KW * g.C, groupBytes: g.W * g.C * 4 },
+    inPlaceB: inPlaceB(product.tile, g.F),
   }).funcs[0];
 
   const f = new FuncBuilder(name, ['out', 'x', 'w', 'bias', 'q0', 'q1'].map((n) => ({ name: n, type: 'i32' as const })));
@@ -74,11 +80,11 @@ export function compileFewTapsConv(g: FewTapsConv, plan: ConvPlan, epilogue: Nat
  * The filter gradient of a convolution of few taps, dw (KH·KW·C x F) = patchesᵀ · dy, with the
  * patches read in place as well: a unit is an output row, whose OW patches (C floats apart) are
  * the k of one matmul with A = the patchesᵀ, its rows the taps (at their offsets in the image),
- * and B that row of dy as it is. Each thread sums its rows into a partial dw in its scratch,
- * which the call adds up (conv-chunks.ts, bindChunked), as the im2col filter gradient does. One
- * row a call timed faster than runs of several rows in one longer product (0.8x the matmul
- * kernel's rate against 0.65x at 3 to 19 rows), though the longer k loops load and store dw
- * less often. Undefined when a row has more patches than one k block holds.
+ * and B that row of dy as it is, not packed (as the forward's filter). Each thread sums its rows
+ * into a partial dw in its scratch, which the call adds up (conv-chunks.ts, bindChunked), as the
+ * im2col filter gradient does. One row a call timed faster than runs of several rows in one
+ * longer product (with B packed), though those load and store dw less often. Undefined when a row has more
+ * patches than one k block holds.
  *
  * Export `(out, x, dy, bias, q0, q1)`: byte offsets (out and bias unused), then output rows [q0, q1).
  */
@@ -94,6 +100,7 @@ export function compileFewTapsFilter(g: FewTapsConv, plan: ConvPlan, shared: boo
   const main = emitMatmulModule(shape, {
     name: `${name}_row`, tile: product.tile, maxKc: product.maxKc, relaxed: product.relaxed, epilogue: IDENTITY, shared, accumulate: true,
     implicitA: { rowAt, kBytes: g.C * 4, groupK: g.OW, groupBytes: g.W * g.C * 4 },
+    inPlaceB: inPlaceB(product.tile, g.F),
   }).funcs[0];
   const partialAt = align16(product.scratchBytes), partialFloats = K * g.F;
   const perThread = align16(partialAt + partialFloats * 4);

@@ -44,6 +44,12 @@ export interface EmitOptions {
   readonly accumulate?: boolean;
   /** A read in place as a convolution's patches, not as a matrix (implicit GEMM). */
   readonly implicitA?: ImplicitA;
+  /**
+   * B (K x N, N a multiple of 4) read where it is, rows N·4 bytes apart, with no panel packed:
+   * for a B of few rows that stays in L1 anyway, which a packed copy would cost as many loads and
+   * stores to make as the tiles spend reading it (a few-tap filter gradient's row of dy).
+   */
+  readonly inPlaceB?: boolean;
 }
 
 /**
@@ -91,6 +97,9 @@ class MatmulEmitter {
     const im = o.implicitA;
     if (im !== undefined && (this.lay.k.blocks !== 1 || s.K % im.groupK !== 0 || im.rowAt.length !== s.M)) {
       throw new Error(`wasm matmul: patches read in place need one k block of whole groups and a place per row (K ${s.K}, groups of ${im.groupK}, ${im.rowAt.length} places for ${s.M} rows)`);
+    }
+    if (o.inPlaceB === true && (s.transposeB || s.N % 4 !== 0 || o.tile.vecs * 4 > s.N)) {
+      throw new Error(`wasm matmul: B read in place needs B untransposed with columns in whole vectors of every panel (N ${s.N}, tile ${o.tile.vecs * 4} wide, transposeB ${s.transposeB})`);
     }
     // One signature for every epilogue, so a worker calls any matmul the same way.
     const params = ['c', 'a', 'b', 'bias', 'p0', 'p1'].map((name) => ({ name, type: 'i32' as const }));
@@ -194,9 +203,15 @@ class MatmulEmitter {
       // kc = min(KC, K - pc): only the last block may be shorter.
       if (blocks === 1) f.i32(s.K).set(l.kc);
       else f.i32(kc).i32(s.K).get(l.pc).op('i32.sub').tee(l.kc).get(l.kc).i32(kc).op('i32.gt_s').op('select').set(l.kc);
-      // The packed panel ends at scr + kc·width·4; the pack and k loops both stop there.
-      f.get(l.kc).i32(vecs * 16).op('i32.mul').get(l.scr).op('i32.add').set(l.pEnd);
-      this.pack(vecs, valid);
+      if (this.o.inPlaceB === true) {
+        // The block's rows of B, B(pc, j0) at pS, end at pS + kc·N·4.
+        f.get(l.bP).get(l.pc).i32(s.N * 4).op('i32.mul').op('i32.add').tee(l.pS);
+        f.get(l.kc).i32(s.N * 4).op('i32.mul').op('i32.add').set(l.pEnd);
+      } else {
+        // The packed panel ends at scr + kc·width·4; the pack and k loops both stop there.
+        f.get(l.kc).i32(vecs * 16).op('i32.mul').get(l.scr).op('i32.add').set(l.pEnd);
+        this.pack(vecs, valid);
+      }
       this.rowTiles(vecs, valid);
     };
     if (blocks === 1) { f.i32(0).set(l.pc); block(); return; }
@@ -264,7 +279,10 @@ class MatmulEmitter {
     else if (lay.k.blocks === 1) zeroAll();
     else f.get(l.pc).op('i32.eqz').if(zeroAll, loadAll);
 
-    f.get(l.pA0).set(l.pA).get(l.scr).set(l.pB);
+    // B's rows: the packed panel's, or B's own (pS, its block's first row).
+    const inPlaceB = this.o.inPlaceB === true;
+    const bRow = inPlaceB ? s.N * 4 : vecs * 16;
+    f.get(l.pA0).set(l.pA).get(inPlaceB ? l.pS : l.scr).set(l.pB);
     // One k: B's vectors, then each row's A value times them.
     const step = (end: LocalRef) => {
       for (let v = 0; v < vecs; v++) f.get(l.pB).mem('v128.load', v * 16).set(l.bv[v]);
@@ -276,13 +294,13 @@ class MatmulEmitter {
         }
       }
       f.addTo(l.pA, im !== undefined ? im.kBytes : s.transposeA ? s.M * 4 : 4);
-      f.get(l.pB).i32(vecs * 16).op('i32.add').tee(l.pB).get(end).op('i32.lt_u').op('br_if', 0);
+      f.get(l.pB).i32(bRow).op('i32.add').tee(l.pB).get(end).op('i32.lt_u').op('br_if', 0);
     };
     if (im === undefined) f.loop(() => step(l.pEnd));
     else {
       // Groups of consecutive floats (pD: the group's end in the packed panel; the pack is done).
       f.loop(() => {
-        f.get(l.pB).i32(im.groupK * vecs * 16).op('i32.add').set(l.pD);
+        f.get(l.pB).i32(im.groupK * bRow).op('i32.add').set(l.pD);
         f.loop(() => step(l.pD));
         f.addTo(l.pA, im.groupBytes - im.groupK * im.kBytes);
         f.get(l.pB).get(l.pEnd).op('i32.lt_u').op('br_if', 0);

@@ -34,6 +34,8 @@ export interface WasmMatmulOptions {
   readonly shared?: boolean;
   /** C += op(A)·op(B) instead of C = op(A)·op(B) (see EmitOptions); default false. */
   readonly accumulate?: boolean;
+  /** B read where it is, no panel packed (see EmitOptions); default false. */
+  readonly inPlaceB?: boolean;
 }
 
 export interface WasmMatmulKernel {
@@ -86,12 +88,13 @@ export function compileWasmMatmul(what: MatmulShape | Node<'matmul'>, options: W
   const epilogue = options.epilogue ?? IDENTITY;
   const shared = options.shared ?? false;
   const accumulate = options.accumulate ?? false;
-  const name = `${matmulName(shape)}_${tileName(tile)}${epilogueSuffix(epilogue)}${accumulate ? '_acc' : ''}`;
-  const key = JSON.stringify([shape, tile, maxKc, relaxed, epilogue, shared, accumulate]);
+  const inPlaceB = options.inPlaceB ?? false;
+  const name = `${matmulName(shape)}_${tileName(tile)}${epilogueSuffix(epilogue)}${accumulate ? '_acc' : ''}${inPlaceB ? '_bip' : ''}`;
+  const key = JSON.stringify([shape, tile, maxKc, relaxed, epilogue, shared, accumulate, inPlaceB]);
   const known = cache.get(key);
   if (known !== undefined) return known;
 
-  const spec: WasmModule = emitMatmulModule(shape, { name, tile, maxKc, relaxed, epilogue, shared, accumulate });
+  const spec: WasmModule = emitMatmulModule(shape, { name, tile, maxKc, relaxed, epilogue, shared, accumulate, inPlaceB });
   // Encoded and compiled on first use: on the native tier a C twin loaded from its cache takes
   // the kernel's place before it ever runs, and compiling it would only delay the first step.
   let bytes: Uint8Array | undefined;
