@@ -60,8 +60,8 @@ test('strips of every width agree with the interpreter, the edges of the full co
     for (const n of [dy, w]) values.set(n, { shape: n.shape as number[], data: Float64Array.from(randomData(size(n.shape as number[]), r)) });
     const want = interpret({ outputs: [node], updates: [] }, refContext(values)).outputs[0].data;
     const [o, sa, sb] = [size(node.shape as number[]), size(dy.shape as number[]), size(w.shape as number[])];
-    for (let pixels = 1; pixels <= xShape[2]; pixels++) {
-      const kernel = compileFewTapsInput(fewTapsConv(node)!, planConv(node), IDENTITY, false, { pixels })!;
+    for (const form of xShape[3] === 1 ? ['rows', 'columns'] as const : ['rows'] as const) for (let pixels = 1; pixels <= xShape[2]; pixels++) {
+      const kernel = compileFewTapsInput(fewTapsConv(node)!, planConv(node), IDENTITY, false, { form, pixels })!;
       const memory = new WA.Memory({ initial: pagesFor((o + sa + sb) * 4) });
       const M = new Float32Array(memory.buffer);
       M.fill(Number.NaN, 0, o);

@@ -15,17 +15,20 @@
  * row's span of dy vectors left room for five accumulators. The full correlation's zero border is
  * never read: the pixels a tap column reaches are fixed when the strip is generated, and tap rows
  * outside dy fall out of the kh loop's bounds. A strip ends summing each accumulator's lanes, four
- * outputs per store (two rounds of shuffles); the bias starts in lane 0. Units are output rows
- * (n, h), split over threads as ranges.
+ * outputs per store (lane-sums.ts); the bias starts in lane 0. Units are output rows (n, h), split
+ * over threads as ranges. One channel and a filter of 2 to 4 rows take column strips instead
+ * (few-taps-columns.ts), where each dy vector meets a tap column's KH filter rows at once.
  *
  * Export `(out, dy, w, bias, q0, q1)`: byte offsets, then output rows [q0, q1).
  */
 import type { FewTapsConv } from '../few-taps.js';
-import { FuncBuilder, type LocalRef } from './builder.js';
+import { FuncBuilder } from './builder.js';
 import type { ConvFn, WasmConvKernel } from './conv-kernel.js';
 import type { ConvPlan } from './conv-plan.js';
 import { wasmFeatures } from './features.js';
 import type { NativeEpilogue } from './matmul-emit.js';
+import { columnPixels, emitFewTapsColumns } from './few-taps-columns.js';
+import { emitFma, laneSumTemps, startAccumulators, storeLaneSums } from './lane-sums.js';
 import { encodeModule, envMemory, type WasmModule } from './module.js';
 import { compileOptimized } from './optimized-compile.js';
 import { rangeKernel } from './range-kernel.js';
@@ -35,6 +38,11 @@ import { printWat } from './wat.js';
 const REGISTERS = 15;
 
 export interface FewTapsInputOptions {
+  /**
+   * Row strips (below), or column strips down the image (few-taps-columns.ts, one channel only);
+   * by default whichever keeps more accumulators.
+   */
+  readonly form?: 'rows' | 'columns';
   /** Pixels per strip; by default as many as fit the registers beside their loads. */
   readonly pixels?: number;
 }
@@ -46,10 +54,12 @@ const stripPixels = (C: number) => Math.max(1, Math.floor((REGISTERS - C) / (C +
 export function compileFewTapsInput(g: FewTapsConv, plan: ConvPlan, epilogue: NativeEpilogue, shared: boolean, options: FewTapsInputOptions = {}): WasmConvKernel | undefined {
   if (g.op !== 'conv2dBackpropInput') throw new Error(`wasm few-taps input gradient: expected conv2dBackpropInput, got ${g.op}`);
   if (g.F % 4 !== 0) return undefined;
-  const A = Math.min(g.W, options.pixels ?? stripPixels(g.C));
-  const name = `${plan.name}_taps_${A}px${epilogue.bias ? '_bias' : ''}${epilogue.relu ? '_relu' : ''}`;
-  const mod = emitFewTapsInput(name, g, A, epilogue, shared, wasmFeatures().relaxedSimd);
-  const units = g.N * g.H;
+  const columns = options.form === 'columns' || (options.form === undefined && g.C === 1 && g.KH * columnPixels(g.KH) > stripPixels(1));
+  const A = Math.max(1, Math.min(g.W, options.pixels ?? (columns ? columnPixels(g.KH) : stripPixels(g.C))));
+  const name = `${plan.name}_taps_${columns ? 'columns' : 'rows'}${A}${epilogue.bias ? '_bias' : ''}${epilogue.relu ? '_relu' : ''}`;
+  const relaxed = wasmFeatures().relaxedSimd;
+  const { module: mod, units } = columns ? emitFewTapsColumns(name, g, A, epilogue, shared, relaxed)
+    : { module: emitFewTapsInput(name, g, A, epilogue, shared, relaxed), units: g.N * g.H };
   const ranges = rangeKernel(name, () => compileOptimized(encodeModule(mod)), units, 0, shared);
   return {
     name, plan, epilogue, shared,
@@ -65,9 +75,6 @@ export function compileFewTapsInput(g: FewTapsConv, plan: ConvPlan, epilogue: Na
   };
 }
 
-/** i8x16.shuffle's byte indices for four float lanes (0-3 of the first operand, 4-7 of the second). */
-const lanes = (...floats: number[]): number[] => floats.flatMap((l) => [0, 1, 2, 3].map((b) => l * 4 + b));
-
 function emitFewTapsInput(name: string, g: FewTapsConv, A: number, epilogue: NativeEpilogue, shared: boolean, relaxed: boolean): WasmModule {
   const { H, W, C, KH, KW, F, OH, OW } = g;
   const f = new FuncBuilder(name, ['out', 'dy', 'w', 'bias', 'q0', 'q1'].map((n) => ({ name: n, type: 'i32' as const })));
@@ -77,30 +84,13 @@ function emitFewTapsInput(name: string, g: FewTapsConv, A: number, epilogue: Nat
   const acc = Array.from({ length: A * C }, (_, e) => f.local(`acc${e}`, 'v128'));
   const wv = Array.from({ length: C }, (_, c) => f.local(`w${c}`, 'v128'));
   const v = f.local('v', 'v128');
-  const [t1, t2] = [f.local('t1', 'v128'), f.local('t2', 'v128')];
-  const zero = () => f.op('v128.const', ...new Array<number>(16).fill(0));
+  const temps = laneSumTemps(f);
   const dyRow = OW * F * 4, dyPixel = F * 4;
-
-  const fma = (x: LocalRef, b: LocalRef, into: LocalRef) => {
-    if (relaxed) f.get(x).get(b).get(into).op('f32x4.relaxed_madd').set(into);
-    else f.get(x).get(b).op('f32x4.mul').get(into).op('f32x4.add').set(into);
-  };
-
-  /** Four outputs' lane sums in one vector: [Σa, Σb, Σc, Σd]. */
-  const sum4 = (a: LocalRef, b: LocalRef, c: LocalRef, d: LocalRef) => {
-    f.get(a).get(b).op('i8x16.shuffle', ...lanes(0, 4, 2, 6)).get(a).get(b).op('i8x16.shuffle', ...lanes(1, 5, 3, 7)).op('f32x4.add').set(t1);
-    f.get(c).get(d).op('i8x16.shuffle', ...lanes(0, 4, 2, 6)).get(c).get(d).op('i8x16.shuffle', ...lanes(1, 5, 3, 7)).op('f32x4.add').set(t2);
-    f.get(t1).get(t2).op('i8x16.shuffle', ...lanes(0, 1, 4, 5)).get(t1).get(t2).op('i8x16.shuffle', ...lanes(2, 3, 6, 7)).op('f32x4.add');
-    if (epilogue.relu) { zero(); f.op('f32x4.max'); }
-  };
 
   /** Pixels [w0, w0 + n) of row q: output (w0 + p, c) accumulates in acc[p·C + c]. */
   const strip = (w0: number, n: number) => {
-    const values = n * C;
-    for (let e = 0; e < values; e++) {
-      if (epilogue.bias) f.get(bias).mem('v128.load32_zero', (e % C) * 4).set(acc[e]);
-      else { zero(); f.set(acc[e]); }
-    }
+    const values = acc.slice(0, n * C);
+    startAccumulators(f, values, epilogue.bias ? bias : undefined, (e) => e % C);
     // Tap rows kh from khLo while dy row h − kh exists (kh ≤ min(KH − 1, h)): dy row h − kh at
     // tapRow, filter row kh at wRow.
     f.get(khLo).set(kh);
@@ -117,7 +107,7 @@ function emitFewTapsInput(name: string, g: FewTapsConv, A: number, epilogue: Nat
           for (let c = 0; c < C; c++) f.get(pw).mem('v128.load', c * F * 4).set(wv[c]);
           for (let p = pLo; p <= pHi; p++) {
             f.get(pr).mem('v128.load', (p - pLo) * dyPixel).set(v);
-            for (let c = 0; c < C; c++) fma(v, wv[c], acc[p * C + c]);
+            for (let c = 0; c < C; c++) emitFma(f, v, wv[c], acc[p * C + c], relaxed);
           }
           f.addTo(pr, 16).addTo(pw, 16);
           f.get(pr).get(gEnd).op('i32.lt_u').op('br_if', 0);
@@ -128,17 +118,7 @@ function emitFewTapsInput(name: string, g: FewTapsConv, A: number, epilogue: Nat
       f.i32(KH - 1).get(h).get(h).i32(KH - 1).op('i32.gt_s').op('select');
       f.op('i32.le_s').op('br_if', 0);
     });
-    for (let e = 0; e < values; e += 4) {
-      const left = Math.min(4, values - e);
-      const group = [0, 1, 2, 3].map((j) => acc[e + Math.min(j, left - 1)]);
-      sum4(group[0], group[1], group[2], group[3]);
-      f.set(v);
-      const at = (w0 * C + e) * 4;
-      if (left === 4) f.get(outAt).get(v).mem('v128.store', at);
-      if (left === 2 || left === 3) f.get(outAt).get(v).mem('v128.store64_lane', at, 0);
-      if (left === 1) f.get(outAt).get(v).mem('v128.store32_lane', at, 0);
-      if (left === 3) f.get(outAt).get(v).mem('v128.store32_lane', at + 8, 2);
-    }
+    storeLaneSums(f, values, outAt, w0 * C * 4, temps, epilogue.relu);
   };
 
   f.get(q0).set(q);
