@@ -237,11 +237,12 @@ const wasmConvSection: Section = {
   title: 'Convolutions at mnist_cnn shapes (WebAssembly SIMD vs the matmul kernel and generated JS, one thread)',
   note: [
     'Batch 128, 3x3 filters, valid padding. GFLOP/s = 2·(output pixels)·KH·KW·C·F / time for each op, so Winograd\'s is an effective rate.',
-    'kernel: what the cost model picks (Winograd F(2x2,3x3) for 3x3 stride-1 layers with 16+ channels in and out, else im2col chunks into the matmul kernel).',
+    'kernel: what the cost model picks (Winograd F(2x2,3x3) for 3x3 stride-1 layers with 16+ channels in and out; for a first layer of few taps, matmuls reading the image in place (forward, filter gradient) and a direct kernel reading dy in place (input gradient); else im2col chunks into the matmul kernel).',
     'matmul: the matmul kernel at the im2col GEMM\'s K = 9·C and N = F over 256 rows (in cache, as a patch chunk is); MLP matmul: at 128x784x512. Interleaved in one run, twice, each keeping its better rate.',
   ].join('\n'),
-  async run() {
+  async run(facts) {
     const rows = await benchWasmConv(1);
+    facts.wasmConv = rows;
     return {
       columns: ['kernel', 'vs matmul', 'vs MLP matmul', 'vs JS', 'GFLOP/s', 'im2col GFLOP/s', 'matmul GFLOP/s', 'MLP matmul GFLOP/s', 'JS GFLOP/s'],
       rows: rows.map((r) => [r.name, `${fmt(r.vsMatmul)}x`, `${fmt(r.wasmGflops / r.mlpGflops)}x`, `${fmt(r.ratio, 1)}x`, fmt(r.wasmGflops), fmt(r.im2colGflops), fmt(r.matmulGflops), fmt(r.mlpGflops), fmt(r.jsGflops)]),

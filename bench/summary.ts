@@ -14,6 +14,7 @@ import type { SequenceModelId } from './sequences-model.js';
 import type { SequenceRow } from './sequences.js';
 import type { Table } from './table.js';
 import type { TrainingRow } from './training.js';
+import type { WasmConvRow } from './wasm-conv.js';
 
 /** What the sections measured, for the summary. */
 export interface Facts {
@@ -24,6 +25,7 @@ export interface Facts {
   sequences?: readonly SequenceRow[];
   rnnCompile?: RnnCompileRow;
   nativePeers?: readonly NativeRow[];
+  wasmConv?: readonly WasmConvRow[];
 }
 
 const x = (r: number) => `${r >= 10 ? r.toFixed(0) : r.toFixed(2)}x`;
@@ -166,6 +168,12 @@ export function targetsTable(f: Facts): Table {
     if (f.kernels === undefined) targets.push({ target: label, measured: notRun('kernels'), met: undefined });
     else if (row === undefined) targets.push({ target: label, measured: 'not measured (fewer cores)', met: undefined });
     else targets.push({ target: label, measured: `${row.gflops.toFixed(1)} GFLOP/s`, met: row.gflops >= need });
+  }
+  const convLabel = 'wasm convolutions at mnist_cnn shapes, all three forms: >= 0.85x the matmul kernel';
+  if (f.wasmConv === undefined) targets.push({ target: convLabel, measured: notRun('wasm-conv'), met: undefined });
+  else {
+    const worst = f.wasmConv.reduce((a, r) => (r.vsMatmul < a.vsMatmul ? r : a));
+    targets.push({ target: convLabel, measured: `lowest ${x(worst.vsMatmul)} (${worst.name})`, met: worst.vsMatmul >= 0.85 });
   }
   nativeTargets(f, targets);
   sequenceTargets(f, targets);
