@@ -114,6 +114,26 @@ test('scan: a bool sequence (a mask) is read per step and not differentiated', (
   assert.ok(report.checked > 0);
 });
 
+test('scan: a body that swaps its carries or passes one through keeps every step\'s values, compiled as interpreted', () => {
+  const bodies = {
+    // The new first carry is the old second one's buffer: copied in order, it would be overwritten.
+    swap: ([a, b]: readonly Node[], [x]: readonly Node[]) => ({ carries: [b, B.tanh(B.add(a, x))], ys: [B.add(a, b)] }),
+    // The first carry comes back unchanged, its parameter's own buffer.
+    through: ([a, b]: readonly Node[], [x]: readonly Node[]) => ({ carries: [a, B.add(B.multiply(b, 0.5), B.multiply(a, x))], ys: [B.subtract(b, a)] }),
+  };
+  for (const [what, body] of Object.entries(bodies)) {
+    for (const reverse of [false, true]) {
+      const r = rng(11);
+      const a0 = B.input('a0', [BATCH, U]), b0 = B.input('b0', [BATCH, U]), xs = B.input('xs', [T, BATCH, U]);
+      const out = scan(body, [a0, b0], [xs], [], { reverse });
+      const result = compareCompiled({ outputs: [...out.carries, out.ys[0]], updates: [] }, [
+        { node: a0, data: randomData(BATCH * U, r) }, { node: b0, data: randomData(BATCH * U, r) }, { node: xs, data: randomData(T * BATCH * U, r) },
+      ], new Session());
+      assert.ok(result.maxRelError < 1e-5, `${what}, reverse ${reverse}: ${result.worst}: ${result.maxRelError}`);
+    }
+  }
+});
+
 test('scan: a body that reads a variable directly is refused', () => {
   const v = B.variable(990001, 'dense/kernel', [U, U]);
   const h0 = B.input('h0', [BATCH, U]), xs = B.input('xs', [T, BATCH, U]);
@@ -128,7 +148,6 @@ test('scan: sequences of different lengths and a carry that changes shape are re
   assert.throws(() => scan(([h]) => ({ carries: [B.sum(h, [0])], ys: [] }), [h0], [a]), /new carry 0 has shape \(3,\) but its carry has \(2, 3\)/);
 });
 
-test.run();
 
 /** An LSTM-shaped step: gates i, f, c, o as column slices of one matmul, sigmoid and tanh. */
 function lstm(h0: Node, c0: Node, xs: Node, w: Node) {
@@ -161,3 +180,5 @@ test('scan: an LSTM-shaped gradient matches the interpreter and its body kernels
     for (const k of plan.kernels) for (const o of k.outputs) assert.ok(read.has(o), `${loop.attrs.reverse ? 'reverse' : 'forward'} body: a kernel stores ${o.op} that no other kernel reads`);
   }
 });
+
+test.run();

@@ -89,6 +89,12 @@ export function lowerScan(k: FusedKernel, lower: (body: FusedKernel) => Lowered)
       const outAt = outs.map((o) => bodyOffset(o));
       const outBytes = outs.map((o) => bufferBytes(o));
       const initAt = node.inputs.slice(0, m).map((c) => ctx.byteOffset(c));
+      // A carry's new value goes straight to its parameter unless a carry's result shares bytes
+      // with another carry's parameter (a body passing a carry through or swapping two, or the
+      // arena reusing a parameter read early), which a copy in order would overwrite before reading.
+      const overlaps = (a: number, aBytes: number, b: number, bBytes: number) => a < b + bBytes && b < a + aBytes;
+      const direct = outAt.slice(0, m).every((o, j) => paramAt.slice(0, m).every((p, i) =>
+        (i === j && o === p) || !overlaps(o, outBytes[j], p, paramBytes[i])));
       const carrySaves = savedCarries.map(({ part, carry }) => ({ at: partAt(part), from: paramAt[carry], bytes: paramBytes[carry] }));
       const valueSaves = savedValues.map(({ part, node: v }) => ({ at: partAt(part), from: bodyOffset(v), bytes: bufferBytes(v) }));
       const xAt = node.inputs.slice(m, m + n).map((x) => ctx.byteOffset(x));
@@ -119,11 +125,14 @@ export function lowerScan(k: FusedKernel, lower: (body: FusedKernel) => Lowered)
           else for (const c of calls) (c.run as (...args: unknown[]) => void).apply(undefined, c.args);
           for (let j = 0; j < r; j++) copy(partAt(m + j) + t * outBytes[m + j], outAt[m + j], outBytes[m + j]);
           for (const c of valueSaves) copy(c.at + t * c.bytes, c.from, c.bytes);
-          // Through the final-carry slots, so a body that swaps carries reads each old value intact.
-          for (let i = 0; i < m; i++) copy(partAt(i), outAt[i], outBytes[i]);
-          for (let i = 0; i < m; i++) copy(paramAt[i], partAt(i), paramBytes[i]);
+          if (direct) for (let i = 0; i < m; i++) copy(paramAt[i], outAt[i], outBytes[i]);
+          else {
+            // Through the final-carry slots, so a body that swaps carries reads each old value intact.
+            for (let i = 0; i < m; i++) copy(partAt(i), outAt[i], outBytes[i]);
+            for (let i = 0; i < m; i++) copy(paramAt[i], partAt(i), paramBytes[i]);
+          }
         }
-        if (length === 0) for (let i = 0; i < m; i++) copy(partAt(i), initAt[i], paramBytes[i]);
+        if (direct || length === 0) for (let i = 0; i < m; i++) copy(partAt(i), paramAt[i], paramBytes[i]);
         if (timing) {
           profile.add(calls.length, performance.now() - started - kernelMs);
           profile.steps++;
