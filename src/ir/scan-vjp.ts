@@ -178,9 +178,12 @@ function buildPlan({ body, carries: m, xs: n }: ScanLayout): ScanGradientPlan {
   const operandOf = (v: Node): { kind: 'value'; node: Node } | { kind: 'y'; index: number } => {
     const saved = residualOf.get(v);
     if (saved !== undefined) return { kind: 'value', node: saved };
-    let index = outputs.indexOf(v, fixed);
+    // A float sequence's cotangent it already stacks serves too (an LSTM's gate gradient is both
+    // the projected input's cotangent and the operand of the recurrent kernel's gradient).
+    const ys = m + accumulated.length;
+    let index = outputs.indexOf(v, ys);
     if (index < 0) { index = outputs.length; outputs.push(v); }
-    return { kind: 'y', index: index - fixed + floatX.length };
+    return { kind: 'y', index: index - ys };
   };
   const pending = mappedAll.slice(fixed).map(operandOf);
 
