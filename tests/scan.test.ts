@@ -116,8 +116,10 @@ test('scan: a bool sequence (a mask) is read per step and not differentiated', (
 
 test('scan: a body that swaps its carries or passes one through keeps every step\'s values, compiled as interpreted', () => {
   const bodies = {
-    // The new first carry is the old second one's buffer: copied in order, it would be overwritten.
-    swap: ([a, b]: readonly Node[], [x]: readonly Node[]) => ({ carries: [b, B.tanh(B.add(a, x))], ys: [B.add(a, b)] }),
+    // The new second carry is the old first one's buffer: copied in order, the first carry's new
+    // value would overwrite it before the second is copied.
+    swap: ([a, b]: readonly Node[], [x]: readonly Node[]) => ({ carries: [B.tanh(B.add(b, x)), a], ys: [B.add(a, b)] }),
+    swapBack: ([a, b]: readonly Node[], [x]: readonly Node[]) => ({ carries: [b, B.tanh(B.add(a, x))], ys: [B.add(a, b)] }),
     // The first carry comes back unchanged, its parameter's own buffer.
     through: ([a, b]: readonly Node[], [x]: readonly Node[]) => ({ carries: [a, B.add(B.multiply(b, 0.5), B.multiply(a, x))], ys: [B.subtract(b, a)] }),
   };
