@@ -95,6 +95,15 @@ export class FuncBuilder {
     });
   }
 
+  /** `counter` from `from` up by one while below `end`, none when the range is empty (a range kernel's units). */
+  forRange(counter: LocalRef, from: LocalRef, end: LocalRef, inner: () => void): this {
+    this.get(from).set(counter);
+    return this.block(() => {
+      this.get(counter).get(end).op('i32.ge_s').op('br_if', 0);
+      this.doWhile(counter, 1, end, inner);
+    });
+  }
+
   func(): Func {
     if (this.depth !== 0) throw new Error(`wasm: ${this.name} has an unclosed block`);
     return {

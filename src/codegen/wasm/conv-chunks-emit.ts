@@ -46,29 +46,25 @@ export function emitChunkDriver(d: ChunkDriver): WasmModule {
   // Functions: [gather?, main, tail?, driver].
   const gatherIndex = 0, mainIndex = d.gather !== undefined ? 1 : 0, tailIndex = mainIndex + 1;
   f.op('global.get', 0).set(scr);
-  f.get(c0).set(c);
-  f.block(() => {
-    f.get(c).get(c1).op('i32.ge_s').op('br_if', 0);
-    f.doWhile(c, 1, c1, () => {
-      f.get(c).i32(d.chunks.rows).op('i32.mul').set(m0);
-      f.get(c).i32(d.chunks.chunks - 1).op('i32.eq').if(() => f.i32(d.chunks.last).set(count), () => f.i32(d.chunks.rows).set(count));
-      if (d.gather === undefined) f.get(m0).i32(d.K * 4).op('i32.mul').get(img).op('i32.add').set(a);
-      else {
-        f.get(scr).i32(d.patchAt).op('i32.add').tee(a).get(img).get(count);
-        // The chunk's first patch (n, y, x) in the grid.
-        f.get(m0).i32(PY * PX).op('i32.div_u');
-        f.get(m0).i32(PX).op('i32.div_u').i32(PY).op('i32.rem_u');
-        f.get(m0).i32(PX).op('i32.rem_u');
-        f.op('call', gatherIndex);
-      }
-      const call = (index: number, panels: number) => {
-        if (d.accumulate) f.get(scr).i32(d.partialAt).op('i32.add').get(a).get(m0).i32(d.N * 4).op('i32.mul').get(b).op('i32.add');
-        else f.get(m0).i32(d.N * 4).op('i32.mul').get(out).op('i32.add').get(a).get(b);
-        f.get(bias).i32(0).i32(panels).op('call', index);
-      };
-      if (d.tail === undefined) call(mainIndex, d.mainPanels);
-      else f.get(c).i32(d.chunks.chunks - 1).op('i32.eq').if(() => call(tailIndex, d.tailPanels), () => call(mainIndex, d.mainPanels));
-    });
+  f.forRange(c, c0, c1, () => {
+    f.get(c).i32(d.chunks.rows).op('i32.mul').set(m0);
+    f.get(c).i32(d.chunks.chunks - 1).op('i32.eq').if(() => f.i32(d.chunks.last).set(count), () => f.i32(d.chunks.rows).set(count));
+    if (d.gather === undefined) f.get(m0).i32(d.K * 4).op('i32.mul').get(img).op('i32.add').set(a);
+    else {
+      f.get(scr).i32(d.patchAt).op('i32.add').tee(a).get(img).get(count);
+      // The chunk's first patch (n, y, x) in the grid.
+      f.get(m0).i32(PY * PX).op('i32.div_u');
+      f.get(m0).i32(PX).op('i32.div_u').i32(PY).op('i32.rem_u');
+      f.get(m0).i32(PX).op('i32.rem_u');
+      f.op('call', gatherIndex);
+    }
+    const call = (index: number, panels: number) => {
+      if (d.accumulate) f.get(scr).i32(d.partialAt).op('i32.add').get(a).get(m0).i32(d.N * 4).op('i32.mul').get(b).op('i32.add');
+      else f.get(m0).i32(d.N * 4).op('i32.mul').get(out).op('i32.add').get(a).get(b);
+      f.get(bias).i32(0).i32(panels).op('call', index);
+    };
+    if (d.tail === undefined) call(mainIndex, d.mainPanels);
+    else f.get(c).i32(d.chunks.chunks - 1).op('i32.eq').if(() => call(tailIndex, d.tailPanels), () => call(mainIndex, d.mainPanels));
   });
   const internal = (fn: Func): Func => ({ ...fn, exported: false });
   return {

@@ -18,11 +18,9 @@
 import type { FewTapsConv } from '../few-taps.js';
 import { FuncBuilder, type LocalRef } from './builder.js';
 import type { NativeEpilogue } from './matmul-emit.js';
-import { emitFma, laneSumTemps, startAccumulators, storeLaneSums } from './lane-sums.js';
+import { emitFma, laneSumTemps, REGISTERS, startAccumulators, storeLaneSums } from './lane-sums.js';
 import { envMemory, type WasmModule } from './module.js';
 
-/** XMM registers a function can keep values in (V8 keeps one of the 16 for itself). */
-const REGISTERS = 15;
 
 /** Strip width: KH·A accumulators, A dy vectors and KH filter vectors (C = 1) in the registers. */
 export const columnPixels = (KH: number): number => Math.floor((REGISTERS - KH) / (KH + 1));
@@ -105,34 +103,30 @@ export function emitFewTapsColumns(name: string, g: FewTapsConv, A: number, epil
     }
   };
 
-  f.get(q0).set(q);
-  f.block(() => {
-    f.get(q).get(q1).op('i32.ge_s').op('br_if', 0);
-    f.doWhile(q, 1, q1, () => {
-      // Unit q: strip s = q % S of image q / S.
-      f.get(q).i32(S).op('i32.rem_u').set(s);
-      f.get(q).i32(S).op('i32.div_u').i32(OH * dyRow).op('i32.mul').get(dy).op('i32.add').set(rowP);
-      f.get(q).i32(S).op('i32.div_u').i32(H * outRow).op('i32.mul').get(out).op('i32.add').set(outP);
-      const interior = () => {
-        // Interior strip s starts at pixel KW − 1 + s·A.
-        const firstAt = (into: LocalRef, pixel: number) =>
-          f.get(s).i32(A * pixel).op('i32.mul').i32((KW - 1) * pixel).op('i32.add').get(into).op('i32.add').set(into);
-        firstAt(rowP, dyPixel);
-        firstAt(outP, 4);
-        strip(A, undefined);
-      };
-      const border = (b: number) => {
-        if (b === strips.borders.length) return;
-        const [w0, n] = strips.borders[b];
-        f.get(s).i32(strips.interior + b).op('i32.eq').if(() => {
-          // Dy pixel w0 may be past dy's row (a right border): reach() keeps the loads inside.
-          f.addTo(rowP, w0 * dyPixel).addTo(outP, w0 * 4);
-          strip(n, w0);
-        }, () => border(b + 1));
-      };
-      if (strips.interior > 0) f.get(s).i32(strips.interior).op('i32.lt_u').if(interior, () => border(0));
-      else border(0);
-    });
+  f.forRange(q, q0, q1, () => {
+    // Unit q: strip s = q % S of image q / S.
+    f.get(q).i32(S).op('i32.rem_u').set(s);
+    f.get(q).i32(S).op('i32.div_u').i32(OH * dyRow).op('i32.mul').get(dy).op('i32.add').set(rowP);
+    f.get(q).i32(S).op('i32.div_u').i32(H * outRow).op('i32.mul').get(out).op('i32.add').set(outP);
+    const interior = () => {
+      // Interior strip s starts at pixel KW − 1 + s·A.
+      const firstAt = (into: LocalRef, pixel: number) =>
+        f.get(s).i32(A * pixel).op('i32.mul').i32((KW - 1) * pixel).op('i32.add').get(into).op('i32.add').set(into);
+      firstAt(rowP, dyPixel);
+      firstAt(outP, 4);
+      strip(A, undefined);
+    };
+    const border = (b: number) => {
+      if (b === strips.borders.length) return;
+      const [w0, n] = strips.borders[b];
+      f.get(s).i32(strips.interior + b).op('i32.eq').if(() => {
+        // Dy pixel w0 may be past dy's row (a right border): reach() keeps the loads inside.
+        f.addTo(rowP, w0 * dyPixel).addTo(outP, w0 * 4);
+        strip(n, w0);
+      }, () => border(b + 1));
+    };
+    if (strips.interior > 0) f.get(s).i32(strips.interior).op('i32.lt_u').if(interior, () => border(0));
+    else border(0);
   });
   return { module: { memory: envMemory(shared), globals: [], funcs: [f.func()] }, units: N * S };
 }

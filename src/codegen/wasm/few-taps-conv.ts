@@ -44,16 +44,12 @@ export function compileFewTapsConv(g: FewTapsConv, plan: ConvPlan, epilogue: Nat
   const f = new FuncBuilder(name, ['out', 'x', 'w', 'bias', 'q0', 'q1'].map((n) => ({ name: n, type: 'i32' as const })));
   const [out, x, w, bias, q0, q1] = [0, 1, 2, 3, 4, 5].map((i) => f.param(i));
   const q = f.local('q', 'i32');
-  f.get(q0).set(q);
-  f.block(() => {
-    f.get(q).get(q1).op('i32.ge_s').op('br_if', 0);
-    f.doWhile(q, 1, q1, () => {
-      // Output row q's pixels; the image row it starts at, pixel (q / OH, q % OH, 0).
-      f.get(q).i32(g.OW * g.F * 4).op('i32.mul').get(out).op('i32.add');
-      f.get(q).i32(g.OH).op('i32.div_u').i32(g.H * g.W * g.C * 4).op('i32.mul');
-      f.get(q).i32(g.OH).op('i32.rem_u').i32(g.W * g.C * 4).op('i32.mul').op('i32.add').get(x).op('i32.add');
-      f.get(w).get(bias).i32(0).i32(product.panels).op('call', 0);
-    });
+  f.forRange(q, q0, q1, () => {
+    // Output row q's pixels; the image row it starts at, pixel (q / OH, q % OH, 0).
+    f.get(q).i32(g.OW * g.F * 4).op('i32.mul').get(out).op('i32.add');
+    f.get(q).i32(g.OH).op('i32.div_u').i32(g.H * g.W * g.C * 4).op('i32.mul');
+    f.get(q).i32(g.OH).op('i32.rem_u').i32(g.W * g.C * 4).op('i32.mul').op('i32.add').get(x).op('i32.add');
+    f.get(w).get(bias).i32(0).i32(product.panels).op('call', 0);
   });
   const mod: WasmModule = {
     memory: envMemory(shared),
@@ -108,17 +104,13 @@ export function compileFewTapsFilter(g: FewTapsConv, plan: ConvPlan, shared: boo
   const f = new FuncBuilder(name, ['out', 'x', 'dy', 'bias', 'q0', 'q1'].map((n) => ({ name: n, type: 'i32' as const })));
   const [, x, dy, , q0, q1] = [0, 1, 2, 3, 4, 5].map((i) => f.param(i));
   const q = f.local('q', 'i32');
-  f.get(q0).set(q);
-  f.block(() => {
-    f.get(q).get(q1).op('i32.ge_s').op('br_if', 0);
-    f.doWhile(q, 1, q1, () => {
-      // partial dw += patchesᵀ · dy over output row q: its image row starts at pixel (q / OH, q % OH, 0).
-      f.op('global.get', 0).i32(partialAt).op('i32.add');
-      f.get(q).i32(g.OH).op('i32.div_u').i32(g.H * g.W * g.C * 4).op('i32.mul');
-      f.get(q).i32(g.OH).op('i32.rem_u').i32(g.W * g.C * 4).op('i32.mul').op('i32.add').get(x).op('i32.add');
-      f.get(q).i32(g.OW * g.F * 4).op('i32.mul').get(dy).op('i32.add');
-      f.i32(0).i32(0).i32(product.panels).op('call', 0);
-    });
+  f.forRange(q, q0, q1, () => {
+    // partial dw += patchesᵀ · dy over output row q: its image row starts at pixel (q / OH, q % OH, 0).
+    f.op('global.get', 0).i32(partialAt).op('i32.add');
+    f.get(q).i32(g.OH).op('i32.div_u').i32(g.H * g.W * g.C * 4).op('i32.mul');
+    f.get(q).i32(g.OH).op('i32.rem_u').i32(g.W * g.C * 4).op('i32.mul').op('i32.add').get(x).op('i32.add');
+    f.get(q).i32(g.OW * g.F * 4).op('i32.mul').get(dy).op('i32.add');
+    f.i32(0).i32(0).i32(product.panels).op('call', 0);
   });
   const mod: WasmModule = {
     memory: envMemory(shared),

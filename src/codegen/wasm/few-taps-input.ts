@@ -28,14 +28,12 @@ import type { ConvPlan } from './conv-plan.js';
 import { wasmFeatures } from './features.js';
 import type { NativeEpilogue } from './matmul-emit.js';
 import { columnPixels, emitFewTapsColumns } from './few-taps-columns.js';
-import { emitFma, laneSumTemps, startAccumulators, storeLaneSums } from './lane-sums.js';
+import { emitFma, laneSumTemps, REGISTERS, startAccumulators, storeLaneSums } from './lane-sums.js';
 import { encodeModule, envMemory, type WasmModule } from './module.js';
 import { compileOptimized } from './optimized-compile.js';
 import { rangeKernel } from './range-kernel.js';
 import { printWat } from './wat.js';
 
-/** XMM registers a function can keep values in (V8 keeps one of the 16 for itself). */
-const REGISTERS = 15;
 
 export interface FewTapsInputOptions {
   /**
@@ -121,23 +119,19 @@ function emitFewTapsInput(name: string, g: FewTapsConv, A: number, epilogue: Nat
     storeLaneSums(f, values, outAt, w0 * C * 4, temps, epilogue.relu);
   };
 
-  f.get(q0).set(q);
-  f.block(() => {
-    f.get(q).get(q1).op('i32.ge_s').op('br_if', 0);
-    f.doWhile(q, 1, q1, () => {
-      // Row q is pixel row h = q % H of image q / H; dy row h (for kh = 0) would start at rowAt.
-      f.get(q).i32(H).op('i32.rem_u').set(h);
-      f.get(q).i32(H).op('i32.div_u').i32(OH).op('i32.mul').get(h).op('i32.add').i32(dyRow).op('i32.mul').get(dy).op('i32.add').set(rowAt);
-      f.get(q).i32(W * C * 4).op('i32.mul').get(out).op('i32.add').set(outAt);
-      // The first tap row inside dy: kh ≥ h − (OH − 1).
-      f.get(h).i32(OH - 1).op('i32.sub').i32(0).get(h).i32(OH - 1).op('i32.gt_s').op('select').set(khLo);
-      // Near-equal strips: a short last one would have too few accumulators.
-      const strips = Math.ceil(W / A);
-      for (let i = 0; i < strips; i++) {
-        const w0 = Math.floor((W * i) / strips);
-        strip(w0, Math.floor((W * (i + 1)) / strips) - w0);
-      }
-    });
+  f.forRange(q, q0, q1, () => {
+    // Row q is pixel row h = q % H of image q / H; dy row h (for kh = 0) would start at rowAt.
+    f.get(q).i32(H).op('i32.rem_u').set(h);
+    f.get(q).i32(H).op('i32.div_u').i32(OH).op('i32.mul').get(h).op('i32.add').i32(dyRow).op('i32.mul').get(dy).op('i32.add').set(rowAt);
+    f.get(q).i32(W * C * 4).op('i32.mul').get(out).op('i32.add').set(outAt);
+    // The first tap row inside dy: kh ≥ h − (OH − 1).
+    f.get(h).i32(OH - 1).op('i32.sub').i32(0).get(h).i32(OH - 1).op('i32.gt_s').op('select').set(khLo);
+    // Near-equal strips: a short last one would have too few accumulators.
+    const strips = Math.ceil(W / A);
+    for (let i = 0; i < strips; i++) {
+      const w0 = Math.floor((W * i) / strips);
+      strip(w0, Math.floor((W * (i + 1)) / strips) - w0);
+    }
   });
   return { memory: envMemory(shared), globals: [], funcs: [f.func()] };
 }

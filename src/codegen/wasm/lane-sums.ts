@@ -5,6 +5,13 @@
  */
 import type { FuncBuilder, LocalRef } from './builder.js';
 
+/**
+ * XMM registers a function can keep values in (V8 keeps one of the 16 for itself): V8 loads every
+ * vector a loop body reads before its first multiply-add, so a body's loads and accumulators
+ * share them, and each form sizes its strips by them.
+ */
+export const REGISTERS = 15;
+
 /** i8x16.shuffle's byte indices for four float lanes (0-3 of the first operand, 4-7 of the second). */
 const lanes = (...floats: number[]): number[] => floats.flatMap((l) => [0, 1, 2, 3].map((b) => l * 4 + b));
 

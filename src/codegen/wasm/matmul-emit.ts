@@ -298,7 +298,7 @@ class MatmulEmitter {
     };
     if (im === undefined) f.loop(() => step(l.pEnd));
     else {
-      // Groups of consecutive floats (pD: the group's end in the packed panel; the pack is done).
+      // Groups of consecutive floats (pD: the group's end among B's rows; any pack is done).
       f.loop(() => {
         f.get(l.pB).i32(im.groupK * bRow).op('i32.add').set(l.pD);
         f.loop(() => step(l.pD));

@@ -77,26 +77,22 @@ class WinogradEmitter {
     f.op('global.get', 0).tee(scr).i32(o.layout.vAt).op('i32.add').set(vBase);
     f.get(scr).i32(o.layout.mAt).op('i32.add').set(mBase);
     f.get(scr).i32(o.layout.stagingAt).op('i32.add').set(stage);
-    f.get(p.c0).set(c);
-    f.block(() => {
-      f.get(c).get(p.c1).op('i32.ge_s').op('br_if', 0);
-      f.doWhile(c, 1, p.c1, () => {
-        // Tiles [t0, tEnd) of this chunk; a short last chunk leaves rows of V stale, and the
-        // matmul's rows are independent, so their products are simply never read.
-        f.get(c).i32(s.chunkTiles).op('i32.mul').set(t);
-        f.get(t).i32(s.chunkTiles).op('i32.add').set(tEnd);
-        f.get(tEnd).i32(s.tiles).get(tEnd).i32(s.tiles).op('i32.lt_s').op('select').set(tEnd);
-        this.overTiles(tiles, coords, vBase, s.Cin, () => this.inputTile(coords, row, stage));
-        if (s.op === 'conv2dBackpropFilter') {
-          // S[ξ] += V[ξ]ᵀ · E[ξ] over the chunk's tiles, into this instance's partial sums.
-          this.overTiles(tiles, coords, mBase, s.Cout, () => this.dyTile(coords, row));
-          if (s.tiles % s.chunkTiles !== 0) this.zeroTail(t, tEnd, vBase, mBase);
-          f.get(scr).i32(o.layout.partialAt).op('i32.add').get(vBase).get(mBase).i32(0).i32(0).i32(o.panels).op('call', 0);
-          return;
-        }
-        f.get(mBase).get(vBase).get(p.u).i32(0).i32(0).i32(o.panels).op('call', 0);
-        this.overTiles(tiles, coords, mBase, s.Cout, () => this.outputTile(coords, row));
-      });
+    f.forRange(c, p.c0, p.c1, () => {
+      // Tiles [t0, tEnd) of this chunk; a short last chunk leaves rows of V stale, and the
+      // matmul's rows are independent, so their products are simply never read.
+      f.get(c).i32(s.chunkTiles).op('i32.mul').set(t);
+      f.get(t).i32(s.chunkTiles).op('i32.add').set(tEnd);
+      f.get(tEnd).i32(s.tiles).get(tEnd).i32(s.tiles).op('i32.lt_s').op('select').set(tEnd);
+      this.overTiles(tiles, coords, vBase, s.Cin, () => this.inputTile(coords, row, stage));
+      if (s.op === 'conv2dBackpropFilter') {
+        // S[ξ] += V[ξ]ᵀ · E[ξ] over the chunk's tiles, into this instance's partial sums.
+        this.overTiles(tiles, coords, mBase, s.Cout, () => this.dyTile(coords, row));
+        if (s.tiles % s.chunkTiles !== 0) this.zeroTail(t, tEnd, vBase, mBase);
+        f.get(scr).i32(o.layout.partialAt).op('i32.add').get(vBase).get(mBase).i32(0).i32(0).i32(o.panels).op('call', 0);
+        return;
+      }
+      f.get(mBase).get(vBase).get(p.u).i32(0).i32(0).i32(o.panels).op('call', 0);
+      this.overTiles(tiles, coords, mBase, s.Cout, () => this.outputTile(coords, row));
     });
     return {
       memory: envMemory(o.shared),
