@@ -23,7 +23,6 @@ import { loweredWithTwin, nativeThreads } from './swap.js';
 
 const wasmLowering = contractionLowering(matmulFamily);
 
-
 export const nativeMatmulEpilogueLowering: Lowering = (k) => {
   const node = k.kind === 'contraction' ? matmulFamily.anchor(k) : undefined;
   if (node === undefined || k.epilogue.length === 0 || matchNativeEpilogue(k) !== undefined) return undefined;
